@@ -1,0 +1,366 @@
+/**
+ * GenQuery1 parsing for the emulator (spec §5.3.2): the column catalogue, literals, tokens and a
+ * recursive-descent parser that turns a query string into select items and ready-to-run condition
+ * tests. Pure: no I/O. Execution lives in genquery.ts.
+ */
+
+const ERRORS = {
+  INPUT_ARG_NOT_WELL_FORMED_ERR: -1084000,
+  NO_COLUMN_NAME_FOUND: -1107000,
+} as const;
+
+/** A query the server would refuse; `message` has the library's "<what failed>: <NAME>" shape. */
+export class GenQueryError extends Error {
+  readonly code: number;
+  constructor(name: keyof typeof ERRORS, what: string) {
+    super(`${what}: ${name}`);
+    this.code = ERRORS[name];
+  }
+}
+
+/** Column names by catalog table: `PREFIX: SUFFIX ...` names PREFIX_SUFFIX for each suffix. */
+function columnNames(table: string): string[] {
+  return table
+    .trim()
+    .split('\n')
+    .flatMap((line) => {
+      const [prefix = '', suffixes = ''] = line.split(':');
+      return suffixes
+        .trim()
+        .split(/\s+/)
+        .map((suffix) => `${prefix.trim()}_${suffix}`);
+    });
+}
+
+/** Every valid GenQuery1 column name (§5.3.2's list and the other common ones). */
+export const GENQUERY_COLUMNS: ReadonlySet<string> = new Set(
+  columnNames(`
+    ZONE: ID NAME TYPE CONNECTION COMMENT CREATE_TIME MODIFY_TIME
+    USER: ID NAME TYPE ZONE DN INFO COMMENT CREATE_TIME MODIFY_TIME GROUP_ID GROUP_NAME
+    RESC: ID NAME ZONE_NAME TYPE_NAME CLASS_NAME LOC VAULT_PATH FREE_SPACE FREE_SPACE_TIME INFO
+    RESC: COMMENT CREATE_TIME MODIFY_TIME MODIFY_TIME_MILLIS STATUS CHILDREN CONTEXT PARENT
+    RESC: PARENT_CONTEXT
+    DATA: ID COLL_ID NAME REPL_NUM VERSION TYPE_NAME SIZE MODE RESC_NAME RESC_HIER PATH
+    DATA: OWNER_NAME OWNER_ZONE REPL_STATUS STATUS CHECKSUM EXPIRY MAP_ID COMMENTS CREATE_TIME
+    DATA: MODIFY_TIME ACCESS_TIME RESC_ID USER_NAME ZONE_NAME ACCESS_TYPE ACCESS_NAME
+    DATA: TOKEN_NAMESPACE ACCESS_USER_ID ACCESS_DATA_ID
+    COLL: ID NAME PARENT_NAME OWNER_NAME OWNER_ZONE MAP_ID INHERITANCE COMMENTS CREATE_TIME
+    COLL: MODIFY_TIME USER_NAME ZONE_NAME TYPE INFO_1 INFO_2 ACCESS_TYPE ACCESS_NAME
+    COLL: TOKEN_NAMESPACE ACCESS_USER_ID ACCESS_COLL_ID
+    META_DATA: ATTR_NAME ATTR_VALUE ATTR_UNITS ATTR_ID CREATE_TIME MODIFY_TIME
+    META_COLL: ATTR_NAME ATTR_VALUE ATTR_UNITS ATTR_ID CREATE_TIME MODIFY_TIME
+    META_RESC: ATTR_NAME ATTR_VALUE ATTR_UNITS ATTR_ID CREATE_TIME MODIFY_TIME
+    META_USER: ATTR_NAME ATTR_VALUE ATTR_UNITS ATTR_ID CREATE_TIME MODIFY_TIME
+    RULE_EXEC: ID NAME REI_FILE_PATH USER_NAME ADDRESS TIME FREQUENCY PRIORITY
+    RULE_EXEC: ESTIMATED_EXE_TIME NOTIFICATION_ADDR LAST_EXE_TIME STATUS CONTEXT LOCK_HOST
+    RULE_EXEC: LOCK_HOST_PID LOCK_TIME
+    TOKEN: NAMESPACE ID NAME VALUE VALUE2 VALUE3 COMMENT CREATE_TIME MODIFY_TIME
+    TICKET: ID STRING TYPE USER_ID OBJECT_ID OBJECT_TYPE USES_LIMIT USES_COUNT EXPIRY
+    TICKET: WRITE_FILE_COUNT WRITE_FILE_LIMIT WRITE_BYTE_COUNT WRITE_BYTE_LIMIT CREATE_TIME
+    TICKET: MODIFY_TIME ALLOWED_HOST_TICKET_ID ALLOWED_HOST ALLOWED_USER_TICKET_ID
+    TICKET: ALLOWED_USER_NAME ALLOWED_GROUP_TICKET_ID ALLOWED_GROUP_NAME DATA_NAME
+    TICKET: DATA_COLL_NAME COLL_NAME OWNER_NAME OWNER_ZONE
+    QUOTA: USER_ID RESC_ID LIMIT OVER MODIFY_TIME USER_NAME USER_ZONE RESC_NAME USAGE
+    QUOTA_USAGE: USER_ID RESC_ID MODIFY_TIME
+  `),
+);
+
+/** Columns the catalog stores as integers, besides the `*_ID` ones; the rest (times too) is text. */
+const INTEGER_COLUMNS: ReadonlySet<string> = new Set(
+  columnNames(`
+    DATA: SIZE REPL_NUM REPL_STATUS ACCESS_TYPE
+    COLL: ACCESS_TYPE
+    TICKET: USES_LIMIT USES_COUNT WRITE_FILE_COUNT WRITE_FILE_LIMIT WRITE_BYTE_COUNT
+    TICKET: WRITE_BYTE_LIMIT
+    QUOTA: LIMIT OVER USAGE
+  `),
+);
+function isIntegerColumn(column: string): boolean {
+  return column.endsWith('_ID') || INTEGER_COLUMNS.has(column);
+}
+
+const AGGREGATES = ['count', 'min', 'max', 'sum', 'avg'] as const;
+export type Aggregate = (typeof AGGREGATES)[number];
+const ORDERINGS = { order: 'asc', order_asc: 'asc', order_desc: 'desc' } as const;
+export type Direction = (typeof ORDERINGS)[keyof typeof ORDERINGS];
+
+export interface SelectItem {
+  column: string;
+  aggregate?: Aggregate;
+  order?: Direction;
+}
+type Test = (value: string) => boolean;
+export interface Condition {
+  column: string;
+  test: Test;
+}
+export interface Query {
+  select: SelectItem[];
+  where: Condition[];
+}
+export type CatalogRecord = Readonly<Record<string, string>>;
+export type Comparator = (a: string, b: string) => number;
+
+// ---------------------------------------------------------------------------------------------
+// Values and comparisons
+
+export const NUMERIC = /^-?\d+(\.\d+)?$/;
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Conditions compare as strings unless both sides look numeric (sizes are not zero-padded). */
+function compareInCondition(a: string, b: string): number {
+  return NUMERIC.test(a) && NUMERIC.test(b) ? Math.sign(Number(a) - Number(b)) : compareText(a, b);
+}
+
+/** A total order for ORDER BY and min/max: numeric for integer columns, text otherwise. */
+export function comparatorFor(column: string): Comparator {
+  if (!isIntegerColumn(column)) return compareText;
+  return (a, b) => {
+    const an = NUMERIC.test(a);
+    const bn = NUMERIC.test(b);
+    if (an && bn) return Math.sign(Number(a) - Number(b));
+    return an === bn ? compareText(a, b) : an ? -1 : 1;
+  };
+}
+
+/** SQL LIKE: `%` any run, `_` any one character, `\` makes the next character literal. */
+function likeToRegExp(pattern: string): RegExp {
+  let source = '';
+  const chars = Array.from(pattern);
+  for (let i = 0; i < chars.length; i++) {
+    const char = chars[i] ?? '';
+    if (char === '%') source += '.*';
+    else if (char === '_') source += '.';
+    else {
+      const literal = char === '\\' && i + 1 < chars.length ? (chars[++i] ?? '') : char;
+      source += literal.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+    }
+  }
+  return new RegExp(`^${source}$`, 'su');
+}
+
+/** The paths `parent_of` accepts: every prefix of the literal ending before a `/`, and itself. */
+function parentPaths(path: string): Set<string> {
+  const parents = new Set([path]);
+  for (let i = path.indexOf('/'); i !== -1; i = path.indexOf('/', i + 1)) {
+    parents.add(i === 0 ? '/' : path.slice(0, i));
+  }
+  return parents;
+}
+
+const ORDER_OPERATORS: Readonly<Record<string, (order: number) => boolean>> = {
+  '<': (order) => order < 0,
+  '<=': (order) => order <= 0,
+  '>': (order) => order > 0,
+  '>=': (order) => order >= 0,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Tokens
+
+interface Token {
+  kind: 'word' | 'symbol' | 'literal';
+  text: string;
+  at: number;
+}
+
+const TOKEN = /\s+|([A-Za-z_]\w*)|(\|\||&&|!=|<>|<=|>=|[=<>(),])|'((?:[^']|'')*)'/y;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function syntaxError(what: string): GenQueryError {
+  return new GenQueryError('INPUT_ARG_NOT_WELL_FORMED_ERR', `GenQuery1 syntax error: ${what}`);
+}
+
+/** Literal body: `''` is a quote and `\xHH` a raw byte (bytes may build up a UTF-8 character). */
+function decodeLiteral(body: string): string {
+  const unquoted = body.replaceAll("''", "'");
+  if (!/\\x[0-9a-f]{2}/i.test(unquoted)) return unquoted;
+  const bytes: number[] = [];
+  for (const [index, part] of unquoted.split(/(\\x[0-9a-f]{2})/i).entries()) {
+    if (index % 2 === 1) bytes.push(parseInt(part.slice(2), 16));
+    else bytes.push(...encoder.encode(part));
+  }
+  return decoder.decode(new Uint8Array(bytes));
+}
+
+function tokenize(query: string): Token[] {
+  const tokens: Token[] = [];
+  for (let at = 0; at < query.length; at = TOKEN.lastIndex) {
+    TOKEN.lastIndex = at;
+    const match = TOKEN.exec(query);
+    if (!match) {
+      const char = query.charAt(at);
+      throw syntaxError(
+        char === "'"
+          ? `unterminated literal at offset ${at}`
+          : `unexpected '${char}' at offset ${at}`,
+      );
+    }
+    const [, word, symbol, literal] = match;
+    if (word !== undefined) tokens.push({ kind: 'word', text: word, at });
+    else if (symbol !== undefined) tokens.push({ kind: 'symbol', text: symbol, at });
+    else if (literal !== undefined)
+      tokens.push({ kind: 'literal', text: decodeLiteral(literal), at });
+  }
+  return tokens;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parser (recursive descent over the tokens)
+
+class Parser {
+  #tokens: Token[];
+  #next = 0;
+
+  constructor(tokens: Token[]) {
+    this.#tokens = tokens;
+  }
+
+  parse(): Query {
+    this.#expect('select');
+    const select = [this.#selectItem()];
+    while (this.#take(',')) select.push(this.#selectItem());
+    const where: Condition[] = [];
+    if (this.#take('where')) {
+      do where.push(this.#condition());
+      while (this.#take('and'));
+    }
+    const extra = this.#tokens[this.#next];
+    if (extra) throw syntaxError(`unexpected '${extra.text}' at offset ${extra.at}`);
+    return { select, where };
+  }
+
+  #selectItem(): SelectItem {
+    const name = this.#word('a column or function name');
+    if (!this.#take('(')) return { column: this.#column(name) };
+    const func = name.toLowerCase();
+    const column = this.#column(this.#word('a column name'));
+    this.#expect(')');
+    if (func in ORDERINGS) return { column, order: ORDERINGS[func as keyof typeof ORDERINGS] };
+    if ((AGGREGATES as readonly string[]).includes(func)) {
+      return { column, aggregate: func as Aggregate };
+    }
+    throw syntaxError(`unknown function '${name}'`);
+  }
+
+  /** `COL cmp [|| cmp | && cmp ...]`; `&&` binds tighter than `||`, as in the generated SQL. */
+  #condition(): Condition {
+    const column = this.#column(this.#word('a column name'));
+    const alternatives: Test[][] = [[this.#comparison()]];
+    for (;;) {
+      if (this.#take('||')) alternatives.push([this.#comparison()]);
+      else if (this.#take('&&')) alternatives.at(-1)?.push(this.#comparison());
+      else break;
+    }
+    const test: Test = (value) => alternatives.some((all) => all.every((t) => t(value)));
+    return { column, test };
+  }
+
+  #comparison(): Test {
+    const token = this.#tokens[this.#next++];
+    if (token?.kind === 'symbol') return this.#operator(token.text);
+    const keyword = token?.kind === 'word' ? token.text.toLowerCase() : '';
+    switch (keyword) {
+      case 'not': {
+        const next = this.#tokens[this.#next];
+        if (next?.kind !== 'word' || !/^(like|in|between)$/i.test(next.text)) {
+          throw syntaxError(`expected like, in or between after 'not' ${this.#where(next)}`);
+        }
+        const positive = this.#comparison();
+        return (value) => !positive(value);
+      }
+      case 'like': {
+        const pattern = likeToRegExp(this.#literal());
+        return (value) => pattern.test(value);
+      }
+      case 'between': {
+        const low = this.#literal();
+        const high = this.#literal();
+        return (value) =>
+          compareInCondition(value, low) >= 0 && compareInCondition(value, high) <= 0;
+      }
+      case 'in': {
+        const values = this.#literalList();
+        return (value) => values.has(value);
+      }
+      case 'begin_of': {
+        const whole = this.#literal();
+        return (value) => value.length > 0 && whole.startsWith(value);
+      }
+      case 'parent_of': {
+        const parents = parentPaths(this.#literal());
+        return (value) => parents.has(value);
+      }
+    }
+    throw syntaxError(`expected a comparison ${this.#where(token)}`);
+  }
+
+  #operator(symbol: string): Test {
+    const operand = this.#literal();
+    if (symbol === '=') return (value) => value === operand;
+    if (symbol === '!=' || symbol === '<>') return (value) => value !== operand;
+    const accepts = ORDER_OPERATORS[symbol];
+    if (!accepts) throw syntaxError(`'${symbol}' is not a comparison operator`);
+    return (value) => accepts(compareInCondition(value, operand));
+  }
+
+  /** `('a', 'b')`, or the same without parentheses; upstream also takes it without commas. */
+  #literalList(): Set<string> {
+    const parenthesized = this.#take('(');
+    const values = new Set([this.#literal()]);
+    while (this.#take(',') || this.#tokens[this.#next]?.kind === 'literal') {
+      values.add(this.#literal());
+    }
+    if (parenthesized) this.#expect(')');
+    return values;
+  }
+
+  #column(name: string): string {
+    if (!GENQUERY_COLUMNS.has(name)) {
+      throw new GenQueryError('NO_COLUMN_NAME_FOUND', `unknown GenQuery1 column '${name}'`);
+    }
+    return name;
+  }
+
+  #literal(): string {
+    const token = this.#tokens[this.#next];
+    if (token?.kind !== 'literal')
+      throw syntaxError(`expected a quoted literal ${this.#where(token)}`);
+    this.#next++;
+    return token.text;
+  }
+
+  #word(expected: string): string {
+    const token = this.#tokens[this.#next];
+    if (token?.kind !== 'word') throw syntaxError(`expected ${expected} ${this.#where(token)}`);
+    this.#next++;
+    return token.text;
+  }
+
+  /** Consumes the next token if it is the symbol or keyword (in any case) `text`. */
+  #take(text: string): boolean {
+    const token = this.#tokens[this.#next];
+    if (token?.kind === 'literal' || token?.text.toLowerCase() !== text) return false;
+    this.#next++;
+    return true;
+  }
+
+  #expect(text: string): void {
+    if (!this.#take(text)) {
+      throw syntaxError(`expected '${text}' ${this.#where(this.#tokens[this.#next])}`);
+    }
+  }
+
+  #where(token: Token | undefined): string {
+    return token ? `at offset ${token.at}` : 'at the end of the query';
+  }
+}
+
+/** Parses a GenQuery1 string; throws GenQueryError (-1084000 syntax, -1107000 unknown column). */
+export function parseGenQuery(query: string): Query {
+  return new Parser(tokenize(query)).parse();
+}

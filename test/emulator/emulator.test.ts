@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { startEmulator, type TestEmulator } from '../helpers/emulator.js';
+
+async function token(emulator: TestEmulator): Promise<string> {
+  const res = await fetch(`${emulator.url}/authenticate`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from('rods:rods').toString('base64')}` },
+  });
+  assert.equal(res.status, 200);
+  return res.text();
+}
+
+async function post(
+  emulator: TestEmulator,
+  bearer: string,
+  route: string,
+  fields: Record<string, string>,
+) {
+  const form = new FormData();
+  for (const [key, value] of Object.entries(fields)) form.append(key, value);
+  const res = await fetch(`${emulator.url}/${route}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${bearer}` },
+    body: form,
+  });
+  return { status: res.status, body: await res.text() };
+}
+
+async function get(
+  emulator: TestEmulator,
+  bearer: string,
+  route: string,
+  params: Record<string, string>,
+) {
+  const res = await fetch(`${emulator.url}/${route}?${new URLSearchParams(params).toString()}`, {
+    headers: { authorization: `Bearer ${bearer}` },
+  });
+  return { status: res.status, body: await res.text() };
+}
+
+/** A raw request, so that header bytes and dropped connections can be observed. */
+function rawRequest(
+  emulator: TestEmulator,
+  headers: Record<string, string>,
+  body: Buffer,
+): Promise<{ status: number; body: string } | { error: string }> {
+  return new Promise((resolve) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: emulator.port,
+        method: 'POST',
+        path: '/irods-http-api/0.7.0/data-objects',
+        headers,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      resolve({ error: error.code ?? error.message }),
+    );
+    req.end(body);
+  });
+}
+
+/** A fresh TCP connection (pooled HTTP connections would hide a closed listener). */
+function connectOutcome(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
+}
+
+describe('emulator persistence', () => {
+  let emulator: TestEmulator;
+  before(async () => {
+    emulator = await startEmulator();
+  });
+  after(() => emulator.stop());
+
+  it('keeps collections, objects, bytes, AVUs and ACLs across kill -9, and forgets tokens', async () => {
+    const bearer = await token(emulator);
+    const home = '/tempZone/home/rods';
+    assert.match(
+      (await post(emulator, bearer, 'collections', { op: 'create', lpath: `${home}/kept` })).body,
+      /"created":true/,
+    );
+    await post(emulator, bearer, 'data-objects', {
+      op: 'write',
+      lpath: `${home}/kept/a.txt`,
+      bytes: 'some data',
+    });
+    const avu = JSON.stringify([{ operation: 'add', attribute: 'k', value: 'v' }]);
+    await post(emulator, bearer, 'data-objects', {
+      op: 'modify_metadata',
+      lpath: `${home}/kept/a.txt`,
+      operations: avu,
+    });
+    await post(emulator, bearer, 'data-objects', {
+      op: 'set_permission',
+      lpath: `${home}/kept/a.txt`,
+      'entity-name': 'public',
+      permission: 'read',
+    });
+
+    await emulator.restart();
+    assert.equal(
+      (await get(emulator, bearer, 'collections', { op: 'stat', lpath: home })).status,
+      401,
+    );
+    const fresh = await token(emulator);
+    assert.equal(
+      (await get(emulator, fresh, 'data-objects', { op: 'read', lpath: `${home}/kept/a.txt` }))
+        .body,
+      'some data',
+    );
+    const stat = JSON.parse(
+      (await get(emulator, fresh, 'data-objects', { op: 'stat', lpath: `${home}/kept/a.txt` }))
+        .body,
+    ) as {
+      permissions: { name: string; perm: string }[];
+    };
+    assert.deepEqual(
+      stat.permissions.map((p) => `${p.name}:${p.perm}`),
+      ['rods:own', 'public:read_object'],
+    );
+    const rows = await get(emulator, fresh, 'query', {
+      op: 'execute_genquery',
+      query: "select DATA_NAME, META_DATA_ATTR_VALUE where META_DATA_ATTR_NAME = 'k'",
+    });
+    assert.equal(rows.body, '{"irods_response":{"status_code":0},"rows":[["a.txt","v"]]}');
+  });
+});
+
+describe('emulator transport', () => {
+  let emulator: TestEmulator;
+  before(async () => {
+    emulator = await startEmulator({
+      config: { http_server: { requests: { max_size_of_request_body_in_bytes: 1024 } } },
+    });
+  });
+  after(() => emulator.stop());
+
+  it('drops the connection without a response when Content-Length exceeds the limit', async () => {
+    const outcome = await rawRequest(
+      emulator,
+      { 'irods-api-request-op': 'write', 'content-length': '2048' },
+      Buffer.alloc(2048),
+    );
+    assert.ok('error' in outcome, JSON.stringify(outcome));
+  });
+
+  it('takes header-form values as UTF-8 bytes, + and all', async () => {
+    const bearer = await token(emulator);
+    const lpath = '/tempZone/home/rods/ü+é.txt';
+    const outcome = await rawRequest(
+      emulator,
+      {
+        authorization: `Bearer ${bearer}`,
+        'irods-api-request-op': 'write',
+        'irods-api-request-lpath': Buffer.from(lpath, 'utf8').toString('latin1'),
+      },
+      Buffer.from('hello'),
+    );
+    assert.deepEqual(outcome, { status: 200, body: '{"irods_response":{"status_code":0}}' });
+    const form = await post(emulator, bearer, 'data-objects', { op: 'stat', lpath });
+    assert.equal(form.status, 400, 'stat is a GET op');
+    const listed = await get(emulator, bearer, 'collections', {
+      op: 'list',
+      lpath: '/tempZone/home/rods',
+    });
+    assert.match(listed.body, /ü\+é\.txt/);
+  });
+
+  it('injects failures for chosen ops and reports stats', async () => {
+    const bearer = await token(emulator);
+    await emulator.setFaults({ failRate: 1, status: 500, ops: ['stat'] });
+    assert.equal(
+      (await get(emulator, bearer, 'collections', { op: 'stat', lpath: '/tempZone' })).status,
+      500,
+    );
+    assert.equal(
+      (await get(emulator, bearer, 'collections', { op: 'list', lpath: '/tempZone' })).status,
+      200,
+    );
+    await emulator.clearFaults();
+    assert.equal(
+      (await get(emulator, bearer, 'collections', { op: 'stat', lpath: '/tempZone' })).status,
+      200,
+    );
+    const stats = await emulator.stats();
+    assert.ok(stats.requests! >= 4);
+    assert.equal(stats.open_parallel_write_handles, 0);
+  });
+
+  it('refuses connections for a while and then listens again on the same port', async () => {
+    await emulator.setFaults({ refuseForMs: 300 });
+    assert.equal(await connectOutcome(emulator.port), 'ECONNREFUSED');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(await connectOutcome(emulator.port), 'connected');
+  });
+});

@@ -1,0 +1,16 @@
+/**
+ * Tickets are out of scope (spec §5.6): the emulator has none, so enabling any `ticket` on the
+ * connection fails the way an unknown ticket does on the real server.
+ */
+import { IRODS } from '../codes.js';
+import type { OpContext, RouteOps } from '../state.js';
+
+/** Answers the ticket-enable failure (500 + body) when a `ticket` param is present. */
+export function ticketRefused(ctx: OpContext): boolean {
+  if (ctx.params.str('ticket') === undefined) return false;
+  ctx.reply.irods(500, IRODS.CAT_TICKET_INVALID, 'Error enabling ticket on connection.');
+  return true;
+}
+
+/** POST is routed but its ops (create, remove, modify) are not emulated: unknown op → 400. */
+export const ticketOps: RouteOps = { POST: {} };

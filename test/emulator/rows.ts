@@ -1,0 +1,180 @@
+/**
+ * The GenQuery RowSource over the catalog: flat joined records, one per catalog row the SQL join
+ * would produce, restricted by strict ACL visibility (§7.3) for the calling user.
+ *
+ * Families, chosen by the referenced columns: anything DATA_* (or META_DATA_*) → one record per
+ * replica of each visible data object, with its collection's COLL_* values and its leaf RESC_*;
+ * otherwise COLL_* / META_COLL_* → one per visible collection; otherwise RESC_* → one per
+ * resource; otherwise USER_* → one per user or group. AVU and ACL columns cross each entity with
+ * its AVUs / ACL entries (an inner join: no AVU, no record).
+ */
+import { isVisible, permissionName, type Principal } from './acl.js';
+import type { Catalog } from './catalog.js';
+import type { RowSource } from './genquery.js';
+import type { Avu, Collection, DataObject, Replica, Resource, User } from './model.js';
+
+/** iRODS catalog times: 11-digit zero-padded seconds. */
+export function catalogTime(seconds: number): string {
+  return String(seconds).padStart(11, '0');
+}
+
+interface RowContext {
+  coll?: Collection;
+  object?: DataObject;
+  replica?: Replica;
+  resource?: Resource;
+  user?: User;
+  avu?: Avu;
+  acl?: readonly [string, number];
+}
+
+type Getter = (row: RowContext, catalog: Catalog) => string;
+
+/** Stand-ins for a family's join that has no such entity (e.g. USER_* next to DATA_*). */
+const NO_RESOURCE: Resource = {
+  id: 0,
+  name: '',
+  type: '',
+  host: '',
+  vaultPath: '',
+  createTime: 0,
+  modifyTime: 0,
+};
+const NO_USER: User = {
+  id: 0,
+  name: '',
+  type: 'rodsuser',
+  password: '',
+  createTime: 0,
+  members: new Set(),
+};
+
+const avuColumns = (prefix: string): Record<string, Getter> => ({
+  [`${prefix}_ATTR_NAME`]: (r) => r.avu?.attribute ?? '',
+  [`${prefix}_ATTR_VALUE`]: (r) => r.avu?.value ?? '',
+  [`${prefix}_ATTR_UNITS`]: (r) => r.avu?.units ?? '',
+  [`${prefix}_ATTR_ID`]: (r) => String(r.avu?.id ?? ''),
+  [`${prefix}_CREATE_TIME`]: (r) => catalogTime(r.object?.createTime ?? r.coll?.createTime ?? 0),
+  [`${prefix}_MODIFY_TIME`]: (r) => catalogTime(r.object?.createTime ?? r.coll?.createTime ?? 0),
+});
+
+const GETTERS: Readonly<Record<string, Getter>> = {
+  COLL_ID: (r) => String(r.coll!.id),
+  COLL_NAME: (r, c) => c.collectionPath(r.coll!),
+  COLL_PARENT_NAME: (r, c) => (r.coll!.parent ? c.collectionPath(r.coll!.parent) : '/'),
+  COLL_OWNER_NAME: (r) => r.coll!.owner,
+  COLL_OWNER_ZONE: (_r, c) => c.zone,
+  COLL_ZONE_NAME: (_r, c) => c.zone,
+  COLL_CREATE_TIME: (r) => catalogTime(r.coll!.createTime),
+  COLL_MODIFY_TIME: (r) => catalogTime(r.coll!.modifyTime),
+  COLL_INHERITANCE: (r) => (r.coll!.inheritance ? '1' : '0'),
+  COLL_MAP_ID: () => '0',
+  COLL_ACCESS_NAME: (r) => (r.acl ? permissionName(r.acl[1]) : ''),
+  COLL_ACCESS_TYPE: (r) => String(r.acl?.[1] ?? ''),
+  COLL_ACCESS_USER_ID: (r, c) => String(c.users.get(r.acl?.[0] ?? '')?.id ?? ''),
+  COLL_ACCESS_COLL_ID: (r) => String(r.coll!.id),
+  COLL_USER_NAME: (r) => r.acl?.[0] ?? '',
+  COLL_TOKEN_NAMESPACE: () => 'access_type',
+  DATA_ID: (r) => String(r.object!.id),
+  DATA_COLL_ID: (r) => String(r.object!.collection.id),
+  DATA_NAME: (r) => r.object!.name,
+  DATA_REPL_NUM: (r) => String(r.replica!.number),
+  DATA_TYPE_NAME: () => 'generic',
+  DATA_SIZE: (r) => String(r.replica!.size),
+  DATA_RESC_NAME: (r) => r.replica!.resource,
+  DATA_RESC_HIER: (r) => r.replica!.resource,
+  DATA_RESC_ID: (r, c) => String(c.resources.get(r.replica!.resource)?.id ?? ''),
+  DATA_PATH: (r) => r.replica!.physicalPath,
+  DATA_OWNER_NAME: (r) => r.object!.owner,
+  DATA_OWNER_ZONE: (_r, c) => c.zone,
+  DATA_ZONE_NAME: (_r, c) => c.zone,
+  DATA_REPL_STATUS: (r) => String(r.replica!.status),
+  DATA_CHECKSUM: (r) => r.replica!.checksum,
+  DATA_MAP_ID: () => '0',
+  DATA_CREATE_TIME: (r) => catalogTime(r.replica!.createTime),
+  DATA_MODIFY_TIME: (r) => catalogTime(r.replica!.modifyTime),
+  DATA_ACCESS_TIME: (r) => catalogTime(r.replica!.modifyTime),
+  DATA_ACCESS_NAME: (r) => (r.acl ? permissionName(r.acl[1]) : ''),
+  DATA_ACCESS_TYPE: (r) => String(r.acl?.[1] ?? ''),
+  DATA_ACCESS_USER_ID: (r, c) => String(c.users.get(r.acl?.[0] ?? '')?.id ?? ''),
+  DATA_ACCESS_DATA_ID: (r) => String(r.object!.id),
+  DATA_USER_NAME: (r) => r.acl?.[0] ?? '',
+  DATA_TOKEN_NAMESPACE: () => 'access_type',
+  RESC_ID: (r) => String((r.resource ?? NO_RESOURCE).id),
+  RESC_NAME: (r) => (r.resource ?? NO_RESOURCE).name,
+  RESC_ZONE_NAME: (_r, c) => c.zone,
+  RESC_TYPE_NAME: (r) => (r.resource ?? NO_RESOURCE).type,
+  RESC_CLASS_NAME: () => 'cache',
+  RESC_LOC: (r) => (r.resource ?? NO_RESOURCE).host,
+  RESC_VAULT_PATH: (r) => (r.resource ?? NO_RESOURCE).vaultPath,
+  RESC_CREATE_TIME: (r) => catalogTime((r.resource ?? NO_RESOURCE).createTime),
+  RESC_MODIFY_TIME: (r) => catalogTime((r.resource ?? NO_RESOURCE).modifyTime),
+  RESC_MODIFY_TIME_MILLIS: () => '0',
+  USER_ID: (r) => String((r.user ?? NO_USER).id),
+  USER_NAME: (r) => (r.user ?? NO_USER).name,
+  USER_TYPE: (r) => (r.user ?? NO_USER).type,
+  USER_ZONE: (_r, c) => c.zone,
+  USER_CREATE_TIME: (r) => catalogTime((r.user ?? NO_USER).createTime),
+  USER_MODIFY_TIME: (r) => catalogTime((r.user ?? NO_USER).createTime),
+  ...avuColumns('META_DATA'),
+  ...avuColumns('META_COLL'),
+};
+
+const ACL_COLUMNS =
+  /^(DATA_ACCESS_|DATA_USER_NAME|DATA_TOKEN_NAMESPACE|COLL_ACCESS_|COLL_USER_NAME|COLL_TOKEN_NAMESPACE)/;
+
+/** The RowSource for `who` over `catalog`. */
+export function catalogRows(catalog: Catalog, who: Principal): RowSource {
+  return (columns) => rows(catalog, who, [...columns]);
+}
+
+function* rows(
+  catalog: Catalog,
+  who: Principal,
+  columns: string[],
+): Generator<Record<string, string>> {
+  const has = (prefix: string) => columns.some((column) => column.startsWith(prefix));
+  const crossAcl = columns.some((column) => ACL_COLUMNS.test(column));
+  const build = (context: RowContext): Record<string, string> => {
+    const record: Record<string, string> = {};
+    for (const column of columns) {
+      const getter = GETTERS[column];
+      record[column] = getter ? getter(context, catalog) : '';
+    }
+    return record;
+  };
+  if (has('DATA_') || has('META_DATA_')) {
+    const needCollection = has('COLL_');
+    for (const object of catalog.dataObjects()) {
+      if (!isVisible(object.acl, who)) continue;
+      if (needCollection && !isVisible(object.collection.acl, who)) continue;
+      const avus: (Avu | undefined)[] = has('META_DATA_') ? object.avus : [undefined];
+      const acl: (readonly [string, number] | undefined)[] = crossAcl
+        ? [...object.acl]
+        : [undefined];
+      for (const replica of object.replicas) {
+        const resource = catalog.resources.get(replica.resource);
+        for (const avu of avus) {
+          for (const entry of acl) {
+            yield build({ coll: object.collection, object, replica, resource, avu, acl: entry });
+          }
+        }
+      }
+    }
+    return;
+  }
+  if (has('COLL_') || has('META_COLL_')) {
+    for (const coll of catalog.collections()) {
+      if (!isVisible(coll.acl, who)) continue;
+      const avus: (Avu | undefined)[] = has('META_COLL_') ? coll.avus : [undefined];
+      const acl: (readonly [string, number] | undefined)[] = crossAcl ? [...coll.acl] : [undefined];
+      for (const avu of avus) for (const entry of acl) yield build({ coll, avu, acl: entry });
+    }
+    return;
+  }
+  if (has('RESC_')) {
+    for (const resource of catalog.resources.values()) yield build({ resource });
+    return;
+  }
+  for (const user of catalog.users.values()) yield build({ user });
+}

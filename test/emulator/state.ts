@@ -1,0 +1,36 @@
+/** The emulator's shared state and the op handler contract. */
+import type { Principal } from './acl.js';
+import type { TokenStore } from './auth.js';
+import type { Catalog } from './catalog.js';
+import type { EmulatorConfig } from './config.js';
+import type { Faults } from './faults.js';
+import type { Reply, RequestParams } from './http.js';
+import type { ParallelWrites } from './write-session.js';
+
+export interface EmulatorState {
+  readonly config: EmulatorConfig;
+  readonly catalog: Catalog;
+  readonly tokens: TokenStore;
+  readonly writes: ParallelWrites;
+  readonly faults: Faults;
+  readonly counters: { requests: number };
+}
+
+/** Everything an op handler needs: the shared state, the caller, its inputs and its reply. */
+export interface OpContext {
+  readonly state: EmulatorState;
+  readonly params: RequestParams;
+  readonly who: Principal;
+  readonly reply: Reply;
+}
+
+export type OpHandler = (ctx: OpContext) => void | Promise<void>;
+
+/**
+ * The ops of one route by HTTP method. A method left out is not routed (405); an op missing from
+ * a routed method is "unknown" (400).
+ */
+export interface RouteOps {
+  readonly GET?: Readonly<Record<string, OpHandler>>;
+  readonly POST?: Readonly<Record<string, OpHandler>>;
+}

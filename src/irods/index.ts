@@ -1,0 +1,8 @@
+/** Public surface of the iRODS HTTP API client. */
+export { IrodsClient } from './client.js';
+export { IRODS_ERROR_CODE, IrodsError, IrodsOptionError, type IrodsErrorCode } from './errors.js';
+export type { IrodsClientOptions } from './options.js';
+export type { QueryOptions, QueryRow, QuerySpec } from './query.js';
+export type { TransportCounters } from './transport.js';
+export * from './types.js';
+export type { UploadOptions } from './upload.js';

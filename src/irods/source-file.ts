@@ -1,0 +1,70 @@
+/**
+ * The local file of an upload, read in order, chunk by chunk, into caller-owned buffers while its
+ * SHA-256 is computed on the way. A retried chunk is read again from the file (not hashed again).
+ */
+import { createHash, type Hash } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
+import { sha2Checksum } from '../core/checksum.js';
+import { FAILURE_LAYER } from '../core/retry.js';
+import { IRODS_ERROR_CODE, IrodsError } from './errors.js';
+
+export class SourceFile {
+  readonly #file: FileHandle;
+  readonly #hash: Hash = createHash('sha256');
+  readonly #describe: { op: string; action: string; path: string };
+  /** Next byte the hash expects: chunks must be hashed in file order. */
+  #hashed = 0;
+
+  constructor(file: FileHandle, describe: { op: string; action: string; path: string }) {
+    this.#file = file;
+    this.#describe = describe;
+  }
+
+  /** Reads `buffer.length` bytes at `position` and adds them to the hash. */
+  async next(buffer: Buffer, position: number): Promise<Buffer> {
+    if (position !== this.#hashed) {
+      throw new RangeError(`chunk at ${position} read out of order (expected ${this.#hashed})`);
+    }
+    await this.reread(buffer, position);
+    this.#hash.update(buffer);
+    this.#hashed += buffer.length;
+    return buffer;
+  }
+
+  /** Hashes `[0, end)` without keeping it: the part of the file an append does not send. */
+  async hashUpTo(end: number, scratch: Buffer): Promise<void> {
+    while (this.#hashed < end) {
+      const length = Math.min(scratch.length, end - this.#hashed);
+      await this.next(scratch.subarray(0, length), this.#hashed);
+    }
+  }
+
+  /** Reads `buffer.length` bytes at `position` again, for a retried chunk. */
+  async reread(buffer: Buffer, position: number): Promise<Buffer> {
+    let filled = 0;
+    while (filled < buffer.length) {
+      const { bytesRead } = await this.#file.read(
+        buffer,
+        filled,
+        buffer.length - filled,
+        position + filled,
+      );
+      if (bytesRead === 0) {
+        throw new IrodsError({
+          ...this.#describe,
+          layer: FAILURE_LAYER.client,
+          code: IRODS_ERROR_CODE.sourceChanged,
+          reason: `the local file ended at ${position + filled} bytes, shorter than when the upload started`,
+          retryable: true,
+        });
+      }
+      filled += bytesRead;
+    }
+    return buffer;
+  }
+
+  /** `sha2:` + base64 SHA-256 of everything passed through `next`. */
+  sha2(): string {
+    return sha2Checksum(this.#hash.digest('base64'));
+  }
+}

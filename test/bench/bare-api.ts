@@ -1,0 +1,130 @@
+/**
+ * The baseline the client is measured against: the same HTTP requests issued by the plainest
+ * undici code that still checks each answer (HTTP 200 and `status_code` 0). No retries, no
+ * re-authentication, no path checks, no hashing: what is left is the cost of the protocol itself
+ * through the same emulator, so client/baseline ratios show the client's own overhead.
+ */
+import { createReadStream } from 'node:fs';
+import { FormData, Pool } from 'undici';
+
+export class BareApi {
+  readonly #pool: Pool;
+  readonly #base: string;
+  #auth = '';
+
+  constructor(apiUrl: string, connections: number) {
+    const url = new URL(apiUrl);
+    this.#pool = new Pool(url.origin, { connections, pipelining: 1 });
+    this.#base = url.pathname;
+  }
+
+  async login(username: string, password: string): Promise<void> {
+    const basic = Buffer.from(`${username}:${password}`).toString('base64');
+    const res = await this.#pool.request({
+      method: 'POST',
+      path: `${this.#base}/authenticate`,
+      headers: { authorization: `Basic ${basic}` },
+    });
+    const token = await res.body.text();
+    if (res.statusCode !== 200) throw new Error(`authenticate: HTTP ${res.statusCode}`);
+    this.#auth = `Bearer ${token}`;
+  }
+
+  async register(lpath: string, ppath: string, resource: string, size: number): Promise<void> {
+    const form = new FormData();
+    form.set('op', 'register');
+    form.set('lpath', lpath);
+    form.set('ppath', ppath);
+    form.set('resource', resource);
+    form.set('data-size', String(size));
+    await this.#check('register', this.#post('/data-objects', form));
+  }
+
+  /** One header-form write of the whole buffer (§5.2.2 form 2). */
+  async write(lpath: string, bytes: Buffer): Promise<void> {
+    await this.#check(
+      'write',
+      this.#pool.request({
+        method: 'POST',
+        path: `${this.#base}/data-objects`,
+        headers: {
+          authorization: this.#auth,
+          'irods-api-request-op': 'write',
+          'irods-api-request-lpath': lpath,
+          'content-type': 'application/octet-stream',
+        },
+        body: bytes,
+      }),
+    );
+  }
+
+  /**
+   * Parallel write of a local file (§5.2.3): init with `streams` streams, chunk i streamed from
+   * disk by stream i mod streams at its offset, one request in flight per stream, then shutdown.
+   */
+  async uploadParallel(lpath: string, file: string, size: number, chunk: number, streams: number) {
+    const init = new FormData();
+    init.set('op', 'parallel_write_init');
+    init.set('lpath', lpath);
+    init.set('stream-count', String(streams));
+    const handle = (
+      (await this.#check('parallel_write_init', this.#post('/data-objects', init))) as {
+        parallel_write_handle: string;
+      }
+    ).parallel_write_handle;
+    const chunks = Math.ceil(size / chunk);
+    let next = 0;
+    const lane = async (stream: number) => {
+      for (let i = next++; i < chunks; i = next++) {
+        const offset = i * chunk;
+        const length = Math.min(chunk, size - offset);
+        await this.#check(
+          'write',
+          this.#pool.request({
+            method: 'POST',
+            path: `${this.#base}/data-objects`,
+            headers: {
+              authorization: this.#auth,
+              'irods-api-request-op': 'write',
+              'irods-api-request-parallel-write-handle': handle,
+              'irods-api-request-stream-index': String(stream),
+              'irods-api-request-offset': String(offset),
+              'content-type': 'application/octet-stream',
+              'content-length': String(length),
+            },
+            body: createReadStream(file, { start: offset, end: offset + length - 1 }),
+          }),
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: streams }, (_, s) => lane(s)));
+    const shutdown = new FormData();
+    shutdown.set('op', 'parallel_write_shutdown');
+    shutdown.set('parallel-write-handle', handle);
+    await this.#check('parallel_write_shutdown', this.#post('/data-objects', shutdown));
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.close();
+  }
+
+  #post(route: string, form: FormData) {
+    return this.#pool.request({
+      method: 'POST',
+      path: `${this.#base}${route}`,
+      headers: { authorization: this.#auth },
+      body: form,
+    });
+  }
+
+  async #check(op: string, pending: ReturnType<Pool['request']>): Promise<unknown> {
+    const res = await pending;
+    const text = await res.body.text();
+    if (res.statusCode !== 200) throw new Error(`${op}: HTTP ${res.statusCode}`);
+    const json = JSON.parse(text) as { irods_response: { status_code: number } };
+    if (json.irods_response.status_code !== 0) {
+      throw new Error(`${op}: iRODS status ${json.irods_response.status_code}`);
+    }
+    return json;
+  }
+}

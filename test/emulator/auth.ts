@@ -56,7 +56,11 @@ export class TokenStore {
     this.#sweeper.unref();
   }
 
+  /** Tokens issued since start; tests count logins with it. */
+  issued = 0;
+
   issue(user: string): string {
+    this.issued += 1;
     const token = randomUUID();
     this.#tokens.set(token, { user, expiresAt: Date.now() + this.lifetimeMs });
     return token;

@@ -172,6 +172,7 @@ export async function listen(
     if (what === 'stats' && req.method === 'GET') {
       return reply.json(200, {
         requests: state.counters.requests,
+        tokens_issued: state.tokens.issued,
         open_parallel_write_handles: state.writes.handleCount,
         active_parallel_write_streams: state.writes.activeStreams,
         data_objects: state.catalog.dataObjectCount,

@@ -16,12 +16,14 @@ describe('IrodsClient when its token expires', () => {
     const client = await connect(emulator);
     await client.collections.create(`${HOME}/expiry`);
     assert.equal(client.counters.authentications, 1);
+    assert.equal((await emulator.stats()).tokens_issued, 1);
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     const stats = await Promise.all(
       Array.from({ length: 20 }, () => client.collections.stat(`${HOME}/expiry`)),
     );
     assert.ok(stats.every((stat) => stat?.type === 'collection'));
     assert.equal(client.counters.authentications, 2);
+    assert.equal((await emulator.stats()).tokens_issued, 2, 'one re-authentication at the server');
     await client.close();
   });
 });

@@ -1,73 +1,52 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
-import { ENTITY, IrodsError, REMOVAL, type IrodsClient } from '../../../src/irods/index.js';
-import { startEmulator, type TestEmulator } from '../../helpers/emulator.js';
-import {
-  connect,
-  localDir,
-  localFile,
-  patterned,
-  removeLocalDir,
-  sha2,
-  testCollection,
-} from './setup.js';
+import { afterEach, describe, it } from 'node:test';
+import { ENTITY, IrodsError, REMOVAL } from '../../../src/irods/index.js';
+import { useClientFixture, connect, localFile, patterned, sha2, testCollection } from './setup.js';
 
 describe('IrodsClient under injected faults', () => {
-  let emulator: TestEmulator;
-  let client: IrodsClient;
-  let dir: string;
-  before(async () => {
-    emulator = await startEmulator();
-    // Enough attempts that a 30% failure rate never exhausts them in practice (0.3^12).
-    client = await connect(emulator, { maxAttempts: 12 });
-    dir = await localDir();
-  });
-  afterEach(() => emulator.clearFaults());
-  after(async () => {
-    await client.close();
-    await emulator.stop();
-    await removeLocalDir(dir);
-  });
+  // Enough attempts that a 30% failure rate never exhausts them in practice (0.3^12).
+  const fx = useClientFixture({ maxAttempts: 12 });
+  afterEach(() => fx.emulator.clearFaults());
 
   it('completes every operation through 503 back-pressure', async () => {
     const root = testCollection('backpressure');
-    const small = await localFile(dir, 'small', 'some data');
+    const small = await localFile(fx.dir, 'small', 'some data');
     const content = patterned(700_000);
-    const large = await localFile(dir, 'large', content);
-    await emulator.setFaults({ failRate: 0.3, status: 503 });
-    const retriesBefore = client.counters.retries;
+    const large = await localFile(fx.dir, 'large', content);
+    await fx.emulator.setFaults({ failRate: 0.3, status: 503 });
+    const retriesBefore = fx.client.counters.retries;
 
-    await client.collections.create(`${root}/sub`);
-    assert.equal((await client.collections.stat(root))?.type, 'collection');
-    await client.upload(small, `${root}/small.txt`);
-    const result = await client.upload(large, `${root}/large.bin`, { chunkBytes: 100_000 });
+    await fx.client.collections.create(`${root}/sub`);
+    assert.equal((await fx.client.collections.stat(root))?.type, 'collection');
+    await fx.client.upload(small, `${root}/small.txt`);
+    const result = await fx.client.upload(large, `${root}/large.bin`, { chunkBytes: 100_000 });
     assert.equal(result.sha2, sha2(content));
-    await client.dataObjects.touch(`${root}/small.txt`, 1_600_000_000);
-    await client.metadata.set(ENTITY.dataObject, `${root}/small.txt`, 'k', 'v');
-    assert.deepEqual(await client.metadata.list(ENTITY.dataObject, `${root}/small.txt`), [
+    await fx.client.dataObjects.touch(`${root}/small.txt`, 1_600_000_000);
+    await fx.client.metadata.set(ENTITY.dataObject, `${root}/small.txt`, 'k', 'v');
+    assert.deepEqual(await fx.client.metadata.list(ENTITY.dataObject, `${root}/small.txt`), [
       { attribute: 'k', value: 'v', units: '' },
     ]);
-    await client.dataObjects.rename(`${root}/small.txt`, `${root}/renamed.txt`);
-    await client.collections.rename(`${root}/sub`, `${root}/sub2`);
-    assert.deepEqual((await client.collections.list(root)).sort(), [
+    await fx.client.dataObjects.rename(`${root}/small.txt`, `${root}/renamed.txt`);
+    await fx.client.collections.rename(`${root}/sub`, `${root}/sub2`);
+    assert.deepEqual((await fx.client.collections.list(root)).sort(), [
       `${root}/large.bin`,
       `${root}/renamed.txt`,
       `${root}/sub2`,
     ]);
-    await client.dataObjects.verifyChecksum(`${root}/large.bin`, result.sha2);
-    assert.equal(await client.dataObjects.remove(`${root}/renamed.txt`, REMOVAL.noTrash), true);
-    assert.equal(await client.collections.remove(`${root}/sub2`, { noTrash: true }), true);
+    await fx.client.dataObjects.verifyChecksum(`${root}/large.bin`, result.sha2);
+    assert.equal(await fx.client.dataObjects.remove(`${root}/renamed.txt`, REMOVAL.noTrash), true);
+    assert.equal(await fx.client.collections.remove(`${root}/sub2`, { noTrash: true }), true);
 
-    assert.ok(client.counters.retries > retriesBefore, 'some requests were refused and retried');
-    await emulator.clearFaults();
-    assert.equal((await emulator.stats()).open_parallel_write_handles, 0);
-    assert.equal(await client.dataObjects.stat(`${root}/renamed.txt`), undefined);
+    assert.ok(fx.client.counters.retries > retriesBefore, 'some requests were refused and retried');
+    await fx.emulator.clearFaults();
+    assert.equal((await fx.emulator.stats()).open_parallel_write_handles, 0);
+    assert.equal(await fx.client.dataObjects.stat(`${root}/renamed.txt`), undefined);
   });
 
   it('gives up with a retryable IrodsError when every request is refused', async () => {
-    const quick = await connect(emulator, { maxAttempts: 3 });
+    const quick = await connect(fx.emulator, { maxAttempts: 3 });
     for (const status of [503, 500]) {
-      await emulator.setFaults({ failRate: 1, status });
+      await fx.emulator.setFaults({ failRate: 1, status });
       await assert.rejects(quick.collections.stat('/tempZone/home/rods'), (err: unknown) => {
         assert.ok(err instanceof IrodsError);
         assert.equal(err.retryable, true);
@@ -78,56 +57,59 @@ describe('IrodsClient under injected faults', () => {
         return true;
       });
     }
-    await emulator.clearFaults();
+    await fx.emulator.clearFaults();
     await quick.close();
   });
 
   it('finishes a multi-chunk upload through dropped connections, checksum intact', async () => {
     const root = testCollection('drops');
-    await client.collections.ensure(root);
+    await fx.client.collections.ensure(root);
     const content = patterned(3 * 1024 * 1024 + 17);
-    const file = await localFile(dir, 'drops', content);
-    await emulator.setFaults({ dropRate: 0.2 });
-    const result = await client.upload(file, `${root}/dropped.bin`, { chunkBytes: 256 * 1024 });
-    const comparison = await client.dataObjects.compareChecksum(`${root}/dropped.bin`, result.sha2);
-    await emulator.clearFaults();
+    const file = await localFile(fx.dir, 'drops', content);
+    await fx.emulator.setFaults({ dropRate: 0.2 });
+    const result = await fx.client.upload(file, `${root}/dropped.bin`, { chunkBytes: 256 * 1024 });
+    const comparison = await fx.client.dataObjects.compareChecksum(
+      `${root}/dropped.bin`,
+      result.sha2,
+    );
+    await fx.emulator.clearFaults();
     assert.equal(result.mode, 'parallel');
     assert.equal(result.sha2, sha2(content));
     assert.equal(comparison.match, true);
-    assert.equal((await emulator.stats()).open_parallel_write_handles, 0);
+    assert.equal((await fx.emulator.stats()).open_parallel_write_handles, 0);
   });
 
   it('falls back to sequential writes when parallel streams stay unavailable', async () => {
     const root = testCollection('fallback');
-    await client.collections.ensure(root);
+    await fx.client.collections.ensure(root);
     const content = patterned(500_000);
-    const file = await localFile(dir, 'fallback', content);
-    await emulator.setFaults({ failRate: 1, status: 503, ops: ['parallel_write_init'] });
-    const result = await client.upload(file, `${root}/seq.bin`, { chunkBytes: 64 * 1024 });
-    await emulator.clearFaults();
+    const file = await localFile(fx.dir, 'fallback', content);
+    await fx.emulator.setFaults({ failRate: 1, status: 503, ops: ['parallel_write_init'] });
+    const result = await fx.client.upload(file, `${root}/seq.bin`, { chunkBytes: 64 * 1024 });
+    await fx.emulator.clearFaults();
     assert.equal(result.mode, 'sequential');
-    assert.deepEqual(await client.dataObjects.read(`${root}/seq.bin`), content);
-    assert.equal((await emulator.stats()).open_parallel_write_handles, 0);
+    assert.deepEqual(await fx.client.dataObjects.read(`${root}/seq.bin`), content);
+    assert.equal((await fx.emulator.stats()).open_parallel_write_handles, 0);
   });
 
   it('shuts the parallel-write handle down when the upload fails', async () => {
     const root = testCollection('failing');
-    await client.collections.ensure(root);
-    const file = await localFile(dir, 'failing', patterned(500_000));
-    const quick = await connect(emulator, { maxAttempts: 2 });
-    await emulator.setFaults({ failRate: 1, status: 500, ops: ['write'] });
+    await fx.client.collections.ensure(root);
+    const file = await localFile(fx.dir, 'failing', patterned(500_000));
+    const quick = await connect(fx.emulator, { maxAttempts: 2 });
+    await fx.emulator.setFaults({ failRate: 1, status: 500, ops: ['write'] });
     await assert.rejects(quick.upload(file, `${root}/broken.bin`, { chunkBytes: 64 * 1024 }), {
       op: 'write',
       retryable: true,
     });
-    await emulator.clearFaults();
-    assert.equal((await emulator.stats()).open_parallel_write_handles, 0);
+    await fx.emulator.clearFaults();
+    assert.equal((await fx.emulator.stats()).open_parallel_write_handles, 0);
     await quick.close();
   });
 
   it('rides out a listener that refuses connections for a moment', async () => {
-    await emulator.setFaults({ refuseForMs: 200 });
-    const fresh = await connect(emulator, { maxAttempts: 12 });
+    await fx.emulator.setFaults({ refuseForMs: 200 });
+    const fresh = await connect(fx.emulator, { maxAttempts: 12 });
     assert.equal((await fresh.collections.stat('/tempZone/home/rods'))?.type, 'collection');
     assert.ok(fresh.counters.retries > 0, 'the first attempts were refused');
     await fresh.close();

@@ -2,30 +2,16 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { IrodsClient } from '../../../src/irods/index.js';
-import { startEmulator, type TestEmulator } from '../../helpers/emulator.js';
-import { connect, HOME, localDir, removeLocalDir } from './setup.js';
+import { describe, it } from 'node:test';
+import { useClientFixture, HOME } from './setup.js';
 
 const MiB = 1024 * 1024;
 
 describe('IrodsClient uploading 1 GiB', () => {
-  let emulator: TestEmulator;
-  let client: IrodsClient;
-  let dir: string;
-  before(async () => {
-    emulator = await startEmulator();
-    client = await connect(emulator);
-    dir = await localDir();
-  });
-  after(async () => {
-    await client.close();
-    await emulator.stop();
-    await removeLocalDir(dir);
-  });
+  const fx = useClientFixture();
 
   it('streams it through parallel writes with bounded memory and a matching checksum', async (t) => {
-    const file = join(dir, 'one-gib.bin');
+    const file = join(fx.dir, 'one-gib.bin');
     const block = randomBytes(MiB);
     const expected = createHash('sha256');
     const handle = await open(file, 'w');
@@ -45,7 +31,7 @@ describe('IrodsClient uploading 1 GiB', () => {
     }, 20);
     let result;
     try {
-      result = await client.upload(file, `${HOME}/one-gib.bin`);
+      result = await fx.client.upload(file, `${HOME}/one-gib.bin`);
     } finally {
       clearInterval(sampler);
     }
@@ -58,10 +44,10 @@ describe('IrodsClient uploading 1 GiB', () => {
     t.diagnostic(`RSS growth during the upload: ${Math.round(growth / MiB)} MiB`);
     assert.ok(growth < 128 * MiB, `RSS grew by ${Math.round(growth / MiB)} MiB`);
     assert.equal(
-      await client.dataObjects.calculateChecksum(`${HOME}/one-gib.bin`, { force: true }),
+      await fx.client.dataObjects.calculateChecksum(`${HOME}/one-gib.bin`, { force: true }),
       expectedSha2,
     );
-    assert.equal((await client.dataObjects.stat(`${HOME}/one-gib.bin`))?.size, 1024 * MiB);
-    assert.equal((await emulator.stats()).open_parallel_write_handles, 0);
+    assert.equal((await fx.client.dataObjects.stat(`${HOME}/one-gib.bin`))?.size, 1024 * MiB);
+    assert.equal((await fx.emulator.stats()).open_parallel_write_handles, 0);
   });
 });

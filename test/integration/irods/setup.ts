@@ -3,8 +3,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { IrodsClient, type IrodsClientOptions } from '../../../src/irods/index.js';
-import type { TestEmulator } from '../../helpers/emulator.js';
+import { startEmulator, type TestEmulator } from '../../helpers/emulator.js';
 
 export const HOME = '/tempZone/home/rods';
 export const PASSWORD = 'rods';
@@ -57,4 +58,30 @@ export function patterned(size: number): Buffer {
   const out = Buffer.allocUnsafe(Math.ceil(size / 4) * 4);
   for (let i = 0; i < out.length; i += 4) out.writeUInt32LE((i * 2654435761) >>> 0, i);
   return out.subarray(0, size);
+}
+
+/** What the tests of one `describe` block share: an emulator, a connected client, a local dir. */
+export interface ClientFixture {
+  emulator: TestEmulator;
+  client: IrodsClient;
+  dir: string;
+}
+
+/**
+ * Starts the fixture before the block's tests and removes it after them, also when one fails.
+ * Its fields are set once the block's `before` hook has run.
+ */
+export function useClientFixture(options: Partial<IrodsClientOptions> = {}): ClientFixture {
+  const fixture = {} as ClientFixture;
+  before(async () => {
+    fixture.emulator = await startEmulator();
+    fixture.client = await connect(fixture.emulator, options);
+    fixture.dir = await localDir();
+  });
+  after(async () => {
+    await fixture.client?.close();
+    await fixture.emulator?.stop();
+    if (fixture.dir !== undefined) await removeLocalDir(fixture.dir);
+  });
+  return fixture;
 }

@@ -59,14 +59,16 @@ export async function listen(
     { keepAliveTimeout: timeoutMs, requestTimeout: 0, headersTimeout: timeoutMs },
     (req, res) => {
       res.setHeader('Server', serverHeader);
+      // Held here because Node detaches req.socket (sets it to null) once the exchange is over.
+      const socket = req.socket;
       // One deadline for reading, work and response (§1.4): on expiry the socket is destroyed.
-      const deadline = setTimeout(() => req.socket.destroy(), timeoutMs);
+      const deadline = setTimeout(() => socket.destroy(), timeoutMs);
       res.once('close', () => clearTimeout(deadline));
       handle(req, res).catch((error: unknown) => {
         if (!(error instanceof BodyLimitExceeded))
           console.error('irods-emulator: request failed:', error);
         const reply = new Reply(res);
-        if (error instanceof BodyLimitExceeded || reply.sent) req.socket.destroy();
+        if (error instanceof BodyLimitExceeded || reply.sent) socket.destroy();
         else reply.fail(500);
       });
     },
@@ -158,7 +160,8 @@ export async function listen(
     const { action, delayMs } = state.faults.decide(op);
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     if (action === FAULT_ACTIONS.drop) {
-      req.socket.destroy();
+      // After the delay the socket may be gone already (the client gave up): nothing to drop.
+      req.socket?.destroy();
       return true;
     }
     if (action === FAULT_ACTIONS.fail) {

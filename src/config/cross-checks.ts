@@ -1,0 +1,60 @@
+/**
+ * Rules that span keys, checked on the merged data before (and independently of) the schema, so
+ * their problems come out together with the schema's. Each rule looks only at values that are
+ * already of the right type and vocabulary; anything else is the schema's to report.
+ */
+import {
+  DELETE_MODES,
+  OPERATIONS,
+  allowedDeleteModes,
+  targetProblem,
+  trimTrailingSlashes,
+} from '../core/job-rules.js';
+import type { Finding } from './issues.js';
+import { isTable, type Table } from './merge.js';
+
+export function crossCheck(data: Table): Finding[] {
+  const findings: Finding[] = [];
+  const irods = isTable(data.irods) ? data.irods : {};
+  const zone = typeof irods.zone === 'string' && irods.zone !== '' ? irods.zone : undefined;
+  const jobs = Array.isArray(data.job) ? data.job : [];
+  const firstWithName = new Map<string, number>();
+  jobs.forEach((job: unknown, index) => {
+    if (!isTable(job)) return;
+    if (typeof job.name === 'string') {
+      const first = firstWithName.get(job.name);
+      if (first === undefined) firstWithName.set(job.name, index);
+      else
+        findings.push({ path: ['job', index, 'name'], message: duplicateMessage(job.name, first) });
+    }
+    if (typeof job.target === 'string') {
+      const problem = targetProblem(trimTrailingSlashes(job.target), zone);
+      if (problem !== undefined)
+        findings.push({ path: ['job', index, 'target'], message: problem });
+    }
+    const pairing = deleteModeMessage(
+      job.operation ?? OPERATIONS.register,
+      job.delete ?? DELETE_MODES.keep,
+    );
+    if (pairing !== undefined) findings.push({ path: ['job', index, 'delete'], message: pairing });
+  });
+  return findings;
+}
+
+function duplicateMessage(name: string, first: number): string {
+  return `duplicate job name ${JSON.stringify(name)} (first used by job[${first}]); job names must be unique`;
+}
+
+function deleteModeMessage(operation: unknown, mode: unknown): string | undefined {
+  if (!isOneOf(operation, OPERATIONS) || !isOneOf(mode, DELETE_MODES)) return undefined;
+  const allowed = allowedDeleteModes(operation);
+  if (allowed.includes(mode)) return undefined;
+  return `"${mode}" is not allowed with operation "${operation}" (allowed: ${allowed.join(', ')})`;
+}
+
+function isOneOf<T extends string>(
+  value: unknown,
+  vocabulary: Readonly<Record<string, T>>,
+): value is T {
+  return typeof value === 'string' && (Object.values(vocabulary) as string[]).includes(value);
+}

@@ -1,0 +1,28 @@
+/**
+ * The text of `irods-ingestd --check-config`: every problem, one per line (syntax errors with
+ * their source line and a caret), then a summary line. main.ts prints it and exits 0 when ok.
+ */
+import type { Environment } from './load.js';
+import { loadConfig } from './load.js';
+import { ConfigError, formatProblem, problemSummary } from './problems.js';
+
+export interface ConfigReport {
+  readonly ok: boolean;
+  readonly text: string;
+}
+
+export async function checkConfigReport(file: string, env: Environment): Promise<ConfigReport> {
+  try {
+    const config = await loadConfig(file, env);
+    const count = config.job.length;
+    return {
+      ok: true,
+      text: `${file}: configuration OK (${count} ${count === 1 ? 'job' : 'jobs'})`,
+    };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const lines = error.problems.map(formatProblem);
+    lines.push(problemSummary(file, error.problems.length));
+    return { ok: false, text: lines.join('\n') };
+  }
+}

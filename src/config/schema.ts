@@ -1,0 +1,119 @@
+/**
+ * The one schema of the configuration file: types, defaults and per-value checks. Cross-field
+ * rules (delete mode vs operation, targets inside the zone, unique names) live in
+ * cross-checks.ts, which runs alongside so every problem is reported at once.
+ *
+ * Durations arrive as strings ("15m") and leave as milliseconds. Keys keep their TOML names so
+ * `config show` reads like the file.
+ */
+import { z } from 'zod';
+import { parseDuration, durationProblem } from '../core/duration.js';
+import {
+  irodsUrlProblem,
+  listenAddressProblem,
+  redisUrlProblem,
+  trimUrl,
+} from '../core/endpoint-rules.js';
+import { globProblem } from '../core/glob-check.js';
+import {
+  CHECKSUM_MODES,
+  DELETE_MODES,
+  EXCLUDE_TYPES,
+  OPERATIONS,
+  handlerProblem,
+  jobNameProblem,
+  localPathProblem,
+  sourceProblem,
+  trimTrailingSlashes,
+  zoneNameProblem,
+} from '../core/job-rules.js';
+
+export const ROLES = { all: 'all', worker: 'worker' } as const;
+export const LOG_LEVELS = { error: 'error', warn: 'warn', info: 'info', debug: 'debug' } as const;
+
+/** Largest embedded worker pool accepted; beyond it a typo is likelier than a wish. */
+export const MAX_WORKERS = 1024;
+
+function checked(problem: (value: string) => string | undefined): z.ZodString {
+  return z.string().check((ctx) => {
+    const message = problem(ctx.value);
+    if (message !== undefined) ctx.issues.push({ code: 'custom', message, input: ctx.value });
+  });
+}
+
+const absolutePath = checked(localPathProblem);
+const nonEmpty = checked((value) => (value === '' ? 'must not be empty' : undefined));
+const duration = checked(durationProblem).transform((text) => parseDuration(text) as number);
+const keyPrefix = checked((value) =>
+  value === '' || /\s/.test(value) ? 'must be non-empty and without spaces' : undefined,
+);
+
+const avus = z.record(z.string(), z.string()).check((ctx) => {
+  for (const [attribute, value] of Object.entries(ctx.value)) {
+    if (attribute === '' || value === '') {
+      const message = 'AVU attributes and values must not be empty';
+      ctx.issues.push({ code: 'custom', message, input: ctx.value, path: [attribute] });
+    }
+  }
+});
+
+const daemonSchema = z.strictObject({
+  control_socket: absolutePath.default('/run/irods-ingest/ctl.sock'),
+  state_dir: absolutePath.default('/var/lib/irods-ingest'),
+  workers: z.int().min(0).max(MAX_WORKERS).default(16),
+  role: z.enum(ROLES).default('all'),
+  log_level: z.enum(LOG_LEVELS).default('info'),
+  metrics_listen: checked(listenAddressProblem).default(''),
+});
+
+const redisSchema = z.strictObject({
+  url: checked(redisUrlProblem).default('embedded'),
+  key_prefix: keyPrefix.default('irods-ingest'),
+  password_file: absolutePath.optional(),
+});
+
+const irodsSchema = z.strictObject({
+  url: checked(irodsUrlProblem).transform(trimUrl),
+  username: nonEmpty,
+  password_file: absolutePath.optional(),
+  zone: checked(zoneNameProblem),
+  default_resource: nonEmpty,
+});
+
+const jobSchema = z.strictObject({
+  name: checked(jobNameProblem),
+  source: checked(sourceProblem).transform((source) => source.replace(/(?<=.)\/+$/, '')),
+  target: z.string().transform(trimTrailingSlashes),
+  operation: z.enum(OPERATIONS).default('register'),
+  delete: z.enum(DELETE_MODES).default('keep'),
+  watch: z.boolean().default(true),
+  rescan_interval: duration.prefault('15m'),
+  settle: duration.prefault('2s'),
+  exclude: z.array(checked(globProblem)).default([]),
+  exclude_types: z.array(z.enum(EXCLUDE_TYPES)).default(['socket', 'fifo', 'char', 'block']),
+  follow_symlinks: z.boolean().default(false),
+  resource: z.string().default(''),
+  checksum: z.enum(CHECKSUM_MODES).default('none'),
+  files_per_task: z.int().min(1).max(1000).default(50),
+  handler: checked(handlerProblem).default(''),
+  metadata: avus.default({}),
+});
+
+export const configSchema = z.strictObject({
+  daemon: daemonSchema.prefault({}),
+  redis: redisSchema.prefault({}),
+  irods: irodsSchema,
+  job: z.array(jobSchema).default([]),
+});
+
+export type ParsedConfig = z.output<typeof configSchema>;
+export type JobConfig = ParsedConfig['job'][number];
+
+/** Known keys per table, for "did you mean" hints on unknown keys. */
+export const KNOWN_KEYS = {
+  '': Object.keys(configSchema.shape),
+  daemon: Object.keys(daemonSchema.shape),
+  redis: Object.keys(redisSchema.shape),
+  irods: Object.keys(irodsSchema.shape),
+  job: Object.keys(jobSchema.shape),
+} as const;

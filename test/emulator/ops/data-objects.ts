@@ -1,5 +1,13 @@
 /** The catalog-level `/data-objects` ops (§5.2.7-5.2.17) and the route table. */
-import { copyFileSync, existsSync, mkdirSync, renameSync, statSync, truncateSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  truncateSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { hasLevel, isVisible } from '../acl.js';
 import { fileChecksum } from '../checksum.js';
@@ -289,7 +297,8 @@ function trim(ctx: OpContext): void {
   }
   object.replicas = object.replicas.filter((r) => r !== replica);
   ctx.state.catalog.saveDataObject(object);
-  if (!ctx.params.flag('catalog-only')) truncateSync(replica.physicalPath, 0);
+  // A trimmed replica's file goes too, unless only its catalog entry is removed.
+  if (!ctx.params.flag('catalog-only')) rmSync(replica.physicalPath, { force: true });
   ctx.reply.irods(200, 0);
 }
 

@@ -41,7 +41,7 @@ export async function startRedis({ persistence = false } = {}): Promise<TestRedi
     '',
   ];
   const launch = async () =>
-    (await startChild('redis-server', args, /Ready to accept connections/)).child;
+    (await startChild('redis-server', args, /ready to accept connections/i)).child;
   let child: ServiceChild = await launch();
   return {
     url: `unix://${socketPath}`,

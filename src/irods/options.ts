@@ -1,3 +1,4 @@
+import { irodsUrlProblem, trimUrl } from '../core/endpoint-rules.js';
 import type { BackoffPolicy } from '../core/retry.js';
 import { IrodsOptionError } from './errors.js';
 
@@ -58,22 +59,10 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 
 /** Checks every option, fills in defaults and freezes the result. The password stays outside. */
 export function resolveOptions(options: IrodsClientOptions): ResolvedOptions {
-  let parsed: URL;
-  try {
-    parsed = new URL(options.url);
-  } catch {
-    throw new IrodsOptionError('url', `is not a URL: ${JSON.stringify(options.url)}`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new IrodsOptionError('url', `must use http or https, got ${parsed.protocol}`);
-  }
-  if (parsed.username !== '' || parsed.password !== '') {
-    throw new IrodsOptionError('url', 'must not carry credentials; use username and password');
-  }
-  const basePath = parsed.pathname.replace(/\/+$/, '');
-  if (basePath === '') {
-    throw new IrodsOptionError('url', 'needs the version prefix, e.g. /irods-http-api/0.7.0');
-  }
+  const urlProblem = irodsUrlProblem(options.url);
+  if (urlProblem !== undefined) throw new IrodsOptionError('url', urlProblem);
+  const parsed = new URL(trimUrl(options.url));
+  const basePath = parsed.pathname;
   if (typeof options.username !== 'string' || options.username === '') {
     throw new IrodsOptionError('username', 'must be a non-empty string');
   }

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  decodeRelPath,
+  displayRelPath,
+  encodeRelPath,
+  joinRelPath,
+} from '../../../src/core/entry.js';
+
+const bytes = (...values: number[]) => Uint8Array.from(values);
+const utf8 = (text: string) => new TextEncoder().encode(text);
+
+describe('relative path encoding', () => {
+  const table: [string, Uint8Array][] = [
+    ['plain ASCII', utf8('run1/a.tif')],
+    ['non-Latin UTF-8', utf8('données/日本語.txt')],
+    ['a plus and a space', utf8('a+b c.txt')],
+    ['Latin-1 bytes that are not UTF-8', bytes(0x63, 0x61, 0x66, 0xe9)],
+    ['a lone continuation byte', bytes(0x61, 0x80, 0x62)],
+    ['the empty root path', bytes()],
+  ];
+  for (const [what, path] of table) {
+    it(`gives the same bytes back for ${what}`, () => {
+      assert.deepEqual(decodeRelPath(encodeRelPath(path)), path);
+    });
+  }
+
+  it('keeps valid UTF-8 readable and tags everything else', () => {
+    assert.equal(encodeRelPath(utf8('a/b.txt')), 'a/b.txt');
+    assert.ok(encodeRelPath(bytes(0xff)).startsWith('\u0000b64:'));
+  });
+
+  it('shows invalid bytes as \\xHH for people', () => {
+    assert.equal(displayRelPath(bytes(0x63, 0x61, 0x66, 0xe9)), 'caf\\xe9');
+    assert.equal(displayRelPath(utf8('été')), 'été');
+  });
+
+  it('joins a name under the root and under a directory', () => {
+    assert.deepEqual(joinRelPath(bytes(), utf8('a')), utf8('a'));
+    assert.deepEqual(joinRelPath(utf8('d/e'), utf8('a')), utf8('d/e/a'));
+  });
+});

@@ -1,0 +1,195 @@
+/**
+ * Lua scripts over the directory hashes (see keys.ts). Each batch operation of FileStateStore is
+ * one script call, so it costs one round trip and runs atomically: the shard count a script reads
+ * cannot change under it, and the tracked counter always equals the number of stored entries.
+ *
+ * Every script starts with the same arguments, then its own:
+ *   ARGV[1] stem of directory keys (`P:d:`), ARGV[2] the shard-count hash, ARGV[3] the tracked
+ *   counter. A directory's entries live in `stem..id..':'..shard`, shard = first 32 bits of
+ *   SHA-1(name) mod the shard count (1 unless the shard-count hash says more); names longer than
+ *   LONG_NAME bytes live in `stem..id..':L'`, because one such field would turn a whole shard
+ *   into Redis' big hashtable encoding (hash-max-listpack-value, 64 by default).
+ * A shard never holds more than MAX_FIELDS fields after a write: the directory then doubles its
+ * shard count and moves about half of each shard's fields to its new sibling. Shards stay below
+ * hash-max-listpack-entries (128 by default), so every shard keeps the compact listpack encoding.
+ */
+import { LuaScript } from './lua.js';
+
+/** Fields per shard before a directory splits; below Redis' listpack limit of 128 entries. */
+export const MAX_FIELDS_PER_SHARD = 100;
+/** Longest name kept in a shard; Redis' default hash-max-listpack-value. */
+export const LONG_NAME_BYTES = 64;
+
+const PRELUDE = `
+local stem, shardsKey, trackedKey = ARGV[1], ARGV[2], ARGV[3]
+local MAX_FIELDS, LONG_NAME = ${MAX_FIELDS_PER_SHARD}, ${LONG_NAME_BYTES}
+local counts = {}
+local function shardCount(id)
+  local n = counts[id]
+  if n == nil then
+    n = tonumber(redis.call('HGET', shardsKey, id) or '1')
+    counts[id] = n
+  end
+  return n
+end
+local function shardOf(name, n)
+  if n == 1 then return 0 end
+  return tonumber(string.sub(redis.sha1hex(name), 1, 8), 16) % n
+end
+local function keyFor(id, name)
+  if #name > LONG_NAME then return stem .. id .. ':L', false end
+  return stem .. id .. ':' .. shardOf(name, shardCount(id)), true
+end
+local function allKeys(id)
+  local keys = {}
+  for i = 0, shardCount(id) - 1 do keys[#keys + 1] = stem .. id .. ':' .. i end
+  keys[#keys + 1] = stem .. id .. ':L'
+  return keys
+end
+`;
+
+/** Doubles a directory's shard count until no shard holds more than MAX_FIELDS fields. */
+const GROW = `
+local function grow(id)
+  local n = shardCount(id)
+  while true do
+    local over = false
+    for i = 0, n - 1 do
+      if redis.call('HLEN', stem .. id .. ':' .. i) > MAX_FIELDS then over = true break end
+    end
+    if not over then return end
+    local m = n * 2
+    for i = 0, n - 1 do
+      local from = stem .. id .. ':' .. i
+      local all = redis.call('HGETALL', from)
+      for j = 1, #all, 2 do
+        local s = shardOf(all[j], m)
+        if s ~= i then
+          redis.call('HSET', stem .. id .. ':' .. s, all[j], all[j + 1])
+          redis.call('HDEL', from, all[j])
+        end
+      end
+    end
+    n = m
+    counts[id] = m
+    redis.call('HSET', shardsKey, id, m)
+  end
+end
+local function put(id, name, value, onlyIfNew)
+  local key, sharded = keyFor(id, name)
+  local added
+  if onlyIfNew then
+    added = redis.call('HSETNX', key, name, value)
+  else
+    added = redis.call('HSET', key, name, value)
+  end
+  if added == 1 and sharded and redis.call('HLEN', key) > MAX_FIELDS then grow(id) end
+  return added
+end
+`;
+
+/**
+ * ARGV[4] = n, then n (id, name) pairs. Returns the n packed values, nil where nothing is
+ * recorded.
+ */
+export const GET_MANY = new LuaScript(`${PRELUDE}
+local n, out = tonumber(ARGV[4]), {}
+for i = 0, n - 1 do
+  local id, name = ARGV[5 + 2 * i], ARGV[6 + 2 * i]
+  out[i + 1] = redis.call('HGET', (keyFor(id, name)), name)
+end
+return out
+`);
+
+/** ARGV[4] = id. Returns the directory's entries as a flat name, value, name, value... list. */
+export const CHILDREN = new LuaScript(`${PRELUDE}
+local out = {}
+for _, key in ipairs(allKeys(ARGV[4])) do
+  local all = redis.call('HGETALL', key)
+  for j = 1, #all do out[#out + 1] = all[j] end
+end
+return out
+`);
+
+/**
+ * ARGV[4] = placeholder value, ARGV[5] = n, then n (id, name, value) triples to write, then
+ * chains of ancestors: a length k and k (id, name) pairs, nearest first. An ancestor is written
+ * (with the placeholder) only when it is not recorded yet, and a chain stops at the first one
+ * that is: so every recorded entry stays reachable from the root, and forgetTree finds it even
+ * when a directory's children were recorded before the directory itself.
+ * Returns how many entries were new.
+ */
+export const RECORD = new LuaScript(`${PRELUDE}${GROW}
+local placeholder, n = ARGV[4], tonumber(ARGV[5])
+local added, at = 0, 6
+for _ = 1, n do
+  added = added + put(ARGV[at], ARGV[at + 1], ARGV[at + 2], false)
+  at = at + 3
+end
+while at <= #ARGV do
+  local k = tonumber(ARGV[at])
+  at = at + 1
+  for j = 0, k - 1 do
+    if put(ARGV[at + 2 * j], ARGV[at + 2 * j + 1], placeholder, true) == 0 then break end
+    added = added + 1
+  end
+  at = at + 2 * k
+end
+if added > 0 then redis.call('INCRBY', trackedKey, added) end
+return added
+`);
+
+/** ARGV[4..] (id, name) pairs to delete. Returns how many were recorded. */
+export const FORGET = new LuaScript(`${PRELUDE}
+local removed = 0
+for at = 4, #ARGV, 2 do
+  local id, name = ARGV[at], ARGV[at + 1]
+  removed = removed + redis.call('HDEL', (keyFor(id, name)), name)
+end
+if removed > 0 then redis.call('DECRBY', trackedKey, removed) end
+return removed
+`);
+
+/** ARGV[4..] directory ids. Returns, per directory, the names of its children that are dirs. */
+export const SUBDIRECTORIES = new LuaScript(`${PRELUDE}
+local out = {}
+for at = 4, #ARGV do
+  local dirs = {}
+  for _, key in ipairs(allKeys(ARGV[at])) do
+    local all = redis.call('HGETALL', key)
+    for j = 1, #all, 2 do
+      if string.byte(all[j + 1], 1) == 100 then dirs[#dirs + 1] = all[j] end
+    end
+  end
+  out[#out + 1] = dirs
+end
+return out
+`);
+
+/** ARGV[4..] directory ids whose entries all go. Returns how many entries were removed. */
+export const DROP_DIRECTORIES = new LuaScript(`${PRELUDE}
+local removed = 0
+for at = 4, #ARGV do
+  for _, key in ipairs(allKeys(ARGV[at])) do
+    removed = removed + redis.call('HLEN', key)
+    redis.call('DEL', key)
+  end
+  redis.call('HDEL', shardsKey, ARGV[at])
+end
+if removed > 0 then redis.call('DECRBY', trackedKey, removed) end
+return removed
+`);
+
+/** ARGV[4] = id. Returns shard count, largest shard size, whether every shard is a listpack. */
+export const SHAPE = new LuaScript(`${PRELUDE}
+local id, largest, compact = ARGV[4], 0, 1
+local n = shardCount(id)
+for i = 0, n - 1 do
+  local key = stem .. id .. ':' .. i
+  largest = math.max(largest, redis.call('HLEN', key))
+  if redis.call('EXISTS', key) == 1 and redis.call('OBJECT', 'ENCODING', key) ~= 'listpack' then
+    compact = 0
+  end
+end
+return { n, largest, compact }
+`);

@@ -1,0 +1,150 @@
+/**
+ * What was last done for each entry of one job, stored per directory (see keys.ts and
+ * dir-scripts.ts for the layout). Every batch method is one script call, so one round trip
+ * whatever the batch size; forgetTree needs one per level of the removed tree.
+ */
+import type { Redis } from 'ioredis';
+import { encodeRelPath, joinRelPath } from '../core/entry.js';
+import {
+  CHILDREN,
+  DROP_DIRECTORIES,
+  FORGET,
+  GET_MANY,
+  RECORD,
+  SHAPE,
+  SUBDIRECTORIES,
+} from './dir-scripts.js';
+import { StatePathError } from './errors.js';
+import { dirId, StateKeys } from './keys.js';
+import { packState, splitRelPath, unpackState } from './pack.js';
+import type { RecordedState } from '../core/decide.js';
+
+/** Recorded for directories found only as ancestors of recorded entries: never "unchanged". */
+const PLACEHOLDER = packState({ type: 'dir', size: 0, mtimeNs: 0n, ino: 0n });
+/** Directories per script call while forgetting a tree, to keep each call short. */
+const TREE_BATCH = 500;
+
+export interface RecordEntry {
+  relPath: Uint8Array;
+  state: RecordedState;
+}
+
+/** How a directory is stored: for tests and diagnostics. */
+export interface DirectoryShape {
+  shards: number;
+  largestShard: number;
+  /** Every shard kept Redis' compact (listpack) encoding. */
+  compact: boolean;
+}
+
+export class FileStateStore {
+  readonly #redis: Redis;
+  readonly #keys: StateKeys;
+  readonly #head: string[];
+
+  constructor(redis: Redis, prefix: string, jobName: string) {
+    this.#redis = redis;
+    this.#keys = new StateKeys(prefix, jobName);
+    this.#head = [this.#keys.dirKeyStem, this.#keys.shardCounts, this.#keys.tracked];
+  }
+
+  /** The recorded children of `dir` ('' = the root), keyed by encodeRelPath of their names. */
+  async recordedChildren(dir: Uint8Array): Promise<Map<string, RecordedState>> {
+    const flat = (await CHILDREN.run(this.#redis, [...this.#head, dirId(dir)])) as Buffer[];
+    const children = new Map<string, RecordedState>();
+    for (let i = 0; i < flat.length; i += 2) {
+      children.set(encodeRelPath(flat[i]!), unpackState(flat[i + 1]!.toString('latin1')));
+    }
+    return children;
+  }
+
+  async getMany(relPaths: readonly Uint8Array[]): Promise<(RecordedState | undefined)[]> {
+    if (relPaths.length === 0) return [];
+    const args: (string | Buffer | number)[] = [...this.#head, relPaths.length];
+    for (const relPath of relPaths) args.push(...this.#address(relPath));
+    const values = (await GET_MANY.run(this.#redis, args)) as (Buffer | null)[];
+    return values.map((value) => (value ? unpackState(value.toString('latin1')) : undefined));
+  }
+
+  /**
+   * Records entries (overwriting what was there). Their missing ancestor directories are recorded
+   * too, with a placeholder state, so that forgetTree can always reach every entry.
+   */
+  async record(entries: readonly RecordEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const args: (string | Buffer | number)[] = [...this.#head, PLACEHOLDER, entries.length];
+    const dirs = new Map<string, Uint8Array>();
+    for (const { relPath, state } of entries) {
+      args.push(...this.#address(relPath), packState(state));
+      const { dir } = splitRelPath(relPath);
+      if (dir.length > 0) dirs.set(encodeRelPath(dir), dir);
+    }
+    for (const dir of dirs.values()) {
+      const chain: (string | Buffer)[] = [];
+      for (let path = dir; path.length > 0; path = splitRelPath(path).dir) {
+        chain.push(...this.#address(path));
+      }
+      args.push(chain.length / 2, ...chain);
+    }
+    await RECORD.run(this.#redis, args);
+  }
+
+  /** Forgets single entries. A directory's own children stay: use forgetTree for directories. */
+  async forget(relPaths: readonly Uint8Array[]): Promise<void> {
+    if (relPaths.length === 0) return;
+    const args: (string | Buffer | number)[] = [...this.#head];
+    for (const relPath of relPaths) args.push(...this.#address(relPath));
+    await FORGET.run(this.#redis, args);
+  }
+
+  /**
+   * Forgets `dir` and everything recorded below it; returns how many entries that was. The tree
+   * is read top-down, then dropped bottom-up with the directory's own entry last, so a crash
+   * part-way leaves the rest still reachable and calling forgetTree again finishes the job.
+   */
+  async forgetTree(dir: Uint8Array): Promise<number> {
+    const levels: string[][] = [];
+    for (let level = [dir]; level.length > 0;) {
+      levels.push(level.map((path) => dirId(path)));
+      const next: Uint8Array[] = [];
+      for (let i = 0; i < level.length; i += TREE_BATCH) {
+        const batch = level.slice(i, i + TREE_BATCH);
+        const ids = batch.map((path) => dirId(path));
+        const reply = await SUBDIRECTORIES.run(this.#redis, [...this.#head, ...ids]);
+        (reply as Buffer[][]).forEach((names, j) => {
+          for (const name of names) next.push(joinRelPath(batch[j]!, name));
+        });
+      }
+      level = next;
+    }
+    let removed = 0;
+    for (const ids of levels.reverse()) {
+      for (let i = 0; i < ids.length; i += TREE_BATCH) {
+        const batch = ids.slice(i, i + TREE_BATCH);
+        removed += (await DROP_DIRECTORIES.run(this.#redis, [...this.#head, ...batch])) as number;
+      }
+    }
+    if (dir.length > 0) {
+      removed += (await FORGET.run(this.#redis, [...this.#head, ...this.#address(dir)])) as number;
+    }
+    return removed;
+  }
+
+  /** How many entries are recorded for the job, in O(1). */
+  async trackedCount(): Promise<number> {
+    return Number((await this.#redis.get(this.#keys.tracked)) ?? 0);
+  }
+
+  async directoryShape(dir: Uint8Array): Promise<DirectoryShape> {
+    const reply = (await SHAPE.run(this.#redis, [...this.#head, dirId(dir)])) as number[];
+    const [shards, largestShard, compact] = reply as [number, number, number];
+    return { shards, largestShard, compact: compact === 1 };
+  }
+
+  /** Where an entry is stored: its directory's id and its name bytes. */
+  #address(relPath: Uint8Array): [string, Buffer] {
+    if (relPath.length === 0) throw new StatePathError(relPath, 'the root has no recorded state');
+    const { dir, name } = splitRelPath(relPath);
+    return [dirId(dir), Buffer.from(name.buffer, name.byteOffset, name.byteLength)];
+  }
+}

@@ -1,0 +1,13 @@
+export { FileStateStore, type DirectoryShape, type RecordEntry } from './file-state-store.js';
+export { FailureStore, type FailurePage, type FileFailure } from './failure-store.js';
+export { FileLocks } from './file-locks.js';
+export {
+  JobRecords,
+  PASS_COUNTERS,
+  type PassCounter,
+  type PassCounts,
+  type PassRecord,
+} from './job-records.js';
+export { StateCorruptError, StatePathError } from './errors.js';
+export type { RecordedState } from '../core/decide.js';
+export { queuePrefix } from './keys.js';

@@ -1,0 +1,81 @@
+/**
+ * The record of a job's current (or last) pass: its number, start and end, and the counters the
+ * pass summary line reports. Counters are Redis integers, so every worker adds to them directly.
+ */
+import type { Redis } from 'ioredis';
+import { StateKeys } from './keys.js';
+
+export const PASS_COUNTERS = {
+  seen: 'seen',
+  new: 'new',
+  updated: 'updated',
+  deleted: 'deleted',
+  excluded: 'excluded',
+  failed: 'failed',
+  bytes: 'bytes',
+} as const;
+export type PassCounter = (typeof PASS_COUNTERS)[keyof typeof PASS_COUNTERS];
+export type PassCounts = Record<PassCounter, number>;
+
+export interface PassRecord {
+  /** 0 before the first pass. */
+  pass: number;
+  /** ms since the epoch. */
+  startedAt?: number;
+  /** Unset while the pass runs. */
+  endedAt?: number;
+  counts: PassCounts;
+}
+
+const COUNTER_NAMES = Object.values(PASS_COUNTERS);
+
+export class JobRecords {
+  readonly #redis: Redis;
+  readonly #key: string;
+
+  constructor(redis: Redis, prefix: string, jobName: string) {
+    this.#redis = redis;
+    this.#key = new StateKeys(prefix, jobName).pass;
+  }
+
+  /** Starts the next pass: counters back to zero; returns its number. One transaction. */
+  async startPass(at = Date.now()): Promise<number> {
+    const zeroes = COUNTER_NAMES.flatMap((name) => [name, 0]);
+    const replies = await this.#redis
+      .multi()
+      .hincrby(this.#key, 'pass', 1)
+      .hset(this.#key, 'startedAt', at, ...zeroes)
+      .hdel(this.#key, 'endedAt')
+      .exec();
+    const [error, pass] = replies?.[0] ?? [new Error('the pass transaction was discarded')];
+    if (error) throw error;
+    return pass as number;
+  }
+
+  /** Adds to the counters of the running pass; one round trip. */
+  async incrementBy(counts: Partial<PassCounts>): Promise<void> {
+    const pipeline = this.#redis.pipeline();
+    for (const [name, by] of Object.entries(counts)) {
+      if (by) pipeline.hincrby(this.#key, name, by);
+    }
+    if (pipeline.length > 0) await pipeline.exec();
+  }
+
+  async endPass(at = Date.now()): Promise<PassRecord> {
+    await this.#redis.hset(this.#key, 'endedAt', at);
+    return this.read();
+  }
+
+  async read(): Promise<PassRecord> {
+    const fields = await this.#redis.hgetall(this.#key);
+    const number = (name: string) =>
+      fields[name] === undefined ? undefined : Number(fields[name]);
+    const counts = Object.fromEntries(COUNTER_NAMES.map((name) => [name, number(name) ?? 0]));
+    return {
+      pass: number('pass') ?? 0,
+      startedAt: number('startedAt'),
+      endedAt: number('endedAt'),
+      counts: counts as PassCounts,
+    };
+  }
+}

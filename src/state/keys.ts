@@ -1,0 +1,73 @@
+/**
+ * The Redis key schema of the daemon's persistent state: every key the state module reads or
+ * writes is built here (the Lua scripts receive the built keys or the key stems below, never
+ * invent their own). `P` is `${redis.key_prefix}:${job.name}`; job names cannot contain `:`, so
+ * one job's keys never fall under another's.
+ *
+ * | Key                     | Type   | Holds                                                   |
+ * | ----------------------- | ------ | ------------------------------------------------------- |
+ * | `P:d:<dirId>:<shard>`   | hash   | recorded children of one directory (shard 0..n-1):      |
+ * |                         |        | field = the child's name bytes, value = packed state    |
+ * | `P:d:<dirId>:L`         | hash   | its children whose names are too long for a shard       |
+ * | `P:shards`              | hash   | dirId → shard count, only for directories with > 1      |
+ * | `P:tracked`             | string | how many entries are recorded, all directories together |
+ * | `P:failures`            | hash   | encodeRelPath(relPath) → JSON of the FileFailure        |
+ * | `P:lock:<relPath text>` | string | the owner of a per-file lock, expiring (PX)             |
+ * | `P:pass`                | hash   | the current (or last) pass: number, times and counters  |
+ * | `<prefix>:~bull:...`    | (many) | BullMQ's own keys for the job queues (`queuePrefix`)    |
+ *
+ * `dirId` is a digest of the directory's relative path bytes (the root is the empty path), so
+ * keys have a fixed length whatever the depth and bytes of the path. Directory keys are completed
+ * inside the scripts of dir-scripts.ts (stem + dirId + `:` + shard or `L`, as in the table),
+ * because only a script knows the current shard count atomically.
+ */
+import { createHash } from 'node:crypto';
+
+/**
+ * The prefix BullMQ builds its keys under. `~` cannot occur in a job name, so the queues' keys
+ * never fall under a job's `P:`.
+ */
+export function queuePrefix(prefix: string): string {
+  return `${prefix}:~bull`;
+}
+
+export class StateKeys {
+  readonly #base: string;
+
+  constructor(prefix: string, jobName: string) {
+    this.#base = `${prefix}:${jobName}`;
+  }
+
+  /** Stem of directory keys: append `<dirId>:<shard>` or `<dirId>:L`. */
+  get dirKeyStem(): string {
+    return `${this.#base}:d:`;
+  }
+
+  get shardCounts(): string {
+    return `${this.#base}:shards`;
+  }
+
+  get tracked(): string {
+    return `${this.#base}:tracked`;
+  }
+
+  get failures(): string {
+    return `${this.#base}:failures`;
+  }
+
+  lock(relPathText: string): string {
+    return `${this.#base}:lock:${relPathText}`;
+  }
+
+  get pass(): string {
+    return `${this.#base}:pass`;
+  }
+}
+
+/**
+ * The id of a directory in key names: 16 bytes of SHA-1 over its relative path, base64url
+ * (22 characters). Collisions are out of reach (2^64 directories for an even chance).
+ */
+export function dirId(dirPath: Uint8Array): string {
+  return createHash('sha1').update(dirPath).digest().subarray(0, 16).toString('base64url');
+}

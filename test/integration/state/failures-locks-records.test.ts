@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import type { Redis } from 'ioredis';
+import { FailureStore, FileLocks, JobRecords, type FileFailure } from '../../../src/state/index.js';
+import { startRedis, type TestRedis } from '../../helpers/redis.js';
+import { connect } from './setup.js';
+
+let server: TestRedis;
+const clients: Redis[] = [];
+before(async () => {
+  server = await startRedis();
+});
+after(async () => {
+  for (const client of clients) client.disconnect();
+  await server.stop();
+});
+function open(): { redis: Redis; prefix: string } {
+  const client = connect(server);
+  clients.push(client.redis);
+  return client;
+}
+
+const failure = (relPath: string, extra: Partial<FileFailure> = {}): FileFailure => ({
+  relPath,
+  operation: 'upload',
+  message: 'connection refused',
+  attempts: 1,
+  at: 1_700_000_000_000,
+  ...extra,
+});
+
+describe('FailureStore', () => {
+  it('lists, counts and clears per-file failures, the latest one per file', async () => {
+    const { redis, prefix } = open();
+    const failures = new FailureStore(redis, prefix, 'job');
+    await failures.record(failure('a', { irodsCode: -808000 }));
+    await failures.record(failure('b', { errno: 'EACCES', operation: 'scan' }));
+    await failures.record(failure('a', { irodsCode: -808000, attempts: 2 }));
+    assert.equal(await failures.count(), 2);
+    assert.deepEqual(await failures.get('a'), failure('a', { irodsCode: -808000, attempts: 2 }));
+    const page = await failures.list();
+    assert.equal(page.cursor, '0');
+    assert.deepEqual(page.failures.map((f) => f.relPath).sort(), ['a', 'b']);
+    await failures.clear('a', 'not-failing');
+    assert.equal(await failures.count(), 1);
+    assert.equal(await failures.get('a'), undefined);
+  });
+
+  it('walks every failure of a long list page by page', async () => {
+    const { redis, prefix } = open();
+    const failures = new FailureStore(redis, prefix, 'job');
+    for (let i = 0; i < 1200; i++) await failures.record(failure(`dir/f${i}`));
+    const seen = new Set<string>();
+    for await (const f of failures.all(100)) seen.add(f.relPath);
+    assert.equal(seen.size, 1200);
+  });
+});
+
+describe('FileLocks', () => {
+  it('gives a file to one owner at a time', async () => {
+    const { redis, prefix } = open();
+    const locks = new FileLocks(redis, prefix, 'job');
+    assert.deepEqual(await locks.tryLock(['a', 'b'], 10_000, 'w1'), [true, true]);
+    assert.deepEqual(await locks.tryLock(['b', 'c'], 10_000, 'w2'), [false, true]);
+  });
+
+  it('lets only the owner unlock', async () => {
+    const { redis, prefix } = open();
+    const locks = new FileLocks(redis, prefix, 'job');
+    await locks.tryLock(['a'], 10_000, 'w1');
+    assert.equal(await locks.unlock(['a'], 'w2'), 0);
+    assert.deepEqual(await locks.tryLock(['a'], 10_000, 'w2'), [false]);
+    assert.equal(await locks.unlock(['a'], 'w1'), 1);
+    assert.deepEqual(await locks.tryLock(['a'], 10_000, 'w2'), [true]);
+  });
+
+  it('frees an expired lock, and its old owner cannot release the new one', async () => {
+    const { redis, prefix } = open();
+    const locks = new FileLocks(redis, prefix, 'job');
+    await locks.tryLock(['a'], 50, 'crashed');
+    await sleep(120);
+    assert.deepEqual(await locks.tryLock(['a'], 10_000, 'next'), [true]);
+    assert.equal(await locks.unlock(['a'], 'crashed'), 0);
+    assert.deepEqual(await locks.tryLock(['a'], 10_000, 'third'), [false]);
+  });
+});
+
+describe('JobRecords', () => {
+  it('counts a pass from its start to its end and starts the next from zero', async () => {
+    const { redis, prefix } = open();
+    const records = new JobRecords(redis, prefix, 'job');
+    assert.equal((await records.read()).pass, 0);
+    assert.equal(await records.startPass(1000), 1);
+    await records.incrementBy({ seen: 10, new: 4, bytes: 2 ** 40 });
+    await records.incrementBy({ seen: 5, failed: 1, updated: 0 });
+    const ended = await records.endPass(2000);
+    assert.deepEqual(ended, {
+      pass: 1,
+      startedAt: 1000,
+      endedAt: 2000,
+      counts: { seen: 15, new: 4, updated: 0, deleted: 0, excluded: 0, failed: 1, bytes: 2 ** 40 },
+    });
+    assert.equal(await records.startPass(3000), 2);
+    const running = await records.read();
+    assert.equal(running.endedAt, undefined);
+    assert.equal(running.startedAt, 3000);
+    assert.equal(running.counts.seen, 0);
+  });
+});

@@ -1,0 +1,218 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Redis } from 'ioredis';
+import { encodeRelPath } from '../../../src/core/entry.js';
+import { FileStateStore, type RecordedState } from '../../../src/state/index.js';
+import { startRedis, type TestRedis } from '../../helpers/redis.js';
+import { bytes, connect } from './setup.js';
+
+const file = (size: number, mtimeNs = 1_700_000_000_123_456_789n, ino = 42n): RecordedState => ({
+  type: 'file',
+  size,
+  mtimeNs,
+  ino,
+});
+const dir: RecordedState = { type: 'dir', size: 0, mtimeNs: 1_600_000_000_000_000_000n, ino: 7n };
+
+describe('FileStateStore', () => {
+  let server: TestRedis;
+  let redis: Redis;
+  let store: FileStateStore;
+
+  before(async () => {
+    server = await startRedis();
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  const fresh = () => {
+    const client = connect(server);
+    redis?.disconnect();
+    redis = client.redis;
+    store = new FileStateStore(redis, client.prefix, 'job');
+    return store;
+  };
+  after(() => redis?.disconnect());
+
+  it('gives back states exactly, with mtimes, ctimes and inodes beyond 2^53', async () => {
+    const s = fresh();
+    const states: RecordedState[] = [
+      file(0, 0n, 1n),
+      file(Number.MAX_SAFE_INTEGER, 2n ** 63n - 1n, 2n ** 64n - 1n),
+      file(123_456_789, -1_000_000_001n, 36n ** 12n),
+      { ...file(1), ctimeNs: 2n ** 63n - 1n },
+      dir,
+    ];
+    const paths = states.map((_, i) => bytes(`a/b/entry-${i}`));
+    await s.record(states.map((state, i) => ({ relPath: paths[i]!, state })));
+    assert.deepEqual(await s.getMany(paths), states);
+    assert.deepEqual(await s.getMany([bytes('a/b/missing'), bytes('nowhere/x')]), [
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it('overwrites a recorded state and lists a directory by encoded name', async () => {
+    const s = fresh();
+    await s.record([{ relPath: bytes('top/x'), state: file(1) }]);
+    await s.record([{ relPath: bytes('top/x'), state: file(2) }]);
+    await s.record([{ relPath: bytes('top/y z#%&;'), state: file(3) }]);
+    const children = await s.recordedChildren(bytes('top'));
+    assert.deepEqual(
+      children,
+      new Map([
+        ['x', file(2)],
+        ['y z#%&;', file(3)],
+      ]),
+    );
+  });
+
+  it('keeps names that are not valid UTF-8 byte for byte', async () => {
+    const s = fresh();
+    const latin1 = Uint8Array.from([0x63, 0x61, 0x66, 0xe9]); // "café" in Latin-1
+    const relPath = Uint8Array.from([...bytes('odd/'), ...latin1]);
+    const withNewline = bytes('odd/line\nbreak');
+    await s.record([
+      { relPath, state: file(5) },
+      { relPath: withNewline, state: file(6) },
+    ]);
+    assert.deepEqual(await s.getMany([relPath, withNewline]), [file(5), file(6)]);
+    const children = await s.recordedChildren(bytes('odd'));
+    assert.deepEqual([...children.keys()].sort(), [encodeRelPath(latin1), 'line\nbreak'].sort());
+  });
+
+  it('records missing ancestors as directories, never overwriting them', async () => {
+    const s = fresh();
+    await s.record([{ relPath: bytes('p'), state: dir }]);
+    await s.record([{ relPath: bytes('p/q/r/leaf'), state: file(1) }]);
+    const [p, q, r] = await s.getMany([bytes('p'), bytes('p/q'), bytes('p/q/r')]);
+    assert.deepEqual(p, dir);
+    assert.equal(q?.type, 'dir');
+    assert.equal(r?.type, 'dir');
+    assert.equal(await s.trackedCount(), 4);
+  });
+
+  it('shards a directory of 1,000 entries, keeping every shard compact', async () => {
+    const s = fresh();
+    const big = bytes('big');
+    const names = Array.from({ length: 1000 }, (_, i) => `file-${i}-${'x'.repeat(i % 30)}.dat`);
+    // Batches of 50 grow the directory step by step, past several shard thresholds.
+    for (let i = 0; i < names.length; i += 50) {
+      const batch = names.slice(i, i + 50);
+      await s.record(
+        batch.map((name, j) => ({ relPath: bytes(`big/${name}`), state: file(i + j) })),
+      );
+      if (i === 50) assert.equal((await s.directoryShape(big)).shards, 1);
+    }
+    const shape = await s.directoryShape(big);
+    assert.ok(shape.shards >= 8, `shards: ${shape.shards}`);
+    assert.ok(shape.largestShard <= 100, `largest shard: ${shape.largestShard}`);
+    assert.equal(shape.compact, true);
+    const children = await s.recordedChildren(big);
+    assert.equal(children.size, 1000);
+    assert.deepEqual(children.get(names[777]!), file(777));
+    const got = await s.getMany(names.map((name) => bytes(`big/${name}`)));
+    assert.deepEqual(
+      got.map((state) => state?.size),
+      names.map((_, i) => i),
+    );
+    assert.equal(await s.trackedCount(), 1001);
+  });
+
+  it('writes 1,000 new entries of one directory at once, staying compact', async () => {
+    const s = fresh();
+    const entries = Array.from({ length: 1000 }, (_, i) => ({
+      relPath: bytes(`bulk/n${i}`),
+      state: file(i),
+    }));
+    await s.record(entries);
+    const shape = await s.directoryShape(bytes('bulk'));
+    assert.equal(shape.compact, true);
+    assert.ok(shape.largestShard <= 100);
+    assert.equal((await s.recordedChildren(bytes('bulk'))).size, 1000);
+  });
+
+  it('keeps names longer than a compact field apart and still finds them', async () => {
+    const s = fresh();
+    const long = 'L'.repeat(200);
+    await s.record([
+      { relPath: bytes(`d/${long}`), state: file(9) },
+      { relPath: bytes('d/short'), state: file(1) },
+    ]);
+    assert.deepEqual(await s.getMany([bytes(`d/${long}`)]), [file(9)]);
+    assert.equal((await s.recordedChildren(bytes('d'))).size, 2);
+    assert.equal((await s.directoryShape(bytes('d'))).compact, true);
+    await s.forget([bytes(`d/${long}`)]);
+    assert.deepEqual([...(await s.recordedChildren(bytes('d'))).keys()], ['short']);
+  });
+
+  it('forgets single entries and keeps the tracked count exact', async () => {
+    const s = fresh();
+    await s.record([
+      { relPath: bytes('a'), state: file(1) },
+      { relPath: bytes('b'), state: file(2) },
+    ]);
+    await s.forget([bytes('a'), bytes('never-recorded')]);
+    assert.deepEqual(await s.getMany([bytes('a'), bytes('b')]), [undefined, file(2)]);
+    assert.equal(await s.trackedCount(), 1);
+  });
+
+  it('forgets a tree of nested and sharded directories and nothing beside it', async () => {
+    const s = fresh();
+    const entries = [
+      { relPath: bytes('keep'), state: dir },
+      { relPath: bytes('keep/file'), state: file(1) },
+      { relPath: bytes('gone'), state: dir },
+      { relPath: bytes('gone/a'), state: file(1) },
+      { relPath: bytes('gone/sub'), state: dir },
+      { relPath: bytes('gone/sub/b'), state: file(2) },
+      { relPath: bytes('gone/sub/deeper/c'), state: file(3) },
+      { relPath: bytes('gone-too-similar/x'), state: file(4) },
+    ];
+    for (let i = 0; i < 250; i++) {
+      entries.push({ relPath: bytes(`gone/sub/wide/f${i}`), state: file(i) });
+    }
+    await s.record(entries);
+    assert.equal(await s.trackedCount(), 261);
+    const removed = await s.forgetTree(bytes('gone'));
+    // gone, a, sub, b, deeper (ancestor), c, wide (ancestor), 250 files.
+    assert.equal(removed, 257);
+    assert.equal(await s.trackedCount(), 4);
+    assert.equal((await s.recordedChildren(bytes('gone/sub/wide'))).size, 0);
+    assert.deepEqual(await s.getMany([bytes('gone'), bytes('gone/sub/deeper/c')]), [
+      undefined,
+      undefined,
+    ]);
+    assert.deepEqual(await s.getMany([bytes('keep/file'), bytes('gone-too-similar/x')]), [
+      file(1),
+      file(4),
+    ]);
+    assert.deepEqual([...(await s.recordedChildren(bytes(''))).keys()].sort(), [
+      'gone-too-similar',
+      'keep',
+    ]);
+  });
+
+  it('keeps the state of two jobs apart under one prefix', async () => {
+    const s = fresh();
+    const { redis: other, prefix } = connect(server);
+    try {
+      const a = new FileStateStore(other, prefix, 'a');
+      const b = new FileStateStore(other, prefix, 'b');
+      await a.record([{ relPath: bytes('same'), state: file(1) }]);
+      await b.record([{ relPath: bytes('same'), state: file(2) }]);
+      assert.deepEqual(await a.getMany([bytes('same')]), [file(1)]);
+      assert.deepEqual(await b.getMany([bytes('same')]), [file(2)]);
+      assert.equal(await s.trackedCount(), 0);
+    } finally {
+      other.disconnect();
+    }
+  });
+
+  it('refuses the empty root path as an entry', async () => {
+    await assert.rejects(fresh().record([{ relPath: bytes(''), state: dir }]), {
+      code: 'STATE_PATH',
+    });
+  });
+});

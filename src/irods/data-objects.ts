@@ -17,6 +17,25 @@ import {
   type Removal,
 } from './types.js';
 
+/** Which replica `modifyReplica` changes. */
+export type ReplicaSelector = { replicaNumber: number } | { resourceHierarchy: string };
+
+/** Catalog facts of a replica `modifyReplica` can set; absent ones stay as they are. */
+export interface ReplicaChanges {
+  size?: number;
+  /** `sha2:...`, or "" to clear a checksum that no longer matches the file. */
+  checksum?: string;
+  /** Seconds since the epoch. */
+  modifiedAt?: number;
+  /** 0 stale, 1 good, 2 intermediate (§7.2). */
+  status?: 0 | 1 | 2;
+}
+
+/** The catalog's form of a time: seconds as 11 zero-padded digits (API.md modify_replica). */
+function catalogTime(seconds: number): string {
+  return String(seconds).padStart(11, '0');
+}
+
 export class DataObjects {
   readonly #session: Session;
   readonly #query: GenQuery;
@@ -172,6 +191,66 @@ export class DataObjects {
       accept: (code) => isIrodsError(code, 'CAT_NO_ROWS_FOUND'),
     });
     return (body.irods_response as { status_code: number }).status_code === 0;
+  }
+
+  /**
+   * Rewrites catalog facts of one replica (rodsadmin only, §5.2.18). Used to bring a registered
+   * file's size, mtime and checksum up to date in place, which keeps the object's AVUs and ACLs
+   * that an unregister and register again would lose. Setting the same values twice is harmless.
+   */
+  async modifyReplica(
+    path: string,
+    replica: ReplicaSelector,
+    changes: ReplicaChanges,
+  ): Promise<void> {
+    const action = 'replica update of data object';
+    checkPath(path, 'modify_replica', action);
+    if (changes.modifiedAt !== undefined) {
+      checkSeconds(changes.modifiedAt, 'modify_replica', action, path);
+    }
+    const properties = {
+      'new-data-size': changes.size === undefined ? undefined : String(changes.size),
+      'new-data-checksum': changes.checksum,
+      'new-data-modify-time':
+        changes.modifiedAt === undefined ? undefined : catalogTime(changes.modifiedAt),
+      'new-data-replica-status': changes.status === undefined ? undefined : String(changes.status),
+    };
+    if (Object.values(properties).every((value) => value === undefined)) {
+      throw new IrodsError({
+        op: 'modify_replica',
+        action,
+        path,
+        layer: FAILURE_LAYER.client,
+        code: IRODS_ERROR_CODE.unsupported,
+        reason: 'no property to change was given',
+        retryable: false,
+      });
+    }
+    await this.#post('modify_replica', action, path, {
+      params: {
+        lpath: path,
+        'replica-number': 'replicaNumber' in replica ? String(replica.replicaNumber) : undefined,
+        'resource-hierarchy':
+          'resourceHierarchy' in replica ? replica.resourceHierarchy : undefined,
+        ...properties,
+      },
+      repeat: REPEAT.always,
+    });
+  }
+
+  /** Replica numbers and physical paths of the object's replicas (empty when there is none). */
+  async replicas(path: string): Promise<{ number: number; physicalPath: string }[]> {
+    const rows = await this.#query.rows({
+      select: ['DATA_REPL_NUM', 'DATA_PATH'],
+      where: [
+        { column: 'COLL_NAME', op: '=', value: parentPath(path) },
+        { column: 'DATA_NAME', op: '=', value: baseName(path) },
+      ],
+    });
+    return rows.map((row) => ({
+      number: Number(row.DATA_REPL_NUM),
+      physicalPath: row.DATA_PATH,
+    }));
   }
 
   /** Renames (moves) a data object; a lost answer is checked before sending it again. */

@@ -28,6 +28,7 @@ import {
   visibleDataObject,
 } from './data-read.js';
 import { parallelWriteInit, parallelWriteShutdown, write } from './data-write.js';
+import { modifyReplica } from './modify-replica.js';
 
 function touch(ctx: OpContext): void {
   const lpath = required(ctx, 'lpath');
@@ -422,5 +423,6 @@ export const dataObjectOps: RouteOps = {
     modify_permissions: (ctx) => modifyPermissions(ctx, ENTITY_KINDS.dataObject),
     calculate_checksum: calculateChecksum,
     modify_metadata: (ctx) => modifyMetadata(ctx, ENTITY_KINDS.dataObject),
+    modify_replica: modifyReplica,
   },
 };

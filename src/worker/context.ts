@@ -1,0 +1,84 @@
+/** The inputs of worker actions and the context their steps share. */
+import type { JobConfig } from '../config/index.js';
+import type { FileAction, RecordedState } from '../core/decide.js';
+import { encodeRelPath, type ObservedEntry } from '../core/entry.js';
+import type { IrodsClient } from '../irods/index.js';
+import type { StepContext, StepWrapper } from './pipeline.js';
+import type { SourceStat } from './source.js';
+
+/** One entry to act on, with where it is on this host and where it goes in iRODS. */
+export interface EntryTask {
+  /** As the scanner saw it. */
+  readonly entry: ObservedEntry;
+  /** Absolute path on this host; for registrations also the physical path recorded in iRODS. */
+  readonly sourcePath: string;
+  /** From `mapRelPath`: job target + mapped relative path. */
+  readonly logicalPath: string;
+  /** Some element of the path had to be mapped; `originalB64` holds the original bytes. */
+  readonly mapped: boolean;
+  /** Base64 of the original relative path bytes, when mapped. */
+  readonly originalB64?: string | undefined;
+}
+
+/** What the actions need from their caller. */
+export interface WorkerDeps {
+  readonly job: JobConfig;
+  readonly client: IrodsClient;
+  /** Writes the entry's state once iRODS confirmed the action (the state store's `record`). */
+  readonly record?: (relPath: Uint8Array, state: RecordedState) => Promise<void>;
+  /** Drops the state of a deleted entry (and of everything below a directory). */
+  readonly forget?: (relPath: Uint8Array, type: RecordedState['type']) => Promise<void>;
+  /** Wraps every step (per-site event handler hooks). */
+  readonly wrap?: StepWrapper<StepContext>;
+}
+
+export interface EntryContext extends StepContext {
+  readonly deps: WorkerDeps;
+  readonly task: EntryTask;
+  /** The action being carried out; an append that cannot append becomes an upload. */
+  action: FileAction;
+  /** The source as stat'ed before the action; what gets recorded. */
+  before?: SourceStat;
+  /** `sha2:` of the whole source file, when a step has read it all. */
+  localSha2?: string;
+  /** Set when a step already put the source mtime on the object. */
+  mtimeCarried: boolean;
+  /** Set when a step already had the server compute the checksum. */
+  checksumComputed: boolean;
+  bytesSent: number;
+  /** What was recorded, once the record step ran. */
+  recorded?: RecordedState;
+}
+
+/** What an action did, for the caller's counters and logs. */
+export interface ActionOutcome {
+  /** The action carried out (an append may have become an upload). */
+  action: FileAction;
+  /** The state recorded; undefined when nothing was (skipped, or the source vanished). */
+  recorded: RecordedState | undefined;
+  /** The source was gone (or no longer a regular file) when its turn came. */
+  vanished: boolean;
+  bytesSent: number;
+}
+
+export function newContext(deps: WorkerDeps, task: EntryTask, action: FileAction): EntryContext {
+  return {
+    deps,
+    task,
+    action,
+    stopped: false,
+    failure: { relPath: encodeRelPath(task.entry.relPath), operation: deps.job.operation },
+    mtimeCarried: false,
+    checksumComputed: false,
+    bytesSent: 0,
+  };
+}
+
+export function outcomeOf(ctx: EntryContext): ActionOutcome {
+  return {
+    action: ctx.action,
+    recorded: ctx.recorded,
+    vanished: ctx.stopped && ctx.before === undefined,
+    bytesSent: ctx.bytesSent,
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * Why a worker action on one entry failed. Every error names the entry (its relative path in text
+ * form), the job's operation and the step that failed; `retryable` tells the queue whether to try
+ * again with backoff or to put the file on the failure list at once. It is decided by the cause:
+ * an `IrodsError`'s own `retryable`, a local errno from a short list of transient ones, or the
+ * kind of finding (a changed source is retried, a checksum mismatch is not).
+ */
+import { IrodsError } from '../irods/index.js';
+import { IngestError } from '../errors.js';
+
+export const WORKER_ERROR_CODE = {
+  /** An iRODS request or a local file operation failed. */
+  actionFailed: 'WORKER_ACTION_FAILED',
+  /** The source file changed while it was being sent; it is processed again later. */
+  sourceChanged: 'WORKER_SOURCE_CHANGED',
+  /** The iRODS checksum differs from the local SHA-256 (checksum = "verify"). */
+  checksumMismatch: 'WORKER_CHECKSUM_MISMATCH',
+  /** A delete was asked for the job's target collection itself, or for a path outside it. */
+  targetProtected: 'WORKER_TARGET_PROTECTED',
+} as const;
+export type WorkerErrorCode = (typeof WORKER_ERROR_CODE)[keyof typeof WORKER_ERROR_CODE];
+
+export interface EntryFailure {
+  /** `encodeRelPath` of the entry. */
+  relPath: string;
+  /** The job's operation, or the delete mode for deletes. */
+  operation: string;
+  /** Name of the step that failed. */
+  step: string;
+}
+
+/** Errnos worth another try: the file system or the process was busy, not the file wrong. */
+const TRANSIENT_ERRNOS = new Set(['EAGAIN', 'EBUSY', 'EINTR', 'EMFILE', 'ENFILE', 'ETIMEDOUT']);
+
+export class WorkerError extends IngestError {
+  readonly relPath: string;
+  readonly operation: string;
+  readonly step: string;
+  readonly retryable: boolean;
+  /** The iRODS status code of the cause, when iRODS refused. */
+  readonly irodsCode: number | undefined;
+  /** The local errno of the cause (`ENOENT`, `EACCES`, ...), when a file operation failed. */
+  readonly errno: string | undefined;
+
+  constructor(
+    code: WorkerErrorCode,
+    failure: EntryFailure,
+    message: string,
+    facts: { retryable: boolean; irodsCode?: number; errno?: string; cause?: unknown },
+  ) {
+    super(code, message, { cause: facts.cause });
+    this.relPath = failure.relPath;
+    this.operation = failure.operation;
+    this.step = failure.step;
+    this.retryable = facts.retryable;
+    this.irodsCode = facts.irodsCode;
+    this.errno = facts.errno;
+  }
+}
+
+/** The source changed between the checks before and after the transfer. */
+export class SourceChangedError extends WorkerError {
+  constructor(failure: EntryFailure, what: string, cause?: unknown) {
+    super(
+      WORKER_ERROR_CODE.sourceChanged,
+      failure,
+      `${failure.operation} of ${failure.relPath}: the source file changed during the ${failure.step} step (${what}); it will be sent again`,
+      { retryable: true, cause },
+    );
+  }
+}
+
+export class ChecksumMismatchError extends WorkerError {
+  readonly irodsChecksum: string;
+  readonly localChecksum: string;
+
+  constructor(failure: EntryFailure, irodsChecksum: string, localChecksum: string) {
+    super(
+      WORKER_ERROR_CODE.checksumMismatch,
+      failure,
+      `${failure.operation} of ${failure.relPath}: iRODS has checksum ${irodsChecksum || '(none)'}, the local file ${localChecksum}`,
+      { retryable: false },
+    );
+    this.irodsChecksum = irodsChecksum;
+    this.localChecksum = localChecksum;
+  }
+}
+
+export class TargetProtectedError extends WorkerError {
+  constructor(failure: EntryFailure, logicalPath: string, target: string) {
+    super(
+      WORKER_ERROR_CODE.targetProtected,
+      failure,
+      `${failure.operation} of ${logicalPath} refused: it is the job's target ${target} or lies outside it`,
+      { retryable: false },
+    );
+  }
+}
+
+/** Wraps whatever a step threw into a `WorkerError` that says which entry and step it was. */
+export function asWorkerError(error: unknown, failure: EntryFailure): WorkerError {
+  if (error instanceof WorkerError) return error;
+  const what = `${failure.operation} of ${failure.relPath} failed in step ${failure.step}`;
+  if (error instanceof IrodsError) {
+    if (error.code === 'IRODS_SOURCE_CHANGED') {
+      return new SourceChangedError(failure, error.message, error);
+    }
+    return new WorkerError(WORKER_ERROR_CODE.actionFailed, failure, `${what}: ${error.message}`, {
+      retryable: error.retryable,
+      irodsCode: error.irodsCode,
+      cause: error,
+    });
+  }
+  const errno = errnoOf(error);
+  const reason = error instanceof Error ? error.message : String(error);
+  return new WorkerError(WORKER_ERROR_CODE.actionFailed, failure, `${what}: ${reason}`, {
+    retryable: errno !== undefined && TRANSIENT_ERRNOS.has(errno),
+    errno,
+    cause: error,
+  });
+}
+
+export function errnoOf(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
+  const { code } = error;
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? code : undefined;
+}

@@ -1,0 +1,180 @@
+/**
+ * The steps of file actions. Each does one thing to one file and leaves what later steps need in
+ * the context. Checks of the source before and after bracket the iRODS calls, so a file that
+ * changed meanwhile is never recorded with content iRODS does not hold.
+ */
+import { CHECKSUM_VERDICT, compareChecksums } from '../core/checksum.js';
+import { parentPath } from '../core/logical-path.js';
+import { ENTITY, type Avu } from '../irods/index.js';
+import { ORIGINAL_NAME_ATTRIBUTE } from '../core/names.js';
+import type { EntryContext, EntryTask } from './context.js';
+import { ChecksumMismatchError, SourceChangedError } from './errors.js';
+import { step } from './pipeline.js';
+import { localSha2, recordedFile, secondsOf, statDifference, statSource } from './source.js';
+
+/** Stats the source; a file that is gone (or no longer a regular file) ends the action quietly. */
+export const checkSource = step<EntryContext>('check-source', async (ctx) => {
+  const current = await statSource(ctx.task.sourcePath, ctx.deps.job.follow_symlinks);
+  if (current === undefined) ctx.stopped = true;
+  else ctx.before = current;
+});
+
+export const ensureCollection = step<EntryContext>('ensure-collection', async (ctx) => {
+  await ctx.deps.client.collections.ensure(parentPath(ctx.task.logicalPath));
+});
+
+/**
+ * Registers the file in place, or brings an earlier registration of it up to date. Looking up the
+ * replica that already points at this file first makes the step safe to repeat after a crash, and
+ * lets a changed file keep its object, AVUs and ACLs: size, mtime and checksum are rewritten in
+ * the catalog (modify_replica; the stale checksum is cleared, the checksum step recomputes it).
+ */
+export const registerInPlace = step<EntryContext>('register', async (ctx) => {
+  const { client, job } = ctx.deps;
+  const { logicalPath, sourcePath } = ctx.task;
+  const before = sourceStat(ctx);
+  const replicas = await client.dataObjects.replicas(logicalPath);
+  const mine = replicas.find((replica) => replica.physicalPath === sourcePath);
+  const mtime = secondsOf(before.mtimeNs);
+  if (mine !== undefined) {
+    await client.dataObjects.modifyReplica(
+      logicalPath,
+      { replicaNumber: mine.number },
+      { size: before.size, modifiedAt: mtime, checksum: '' },
+    );
+    ctx.mtimeCarried = true;
+    return;
+  }
+  const computeChecksum = job.checksum === 'register';
+  await client.dataObjects.register(logicalPath, {
+    physicalPath: sourcePath,
+    resource: job.resource,
+    dataSize: before.size,
+    checksum: computeChecksum,
+    // register_replica adds this file to an object that already exists elsewhere.
+    asAdditionalReplica: job.operation === 'register_replica' && replicas.length > 0,
+  });
+  ctx.checksumComputed = computeChecksum;
+});
+
+export const upload = step<EntryContext>('upload', async (ctx) => {
+  const { client, job } = ctx.deps;
+  const result = await client.upload(ctx.task.sourcePath, ctx.task.logicalPath, uploadOptions(job));
+  ctx.localSha2 = result.sha2;
+  ctx.bytesSent = result.bytesSent;
+});
+
+/**
+ * Appends the new bytes when the object holds exactly the recorded prefix of the file: same size
+ * and the iRODS checksum of the object equals the local SHA-256 of the file's first `fromOffset`
+ * bytes. Anything else (object gone or of another size, prefix rewritten, file shrank) means the
+ * object cannot be trusted as a prefix, and the whole file is uploaded instead.
+ */
+export const appendOrUpload = step<EntryContext>('append', async (ctx) => {
+  if (ctx.action.kind !== 'append') return upload.run(ctx);
+  const { client, job } = ctx.deps;
+  const { logicalPath, sourcePath } = ctx.task;
+  const { fromOffset } = ctx.action;
+  if (await holdsPrefix(ctx, fromOffset)) {
+    const result = await client.append(sourcePath, logicalPath, fromOffset, uploadOptions(job));
+    ctx.localSha2 = result.sha2;
+    ctx.bytesSent = result.bytesSent;
+    return;
+  }
+  ctx.action = { kind: 'upload' };
+  await upload.run(ctx);
+});
+
+async function holdsPrefix(ctx: EntryContext, fromOffset: number): Promise<boolean> {
+  const { client } = ctx.deps;
+  const { logicalPath, sourcePath } = ctx.task;
+  if (sourceStat(ctx).size < fromOffset) return false;
+  const object = await client.dataObjects.stat(logicalPath);
+  if (object?.size !== fromOffset) return false;
+  // Every write clears the stored checksum, so one that is there describes the current bytes.
+  const irods = object.checksum || (await client.dataObjects.calculateChecksum(logicalPath));
+  let local;
+  try {
+    local = await localSha2(sourcePath, fromOffset);
+  } catch (error) {
+    if (error instanceof RangeError) return false;
+    throw error;
+  }
+  return compareChecksums(irods, local) === CHECKSUM_VERDICT.match;
+}
+
+/** Fails (retryably) when the source is not what it was before the transfer. */
+export const verifySource = step<EntryContext>('verify-source', async (ctx) => {
+  const before = sourceStat(ctx);
+  const after = await statSource(ctx.task.sourcePath, ctx.deps.job.follow_symlinks);
+  const difference = statDifference(before, after);
+  if (difference !== undefined) {
+    throw new SourceChangedError({ ...ctx.failure, step: 'verify-source' }, difference);
+  }
+});
+
+/** Every write close resets the object's mtime to "now"; put the source's back (§7.4). */
+export const carryMtime = step<EntryContext>('carry-mtime', async (ctx) => {
+  if (ctx.mtimeCarried) return;
+  await ctx.deps.client.dataObjects.touch(ctx.task.logicalPath, secondsOf(sourceStat(ctx).mtimeNs));
+  ctx.mtimeCarried = true;
+});
+
+/**
+ * `register`: the server computes and stores the checksum. `verify`: it does, and the value must
+ * equal the local SHA-256 of the file, else the file fails for good (sending it again would not
+ * change what the server computes from the same bytes).
+ */
+export const checksumPolicy = step<EntryContext>('checksum', async (ctx) => {
+  const { client, job } = ctx.deps;
+  const { logicalPath, sourcePath } = ctx.task;
+  if (job.checksum === 'none') return;
+  if (job.checksum === 'register') {
+    if (!ctx.checksumComputed)
+      await client.dataObjects.calculateChecksum(logicalPath, { force: true });
+    ctx.checksumComputed = true;
+    return;
+  }
+  const local = ctx.localSha2 ?? (await localSha2(sourcePath));
+  const { irods, match } = await client.dataObjects.compareChecksum(logicalPath, local);
+  ctx.checksumComputed = true;
+  if (!match) throw new ChecksumMismatchError({ ...ctx.failure, step: 'checksum' }, irods, local);
+});
+
+/** The job's AVUs, plus the original name of a mapped path. Adding an AVU twice is a no-op. */
+export const addMetadata = step<EntryContext>('metadata', async (ctx) => {
+  const avus = entryAvus(ctx);
+  if (avus.length === 0) return;
+  await ctx.deps.client.metadata.add(ENTITY.dataObject, ctx.task.logicalPath, avus);
+});
+
+export function entryAvus(ctx: EntryContext): Avu[] {
+  const avus: Avu[] = Object.entries(ctx.deps.job.metadata).map(([attribute, value]) => ({
+    attribute,
+    value,
+  }));
+  return [...avus, ...originalNameAvus(ctx.task)];
+}
+
+/** The AVU holding the original bytes of a mapped path; none for a path kept as it is. */
+export function originalNameAvus(task: EntryTask): Avu[] {
+  if (!task.mapped || task.originalB64 === undefined) return [];
+  return [{ attribute: ORIGINAL_NAME_ATTRIBUTE, value: task.originalB64 }];
+}
+
+/** Records the state the source had before the action, now that iRODS holds it. */
+export const recordFile = step<EntryContext>('record', async (ctx) => {
+  const state = recordedFile(sourceStat(ctx));
+  await ctx.deps.record?.(ctx.task.entry.relPath, state);
+  ctx.recorded = state;
+});
+
+function sourceStat(ctx: EntryContext) {
+  // The check-source step runs first in every pipeline that gets here and stops it otherwise.
+  if (ctx.before === undefined) throw new Error('the source was not checked before this step');
+  return ctx.before;
+}
+
+function uploadOptions(job: EntryContext['deps']['job']) {
+  return job.resource === '' ? {} : { resource: job.resource };
+}

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { IrodsError } from '../../../src/irods/index.js';
+import { connect, localFile, sha2, testCollection, useClientFixture } from './setup.js';
+
+describe('IrodsClient replica updates', () => {
+  const fx = useClientFixture();
+
+  it('sets size, checksum and mtime of a registered replica in place', async () => {
+    const root = testCollection('modify');
+    await fx.client.collections.ensure(root);
+    const file = await localFile(fx.dir, 'registered', 'first');
+    const lpath = `${root}/registered`;
+    await fx.client.dataObjects.register(lpath, { physicalPath: file, resource: 'demoResc' });
+    await localFile(fx.dir, 'registered', 'second version');
+    const [replica] = await fx.client.dataObjects.replicas(lpath);
+    assert.deepEqual(replica, { number: 0, physicalPath: file });
+    await fx.client.dataObjects.modifyReplica(
+      lpath,
+      { replicaNumber: 0 },
+      { size: 14, checksum: sha2('second version'), modifiedAt: 1_600_000_000 },
+    );
+    const stat = await fx.client.dataObjects.stat(lpath);
+    assert.equal(stat?.size, 14);
+    assert.equal(stat?.checksum, sha2('second version'));
+    assert.equal(stat?.modifiedAt, 1_600_000_000);
+    assert.equal((await fx.client.dataObjects.read(lpath)).toString(), 'second version');
+  });
+
+  it('selects a replica by resource hierarchy and clears its checksum', async () => {
+    const root = testCollection('modify-hier');
+    await fx.client.collections.ensure(root);
+    const lpath = `${root}/object`;
+    await fx.client.upload(await localFile(fx.dir, 'object', 'content'), lpath);
+    await fx.client.dataObjects.calculateChecksum(lpath);
+    await fx.client.dataObjects.modifyReplica(
+      lpath,
+      { resourceHierarchy: 'demoResc' },
+      { checksum: '' },
+    );
+    assert.equal((await fx.client.dataObjects.stat(lpath))?.checksum, '');
+  });
+
+  it('refuses a call without changes before sending anything', async () => {
+    const before = fx.client.counters.requests;
+    await assert.rejects(
+      fx.client.dataObjects.modifyReplica(`${testCollection('none')}/x`, { replicaNumber: 0 }, {}),
+      (error: unknown) => error instanceof IrodsError && error.code === 'IRODS_UNSUPPORTED',
+    );
+    assert.equal(fx.client.counters.requests, before);
+  });
+
+  it('reports a rodsuser as lacking the privilege, permanently', async () => {
+    const name = `plain-${Date.now()}`;
+    const admin = fx.client;
+    await createUser(fx.emulator.url, name);
+    const user = await connect(fx.emulator, { username: name, password: 'plain-password' });
+    try {
+      const lpath = `/tempZone/home/${name}/object`;
+      await user.upload(await localFile(fx.dir, 'plain', 'x'), lpath);
+      await assert.rejects(
+        user.dataObjects.modifyReplica(lpath, { replicaNumber: 0 }, { size: 0 }),
+        (error: unknown) =>
+          error instanceof IrodsError &&
+          error.irodsName === 'CAT_INSUFFICIENT_PRIVILEGE_LEVEL' &&
+          !error.retryable,
+      );
+      assert.equal((await admin.dataObjects.stat(lpath))?.size, 1);
+    } finally {
+      await user.close();
+    }
+  });
+});
+
+/** Creates a rodsuser through the API as rods (the client has no user administration). */
+async function createUser(url: string, name: string): Promise<void> {
+  const token = await (
+    await fetch(`${url}/authenticate`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from('rods:rods').toString('base64')}` },
+    })
+  ).text();
+  const requests: Record<string, string>[] = [
+    { op: 'create_user', name, zone: 'tempZone' },
+    { op: 'set_password', name, zone: 'tempZone', 'new-password': 'plain-password' },
+  ];
+  for (const params of requests) {
+    const res = await fetch(`${url}/users-groups`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: new URLSearchParams(params),
+    });
+    assert.equal(res.status, 200);
+  }
+}

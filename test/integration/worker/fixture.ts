@@ -1,0 +1,93 @@
+/** Shared pieces of the worker tests: a job, real source files, and what the worker recorded. */
+import { createHash, randomUUID } from 'node:crypto';
+import { lstat, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { JobConfig } from '../../../src/config/index.js';
+import type { RecordedState } from '../../../src/core/decide.js';
+import { encodeRelPath, type ObservedEntry } from '../../../src/core/entry.js';
+import { mapRelPath } from '../../../src/core/names.js';
+import type { EntryTask, WorkerDeps } from '../../../src/worker/context.js';
+import type { ClientFixture } from '../irods/setup.js';
+
+export const HOME = '/tempZone/home/rods';
+
+export function job(source: string, overrides: Partial<JobConfig> = {}): JobConfig {
+  return {
+    name: 'worker-test',
+    source,
+    target: `${HOME}/${randomUUID().slice(0, 8)}`,
+    operation: 'put_sync',
+    delete: 'keep',
+    watch: false,
+    rescan_interval: 0,
+    settle: 0,
+    exclude: [],
+    exclude_types: [],
+    follow_symlinks: false,
+    resource: 'demoResc',
+    checksum: 'none',
+    files_per_task: 50,
+    handler: '',
+    metadata: {},
+    ...overrides,
+  };
+}
+
+/** What the worker passed to `record` and `forget`, by relative path text. */
+export class Records {
+  readonly states = new Map<string, RecordedState>();
+  readonly forgotten: string[] = [];
+
+  deps(fx: ClientFixture, jobConfig: JobConfig, wrap?: WorkerDeps['wrap']): WorkerDeps {
+    return {
+      job: jobConfig,
+      client: fx.client,
+      record: (relPath, state) => {
+        this.states.set(encodeRelPath(relPath), state);
+        return Promise.resolve();
+      },
+      forget: (relPath) => {
+        this.forgotten.push(encodeRelPath(relPath));
+        return Promise.resolve();
+      },
+      ...(wrap === undefined ? {} : { wrap }),
+    };
+  }
+}
+
+const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** The entry at `relPath` below the job's source as lstat sees it now, and where it goes. */
+export async function taskFor(jobConfig: JobConfig, relPath: string): Promise<EntryTask> {
+  const bytes = Buffer.from(relPath);
+  const sourcePath = Buffer.concat([Buffer.from(`${jobConfig.source}/`), bytes]);
+  const info = await lstat(sourcePath, { bigint: true });
+  const entry: ObservedEntry = {
+    relPath: new Uint8Array(bytes),
+    type: info.isDirectory() ? 'dir' : 'file',
+    size: Number(info.size),
+    mtimeNs: info.mtimeNs,
+    ctimeNs: info.ctimeNs,
+    ino: info.ino,
+    dev: info.dev,
+    mode: Number(info.mode),
+  };
+  const mapped = mapRelPath(entry.relPath, jobConfig.target, sha256Hex);
+  return {
+    entry,
+    sourcePath: sourcePath.toString(),
+    logicalPath: mapped.logicalPath,
+    mapped: mapped.mapped,
+    originalB64: mapped.originalB64,
+  };
+}
+
+export async function sourceDir(fx: ClientFixture): Promise<string> {
+  const dir = join(fx.dir, randomUUID().slice(0, 8));
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+export function sha2(content: string | Buffer): string {
+  return `sha2:${createHash('sha256').update(content).digest('base64')}`;
+}

@@ -1,0 +1,120 @@
+/**
+ * `scanTree`: the walk of a source directory, run in a worker thread and consumed as an async
+ * iterable of directory chunks. The thread runs at most `SCAN_WINDOW` chunks ahead of the
+ * consumer, so a slow consumer (say, one that waits for the queue to drain) holds a scan of any
+ * size in bounded memory.
+ */
+import { on } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import { decodeEntries } from './entry-codec.js';
+import { SCAN_ERROR_CODES, ScanError } from './errors.js';
+import {
+  CONTROL,
+  CONTROL_SLOTS,
+  type ScanThreadInput,
+  type ScanThreadMessage,
+} from './scan-protocol.js';
+import type { DirectoryChunk, ScanOptions } from './types.js';
+
+export const DEFAULT_CHUNK_SIZE = 1000;
+/** Chunks the scan thread may have delivered beyond those the consumer has finished with. */
+export const SCAN_WINDOW = 4;
+
+// Resolves to scan-worker.js next to the compiled scan.js; under tsx (whose --import the thread
+// inherits with the parent's execArgv) the same URL resolves to scan-worker.ts.
+const WORKER_URL = new URL('./scan-worker.js', import.meta.url);
+
+/** Scans the tree under `root` (an absolute path); iterate the result once. */
+export function scanTree(root: string, options: ScanOptions): TreeScan {
+  return new TreeScan(root, options);
+}
+
+export class TreeScan implements AsyncIterable<DirectoryChunk> {
+  readonly root: string;
+  readonly #input: ScanThreadInput;
+  readonly #control: Int32Array;
+  #iterated = false;
+
+  constructor(root: string, options: ScanOptions) {
+    const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) {
+      throw new ScanError(
+        SCAN_ERROR_CODES.invalidOption,
+        `chunkSize must be a positive integer, got ${chunkSize}`,
+        { root },
+      );
+    }
+    const control = new SharedArrayBuffer(CONTROL_SLOTS * Int32Array.BYTES_PER_ELEMENT);
+    this.root = root;
+    this.#control = new Int32Array(control);
+    this.#input = {
+      root,
+      exclude: [...options.exclude],
+      excludeTypes: [...options.excludeTypes],
+      followSymlinks: options.followSymlinks,
+      chunkSize,
+      window: SCAN_WINDOW,
+      control,
+    };
+  }
+
+  /** Chunks the scan thread has delivered so far (read live from shared memory). */
+  get produced(): number {
+    return Atomics.load(this.#control, CONTROL.posted);
+  }
+
+  /** Chunks the consumer has finished with (it asked for the one after). */
+  get consumed(): number {
+    return Atomics.load(this.#control, CONTROL.consumed);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<DirectoryChunk> {
+    if (this.#iterated) throw new Error('a TreeScan can be iterated only once');
+    this.#iterated = true;
+    return this.#run();
+  }
+
+  async *#run(): AsyncGenerator<DirectoryChunk, void, undefined> {
+    const worker = new Worker(WORKER_URL, { workerData: this.#input });
+    let done = false;
+    try {
+      for await (const [data] of on(worker, 'message', { close: ['exit'] })) {
+        const message = data as ScanThreadMessage;
+        if (message.kind === 'done') {
+          done = true;
+          break;
+        }
+        if (message.kind === 'root-failed') {
+          const { errno, message: reason } = message.failure;
+          throw new ScanError(
+            SCAN_ERROR_CODES.rootUnreadable,
+            `cannot scan source ${this.root}: ${reason}`,
+            { root: this.root, errno },
+          );
+        }
+        yield { ...message.chunk, entries: decodeEntries(message.entries) };
+        Atomics.add(this.#control, CONTROL.consumed, 1);
+        Atomics.notify(this.#control, CONTROL.consumed);
+      }
+    } catch (error) {
+      if (error instanceof ScanError) throw error;
+      throw new ScanError(
+        SCAN_ERROR_CODES.workerFailed,
+        `scanning ${this.root} failed in the scan thread`,
+        { root: this.root, cause: error },
+      );
+    } finally {
+      // Releases a thread blocked on the window when the consumer stopped early.
+      Atomics.store(this.#control, CONTROL.stop, 1);
+      Atomics.notify(this.#control, CONTROL.consumed);
+      await worker.terminate();
+    }
+    if (!done) {
+      throw new ScanError(
+        SCAN_ERROR_CODES.workerFailed,
+        `the scan thread for ${this.root} exited before finishing`,
+        { root: this.root },
+      );
+    }
+  }
+}

@@ -1,6 +1,9 @@
 /** The configuration loader's public face. */
 export { checkConfigReport, type ConfigReport } from './report.js';
 export { CREDENTIAL_NAMES, loadConfig, type Config, type Environment } from './load.js';
+import type { Config } from './load.js';
+/** One validated `[[job]]`, read-only like the rest of the config. */
+export type JobConfig = Config['job'][number];
 export { ConfigError, formatProblem, type ConfigProblem } from './problems.js';
-export { ROLES, LOG_LEVELS, type JobConfig } from './schema.js';
+export { ROLES, LOG_LEVELS } from './schema.js';
 export { Secret } from './secret.js';

@@ -88,7 +88,7 @@ export class IrodsClient {
 
   /** Uploads a local file to `logicalPath` (created or replaced); see upload.ts. */
   async upload(
-    localPath: string,
+    localPath: string | Buffer,
     logicalPath: string,
     options?: UploadOptions,
   ): Promise<UploadResult> {
@@ -97,7 +97,7 @@ export class IrodsClient {
 
   /** Sends the bytes of a local file from `fromOffset` on into the existing object. */
   async append(
-    localPath: string,
+    localPath: string | Buffer,
     logicalPath: string,
     fromOffset: number,
     options?: UploadOptions,

@@ -64,7 +64,7 @@ export class Uploader {
 
   /** Uploads the whole file, creating the object or replacing its content. */
   async upload(
-    localPath: string,
+    localPath: string | Buffer,
     logicalPath: string,
     options: UploadOptions = {},
   ): Promise<UploadResult> {
@@ -77,7 +77,7 @@ export class Uploader {
    * compared with the iRODS checksum afterwards.
    */
   async append(
-    localPath: string,
+    localPath: string | Buffer,
     logicalPath: string,
     fromOffset: number,
     options: UploadOptions = {},
@@ -86,13 +86,13 @@ export class Uploader {
   }
 
   async #run(
-    localPath: string,
+    localPath: string | Buffer,
     logicalPath: string,
     startOffset: number,
     truncate: boolean,
     options: UploadOptions,
   ): Promise<UploadResult> {
-    const action = `${truncate ? 'upload' : 'append'} of ${localPath} to data object`;
+    const action = `${truncate ? 'upload' : 'append'} of ${String(localPath)} to data object`;
     checkPath(logicalPath, 'write', action);
     const file = await open(localPath, 'r');
     try {

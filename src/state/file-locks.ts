@@ -19,6 +19,17 @@ end
 return released
 `);
 
+/** ARGV[1] owner, ARGV[2] ttl ms, ARGV[3..] lock keys. Renews those the owner still holds. */
+const EXTEND = new LuaScript(`
+local renewed = 0
+for at = 3, #ARGV do
+  if redis.call('GET', ARGV[at]) == ARGV[1] then
+    renewed = renewed + redis.call('PEXPIRE', ARGV[at], ARGV[2])
+  end
+end
+return renewed
+`);
+
 export class FileLocks {
   readonly #redis: Redis;
   readonly #keys: StateKeys;
@@ -49,5 +60,12 @@ export class FileLocks {
     if (relPaths.length === 0) return 0;
     const keys = relPaths.map((relPath) => this.#keys.lock(relPath));
     return (await UNLOCK.run(this.#redis, [owner, ...keys])) as number;
+  }
+
+  /** Gives the locks that `owner` still holds another `ttlMs`; returns how many it renewed. */
+  async extend(relPaths: readonly string[], ttlMs: number, owner: string): Promise<number> {
+    if (relPaths.length === 0) return 0;
+    const keys = relPaths.map((relPath) => this.#keys.lock(relPath));
+    return (await EXTEND.run(this.#redis, [owner, String(ttlMs), ...keys])) as number;
   }
 }

@@ -11,3 +11,4 @@ export {
 export { StateCorruptError, StatePathError } from './errors.js';
 export type { RecordedState } from '../core/decide.js';
 export { queuePrefix } from './keys.js';
+export { redisOptions, type RedisConnectionOptions } from './connection.js';

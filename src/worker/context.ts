@@ -10,8 +10,11 @@ import type { SourceStat } from './source.js';
 export interface EntryTask {
   /** As the scanner saw it. */
   readonly entry: ObservedEntry;
-  /** Absolute path on this host; for registrations also the physical path recorded in iRODS. */
-  readonly sourcePath: string;
+  /**
+   * Absolute path on this host; for registrations also the physical path recorded in iRODS. A
+   * Buffer when the path is not valid UTF-8: such a file can be read and uploaded, not registered.
+   */
+  readonly sourcePath: string | Buffer;
   /** From `mapRelPath`: job target + mapped relative path. */
   readonly logicalPath: string;
   /** Some element of the path had to be mapped; `originalB64` holds the original bytes. */

@@ -17,6 +17,8 @@ export const WORKER_ERROR_CODE = {
   checksumMismatch: 'WORKER_CHECKSUM_MISMATCH',
   /** A delete was asked for the job's target collection itself, or for a path outside it. */
   targetProtected: 'WORKER_TARGET_PROTECTED',
+  /** The source path is not valid UTF-8, so the HTTP API cannot carry it as a physical path. */
+  unregistrablePath: 'WORKER_UNREGISTRABLE_PATH',
 } as const;
 export type WorkerErrorCode = (typeof WORKER_ERROR_CODE)[keyof typeof WORKER_ERROR_CODE];
 

@@ -8,7 +8,12 @@ import { parentPath } from '../core/logical-path.js';
 import { ENTITY, type Avu } from '../irods/index.js';
 import { ORIGINAL_NAME_ATTRIBUTE } from '../core/names.js';
 import type { EntryContext, EntryTask } from './context.js';
-import { ChecksumMismatchError, SourceChangedError } from './errors.js';
+import {
+  ChecksumMismatchError,
+  SourceChangedError,
+  WORKER_ERROR_CODE,
+  WorkerError,
+} from './errors.js';
 import { step } from './pipeline.js';
 import { localSha2, recordedFile, secondsOf, statDifference, statSource } from './source.js';
 
@@ -32,6 +37,14 @@ export const ensureCollection = step<EntryContext>('ensure-collection', async (c
 export const registerInPlace = step<EntryContext>('register', async (ctx) => {
   const { client, job } = ctx.deps;
   const { logicalPath, sourcePath } = ctx.task;
+  if (typeof sourcePath !== 'string') {
+    throw new WorkerError(
+      WORKER_ERROR_CODE.unregistrablePath,
+      { ...ctx.failure, step: 'register' },
+      `${ctx.failure.operation} of ${ctx.failure.relPath}: the physical path is not valid UTF-8 and cannot be registered through the HTTP API; exclude it or use a put operation`,
+      { retryable: false },
+    );
+  }
   const before = sourceStat(ctx);
   const replicas = await client.dataObjects.replicas(logicalPath);
   const mine = replicas.find((replica) => replica.physicalPath === sourcePath);

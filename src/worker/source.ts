@@ -19,7 +19,7 @@ export interface SourceStat {
  * when the job follows them, as the scanner did.
  */
 export async function statSource(
-  path: string,
+  path: string | Buffer,
   followSymlinks: boolean,
 ): Promise<SourceStat | undefined> {
   let info;
@@ -66,7 +66,7 @@ export function secondsOf(ns: bigint): number {
  * `sha2:` + base64 SHA-256 of the file's first `length` bytes (all of it when absent), in the form
  * iRODS answers. Throws when the file holds fewer bytes than asked for: it shrank.
  */
-export async function localSha2(path: string, length?: number): Promise<string> {
+export async function localSha2(path: string | Buffer, length?: number): Promise<string> {
   const hash = createHash('sha256');
   let read = 0;
   if (length !== 0) {
@@ -77,7 +77,7 @@ export async function localSha2(path: string, length?: number): Promise<string> 
     }
   }
   if (length !== undefined && read < length) {
-    throw new RangeError(`${path} holds ${read} bytes, fewer than the ${length} to hash`);
+    throw new RangeError(`${String(path)} holds ${read} bytes, fewer than the ${length} to hash`);
   }
   return sha2Checksum(hash.digest('base64'));
 }

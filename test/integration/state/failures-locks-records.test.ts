@@ -84,6 +84,16 @@ describe('FileLocks', () => {
     assert.equal(await locks.unlock(['a'], 'crashed'), 0);
     assert.deepEqual(await locks.tryLock(['a'], 10_000, 'third'), [false]);
   });
+
+  it('renews only the locks its owner still holds', async () => {
+    const { redis, prefix } = open();
+    const locks = new FileLocks(redis, prefix, 'job');
+    await locks.tryLock(['a'], 100, 'w1');
+    await locks.tryLock(['b'], 100, 'w2');
+    assert.equal(await locks.extend(['a', 'b'], 10_000, 'w1'), 1);
+    await sleep(200);
+    assert.deepEqual(await locks.tryLock(['a', 'b'], 10_000, 'w3'), [false, true]);
+  });
 });
 
 describe('JobRecords', () => {

@@ -1,0 +1,68 @@
+/**
+ * The BullMQ side of an ingest job: one queue per job (so a job can be paused, drained and
+ * counted on its own), fed through a bounded window so that Redis never holds the whole tree,
+ * whatever its size.
+ *
+ * Delivery is at least once: a batch whose worker died is taken again by another once BullMQ's
+ * stall check sees its lock expire. Every action is idempotent against iRODS and the per-file
+ * state is written only after iRODS confirmed it, so running a batch twice does no harm.
+ */
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BatchPayload } from './payload.js';
+
+/** Batches waiting, delayed or running at most, per job, before the scanner waits. */
+export const QUEUE_WINDOW = 200;
+const POLL_MS = 50;
+
+export const BATCH_JOB_OPTIONS: JobsOptions = {
+  // Per-file failures are handled inside a batch; a batch fails whole only when something
+  // around it broke (Redis connection lost mid-batch, a bug), and is then tried again.
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 },
+  removeOnComplete: true,
+  removeOnFail: 1_000,
+};
+
+export function queueName(job: string): string {
+  return `sync.${job}`;
+}
+
+export class JobQueue {
+  readonly queue: Queue<BatchPayload>;
+
+  constructor(job: string, connection: ConnectionOptions, prefix: string) {
+    this.queue = new Queue<BatchPayload>(queueName(job), {
+      connection,
+      prefix,
+      defaultJobOptions: BATCH_JOB_OPTIONS,
+    });
+  }
+
+  /** Batches not yet finished: waiting, delayed (retries), prioritized and running. */
+  async outstanding(): Promise<number> {
+    const counts = await this.queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
+    return Object.values(counts).reduce((sum, n) => sum + n, 0);
+  }
+
+  /** Adds batches, first waiting while the window is full; `stopped` ends the wait early. */
+  async add(batches: readonly BatchPayload[], stopped: () => boolean): Promise<void> {
+    if (batches.length === 0) return;
+    while (!stopped() && (await this.outstanding()) >= QUEUE_WINDOW) await sleep(POLL_MS);
+    await this.queue.addBulk(batches.map((data) => ({ name: data.kind, data })));
+  }
+
+  /** A retry of some paths of a batch, after `delayMs`. */
+  async retry(batch: BatchPayload, delayMs: number): Promise<void> {
+    await this.queue.add(batch.kind, batch, { delay: delayMs });
+  }
+
+  /** Resolves once nothing of this job is left in the queue (or `stopped` says so). */
+  async drained(stopped: () => boolean): Promise<void> {
+    while (!stopped() && (await this.outstanding()) > 0) await sleep(POLL_MS * 4);
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * Runs one queued batch: takes the files' locks, looks at each entry again, carries out its
+ * action through the worker pipelines, and sorts the outcomes. Each file stands alone (upstream
+ * skipped the rest of a batch after one failure):
+ *
+ * - done: its state was recorded by the pipeline after iRODS confirmed; an old failure is cleared;
+ * - retry: a retryable failure, queued again by the caller with backoff, up to MAX_ATTEMPTS;
+ * - failed: permanent, or retryable too often; listed with its reason (`FailureStore`);
+ * - busy: another worker holds its lock (the file is in flight); queued again after it.
+ *
+ * Anything else (Redis gone, a bug) is thrown, and the queue runs the whole batch again later,
+ * which is safe since every action is idempotent and nothing half-done was recorded.
+ */
+import { createHash } from 'node:crypto';
+import type { JobConfig } from '../config/index.js';
+import type { RecordedState } from '../core/decide.js';
+import { decodeRelPath, type ObservedEntry } from '../core/entry.js';
+import { mapRelPath, UnmappablePathError } from '../core/names.js';
+import type { IrodsClient } from '../irods/index.js';
+import type { Logger } from '../log.js';
+import { BATCH_KINDS, type BatchPayload } from '../queue/payload.js';
+import type { FailureStore, FileLocks, FileStateStore, JobRecords } from '../state/index.js';
+import type { PassCounts } from '../state/job-records.js';
+import { deleteEntry } from '../worker/deletes.js';
+import { syncDirectory } from '../worker/directories.js';
+import { syncFile } from '../worker/actions.js';
+import type { WorkerDeps } from '../worker/context.js';
+import { WorkerError } from '../worker/errors.js';
+import { observe, sourcePathOf } from './observe.js';
+
+/** Tries per file for retryable failures before the file is listed as failed. */
+export const MAX_ATTEMPTS = 5;
+/** A lock outlives a dead worker by at most this long; renewed while its batch runs. */
+export const LOCK_TTL_MS = 30_000;
+const LOCK_RENEW_MS = 10_000;
+
+export interface BatchDeps {
+  readonly job: JobConfig;
+  readonly client: IrodsClient;
+  readonly states: FileStateStore;
+  readonly failures: FailureStore;
+  readonly records: JobRecords;
+  readonly locks: FileLocks;
+  /** Identifies this run of the batch in its locks; unique per run. */
+  readonly owner: string;
+  readonly logger: Logger;
+}
+
+export interface BatchResult {
+  /** Text paths to run again after a backoff (retryable failures). */
+  readonly retry: string[];
+  /** Text paths another worker holds: run again shortly. */
+  readonly busy: string[];
+}
+
+const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+export async function processBatch(deps: BatchDeps, batch: BatchPayload): Promise<BatchResult> {
+  const locked = await deps.locks.tryLock(batch.paths, LOCK_TTL_MS, deps.owner);
+  const mine = batch.paths.filter((_, i) => locked[i]);
+  const busy = batch.paths.filter((_, i) => !locked[i]);
+  const counts: Partial<PassCounts> = {};
+  const retry: string[] = [];
+  // A long upload keeps its locks; a crashed worker's locks lapse within LOCK_TTL_MS.
+  const renew = setInterval(() => {
+    deps.locks.extend(mine, LOCK_TTL_MS, deps.owner).catch(() => undefined);
+  }, LOCK_RENEW_MS);
+  try {
+    const workerDeps = workerDepsOf(deps);
+    const recorded = await deps.states.getMany(mine.map(decodeRelPath));
+    for (const [i, text] of mine.entries()) {
+      const outcome = await runEntry(deps, workerDeps, batch, text, recorded[i]);
+      if (outcome === 'retry') retry.push(text);
+      else if (outcome !== undefined) add(counts, outcome);
+    }
+  } finally {
+    clearInterval(renew);
+    await deps.locks.unlock(mine, deps.owner);
+    await deps.records.incrementBy(counts);
+  }
+  return { retry, busy };
+}
+
+type EntryOutcome = Partial<PassCounts> | 'retry' | undefined;
+
+async function runEntry(
+  deps: BatchDeps,
+  workerDeps: WorkerDeps,
+  batch: BatchPayload,
+  text: string,
+  recorded: RecordedState | undefined,
+): Promise<EntryOutcome> {
+  const { job } = deps;
+  const relPath = decodeRelPath(text);
+  try {
+    const { logicalPath, mapped, originalB64 } = mapRelPath(relPath, job.target, sha256Hex);
+    if (batch.kind === BATCH_KINDS.delete) {
+      if (recorded === undefined) return undefined;
+      await deleteEntry(workerDeps, { relPath, logicalPath, type: recorded.type });
+      await deps.failures.clear(text);
+      deps.logger.debug(`deleted ${text} (${job.delete})`, { job: job.name });
+      return { deleted: 1 };
+    }
+    const sourcePath = sourcePathOf(job.source, relPath);
+    const entry = await observe(sourcePath, relPath, job.follow_symlinks);
+    if (entry === undefined || !syncable(entry)) return undefined;
+    const task = { entry, sourcePath, logicalPath, mapped, originalB64 };
+    const outcome =
+      entry.type === 'dir'
+        ? await syncDirectory(workerDeps, task)
+        : await syncFile(workerDeps, task, recorded);
+    await deps.failures.clear(text);
+    if (outcome.recorded === undefined || outcome.action.kind === 'skip') return undefined;
+    deps.logger.debug(`${outcome.action.kind} ${text}`, { job: job.name });
+    return {
+      [recorded === undefined ? 'new' : 'updated']: 1,
+      bytes: outcome.bytesSent,
+    };
+  } catch (error) {
+    return failed(deps, batch, text, error);
+  }
+}
+
+async function failed(
+  deps: BatchDeps,
+  batch: BatchPayload,
+  text: string,
+  error: unknown,
+): Promise<EntryOutcome> {
+  const known = error instanceof WorkerError || error instanceof UnmappablePathError;
+  if (!known) throw error;
+  const retryable = error instanceof WorkerError && error.retryable;
+  if (retryable && batch.attempt < MAX_ATTEMPTS) return 'retry';
+  await deps.failures.record({
+    relPath: text,
+    operation:
+      batch.kind === BATCH_KINDS.delete ? `delete (${deps.job.delete})` : deps.job.operation,
+    ...(error instanceof WorkerError && error.irodsCode !== undefined
+      ? { irodsCode: error.irodsCode }
+      : {}),
+    ...(error instanceof WorkerError && error.errno !== undefined ? { errno: error.errno } : {}),
+    message: error.message,
+    attempts: batch.attempt,
+    at: Date.now(),
+  });
+  deps.logger.debug(`failed ${text}: ${error.message}`, { job: deps.job.name });
+  return { failed: 1 };
+}
+
+/** The worker pipelines' view of the stores: record after iRODS confirmed, forget on delete. */
+function workerDepsOf(deps: BatchDeps): WorkerDeps {
+  return {
+    job: deps.job,
+    client: deps.client,
+    record: (relPath, state) => deps.states.record([{ relPath, state }]),
+    forget: async (relPath, type) => {
+      if (type === 'dir') await deps.states.forgetTree(relPath);
+      else await deps.states.forget([relPath]);
+    },
+  };
+}
+
+/** What changed type since the scan (a file became a fifo) is left to the next scan. */
+function syncable(entry: ObservedEntry): boolean {
+  return entry.type === 'file' || entry.type === 'dir';
+}
+
+function add(into: Partial<PassCounts>, more: Partial<PassCounts>): void {
+  for (const [key, value] of Object.entries(more) as [keyof PassCounts, number][]) {
+    into[key] = (into[key] ?? 0) + value;
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * One pass over a job's source: scan the tree, compare every entry with its recorded state in
+ * pipelined batches, queue what needs work, decide deletes for each completely listed directory,
+ * then wait until the queue has done this pass's work.
+ *
+ * The scanner is a producer bounded by the queue window (JobQueue.add waits while it is full), so
+ * neither the tree nor the queued work is ever held whole. Nothing here touches iRODS: the
+ * workers act, and record the new state only after iRODS confirmed.
+ */
+import {
+  decideDeletes,
+  decideFile,
+  type DirectoryListing,
+  type RecordedState,
+} from '../core/decide.js';
+import { decodeRelPath, encodeRelPath, joinRelPath, type ObservedEntry } from '../core/entry.js';
+import type { BatchPayload } from '../queue/payload.js';
+import { BATCH_KINDS } from '../queue/payload.js';
+import type { JobQueue } from '../queue/queue.js';
+import type { DirectoryChunk, ScanOptions } from '../sources/index.js';
+import { scanTree } from '../sources/index.js';
+import type { FailureStore, FileStateStore, JobRecords } from '../state/index.js';
+
+export interface PassJob {
+  readonly name: string;
+  readonly source: string;
+  readonly operation: Parameters<typeof decideFile>[2];
+  readonly filesPerTask: number;
+  readonly scan: ScanOptions;
+}
+
+export interface PassContext {
+  readonly job: PassJob;
+  readonly states: FileStateStore;
+  readonly failures: FailureStore;
+  readonly records: JobRecords;
+  readonly queue: JobQueue;
+  /** True once the daemon is stopping: the pass ends early, recording nothing more. */
+  readonly stopped: () => boolean;
+}
+
+/**
+ * Entry types the daemon can put into iRODS. A symbolic link arrives here only when the job does
+ * not follow links (followed ones are observed as their targets): it has no content of its own,
+ * so it counts as excluded by config. Sockets, fifos and devices that the job did not exclude
+ * are listed as failed, with the setting that skips them.
+ */
+const SYNCABLE = new Set(['file', 'dir']);
+
+/** Whether an observed file or directory needs a worker, given its recorded state. */
+export function needsWork(
+  entry: ObservedEntry,
+  recorded: RecordedState | undefined,
+  operation: PassJob['operation'],
+): boolean {
+  if (entry.type === 'dir') return recorded?.type !== 'dir';
+  return decideFile(entry, recorded, operation).kind !== 'skip';
+}
+
+/** Runs the scan side of one pass; resolves when its queued work is done (or on stop). */
+export async function scanAndQueue(ctx: PassContext, pass: number): Promise<void> {
+  const { job } = ctx;
+  let listing:
+    { dir: string; seen: Set<string>; excluded: Set<string>; failed: Set<string> } | undefined;
+  for await (const chunk of scanTree(job.source, job.scan)) {
+    if (ctx.stopped()) break;
+    const dirText = encodeRelPath(chunk.dir);
+    if (listing?.dir !== dirText) {
+      listing = { dir: dirText, seen: new Set(), excluded: new Set(), failed: new Set() };
+    }
+    for (const name of chunk.excludedNames) listing.excluded.add(encodeRelPath(name));
+    for (const failure of chunk.failures)
+      listing.failed.add(encodeRelPath(lastElement(failure.relPath)));
+    await recordScanFailures(ctx, chunk);
+    const work = await compareChunk(ctx, chunk, listing);
+    await ctx.queue.add(batches(job, pass, BATCH_KINDS.sync, work), ctx.stopped);
+    if (chunk.final) {
+      const gone = chunk.complete
+        ? await goneChildren(ctx, chunk.dir, { complete: true, ...listing })
+        : [];
+      await ctx.queue.add(batches(job, pass, BATCH_KINDS.delete, gone), ctx.stopped);
+      listing = undefined;
+    }
+  }
+  await ctx.queue.drained(ctx.stopped);
+}
+
+/** Text paths of the chunk's entries that need a worker; counts what was seen. */
+async function compareChunk(
+  ctx: PassContext,
+  chunk: DirectoryChunk,
+  { seen, excluded }: { seen: Set<string>; excluded: Set<string> },
+): Promise<string[]> {
+  const { job } = ctx;
+  const syncable = chunk.entries.filter((entry) => SYNCABLE.has(entry.type));
+  const recorded = await ctx.states.getMany(syncable.map((entry) => entry.relPath));
+  const work: string[] = [];
+  const inSync: string[] = [];
+  syncable.forEach((entry, i) => {
+    seen.add(encodeRelPath(lastElement(entry.relPath)));
+    const path = encodeRelPath(entry.relPath);
+    (needsWork(entry, recorded[i], job.operation) ? work : inSync).push(path);
+  });
+  // A file that failed once (e.g. unreadable last pass) and is in sync now is no longer failed.
+  if (inSync.length > 0) await ctx.failures.clear(...inSync);
+  const links = chunk.entries.filter((entry) => entry.type === 'symlink');
+  for (const entry of links) excluded.add(encodeRelPath(lastElement(entry.relPath)));
+  const unsyncable = chunk.entries.filter(
+    (entry) => !SYNCABLE.has(entry.type) && entry.type !== 'symlink',
+  );
+  for (const entry of unsyncable) seen.add(encodeRelPath(lastElement(entry.relPath)));
+  await Promise.all(
+    unsyncable.map((entry) =>
+      ctx.failures.record({
+        relPath: encodeRelPath(entry.relPath),
+        operation: 'scan',
+        message: `a ${entry.type} has no content to ingest; list "${entry.type}" in exclude_types to skip it`,
+        attempts: 1,
+        at: Date.now(),
+      }),
+    ),
+  );
+  await ctx.records.incrementBy({
+    seen: chunk.entries.length - links.length,
+    excluded: chunk.excluded + links.length,
+    failed: chunk.failures.length + unsyncable.length,
+  });
+  return work;
+}
+
+async function recordScanFailures(ctx: PassContext, chunk: DirectoryChunk): Promise<void> {
+  await Promise.all(
+    chunk.failures.map((failure) =>
+      ctx.failures.record({
+        relPath: encodeRelPath(failure.relPath),
+        operation: 'scan',
+        errno: failure.errno,
+        message: `${failure.syscall} failed: ${failure.message}`,
+        attempts: 1,
+        at: Date.now(),
+      }),
+    ),
+  );
+}
+
+async function goneChildren(
+  ctx: PassContext,
+  dir: Uint8Array,
+  listing: DirectoryListing,
+): Promise<string[]> {
+  const recorded = await ctx.states.recordedChildren(dir);
+  return decideDeletes(recorded, listing).map(({ name }) =>
+    encodeRelPath(joinRelPath(dir, decodeRelPath(name))),
+  );
+}
+
+function batches(
+  job: PassJob,
+  pass: number,
+  kind: BatchPayload['kind'],
+  paths: string[],
+): BatchPayload[] {
+  const out: BatchPayload[] = [];
+  for (let i = 0; i < paths.length; i += job.filesPerTask) {
+    out.push({
+      kind,
+      job: job.name,
+      pass,
+      paths: paths.slice(i, i + job.filesPerTask),
+      attempt: 1,
+    });
+  }
+  return out;
+}
+
+function lastElement(relPath: Uint8Array): Uint8Array {
+  const slash = relPath.lastIndexOf(0x2f);
+  return slash < 0 ? relPath : relPath.subarray(slash + 1);
+}

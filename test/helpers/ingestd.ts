@@ -1,0 +1,183 @@
+/**
+ * Runs the real daemon (src/main.ts, as `irods-ingestd --config FILE`) as a child process for
+ * integration tests, with a config written from a small spec, and reads its JSON log lines.
+ * Tests wait for log events (a pass summary, a stop) rather than sleeping.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { TestEmulator } from './emulator.js';
+
+const projectRoot = resolve(import.meta.dirname, '../..');
+const mainTs = join(projectRoot, 'src/main.ts');
+
+export interface JobSpec {
+  name?: string;
+  source: string;
+  target: string;
+  operation?: string;
+  delete?: string;
+  rescan_interval?: string;
+  exclude?: string[];
+  exclude_types?: string[];
+  follow_symlinks?: boolean;
+  checksum?: string;
+  files_per_task?: number;
+  metadata?: Record<string, string>;
+  watch?: boolean;
+}
+
+export interface IngestdSpec {
+  emulator: TestEmulator;
+  jobs: JobSpec[];
+  /** `embedded` (default) or a redis URL (e.g. a TestRedis's `url`). */
+  redisUrl?: string;
+  workers?: number;
+  keyPrefix?: string;
+}
+
+/** One JSON log line of the daemon. */
+export type LogEvent = Record<string, unknown> & { level: string; message: string };
+
+export interface Ingestd {
+  readonly dir: string;
+  readonly configFile: string;
+  readonly logs: LogEvent[];
+  /** Resolves with the first log event (already seen or future) that `match` accepts. */
+  waitFor(match: (event: LogEvent) => boolean, timeoutMs?: number): Promise<LogEvent>;
+  /** Resolves with the summary event of `pass` of `job` (default: the first job). */
+  passDone(pass: number, job?: string, timeoutMs?: number): Promise<LogEvent>;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL, like a crash. */
+  kill(): Promise<void>;
+  /** Starts the daemon again on the same config and state directory. */
+  restart(): Promise<void>;
+  /** Removes the temp directory (after stop or kill). */
+  cleanUp(): Promise<void>;
+}
+
+function toml(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(toml).join(', ')}]`;
+  if (typeof value === 'object' && value !== null) {
+    return `{ ${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)} = ${toml(v)}`)
+      .join(', ')} }`;
+  }
+  return String(value);
+}
+
+export async function startIngestd(spec: IngestdSpec): Promise<Ingestd> {
+  const dir = await mkdtemp(join(tmpdir(), 'ingestd-'));
+  const passwordFile = join(dir, 'irods.password');
+  await writeFile(passwordFile, 'rods');
+  await chmod(passwordFile, 0o600);
+  const lines = [
+    '[daemon]',
+    `state_dir = ${toml(join(dir, 'state'))}`,
+    `control_socket = ${toml(join(dir, 'ctl.sock'))}`,
+    `workers = ${spec.workers ?? 4}`,
+    'log_level = "debug"',
+    '[redis]',
+    `url = ${toml(spec.redisUrl ?? 'embedded')}`,
+    `key_prefix = ${toml(spec.keyPrefix ?? 'ingest-test')}`,
+    '[irods]',
+    `url = ${toml(spec.emulator.url)}`,
+    'username = "rods"',
+    `password_file = ${toml(passwordFile)}`,
+    'zone = "tempZone"',
+    'default_resource = "demoResc"',
+  ];
+  spec.jobs.forEach((job, i) => {
+    lines.push('[[job]]');
+    const full = { name: `job${i}`, rescan_interval: '0', watch: false, ...job };
+    for (const [key, value] of Object.entries(full)) lines.push(`${key} = ${toml(value)}`);
+  });
+  const configFile = join(dir, 'ingestd.toml');
+  await writeFile(configFile, `${lines.join('\n')}\n`);
+
+  const logs: LogEvent[] = [];
+  const waiters: { match: (e: LogEvent) => boolean; resolve: (e: LogEvent) => void }[] = [];
+  let child: ChildProcess;
+  let exited: Promise<number | null>;
+  const launch = () => {
+    child = spawn(process.execPath, ['--import', 'tsx', mainTs, '--config', configFile], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    exited = new Promise((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+    const onLine = (line: string) => {
+      let event: LogEvent;
+      try {
+        event = JSON.parse(line) as LogEvent;
+      } catch {
+        event = { level: 'raw', message: line };
+      }
+      logs.push(event);
+      for (const waiter of [...waiters]) {
+        if (waiter.match(event)) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve(event);
+        }
+      }
+    };
+    createInterface({ input: child.stdout! }).on('line', onLine);
+    createInterface({ input: child.stderr! }).on('line', onLine);
+  };
+  launch();
+  process.on('exit', () => child.kill('SIGKILL'));
+
+  const firstJob = spec.jobs[0]?.name ?? 'job0';
+  const handle: Ingestd = {
+    dir,
+    configFile,
+    logs,
+    waitFor(match, timeoutMs = 60_000) {
+      const seen = logs.find(match);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolveWait, reject) => {
+        const timer = setTimeout(() => {
+          reject(
+            new Error(
+              `no matching log event in ${timeoutMs} ms; last lines:\n${logs
+                .slice(-15)
+                .map((e) => e.message)
+                .join('\n')}`,
+            ),
+          );
+        }, timeoutMs);
+        waiters.push({
+          match,
+          resolve: (event) => {
+            clearTimeout(timer);
+            resolveWait(event);
+          },
+        });
+      });
+    },
+    passDone(pass, job = firstJob, timeoutMs) {
+      return handle.waitFor(
+        (e) => e.job === job && e.pass === pass && e.durationMs !== undefined,
+        timeoutMs,
+      );
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    async restart() {
+      launch();
+      await Promise.resolve();
+    },
+    async cleanUp() {
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return handle;
+}

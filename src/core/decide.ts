@@ -27,7 +27,6 @@ export const SKIP_REASONS = {
   metadataOnly: 'metadata-only',
   /** `put` uploads a file once and ignores later changes, as upstream does. */
   putOnce: 'put-once',
-  operationNone: 'operation-none',
 } as const;
 export type SkipReason = (typeof SKIP_REASONS)[keyof typeof SKIP_REASONS];
 

@@ -179,6 +179,9 @@ export class JobRunner {
         logger.info(
           `job ${job.name} pass ${pass} started: ${job.source} → ${job.target} (${job.operation})`,
         );
+        // The target exists even for an empty source, as upstream creates it; `none` leaves
+        // iRODS untouched.
+        if (job.operation !== 'none') await this.#deps.client.collections.ensure(job.target);
         const progress = setInterval(() => void this.#logProgress(pass), PROGRESS_EVERY_MS);
         try {
           await scanAndQueue(this.#passCtx, pass);

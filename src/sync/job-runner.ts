@@ -170,47 +170,71 @@ export class JobRunner {
     if (busy.length > 0) await this.#queue.retry({ ...batch, paths: busy }, BUSY_RETRY_MS);
   }
 
+  /**
+   * Passes until stopped (or, for one-pass jobs, until one pass completed). A pass that fails
+   * (iRODS or Redis unreachable, the source unreadable) is logged and tried again with backoff:
+   * the daemon outlives outages of what it depends on.
+   */
   async #runPasses(): Promise<void> {
     const { job, logger } = this.#deps;
-    try {
-      while (!this.#stopping) {
-        this.#state = JOB_STATES.running;
-        const pass = await this.#records.startPass();
-        logger.info(
-          `job ${job.name} pass ${pass} started: ${job.source} → ${job.target} (${job.operation})`,
+    for (let failures = 0; !this.#stopping;) {
+      let completed: boolean;
+      try {
+        completed = await this.#runPass();
+        failures = 0;
+      } catch (error) {
+        failures += 1;
+        this.#state = JOB_STATES.failed;
+        const delay = backoffDelay(failures, RETRY_BACKOFF, Math.random());
+        logger.error(
+          `job ${job.name}: the pass failed: ${(error as Error).message}; next try in ${Math.round(delay / 1000)} s`,
+          { job: job.name },
         );
-        // The target exists even for an empty source, as upstream creates it; `none` leaves
-        // iRODS untouched.
-        if (job.operation !== 'none') await this.#deps.client.collections.ensure(job.target);
-        const progress = setInterval(() => void this.#logProgress(pass), PROGRESS_EVERY_MS);
-        try {
-          await scanAndQueue(this.#passCtx, pass);
-        } finally {
-          clearInterval(progress);
-        }
-        if (this.#stopping) break;
-        const record = await this.#records.endPass();
-        const durationMs = (record.endedAt ?? Date.now()) - (record.startedAt ?? Date.now());
-        logger.info(formatPassSummary(job.name, pass, { ...record.counts, durationMs }), {
-          job: job.name,
-          pass,
-          ...record.counts,
-          durationMs,
-        });
-        if (job.rescan_interval === 0) {
-          this.#state = JOB_STATES.done;
-          return;
-        }
-        this.#state = JOB_STATES.idle;
-        await sleep(job.rescan_interval, undefined, { signal: this.#wake.signal }).catch(
-          () => undefined,
-        );
+        await this.#pause(delay);
+        continue;
       }
-    } catch (error) {
-      this.#state = JOB_STATES.failed;
-      logger.error(`job ${job.name} failed: ${(error as Error).message}`, { job: job.name });
-      throw error;
+      if (!completed) break;
+      if (job.rescan_interval === 0) {
+        this.#state = JOB_STATES.done;
+        return;
+      }
+      this.#state = JOB_STATES.idle;
+      await this.#pause(job.rescan_interval);
     }
+  }
+
+  /** One pass; false when it was cut short by stop(). */
+  async #runPass(): Promise<boolean> {
+    const { job, logger } = this.#deps;
+    this.#state = JOB_STATES.running;
+    const pass = await this.#records.startPass();
+    logger.info(
+      `job ${job.name} pass ${pass} started: ${job.source} → ${job.target} (${job.operation})`,
+    );
+    // The target exists even for an empty source, as upstream creates it; `none` leaves iRODS
+    // untouched.
+    if (job.operation !== 'none') await this.#deps.client.collections.ensure(job.target);
+    const progress = setInterval(() => void this.#logProgress(pass), PROGRESS_EVERY_MS);
+    try {
+      await scanAndQueue(this.#passCtx, pass);
+    } finally {
+      clearInterval(progress);
+    }
+    if (this.#stopping) return false;
+    const record = await this.#records.endPass();
+    const durationMs = (record.endedAt ?? Date.now()) - (record.startedAt ?? Date.now());
+    logger.info(formatPassSummary(job.name, pass, { ...record.counts, durationMs }), {
+      job: job.name,
+      pass,
+      ...record.counts,
+      durationMs,
+    });
+    return true;
+  }
+
+  /** Waits `ms`, or less when the job is stopped. */
+  async #pause(ms: number): Promise<void> {
+    await sleep(ms, undefined, { signal: this.#wake.signal }).catch(() => undefined);
   }
 
   async #logProgress(pass: number): Promise<void> {

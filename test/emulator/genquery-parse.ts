@@ -90,9 +90,19 @@ export interface SelectItem {
   order?: Direction;
 }
 type Test = (value: string) => boolean;
+/** One comparison, with what it guarantees of every value it accepts (see Condition). */
+interface Comparison {
+  test: Test;
+  equals?: string;
+  prefix?: string;
+}
 export interface Condition {
   column: string;
   test: Test;
+  /** Set when the condition holds only for this exact value (a plain `=`). */
+  equals?: string;
+  /** Set when every value the condition holds for starts with this (a `like`). */
+  prefix?: string;
 }
 export interface Query {
   select: SelectItem[];
@@ -140,6 +150,18 @@ function likeToRegExp(pattern: string): RegExp {
     }
   }
   return new RegExp(`^${source}$`, 'su');
+}
+
+/** The literal start of a LIKE pattern: every value it matches begins with this. */
+function likePrefix(pattern: string): string {
+  let prefix = '';
+  const chars = Array.from(pattern);
+  for (let i = 0; i < chars.length; i++) {
+    const char = chars[i] ?? '';
+    if (char === '%' || char === '_') break;
+    prefix += char === '\\' && i + 1 < chars.length ? (chars[++i] ?? '') : char;
+  }
+  return prefix;
 }
 
 /** The paths `parent_of` accepts: every prefix of the literal ending before a `/`, and itself. */
@@ -247,20 +269,31 @@ class Parser {
     throw syntaxError(`unknown function '${name}'`);
   }
 
-  /** `COL cmp [|| cmp | && cmp ...]`; `&&` binds tighter than `||`, as in the generated SQL. */
+  /**
+   * `COL cmp [|| cmp | && cmp ...]`; `&&` binds tighter than `||`, as in the generated SQL. Without
+   * `||`, what any one comparison guarantees holds for the whole condition.
+   */
   #condition(): Condition {
     const column = this.#column(this.#word('a column name'));
-    const alternatives: Test[][] = [[this.#comparison()]];
+    const alternatives: Comparison[][] = [[this.#comparison()]];
     for (;;) {
       if (this.#take('||')) alternatives.push([this.#comparison()]);
       else if (this.#take('&&')) alternatives.at(-1)?.push(this.#comparison());
       else break;
     }
-    const test: Test = (value) => alternatives.some((all) => all.every((t) => t(value)));
-    return { column, test };
+    const test: Test = (value) => alternatives.some((all) => all.every((c) => c.test(value)));
+    const only = alternatives.length === 1 ? (alternatives[0] ?? []) : [];
+    const equals = only.find((c) => c.equals !== undefined)?.equals;
+    const prefix = only.find((c) => c.prefix !== undefined)?.prefix;
+    return {
+      column,
+      test,
+      ...(equals !== undefined && { equals }),
+      ...(prefix !== undefined && { prefix }),
+    };
   }
 
-  #comparison(): Test {
+  #comparison(): Comparison {
     const token = this.#tokens[this.#next++];
     if (token?.kind === 'symbol') return this.#operator(token.text);
     const keyword = token?.kind === 'word' ? token.text.toLowerCase() : '';
@@ -270,42 +303,45 @@ class Parser {
         if (next?.kind !== 'word' || !/^(like|in|between)$/i.test(next.text)) {
           throw syntaxError(`expected like, in or between after 'not' ${this.#where(next)}`);
         }
-        const positive = this.#comparison();
-        return (value) => !positive(value);
+        const positive = this.#comparison().test;
+        return { test: (value) => !positive(value) };
       }
       case 'like': {
-        const pattern = likeToRegExp(this.#literal());
-        return (value) => pattern.test(value);
+        const literal = this.#literal();
+        const pattern = likeToRegExp(literal);
+        return { test: (value) => pattern.test(value), prefix: likePrefix(literal) };
       }
       case 'between': {
         const low = this.#literal();
         const high = this.#literal();
-        return (value) =>
-          compareInCondition(value, low) >= 0 && compareInCondition(value, high) <= 0;
+        return {
+          test: (value) =>
+            compareInCondition(value, low) >= 0 && compareInCondition(value, high) <= 0,
+        };
       }
       case 'in': {
         const values = this.#literalList();
-        return (value) => values.has(value);
+        return { test: (value) => values.has(value) };
       }
       case 'begin_of': {
         const whole = this.#literal();
-        return (value) => value.length > 0 && whole.startsWith(value);
+        return { test: (value) => value.length > 0 && whole.startsWith(value) };
       }
       case 'parent_of': {
         const parents = parentPaths(this.#literal());
-        return (value) => parents.has(value);
+        return { test: (value) => parents.has(value) };
       }
     }
     throw syntaxError(`expected a comparison ${this.#where(token)}`);
   }
 
-  #operator(symbol: string): Test {
+  #operator(symbol: string): Comparison {
     const operand = this.#literal();
-    if (symbol === '=') return (value) => value === operand;
-    if (symbol === '!=' || symbol === '<>') return (value) => value !== operand;
+    if (symbol === '=') return { test: (value) => value === operand, equals: operand };
+    if (symbol === '!=' || symbol === '<>') return { test: (value) => value !== operand };
     const accepts = ORDER_OPERATORS[symbol];
     if (!accepts) throw syntaxError(`'${symbol}' is not a comparison operator`);
-    return (value) => accepts(compareInCondition(value, operand));
+    return { test: (value) => accepts(compareInCondition(value, operand)) };
   }
 
   /** `('a', 'b')`, or the same without parentheses; upstream also takes it without commas. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { executeGenQuery, GENQUERY_COLUMNS } from './genquery.js';
-import type { GenQueryOptions, GenQueryOutcome, RowSource } from './genquery.js';
+import type { Constraints, GenQueryOptions, GenQueryOutcome, RowSource } from './genquery.js';
 
 const RUN1 = '/tempZone/home/alice/run1';
 
@@ -400,6 +400,41 @@ describe('GenQuery1 reading of the source', () => {
     const { source, asked } = counting(1);
     executeGenQuery("select DATA_ID where DATA_NAME = 'f0'", DEFAULTS, source);
     assert.deepEqual(asked.sort(), ['DATA_ID', 'DATA_NAME']);
+  });
+  describe('tells the source the constraints of the where-clause', () => {
+    function constraintsOf(text: string, options: Partial<GenQueryOptions> = {}): Constraints {
+      let seen: Constraints | undefined;
+      executeGenQuery(text, { ...DEFAULTS, ...options }, (_columns, constraints) => {
+        seen = constraints;
+        return [];
+      });
+      assert.ok(seen);
+      return seen;
+    }
+    const table: [string, string, Constraints][] = [
+      [
+        'equalities joined by and',
+        "select DATA_ID where COLL_NAME = '/z' and DATA_NAME = 'f1' and DATA_SIZE > '3'",
+        { equal: { COLL_NAME: '/z', DATA_NAME: 'f1' }, prefix: {} },
+      ],
+      [
+        'the literal start of a like pattern, escapes resolved',
+        "select DATA_ID where COLL_NAME like '/z/a\\_b_c%' and DATA_NAME like '%x'",
+        { equal: {}, prefix: { COLL_NAME: '/z/a_b' } },
+      ],
+      [
+        'an equality inside && but nothing from ||, not like or !=',
+        "select DATA_ID where COLL_NAME = '/z' && like '/%' and DATA_NAME = 'a' || = 'b' and DATA_ID not like '1%' and DATA_SIZE != '0'",
+        { equal: { COLL_NAME: '/z' }, prefix: { COLL_NAME: '/' } },
+      ],
+    ];
+    for (const [behaviour, text, expected] of table) {
+      it(behaviour, () => assert.deepEqual(constraintsOf(text), expected));
+    }
+    it('none when case-insensitive, as values then compare upper-cased', () => {
+      const text = "select DATA_ID where COLL_NAME = '/z' and DATA_NAME like 'f%'";
+      assert.deepEqual(constraintsOf(text, { caseSensitive: false }), { equal: {}, prefix: {} });
+    });
   });
   it('stops reading an unordered query at the last requested row', () => {
     const { source, read } = counting(200_000);

@@ -17,6 +17,7 @@ import {
   type Aggregate,
   type CatalogRecord,
   type Comparator,
+  type Condition,
   type Query,
   type SelectItem,
 } from './genquery-parse.js';
@@ -30,9 +31,23 @@ export interface GenQueryOptions {
   distinct: boolean;
 }
 export type GenQueryOutcome = { rows: string[][] } | { code: number; message: string };
-/** Yields one flat record per joined catalog row, with a string value for every column in `columns`. */
+/**
+ * What every record a query can match holds, read off its case-sensitive top-level conditions:
+ * `equal[column]` is the column's exact value (`COL = 'v'`), `prefix[column]` a start of it
+ * (`COL like 'v%'`). Both may be empty.
+ */
+export interface Constraints {
+  readonly equal: Readonly<Record<string, string>>;
+  readonly prefix: Readonly<Record<string, string>>;
+}
+/**
+ * Yields one flat record per joined catalog row, with a string value for every column in
+ * `columns`. It may leave out records that break `constraints`, or ignore them: the engine tests
+ * every condition itself, so they only spare a source from building records that cannot match.
+ */
 export type RowSource = (
   columns: ReadonlySet<string>,
+  constraints: Constraints,
 ) => Iterable<Readonly<Record<string, string>>>;
 
 // ---------------------------------------------------------------------------------------------
@@ -134,13 +149,27 @@ function sortKeys(select: SelectItem[]): { index: number; sign: number; compare:
   return keys.map((key) => ({ ...key, compare: comparatorFor(select[key.index]?.column ?? '') }));
 }
 
+/** The Constraints of `where`; none when case-insensitive, as values then compare upper-cased. */
+function constraintsOf(where: Condition[], caseSensitive: boolean): Constraints {
+  const equal: Record<string, string> = {};
+  const prefix: Record<string, string> = {};
+  if (caseSensitive) {
+    for (const condition of where) {
+      if (condition.equals !== undefined) equal[condition.column] = condition.equals;
+      if (condition.prefix) prefix[condition.column] = condition.prefix;
+    }
+  }
+  return { equal, prefix };
+}
+
 function run({ select, where }: Query, options: GenQueryOptions, source: RowSource): string[][] {
   const columns = new Set([...select, ...where].map((item) => item.column));
+  const constraints = constraintsOf(where, options.caseSensitive);
   const fold = options.caseSensitive
     ? (value: string) => value
     : (value: string) => value.toUpperCase();
   function* matching(): Generator<CatalogRecord> {
-    for (const record of source(columns)) {
+    for (const record of source(columns, constraints)) {
       if (where.every(({ column, test }) => test(fold(record[column] ?? '')))) yield record;
     }
   }

@@ -7,10 +7,14 @@
  * otherwise COLL_* / META_COLL_* → one per visible collection; otherwise RESC_* → one per
  * resource; otherwise USER_* → one per user or group. AVU and ACL columns cross each entity with
  * its AVUs / ACL entries (an inner join: no AVU, no record).
+ *
+ * The query's Constraints on COLL_NAME, COLL_PARENT_NAME and DATA_NAME narrow the walk to the
+ * collections (and objects) they can match, through the collection tree; the narrowed walk keeps
+ * the catalog's order (creation, i.e. id, order) so that unordered results do not change.
  */
 import { isVisible, permissionName, type Principal } from './acl.js';
 import type { Catalog } from './catalog.js';
-import type { RowSource } from './genquery.js';
+import type { Constraints, RowSource } from './genquery.js';
 import type { Avu, Collection, DataObject, Replica, Resource, User } from './model.js';
 
 /** iRODS catalog times: 11-digit zero-padded seconds. */
@@ -125,13 +129,80 @@ const ACL_COLUMNS =
 
 /** The RowSource for `who` over `catalog`. */
 export function catalogRows(catalog: Catalog, who: Principal): RowSource {
-  return (columns) => rows(catalog, who, [...columns]);
+  return (columns, constraints) => rows(catalog, who, [...columns], constraints);
+}
+
+const byId = (a: { id: number }, b: { id: number }) => a.id - b.id;
+
+/** The collection at exactly `path` (no trailing `/` or other spelling), if any. */
+function collectionAt(catalog: Catalog, path: string): Collection | undefined {
+  const coll = catalog.findCollection(path);
+  return coll && catalog.collectionPath(coll) === path ? coll : undefined;
+}
+
+function subtree(coll: Collection, into: Collection[]): void {
+  into.push(coll);
+  for (const child of coll.collections.values()) subtree(child, into);
+}
+
+/** Collections whose path starts with `prefix`: below its last `/`, the children so named. */
+function collectionsStartingWith(catalog: Catalog, prefix: string): Collection[] {
+  const slash = prefix.lastIndexOf('/');
+  if (slash === -1) return [];
+  const dir = collectionAt(catalog, slash === 0 ? '/' : prefix.slice(0, slash));
+  if (!dir) return [];
+  const rest = prefix.slice(slash + 1);
+  const found = catalog.collectionPath(dir).startsWith(prefix) ? [dir] : [];
+  for (const child of dir.collections.values()) {
+    if (child.name.startsWith(rest)) subtree(child, found);
+  }
+  return found;
+}
+
+/** The only collections COLL_* values can come from under `constraints`; undefined: any. */
+function candidateCollections(
+  catalog: Catalog,
+  { equal, prefix }: Constraints,
+): Collection[] | undefined {
+  const name = equal['COLL_NAME'];
+  if (name !== undefined) {
+    const coll = collectionAt(catalog, name);
+    return coll ? [coll] : [];
+  }
+  const parentName = equal['COLL_PARENT_NAME'];
+  if (parentName !== undefined) {
+    const parent = collectionAt(catalog, parentName);
+    const children = parent ? [...parent.collections.values()] : [];
+    // The root answers '/' as its own parent name.
+    if (parentName === '/') children.push(catalog.root);
+    return children.sort(byId);
+  }
+  const start = prefix['COLL_NAME'];
+  if (start) return collectionsStartingWith(catalog, start).sort(byId);
+  return undefined;
+}
+
+/** The only data objects records can come from under `constraints`, in catalog order. */
+function candidateObjects(catalog: Catalog, constraints: Constraints): Iterable<DataObject> {
+  const colls = candidateCollections(catalog, constraints);
+  if (!colls) return catalog.dataObjects();
+  const name = constraints.equal['DATA_NAME'];
+  const objects: DataObject[] = [];
+  for (const coll of colls) {
+    if (name === undefined) objects.push(...coll.objects.values());
+    else {
+      const object = coll.objects.get(name);
+      if (object) objects.push(object);
+    }
+  }
+  return objects.sort(byId);
 }
 
 function* rows(
   catalog: Catalog,
   who: Principal,
   columns: string[],
+  constraints: Constraints,
 ): Generator<Record<string, string>> {
   const has = (prefix: string) => columns.some((column) => column.startsWith(prefix));
   const crossAcl = columns.some((column) => ACL_COLUMNS.test(column));
@@ -145,7 +216,7 @@ function* rows(
   };
   if (has('DATA_') || has('META_DATA_')) {
     const needCollection = has('COLL_');
-    for (const object of catalog.dataObjects()) {
+    for (const object of candidateObjects(catalog, constraints)) {
       if (!isVisible(object.acl, who)) continue;
       if (needCollection && !isVisible(object.collection.acl, who)) continue;
       const avus: (Avu | undefined)[] = has('META_DATA_') ? object.avus : [undefined];
@@ -164,7 +235,7 @@ function* rows(
     return;
   }
   if (has('COLL_') || has('META_COLL_')) {
-    for (const coll of catalog.collections()) {
+    for (const coll of candidateCollections(catalog, constraints) ?? catalog.collections()) {
       if (!isVisible(coll.acl, who)) continue;
       const avus: (Avu | undefined)[] = has('META_COLL_') ? coll.avus : [undefined];
       const acl: (readonly [string, number] | undefined)[] = crossAcl ? [...coll.acl] : [undefined];

@@ -87,7 +87,10 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.daemon.log_level, logStyle());
   process.on('SIGHUP', () => logger.warn('SIGHUP ignored: reload is not available yet'));
-  process.on('SIGPIPE', () => undefined);
+  // A reader of our stdout that went away (EPIPE) must not crash the daemon mid-shutdown and
+  // leave the embedded Redis behind: logs are lost then, the work and its cleanup are not.
+  process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
 
   const daemon = await startDaemon(config, { role: cli.role ?? config.daemon.role, logger });
   let signals = 0;

@@ -105,6 +105,11 @@ export class IrodsClient {
     return this.#uploader.append(localPath, logicalPath, fromOffset, options);
   }
 
+  /** Shuts down a parallel-write handle an earlier, unfinished upload left open (upload.ts). */
+  async shutdownParallelWrite(handle: string, logicalPath: string): Promise<void> {
+    return this.#uploader.shutdownHandle(handle, logicalPath);
+  }
+
   /** Lets requests in flight finish, then closes the connections. Runs once. */
   async close(): Promise<void> {
     this.#closing ??= this.#transport.close();

@@ -5,4 +5,4 @@ export type { IrodsClientOptions } from './options.js';
 export type { QueryOptions, QueryRow, QuerySpec } from './query.js';
 export type { TransportCounters } from './transport.js';
 export * from './types.js';
-export type { UploadOptions } from './upload.js';
+export { HANDLE_EVENTS, type HandleEvent, type HandleHook, type UploadOptions } from './upload.js';

@@ -32,6 +32,23 @@ import { SourceFile } from './source-file.js';
 import { ENDPOINT, REPEAT, type ApiCall } from './transport.js';
 import type { UploadResult } from './types.js';
 
+export const HANDLE_EVENTS = {
+  /** The server opened the handle; nothing has been written through it yet. */
+  opened: 'opened',
+  /** The handle was shut down: the object is closed and its streams are free. */
+  closed: 'closed',
+} as const;
+export type HandleEvent = (typeof HANDLE_EVENTS)[keyof typeof HANDLE_EVENTS];
+
+/**
+ * Told about each parallel-write handle of an upload; the upload waits for it. Handles never
+ * expire on the server (§5.2.3), so a process that dies between `opened` and `closed` leaves the
+ * object locked: the hook lets the caller remember the handle somewhere that outlives the
+ * process and shut it down later (`Uploader.shutdownHandle`). An `opened` hook that fails fails
+ * the upload (the handle is shut down first); the handle is closed only once shutdown succeeded.
+ */
+export type HandleHook = (handle: string, event: HandleEvent) => Promise<void>;
+
 export interface UploadOptions {
   /** Root resource to write to (default: the server's choice). */
   resource?: string;
@@ -39,6 +56,7 @@ export interface UploadOptions {
   chunkBytes?: number;
   /** Parallel streams, capped by the server's per-handle limit. */
   streams?: number;
+  onHandle?: HandleHook;
 }
 
 /** One transfer: which bytes go where, and how the object is opened. */
@@ -53,6 +71,7 @@ interface Transfer {
   resource: string | undefined;
   headerSafe: boolean;
   action: string;
+  onHandle: HandleHook | undefined;
 }
 
 export class Uploader {
@@ -135,6 +154,7 @@ export class Uploader {
         resource: options.resource,
         headerSafe,
         action,
+        onHandle: options.onHandle,
       };
       const mode = await this.#send(transfer, plan);
       return { size: fileSize, bytesSent: fileSize - startOffset, sha2: source.sha2(), mode };
@@ -158,14 +178,17 @@ export class Uploader {
     }
     let failed = true;
     try {
+      await transfer.onHandle?.(handle, HANDLE_EVENTS.opened);
       await this.#parallel(transfer, plan, handle);
       failed = false;
     } finally {
       // Always shut the handle down, or the object stays locked and its streams reserved. After a
       // failed upload the upload's own error is the one reported.
-      await this.#shutdown(transfer, handle).catch((error: unknown) => {
-        if (!failed) throw error;
-      });
+      await this.#shutdown(transfer, handle)
+        .then(() => transfer.onHandle?.(handle, HANDLE_EVENTS.closed))
+        .catch((error: unknown) => {
+          if (!failed) throw error;
+        });
     }
     return UPLOAD_MODE.parallel;
   }
@@ -301,6 +324,25 @@ export class Uploader {
         resource: transfer.resource,
       },
       formBytes: async () => (attempts++ === 0 ? chunk : transfer.source.reread(chunk, offset)),
+    });
+  }
+
+  /**
+   * Shuts down a handle left open by an upload that never finished (its process died), so that
+   * the object is unlocked and its streams are free again. The server closes the object with
+   * whatever had been written; the caller uploads it again. An unknown handle (already shut down,
+   * or the server restarted since) is no error.
+   */
+  async shutdownHandle(handle: string, logicalPath: string): Promise<void> {
+    const action = 'shutdown of a parallel-write handle left open on data object';
+    await this.#session.transport.json({
+      endpoint: ENDPOINT.dataObjects,
+      op: 'parallel_write_shutdown',
+      action,
+      path: logicalPath,
+      repeat: REPEAT.always,
+      method: 'POST',
+      params: { 'parallel-write-handle': handle },
     });
   }
 

@@ -1,6 +1,7 @@
 export { FileStateStore, type DirectoryShape, type RecordEntry } from './file-state-store.js';
 export { FailureStore, type FailurePage, type FileFailure } from './failure-store.js';
 export { FileLocks } from './file-locks.js';
+export { WriteHandles } from './write-handles.js';
 export {
   JobRecords,
   PASS_COUNTERS,

@@ -12,6 +12,8 @@
  * | `P:shards`              | hash   | dirId → shard count, only for directories with > 1      |
  * | `P:tracked`             | string | how many entries are recorded, all directories together |
  * | `P:failures`            | hash   | encodeRelPath(relPath) → JSON of the FileFailure        |
+ * | `P:handles`             | hash   | encodeRelPath(relPath) → parallel-write handle of an    |
+ * |                         |        | upload in progress (or cut short by a crash)            |
  * | `P:lock:<relPath text>` | string | the owner of a per-file lock, expiring (PX)             |
  * | `P:pass`                | hash   | the current (or last) pass: number, times and counters  |
  * | `<prefix>:~bull:...`    | (many) | BullMQ's own keys for the job queues (`queuePrefix`)    |
@@ -53,6 +55,10 @@ export class StateKeys {
 
   get failures(): string {
     return `${this.#base}:failures`;
+  }
+
+  get writeHandles(): string {
+    return `${this.#base}:handles`;
   }
 
   lock(relPathText: string): string {

@@ -19,7 +19,13 @@ import { mapRelPath, UnmappablePathError } from '../core/names.js';
 import type { IrodsClient } from '../irods/index.js';
 import type { Logger } from '../log.js';
 import { BATCH_KINDS, type BatchPayload } from '../queue/payload.js';
-import type { FailureStore, FileLocks, FileStateStore, JobRecords } from '../state/index.js';
+import type {
+  FailureStore,
+  FileLocks,
+  FileStateStore,
+  JobRecords,
+  WriteHandles,
+} from '../state/index.js';
 import type { PassCounts } from '../state/job-records.js';
 import { deleteEntry } from '../worker/deletes.js';
 import { syncDirectory } from '../worker/directories.js';
@@ -41,6 +47,8 @@ export interface BatchDeps {
   readonly failures: FailureStore;
   readonly records: JobRecords;
   readonly locks: FileLocks;
+  /** Open parallel-write handles, so a crashed upload's handle is shut down on the next try. */
+  readonly handles: WriteHandles;
   /** Identifies this run of the batch in its locks; unique per run. */
   readonly owner: string;
   readonly logger: Logger;
@@ -98,6 +106,8 @@ async function runEntry(
       if (recorded === undefined) return undefined;
       await deleteEntry(workerDeps, { relPath, logicalPath, type: recorded.type });
       await deps.failures.clear(text);
+      // keep only forgets the state: nothing was deleted, so the summary does not say so.
+      if (job.delete === 'keep') return undefined;
       deps.logger.debug(`deleted ${text} (${job.delete})`, { job: job.name });
       return { deleted: 1 };
     }
@@ -130,7 +140,12 @@ async function failed(
   const known = error instanceof WorkerError || error instanceof UnmappablePathError;
   if (!known) throw error;
   const retryable = error instanceof WorkerError && error.retryable;
-  if (retryable && batch.attempt < MAX_ATTEMPTS) return 'retry';
+  if (retryable && batch.attempt < MAX_ATTEMPTS) {
+    deps.logger.debug(`will retry ${text} (attempt ${batch.attempt}): ${error.message}`, {
+      job: deps.job.name,
+    });
+    return 'retry';
+  }
   await deps.failures.record({
     relPath: text,
     operation:
@@ -152,6 +167,7 @@ function workerDepsOf(deps: BatchDeps): WorkerDeps {
   return {
     job: deps.job,
     client: deps.client,
+    handles: deps.handles,
     record: (relPath, state) => deps.states.record([{ relPath, state }]),
     forget: async (relPath, type) => {
       if (type === 'dir') await deps.states.forgetTree(relPath);

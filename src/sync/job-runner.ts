@@ -24,6 +24,7 @@ import {
   FileStateStore,
   JobRecords,
   queuePrefix,
+  WriteHandles,
 } from '../state/index.js';
 import { processBatch, type BatchDeps } from './batch.js';
 import { scanAndQueue, type PassContext } from './pass.js';
@@ -84,6 +85,7 @@ export class JobRunner {
       failures,
       records: this.#records,
       locks: new FileLocks(redis, keyPrefix, job.name),
+      handles: new WriteHandles(redis, keyPrefix, job.name),
       logger: deps.logger,
     };
     this.#passCtx = {
@@ -148,8 +150,15 @@ export class JobRunner {
       await this.#passLoop?.catch(() => undefined);
       if (this.#worker) {
         const closing = this.#worker.close();
-        const forced = sleep(graceMs).then(() => this.#worker?.close(true));
+        // The grace timer is cancelled once the worker closed: left running, it alone kept the
+        // process alive for the whole grace period after a clean stop.
+        const grace = new AbortController();
+        const forced = sleep(graceMs, undefined, { signal: grace.signal }).then(
+          () => this.#worker?.close(true),
+          () => undefined,
+        );
         await Promise.race([closing, forced]);
+        grace.abort();
       }
       await this.#queue.close();
       if (this.#state !== JOB_STATES.done && this.#state !== JOB_STATES.failed) {

@@ -7,12 +7,7 @@
  * neither the tree nor the queued work is ever held whole. Nothing here touches iRODS: the
  * workers act, and record the new state only after iRODS confirmed.
  */
-import {
-  decideDeletes,
-  decideFile,
-  type DirectoryListing,
-  type RecordedState,
-} from '../core/decide.js';
+import { decideDeletes, decideFile, type RecordedState } from '../core/decide.js';
 import { decodeRelPath, encodeRelPath, joinRelPath, type ObservedEntry } from '../core/entry.js';
 import type { BatchPayload } from '../queue/payload.js';
 import { BATCH_KINDS } from '../queue/payload.js';
@@ -57,29 +52,48 @@ export function needsWork(
   return decideFile(entry, recorded, operation).kind !== 'skip';
 }
 
+/** What the pass holds of the directory being listed: its recorded children and what it saw. */
+interface DirectoryInProgress {
+  dir: string;
+  /** Read once per directory (one round trip), for the comparison and the deletes alike. */
+  recorded: ReadonlyMap<string, RecordedState>;
+  seen: Set<string>;
+  excluded: Set<string>;
+  failed: Set<string>;
+}
+
 /** Runs the scan side of one pass; resolves when its queued work is done (or on stop). */
 export async function scanAndQueue(ctx: PassContext, pass: number): Promise<void> {
   const { job } = ctx;
-  let listing:
-    { dir: string; seen: Set<string>; excluded: Set<string>; failed: Set<string> } | undefined;
+  // Clearing stale failures costs a round trip per chunk; skip it when there are none.
+  const hadFailures = (await ctx.failures.count()) > 0;
+  let current: DirectoryInProgress | undefined;
   for await (const chunk of scanTree(job.source, job.scan)) {
     if (ctx.stopped()) break;
     const dirText = encodeRelPath(chunk.dir);
-    if (listing?.dir !== dirText) {
-      listing = { dir: dirText, seen: new Set(), excluded: new Set(), failed: new Set() };
+    if (current?.dir !== dirText) {
+      current = {
+        dir: dirText,
+        recorded: await ctx.states.recordedChildren(chunk.dir),
+        seen: new Set(),
+        excluded: new Set(),
+        failed: new Set(),
+      };
     }
-    for (const name of chunk.excludedNames) listing.excluded.add(encodeRelPath(name));
+    for (const name of chunk.excludedNames) current.excluded.add(encodeRelPath(name));
     for (const failure of chunk.failures)
-      listing.failed.add(encodeRelPath(lastElement(failure.relPath)));
+      current.failed.add(encodeRelPath(lastElement(failure.relPath)));
     await recordScanFailures(ctx, chunk);
-    const work = await compareChunk(ctx, chunk, listing);
+    const work = await compareChunk(ctx, chunk, current, hadFailures);
     await ctx.queue.add(batches(job, pass, BATCH_KINDS.sync, work), ctx.stopped);
     if (chunk.final) {
       const gone = chunk.complete
-        ? await goneChildren(ctx, chunk.dir, { complete: true, ...listing })
+        ? decideDeletes(current.recorded, { complete: true, ...current }).map(({ name }) =>
+            encodeRelPath(joinRelPath(chunk.dir, decodeRelPath(name))),
+          )
         : [];
       await ctx.queue.add(batches(job, pass, BATCH_KINDS.delete, gone), ctx.stopped);
-      listing = undefined;
+      current = undefined;
     }
   }
   await ctx.queue.drained(ctx.stopped);
@@ -89,20 +103,21 @@ export async function scanAndQueue(ctx: PassContext, pass: number): Promise<void
 async function compareChunk(
   ctx: PassContext,
   chunk: DirectoryChunk,
-  { seen, excluded }: { seen: Set<string>; excluded: Set<string> },
+  { recorded, seen, excluded }: DirectoryInProgress,
+  clearFailures: boolean,
 ): Promise<string[]> {
   const { job } = ctx;
   const syncable = chunk.entries.filter((entry) => SYNCABLE.has(entry.type));
-  const recorded = await ctx.states.getMany(syncable.map((entry) => entry.relPath));
   const work: string[] = [];
   const inSync: string[] = [];
-  syncable.forEach((entry, i) => {
-    seen.add(encodeRelPath(lastElement(entry.relPath)));
+  for (const entry of syncable) {
+    const name = encodeRelPath(lastElement(entry.relPath));
+    seen.add(name);
     const path = encodeRelPath(entry.relPath);
-    (needsWork(entry, recorded[i], job.operation) ? work : inSync).push(path);
-  });
+    (needsWork(entry, recorded.get(name), job.operation) ? work : inSync).push(path);
+  }
   // A file that failed once (e.g. unreadable last pass) and is in sync now is no longer failed.
-  if (inSync.length > 0) await ctx.failures.clear(...inSync);
+  if (clearFailures && inSync.length > 0) await ctx.failures.clear(...inSync);
   const links = chunk.entries.filter((entry) => entry.type === 'symlink');
   for (const entry of links) excluded.add(encodeRelPath(lastElement(entry.relPath)));
   const unsyncable = chunk.entries.filter(
@@ -140,17 +155,6 @@ async function recordScanFailures(ctx: PassContext, chunk: DirectoryChunk): Prom
         at: Date.now(),
       }),
     ),
-  );
-}
-
-async function goneChildren(
-  ctx: PassContext,
-  dir: Uint8Array,
-  listing: DirectoryListing,
-): Promise<string[]> {
-  const recorded = await ctx.states.recordedChildren(dir);
-  return decideDeletes(recorded, listing).map(({ name }) =>
-    encodeRelPath(joinRelPath(dir, decodeRelPath(name))),
   );
 }
 

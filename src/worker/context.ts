@@ -31,8 +31,20 @@ export interface WorkerDeps {
   readonly record?: (relPath: Uint8Array, state: RecordedState) => Promise<void>;
   /** Drops the state of a deleted entry (and of everything below a directory). */
   readonly forget?: (relPath: Uint8Array, type: RecordedState['type']) => Promise<void>;
+  /**
+   * Where uploads remember their open parallel-write handles (the state store's WriteHandles),
+   * so that one left open by a killed worker is shut down before the file is sent again.
+   */
+  readonly handles?: WriteHandleRegistry;
   /** Wraps every step (per-site event handler hooks). */
   readonly wrap?: StepWrapper<StepContext>;
+}
+
+/** Open parallel-write handles per file (text form of its relative path), kept across crashes. */
+export interface WriteHandleRegistry {
+  remember(relPath: string, handle: string): Promise<void>;
+  get(relPath: string): Promise<string | undefined>;
+  forget(relPath: string, handle: string): Promise<void>;
 }
 
 export interface EntryContext extends StepContext {

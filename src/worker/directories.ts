@@ -1,6 +1,7 @@
 /**
  * Directories become collections, empty ones too (upstream only created collections on the way to
- * a file). A mapped directory name keeps its original bytes in an AVU on the collection.
+ * a file), except under operation `none`. A mapped directory name keeps its original bytes in an
+ * AVU on the collection.
  */
 import { ENTITY } from '../irods/index.js';
 import {
@@ -14,12 +15,17 @@ import {
 import { originalNameAvus } from './file-steps.js';
 import { runSteps, step } from './pipeline.js';
 
+/** Operation `none` leaves iRODS untouched, collections included (as upstream's NO_OP). */
+const touchesIrods = (ctx: EntryContext) => ctx.deps.job.operation !== 'none';
+
 const ensure = step<EntryContext>('ensure-collection', async (ctx) => {
+  if (!touchesIrods(ctx)) return;
   await ctx.deps.client.collections.ensure(ctx.task.logicalPath);
 });
 
 /** Only the original name: the job's AVUs are for data objects. */
 const originalName = step<EntryContext>('metadata', async (ctx) => {
+  if (!touchesIrods(ctx)) return;
   const avus = originalNameAvus(ctx.task);
   if (avus.length === 0) return;
   await ctx.deps.client.metadata.add(ENTITY.collection, ctx.task.logicalPath, avus);

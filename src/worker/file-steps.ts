@@ -4,8 +4,9 @@
  * changed meanwhile is never recorded with content iRODS does not hold.
  */
 import { CHECKSUM_VERDICT, compareChecksums } from '../core/checksum.js';
+import { encodeRelPath } from '../core/entry.js';
 import { parentPath } from '../core/logical-path.js';
-import { ENTITY, type Avu } from '../irods/index.js';
+import { ENTITY, HANDLE_EVENTS, type Avu, type UploadOptions } from '../irods/index.js';
 import { ORIGINAL_NAME_ATTRIBUTE } from '../core/names.js';
 import type { EntryContext, EntryTask } from './context.js';
 import {
@@ -71,8 +72,9 @@ export const registerInPlace = step<EntryContext>('register', async (ctx) => {
 });
 
 export const upload = step<EntryContext>('upload', async (ctx) => {
-  const { client, job } = ctx.deps;
-  const result = await client.upload(ctx.task.sourcePath, ctx.task.logicalPath, uploadOptions(job));
+  const { client } = ctx.deps;
+  await shutDownLeftoverHandle(ctx);
+  const result = await client.upload(ctx.task.sourcePath, ctx.task.logicalPath, uploadOptions(ctx));
   ctx.localSha2 = result.sha2;
   ctx.bytesSent = result.bytesSent;
 });
@@ -85,11 +87,12 @@ export const upload = step<EntryContext>('upload', async (ctx) => {
  */
 export const appendOrUpload = step<EntryContext>('append', async (ctx) => {
   if (ctx.action.kind !== 'append') return upload.run(ctx);
-  const { client, job } = ctx.deps;
+  const { client } = ctx.deps;
   const { logicalPath, sourcePath } = ctx.task;
   const { fromOffset } = ctx.action;
+  await shutDownLeftoverHandle(ctx);
   if (await holdsPrefix(ctx, fromOffset)) {
-    const result = await client.append(sourcePath, logicalPath, fromOffset, uploadOptions(job));
+    const result = await client.append(sourcePath, logicalPath, fromOffset, uploadOptions(ctx));
     ctx.localSha2 = result.sha2;
     ctx.bytesSent = result.bytesSent;
     return;
@@ -188,6 +191,36 @@ function sourceStat(ctx: EntryContext) {
   return ctx.before;
 }
 
-function uploadOptions(job: EntryContext['deps']['job']) {
-  return job.resource === '' ? {} : { resource: job.resource };
+/**
+ * An upload of this file that died with its process (kill -9, power loss) may have left its
+ * parallel-write handle open: the object stays locked (every write to it is refused) and its
+ * streams stay reserved until the handle is shut down, which only its holder can do. The handle
+ * was remembered before anything was written through it, so it is shut down here, before the file
+ * is sent again. Only an upload that died between the server's answer to the init and that write
+ * to Redis leaves a handle nobody knows (the API offers no way to find it).
+ */
+async function shutDownLeftoverHandle(ctx: EntryContext): Promise<void> {
+  const { client, handles } = ctx.deps;
+  if (handles === undefined) return;
+  const relPath = encodeRelPath(ctx.task.entry.relPath);
+  const leftover = await handles.get(relPath);
+  if (leftover === undefined) return;
+  await client.shutdownParallelWrite(leftover, ctx.task.logicalPath);
+  await handles.forget(relPath, leftover);
+}
+
+function uploadOptions(ctx: EntryContext): UploadOptions {
+  const { job, handles } = ctx.deps;
+  const relPath = encodeRelPath(ctx.task.entry.relPath);
+  return {
+    ...(job.resource === '' ? {} : { resource: job.resource }),
+    ...(handles === undefined
+      ? {}
+      : {
+          onHandle: (handle, event) =>
+            event === HANDLE_EVENTS.opened
+              ? handles.remember(relPath, handle)
+              : handles.forget(relPath, handle),
+        }),
+  };
 }

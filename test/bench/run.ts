@@ -1,29 +1,82 @@
 /**
- * `npm run bench`: runs the benchmarks against a private emulator and prints each figure next to
- * the baseline measured in the same run. Sizes come from the environment so a quick run is easy:
- * BENCH_SMALL_FILES (default 3000), BENCH_LARGE_MIB (default 1024), BENCH_REPS (default 3),
- * BENCH_CONCURRENCY (default 16). Results also go to .bench/results.json.
+ * `npm run bench`: runs the benchmarks against private emulators and redis-servers and prints
+ * each figure next to the baseline measured in the same run. Sizes come from the environment so
+ * a quick run is easy:
+ *   BENCH_SMALL_FILES (default 3000), BENCH_LARGE_MIB (default 1024), BENCH_REPS (default 3),
+ *   BENCH_CONCURRENCY (default 16): the client benchmarks;
+ *   BENCH_TREE_FILES (default 200000): the generated tree of the scan benchmarks and the daemon's
+ *   scan rates and Redis memory;
+ *   BENCH_REGISTER_FILES (default 10000): the tree of the daemon's register rate (see sync.ts);
+ *   BENCH_STATE_FILES (default 100000): files recorded by the state store alone;
+ *   BENCH_WORKERS (default 16): `daemon.workers` of the benchmarked daemon.
+ * Results also go to .bench/results.json. Progress goes to stderr, the table to stdout.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator } from '../helpers/emulator.js';
 import { benchClient } from './irods-client.js';
-import { formatRows } from './measure.js';
+import { formatRows, type BenchRow } from './measure.js';
+import { benchScan } from './scan.js';
+import { benchStateMemory } from './state.js';
+import { benchSync } from './sync.js';
+import { generateTree } from './tree.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const say = (text: string) => process.stderr.write(`[bench] ${text}\n`);
 
 const workDir = await mkdtemp(join(tmpdir(), 'ingest-bench-'));
-const emulator = await startEmulator();
 try {
-  const rows = await benchClient({
+  say('client: register, 1 KiB put and large upload against the bare API');
+  const emulator = await startEmulator();
+  const client = await benchClient({
     emulator,
     workDir,
     smallFiles: env('BENCH_SMALL_FILES', 3000),
     largeMiB: env('BENCH_LARGE_MIB', 1024),
     concurrency: env('BENCH_CONCURRENCY', 16),
     reps: env('BENCH_REPS', 3),
+  }).finally(() => emulator.stop());
+  const rows: BenchRow[] = [...client.rows];
+
+  const treeFiles = env('BENCH_TREE_FILES', 200_000);
+  const started = performance.now();
+  const tree = generateTree(join(workDir, 'tree'), treeFiles);
+  const seconds = (performance.now() - started) / 1000;
+  say(`generated ${treeFiles} files in ${tree.directories} directories in ${seconds.toFixed(1)} s`);
+
+  const registerTree = generateTree(
+    join(workDir, 'register-tree'),
+    env('BENCH_REGISTER_FILES', 10_000),
+  );
+
+  say('scan: scanTree against find -printf');
+  const scan = await benchScan(tree.root);
+  rows.push(scan.row);
+
+  const stateFiles = env('BENCH_STATE_FILES', 100_000);
+  say(`state: ${stateFiles} files recorded by FileStateStore alone`);
+  const state = await benchStateMemory(stateFiles);
+  rows.push({
+    name: `FileStateStore alone (${stateFiles} files)`,
+    value: state.bytesPerFile,
+    unit: 'B/file',
+    goal: '<= 100 B',
   });
+
+  say('sync: the daemon with operation none (two passes), then register (one pass)');
+  rows.push(
+    ...(await benchSync({
+      tree,
+      registerTree,
+      workDir,
+      workers: env('BENCH_WORKERS', 16),
+      findEntriesPerSec: scan.findFilesPerSec,
+      registerCeiling: client.bareRegisterPerSec,
+      storeBytesPerFile: state.bytesPerFile,
+    })),
+  );
+
   console.log(formatRows(rows));
   await mkdir('.bench', { recursive: true });
   await writeFile(
@@ -31,6 +84,5 @@ try {
     JSON.stringify({ at: new Date().toISOString(), rows }, null, 2),
   );
 } finally {
-  await emulator.stop();
   await rm(workDir, { recursive: true, force: true });
 }

@@ -27,7 +27,8 @@ function fileName(dir: number, index: number): string {
   return name.length < 20 ? name.padStart(20, 'r') : name.slice(-40);
 }
 
-async function usedMemory(redis: Redis): Promise<number> {
+/** INFO memory's used_memory, in bytes. */
+export async function usedMemory(redis: Redis): Promise<number> {
   const info = await redis.info('memory');
   const match = /^used_memory:(\d+)/m.exec(info);
   if (!match) throw new Error('INFO memory has no used_memory line');

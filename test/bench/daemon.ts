@@ -1,0 +1,126 @@
+/**
+ * Runs the real daemon (src/main.ts, as `irods-ingestd --config FILE`) for the sync benchmarks.
+ * Unlike test/helpers/ingestd.ts it logs at info, as production does: at debug every file costs
+ * a log line, which would be measured too. Its JSON log lines are read for the pass summaries,
+ * whose `durationMs` (pass start to pass end, as the daemon records them) is what gets timed.
+ */
+import { spawn } from 'node:child_process';
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const mainTs = resolve(import.meta.dirname, '../../src/main.ts');
+
+export interface BenchJob {
+  source: string;
+  target: string;
+  operation: string;
+  /** "0" for one pass; anything else passes again after that long. */
+  rescanInterval: string;
+}
+
+export interface BenchDaemonSpec {
+  workDir: string;
+  irodsUrl: string;
+  redisUrl: string;
+  workers: number;
+  job: BenchJob;
+}
+
+/** The fields of a pass summary log line (src/core/pass-summary.ts) that the benchmarks read. */
+export interface PassEvent {
+  pass: number;
+  seen: number;
+  new: number;
+  updated: number;
+  failed: number;
+  durationMs: number;
+}
+
+export interface BenchDaemon {
+  /** Resolves with the summary of pass `pass`; rejects if the daemon exits first. */
+  passDone(pass: number): Promise<PassEvent>;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export async function startBenchDaemon(spec: BenchDaemonSpec): Promise<BenchDaemon> {
+  const dir = await mkdtemp(join(spec.workDir, 'ingestd-'));
+  const passwordFile = join(dir, 'irods.password');
+  await writeFile(passwordFile, 'rods');
+  await chmod(passwordFile, 0o600);
+  const q = JSON.stringify;
+  const configFile = join(dir, 'ingestd.toml');
+  await writeFile(
+    configFile,
+    [
+      '[daemon]',
+      `state_dir = ${q(join(dir, 'state'))}`,
+      `control_socket = ${q(join(dir, 'ctl.sock'))}`,
+      `workers = ${spec.workers}`,
+      'log_level = "info"',
+      '[redis]',
+      `url = ${q(spec.redisUrl)}`,
+      'key_prefix = "bench"',
+      '[irods]',
+      `url = ${q(spec.irodsUrl)}`,
+      'username = "rods"',
+      `password_file = ${q(passwordFile)}`,
+      'zone = "tempZone"',
+      'default_resource = "demoResc"',
+      '[[job]]',
+      'name = "bench"',
+      `source = ${q(spec.job.source)}`,
+      `target = ${q(spec.job.target)}`,
+      `operation = ${q(spec.job.operation)}`,
+      `rescan_interval = ${q(spec.job.rescanInterval)}`,
+      'watch = false',
+      '',
+    ].join('\n'),
+  );
+
+  const child = spawn(process.execPath, ['--import', 'tsx', mainTs, '--config', configFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  const passes = new Map<number, PassEvent>();
+  const waiters = new Map<number, (event: PassEvent) => void>();
+  const tail: string[] = [];
+  const onLine = (line: string) => {
+    tail.push(line);
+    if (tail.length > 20) tail.shift();
+    let event: Partial<PassEvent> & { job?: string };
+    try {
+      event = JSON.parse(line) as typeof event;
+    } catch {
+      return;
+    }
+    if (event.job === 'bench' && event.pass !== undefined && event.durationMs !== undefined) {
+      passes.set(event.pass, event as PassEvent);
+      waiters.get(event.pass)?.(event as PassEvent);
+    }
+  };
+  createInterface({ input: child.stdout }).on('line', onLine);
+  createInterface({ input: child.stderr }).on('line', onLine);
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  return {
+    passDone(pass) {
+      const seen = passes.get(pass);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((done, reject) => {
+        waiters.set(pass, done);
+        void exited.then((code) =>
+          reject(new Error(`the daemon exited (${code}) before pass ${pass}:\n${tail.join('\n')}`)),
+        );
+      });
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const code = await exited;
+      process.removeListener('exit', killOnExit);
+      return code;
+    },
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * The sync engine end to end (issue 3): the real daemon on a generated tree, against its own
+ * emulator and a private redis-server with AOF on (as the embedded one runs), timed by the pass
+ * summary lines the daemon logs (`durationMs`: from the start of the pass, scan included, until
+ * the last queued batch of that pass is done).
+ *
+ * - Scan rates: a job with operation `none`, passing again after 1 s. Its first pass scans,
+ *   compares with the (empty) state and records every entry through the queue and the workers,
+ *   which is what a first pass costs apart from iRODS; its second pass is the no-change rescan:
+ *   scan plus pipelined comparison, nothing queued. Both count entries (files and directories)
+ *   per second, like `find -printf` on the same tree.
+ * - Register rate: a fresh job with operation `register`: files/s of its one pass, compared with
+ *   the bare undici register loop (one request per file, nothing else) of the client benchmark.
+ *   It runs on a smaller tree of its own: before each register the worker looks the object's
+ *   replicas up with a GenQuery, and the emulator answers GenQuery by walking its whole catalog,
+ *   so over 200,000 files the run would take hours and measure the emulator, not the daemon.
+ * - Redis memory: used_memory after a run minus before it, per tracked entry, for both runs. It
+ *   holds everything the daemon leaves in Redis (state, job records, queue metadata and events,
+ *   BullMQ's and the store's scripts), so it is an upper bound on the per-file state alone.
+ */
+import { Redis } from 'ioredis';
+import { FileStateStore } from '../../src/state/index.js';
+import { startEmulator } from '../helpers/emulator.js';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { startBenchDaemon, type BenchJob, type PassEvent } from './daemon.js';
+import type { BenchRow } from './measure.js';
+import { usedMemory } from './state.js';
+import type { GeneratedTree } from './tree.js';
+
+export interface SyncBenchOptions {
+  /** The tree of the scan rates and of the Redis memory figure. */
+  tree: GeneratedTree;
+  /** A smaller tree for the register rate (see the header: why not the whole tree). */
+  registerTree: GeneratedTree;
+  workDir: string;
+  /** `daemon.workers` of the benchmarked daemon. */
+  workers: number;
+  /** `find -printf` entries/s on the same tree, from benchScan. */
+  findEntriesPerSec: number;
+  /** Calls/s of the bare undici register loop, from benchClient. */
+  registerCeiling: number;
+  /** Bytes per file of FileStateStore alone, from benchStateMemory. */
+  storeBytesPerFile: number;
+}
+
+const home = '/tempZone/home/rods';
+
+export async function benchSync(o: SyncBenchOptions): Promise<BenchRow[]> {
+  const emulator = await startEmulator();
+  try {
+    const none = await runJob(o, emulator.url, 2, {
+      source: o.tree.root,
+      target: `${home}/bench-none`,
+      operation: 'none',
+      rescanInterval: '1s',
+    });
+    const register = await runJob(o, emulator.url, 1, {
+      source: o.registerTree.root,
+      target: `${home}/bench-register`,
+      operation: 'register',
+      rescanInterval: '0',
+    });
+    const [first, rescan] = none.passes as [PassEvent, PassEvent];
+    const [registered] = register.passes as [PassEvent];
+    const perSec = (count: number, pass: PassEvent) => count / (pass.durationMs / 1000);
+    const find = { name: 'find -printf', value: o.findEntriesPerSec };
+    return [
+      {
+        name: `daemon first pass, none (${first.seen} entries)`,
+        value: perSec(first.seen, first),
+        unit: 'entries/s',
+        baseline: find,
+      },
+      {
+        name: `daemon no-change rescan (${rescan.seen} entries)`,
+        value: perSec(rescan.seen, rescan),
+        unit: 'entries/s',
+        baseline: find,
+        goal: '>= 0.5x',
+      },
+      {
+        name: `Redis after none (${none.tracked} tracked)`,
+        value: none.memoryDelta / none.tracked,
+        unit: 'B/file',
+        baseline: { name: 'FileStateStore alone', value: o.storeBytesPerFile },
+        goal: '<= 100 B',
+      },
+      {
+        name: `daemon register, ${o.workers} workers (${o.registerTree.files} files)`,
+        value: perSec(o.registerTree.files, registered),
+        unit: 'files/s',
+        baseline: { name: 'bare undici register loop', value: o.registerCeiling },
+        goal: '>= 0.5x',
+      },
+      {
+        name: `Redis after register (${register.tracked} tracked)`,
+        value: register.memoryDelta / register.tracked,
+        unit: 'B/file',
+        baseline: { name: 'FileStateStore alone', value: o.storeBytesPerFile },
+        goal: '<= 100 B',
+      },
+    ];
+  } finally {
+    await emulator.stop();
+  }
+}
+
+interface JobRun {
+  passes: PassEvent[];
+  /** used_memory after the daemon stopped minus before it started. */
+  memoryDelta: number;
+  tracked: number;
+}
+
+async function runJob(
+  o: SyncBenchOptions,
+  irodsUrl: string,
+  passes: number,
+  job: BenchJob,
+): Promise<JobRun> {
+  const server: TestRedis = await startRedis({ persistence: true });
+  const redis = new Redis({ path: server.socketPath });
+  try {
+    const before = await usedMemory(redis);
+    const daemon = await startBenchDaemon({
+      workDir: o.workDir,
+      irodsUrl,
+      redisUrl: server.url,
+      workers: o.workers,
+      job: { ...job },
+    });
+    const events: PassEvent[] = [];
+    try {
+      for (let pass = 1; pass <= passes; pass++) events.push(await daemon.passDone(pass));
+    } catch (error) {
+      await daemon.stop();
+      throw error;
+    }
+    const code = await daemon.stop();
+    if (code !== 0) throw new Error(`the daemon exited with ${code} on SIGTERM`);
+    for (const event of events) {
+      if (event.failed > 0) {
+        throw new Error(`${job.operation} pass ${event.pass}: ${event.failed} entries failed`);
+      }
+    }
+    const memoryDelta = (await usedMemory(redis)) - before;
+    const tracked = await new FileStateStore(redis, 'bench', 'bench').trackedCount();
+    return { passes: events, memoryDelta, tracked };
+  } finally {
+    redis.disconnect();
+    await server.stop();
+  }
+}

@@ -31,12 +31,19 @@ export function queueName(job: string): string {
 export class JobQueue {
   readonly queue: Queue<BatchPayload>;
 
-  constructor(job: string, connection: ConnectionOptions, prefix: string) {
+  /** `onError` hears connection errors (Redis restarting), which BullMQ retries by itself. */
+  constructor(
+    job: string,
+    connection: ConnectionOptions,
+    prefix: string,
+    onError: (error: Error) => void,
+  ) {
     this.queue = new Queue<BatchPayload>(queueName(job), {
       connection,
       prefix,
       defaultJobOptions: BATCH_JOB_OPTIONS,
     });
+    this.queue.on('error', onError);
   }
 
   /** Batches not yet finished: waiting, delayed (retries), prioritized and running. */

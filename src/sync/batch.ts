@@ -20,6 +20,7 @@ import type { IrodsClient } from '../irods/index.js';
 import type { Logger } from '../log.js';
 import { BATCH_KINDS, type BatchPayload } from '../queue/payload.js';
 import type {
+  RecordEntry,
   FailureStore,
   FileLocks,
   FileStateStore,
@@ -34,8 +35,12 @@ import type { WorkerDeps } from '../worker/context.js';
 import { WorkerError } from '../worker/errors.js';
 import { observe, sourcePathOf } from './observe.js';
 
-/** Tries per file for retryable failures before the file is listed as failed. */
-export const MAX_ATTEMPTS = 5;
+/**
+ * Tries per file for retryable failures before the file is listed as failed. With the job
+ * runner's backoff (2 s doubling with jitter, at most 5 min) that rides out 7 to 15 minutes of
+ * iRODS being unreachable.
+ */
+export const MAX_ATTEMPTS = 10;
 /** A lock outlives a dead worker by at most this long; renewed while its batch runs. */
 export const LOCK_TTL_MS = 30_000;
 const LOCK_RENEW_MS = 10_000;
@@ -69,24 +74,45 @@ export async function processBatch(deps: BatchDeps, batch: BatchPayload): Promis
   const busy = batch.paths.filter((_, i) => !locked[i]);
   const counts: Partial<PassCounts> = {};
   const retry: string[] = [];
+  const writes = new BatchWrites();
   // A long upload keeps its locks; a crashed worker's locks lapse within LOCK_TTL_MS.
   const renew = setInterval(() => {
     deps.locks.extend(mine, LOCK_TTL_MS, deps.owner).catch(() => undefined);
   }, LOCK_RENEW_MS);
   try {
-    const workerDeps = workerDepsOf(deps);
+    const workerDeps = workerDepsOf(deps, writes);
     const recorded = await deps.states.getMany(mine.map(decodeRelPath));
     for (const [i, text] of mine.entries()) {
       const outcome = await runEntry(deps, workerDeps, batch, text, recorded[i]);
       if (outcome === 'retry') retry.push(text);
       else if (outcome !== undefined) add(counts, outcome);
+      if (outcome !== 'retry' && !outcome?.failed) writes.succeeded.push(text);
     }
   } finally {
     clearInterval(renew);
+    // The states go in before the locks are released, so that no other worker sees a file
+    // unlocked with its old state. A crash before this line only makes the batch run again.
+    await writes.flush(deps);
     await deps.locks.unlock(mine, deps.owner);
     await deps.records.incrementBy(counts);
   }
   return { retry, busy };
+}
+
+/**
+ * What a batch writes to Redis about its files, gathered so that it costs one round trip per
+ * kind of write and batch instead of one per file. The states are still written only for
+ * actions iRODS confirmed.
+ */
+class BatchWrites {
+  readonly states: RecordEntry[] = [];
+  /** Files done (or gone): an old failure record of theirs is stale. */
+  readonly succeeded: string[] = [];
+
+  async flush(deps: BatchDeps): Promise<void> {
+    if (this.states.length > 0) await deps.states.record(this.states);
+    if (this.succeeded.length > 0) await deps.failures.clear(...this.succeeded);
+  }
 }
 
 type EntryOutcome = Partial<PassCounts> | 'retry' | undefined;
@@ -105,7 +131,6 @@ async function runEntry(
     if (batch.kind === BATCH_KINDS.delete) {
       if (recorded === undefined) return undefined;
       await deleteEntry(workerDeps, { relPath, logicalPath, type: recorded.type });
-      await deps.failures.clear(text);
       // keep only forgets the state: nothing was deleted, so the summary does not say so.
       if (job.delete === 'keep') return undefined;
       deps.logger.debug(`deleted ${text} (${job.delete})`, { job: job.name });
@@ -119,7 +144,6 @@ async function runEntry(
       entry.type === 'dir'
         ? await syncDirectory(workerDeps, task)
         : await syncFile(workerDeps, task, recorded);
-    await deps.failures.clear(text);
     if (outcome.recorded === undefined || outcome.action.kind === 'skip') return undefined;
     deps.logger.debug(`${outcome.action.kind} ${text}`, { job: job.name });
     return {
@@ -163,12 +187,15 @@ async function failed(
 }
 
 /** The worker pipelines' view of the stores: record after iRODS confirmed, forget on delete. */
-function workerDepsOf(deps: BatchDeps): WorkerDeps {
+function workerDepsOf(deps: BatchDeps, writes: BatchWrites): WorkerDeps {
   return {
     job: deps.job,
     client: deps.client,
     handles: deps.handles,
-    record: (relPath, state) => deps.states.record([{ relPath, state }]),
+    record: (relPath, state) => {
+      writes.states.push({ relPath, state });
+      return Promise.resolve();
+    },
     forget: async (relPath, type) => {
       if (type === 'dir') await deps.states.forgetTree(relPath);
       else await deps.states.forget([relPath]);

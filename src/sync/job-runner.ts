@@ -74,7 +74,9 @@ export class JobRunner {
     const { job, redis, keyPrefix } = deps;
     this.name = job.name;
     this.#deps = deps;
-    this.#queue = new JobQueue(job.name, deps.connection, queuePrefix(keyPrefix));
+    this.#queue = new JobQueue(job.name, deps.connection, queuePrefix(keyPrefix), (error) =>
+      deps.logger.warn(`job ${job.name}: queue connection: ${error.message}`),
+    );
     this.#records = new JobRecords(redis, keyPrefix, job.name);
     const states = new FileStateStore(redis, keyPrefix, job.name);
     const failures = new FailureStore(redis, keyPrefix, job.name);

@@ -6,7 +6,8 @@
 import { CHECKSUM_VERDICT, compareChecksums } from '../core/checksum.js';
 import { encodeRelPath } from '../core/entry.js';
 import { parentPath } from '../core/logical-path.js';
-import { ENTITY, HANDLE_EVENTS, type Avu, type UploadOptions } from '../irods/index.js';
+import { ENTITY, HANDLE_EVENTS, IrodsError, type Avu, type UploadOptions } from '../irods/index.js';
+import { isIrodsError } from '../core/irods-codes.js';
 import { ORIGINAL_NAME_ATTRIBUTE } from '../core/names.js';
 import type { EntryContext, EntryTask } from './context.js';
 import {
@@ -47,6 +48,27 @@ export const registerInPlace = step<EntryContext>('register', async (ctx) => {
     );
   }
   const before = sourceStat(ctx);
+  const computeChecksum = job.checksum === 'register';
+  const registration = {
+    physicalPath: sourcePath,
+    resource: job.resource,
+    dataSize: before.size,
+    checksum: computeChecksum,
+  };
+  // A file never recorded is registered straight away: one request per new file. Its replicas
+  // are looked up only when an object is there already (a crash between the register and the
+  // record, or a changed file).
+  if (ctx.action.kind === 'register') {
+    try {
+      await client.dataObjects.register(logicalPath, registration);
+      ctx.checksumComputed = computeChecksum;
+      return;
+    } catch (error) {
+      const exists =
+        error instanceof IrodsError && isIrodsError(error.irodsCode, 'CAT_NAME_EXISTS_AS_DATAOBJ');
+      if (!exists) throw error;
+    }
+  }
   const replicas = await client.dataObjects.replicas(logicalPath);
   const mine = replicas.find((replica) => replica.physicalPath === sourcePath);
   const mtime = secondsOf(before.mtimeNs);
@@ -59,12 +81,8 @@ export const registerInPlace = step<EntryContext>('register', async (ctx) => {
     ctx.mtimeCarried = true;
     return;
   }
-  const computeChecksum = job.checksum === 'register';
   await client.dataObjects.register(logicalPath, {
-    physicalPath: sourcePath,
-    resource: job.resource,
-    dataSize: before.size,
-    checksum: computeChecksum,
+    ...registration,
     // register_replica adds this file to an object that already exists elsewhere.
     asAdditionalReplica: job.operation === 'register_replica' && replicas.length > 0,
   });

@@ -1,6 +1,6 @@
 /**
  * Runs one scan and prints its chunks as JSON lines (paths shown as text). The test starts this
- * under an unprivileged uid, because root reads mode-000 files and directories regardless.
+ * without root's capabilities, because root reads mode-000 files and directories regardless.
  */
 import { displayRelPath } from '../../../src/core/entry.js';
 import { scanTree } from '../../../src/sources/scan.js';

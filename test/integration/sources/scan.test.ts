@@ -249,7 +249,7 @@ describe('scanTree', () => {
     });
   });
 
-  it('reports unreadable directories in their parent and unstattable entries, as a non-root user', async () => {
+  it('reports unreadable directories in their parent and unstattable entries, without root capabilities', async () => {
     const dir = fresh();
     build(dir, {
       'open/ok.txt': 'ok',
@@ -367,12 +367,14 @@ interface ScanLine {
   complete: boolean;
 }
 
-/** Runs scan-as-user.ts as `nobody`, for whom mode 000 really denies access. */
+/**
+ * Runs scan-as-user.ts without root's capabilities (setpriv drops them all, so mode 000 really
+ * denies access), still as the owner of the checkout, wherever it lies.
+ */
 async function scanAsNobody(dir: string): Promise<ScanLine[]> {
   const script = fileURLToPath(new URL('./scan-as-user.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, dir], {
-    uid: 65534,
-    gid: 65534,
+  const node = [process.execPath, '--import', 'tsx', script, dir];
+  const child = spawn('setpriv', ['--inh-caps=-all', '--bounding-set=-all', '--', ...node], {
     cwd: fileURLToPath(new URL('../../..', import.meta.url)),
     env: { ...process.env, HOME: '/tmp' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -382,7 +384,7 @@ async function scanAsNobody(dir: string): Promise<ScanLine[]> {
   child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
   child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
   const [code] = (await once(child, 'exit')) as [number | null];
-  assert.equal(code, 0, `scan as nobody failed: ${stderr}`);
+  assert.equal(code, 0, `scan without capabilities failed: ${stderr}`);
   return stdout
     .trim()
     .split('\n')

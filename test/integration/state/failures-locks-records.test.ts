@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Redis } from 'ioredis';
-import { FailureStore, FileLocks, JobRecords, type FileFailure } from '../../../src/state/index.js';
+import {
+  FailureStore,
+  FileLocks,
+  JobRecords,
+  WriteHandles,
+  type FileFailure,
+} from '../../../src/state/index.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { connect } from './setup.js';
 
@@ -116,5 +122,27 @@ describe('JobRecords', () => {
     assert.equal(running.endedAt, undefined);
     assert.equal(running.startedAt, 3000);
     assert.equal(running.counts.seen, 0);
+  });
+});
+
+describe('WriteHandles', () => {
+  it('remembers one open handle per file until that handle is forgotten', async () => {
+    const { redis, prefix } = open();
+    const handles = new WriteHandles(redis, prefix, 'job');
+    await handles.remember('big.bin', 'h1');
+    assert.equal(await handles.get('big.bin'), 'h1');
+    assert.equal(await handles.count(), 1);
+    await handles.forget('big.bin', 'h1');
+    assert.equal(await handles.get('big.bin'), undefined);
+    assert.equal(await handles.count(), 0);
+  });
+
+  it('keeps the handle of a newer upload when an older one is forgotten', async () => {
+    const { redis, prefix } = open();
+    const handles = new WriteHandles(redis, prefix, 'job');
+    await handles.remember('big.bin', 'old');
+    await handles.remember('big.bin', 'new');
+    await handles.forget('big.bin', 'old');
+    assert.equal(await handles.get('big.bin'), 'new');
   });
 });

@@ -18,6 +18,7 @@ import { IrodsClient, IrodsError } from './irods/index.js';
 import type { Logger } from './log.js';
 import { redisOptions } from './state/index.js';
 import { JobRunner } from './sync/job-runner.js';
+import { watchLoopStalls } from './sync/loop-stalls.js';
 
 export interface DaemonOptions {
   readonly role: 'all' | 'worker';
@@ -95,6 +96,21 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
       cleanups.push({ what: `job ${job.name}`, run: () => job.stop(graceMs) });
       job.start();
     }
+    // Events may have been lost while Redis was away or the loop stood still: watching jobs
+    // rescan (the others rescan on their timer anyway).
+    const rescanWatching = (why: string) => {
+      for (const job of jobs) if (job.watching) job.rescan(why);
+    };
+    let connectedBefore = false;
+    redis.on('ready', () => {
+      if (connectedBefore) rescanWatching('Redis reconnected');
+      connectedBefore = true;
+    });
+    connectedBefore = redis.status === 'ready';
+    const stopStallWatch = watchLoopStalls((ms) =>
+      rescanWatching(`the event loop stalled for ${Math.round(ms / 1000)} s`),
+    );
+    cleanups.push({ what: 'the stall watch', run: () => Promise.resolve(stopStallWatch()) });
     logger.info(
       `irods-ingestd running (${options.role}): ${jobs.length} job(s), ${concurrency} worker(s) each, iRODS ${config.irods.url}, Redis ${config.redis.url === 'embedded' ? 'embedded' : 'external'}`,
     );

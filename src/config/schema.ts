@@ -86,7 +86,12 @@ const jobSchema = z.strictObject({
   target: z.string().transform(trimTrailingSlashes),
   operation: z.enum(OPERATIONS).default('register'),
   delete: z.enum(DELETE_MODES).default('keep'),
-  watch: z.boolean().default(true),
+  // "force" watches even a network filesystem, where inotify misses other clients' writes.
+  watch: z
+    .union([z.boolean(), z.literal('force')], {
+      error: (issue) => `expected true, false or "force", found ${JSON.stringify(issue.input)}`,
+    })
+    .default(true),
   rescan_interval: duration.prefault('15m'),
   settle: duration.prefault('2s'),
   exclude: z.array(checked(globProblem)).default([]),

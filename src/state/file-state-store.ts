@@ -4,7 +4,7 @@
  * whatever the batch size; forgetTree needs one per level of the removed tree.
  */
 import type { Redis } from 'ioredis';
-import { encodeRelPath, joinRelPath } from '../core/entry.js';
+import { decodeRelPath, encodeRelPath, joinRelPath } from '../core/entry.js';
 import {
   CHILDREN,
   DROP_DIRECTORIES,
@@ -128,6 +128,34 @@ export class FileStateStore {
       removed += (await FORGET.run(this.#redis, [...this.#head, ...this.#address(dir)])) as number;
     }
     return removed;
+  }
+
+  /**
+   * Moves the recorded state of directory `from` and everything below it to `to` (a directory
+   * renamed in the source and in iRODS): copied top-down, then forgotten at the old place. A crash
+   * part-way leaves both copies or part of the new one, which the next pass sorts out: the old
+   * paths are gone from the source, and whatever is missing at the new place is synced again.
+   */
+  async moveTree(from: Uint8Array, to: Uint8Array, state: RecordedState): Promise<void> {
+    let copies: RecordEntry[] = [{ relPath: to, state }];
+    for (let level: [Uint8Array, Uint8Array][] = [[from, to]]; level.length > 0;) {
+      const next: [Uint8Array, Uint8Array][] = [];
+      for (const [source, destination] of level) {
+        for (const [name, child] of await this.recordedChildren(source)) {
+          const bytes = decodeRelPath(name);
+          const moved = joinRelPath(destination, bytes);
+          copies.push({ relPath: moved, state: child });
+          if (child.type === 'dir') next.push([joinRelPath(source, bytes), moved]);
+        }
+        if (copies.length >= TREE_BATCH) {
+          await this.record(copies);
+          copies = [];
+        }
+      }
+      level = next;
+    }
+    await this.record(copies);
+    await this.forgetTree(from);
   }
 
   /** How many entries are recorded for the job, in O(1). */

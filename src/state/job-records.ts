@@ -25,6 +25,11 @@ export interface PassRecord {
   /** Unset while the pass runs. */
   endedAt?: number;
   counts: PassCounts;
+  /**
+   * Directories the last complete pass listed: what a watcher of the tree will need in inotify
+   * watches. Kept across passes (and restarts) until the next complete pass.
+   */
+  directories?: number;
 }
 
 const COUNTER_NAMES = Object.values(PASS_COUNTERS);
@@ -61,8 +66,8 @@ export class JobRecords {
     if (pipeline.length > 0) await pipeline.exec();
   }
 
-  async endPass(at = Date.now()): Promise<PassRecord> {
-    await this.#redis.hset(this.#key, 'endedAt', at);
+  async endPass(directories: number, at = Date.now()): Promise<PassRecord> {
+    await this.#redis.hset(this.#key, 'endedAt', at, 'directories', directories);
     return this.read();
   }
 
@@ -76,6 +81,7 @@ export class JobRecords {
       startedAt: number('startedAt'),
       endedAt: number('endedAt'),
       counts: counts as PassCounts,
+      directories: number('directories'),
     };
   }
 }

@@ -3,6 +3,13 @@
  * only) its passes: one after start, then one every `rescan_interval`; a job whose interval is
  * "0" makes one pass and is then done. Each pass ends with one summary line at info.
  *
+ * Watching (`watch`, periodic jobs only) runs beside the passes (job-watch.ts). The watcher
+ * starts before the first pass when an earlier pass counted the tree's directories (its inotify
+ * budget), else right after the first pass, which is then followed by a catch-up pass for what
+ * changed before the watcher was up. Rescans come on the timer, on request (`rescan()`: the
+ * control socket, a watcher error, an event-loop stall, a Redis reconnect); a request during a
+ * pass makes another pass follow it at once.
+ *
  * Lifecycle: start() → stop() (memoised): the pass loop stops scanning at once; the workers let
  * their running batches finish (BullMQ close), or after `graceMs` are closed by force, which
  * leaves those batches to be taken again from the queue later (nothing half-done is recorded).
@@ -27,16 +34,11 @@ import {
   WriteHandles,
 } from '../state/index.js';
 import { processBatch, type BatchDeps } from './batch.js';
+import { JOB_STATES, type Counts, type JobState, type JobStatus } from '../control/target.js';
+import type { WatcherFactory } from '../sources/watcher.js';
+import { JobWatch } from './job-watch.js';
 import { scanAndQueue, type PassContext } from './pass.js';
-
-export const JOB_STATES = {
-  running: 'running',
-  idle: 'idle',
-  done: 'done',
-  stopped: 'stopped',
-  failed: 'failed',
-} as const;
-export type JobState = (typeof JOB_STATES)[keyof typeof JOB_STATES];
+import { RateMeter } from '../core/rate-meter.js';
 
 export interface JobRunnerDeps {
   readonly job: JobConfig;
@@ -49,12 +51,16 @@ export interface JobRunnerDeps {
   readonly concurrency: number;
   /** Run passes (role "all"), or only work the queue (role "worker"). */
   readonly scans: boolean;
+  /** The watcher implementation; chokidar unless a test brings another. */
+  readonly watcherFactory?: WatcherFactory;
 }
 
 /** Retries of busy files wait this long: the file's current batch is usually done by then. */
 const BUSY_RETRY_MS = 2_000;
 const RETRY_BACKOFF = { baseMs: 2_000, maxMs: 5 * 60_000 };
 const PROGRESS_EVERY_MS = 5_000;
+/** The longest delay a Node timer takes (a longer one fires at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class JobRunner {
   readonly name: string;
@@ -68,7 +74,17 @@ export class JobRunner {
   #passLoop: Promise<void> | undefined;
   #stopping = false;
   #stopped: Promise<void> | undefined;
-  readonly #wake = new AbortController();
+  /** Aborted to cut an idle wait short (a rescan request, resume, stop). */
+  #wake = new AbortController();
+  #paused = false;
+  #rescanRequested = false;
+  #pass = 0;
+  #nextRescanAt: number | undefined;
+  /** Counters of the passes this daemon completed, for the totals in status. */
+  readonly #completed: Counts = zeroCounts();
+  readonly #rate = new RateMeter(60_000);
+  readonly #failures: FailureStore;
+  readonly #watch: JobWatch | undefined;
 
   constructor(deps: JobRunnerDeps) {
     const { job, redis, keyPrefix } = deps;
@@ -80,13 +96,15 @@ export class JobRunner {
     this.#records = new JobRecords(redis, keyPrefix, job.name);
     const states = new FileStateStore(redis, keyPrefix, job.name);
     const failures = new FailureStore(redis, keyPrefix, job.name);
+    const locks = new FileLocks(redis, keyPrefix, job.name);
+    this.#failures = failures;
     this.#batchDeps = {
       job,
       client: deps.client,
       states,
       failures,
       records: this.#records,
-      locks: new FileLocks(redis, keyPrefix, job.name),
+      locks,
       handles: new WriteHandles(redis, keyPrefix, job.name),
       logger: deps.logger,
     };
@@ -108,10 +126,120 @@ export class JobRunner {
       queue: this.#queue,
       stopped: () => this.#stopping,
     };
+    if (deps.scans && job.watch !== false && job.rescan_interval !== 0) {
+      this.#watch = new JobWatch({
+        job,
+        client: deps.client,
+        states,
+        locks,
+        queue: this.#queue,
+        logger: deps.logger,
+        pass: () => this.#pass,
+        rescan: (why) => this.rescan(why),
+        paused: () => this.#paused,
+        ...(deps.watcherFactory ? { factory: deps.watcherFactory } : {}),
+      });
+    }
   }
 
   get state(): JobState {
-    return this.#state;
+    return this.#paused && this.#state !== JOB_STATES.stopped ? JOB_STATES.paused : this.#state;
+  }
+
+  /** Whether a watcher is running for this job. */
+  get watching(): boolean {
+    return this.#watch?.active ?? false;
+  }
+
+  /**
+   * Asks for a pass now: at once when idle, right after the running pass otherwise. Ignored
+   * while paused (resume rescans) and by one-pass jobs that are done.
+   */
+  rescan(why: string): void {
+    if (this.#stopping || !this.#deps.scans) return;
+    if (this.#state === JOB_STATES.done) return;
+    if (!this.#rescanRequested) {
+      this.#deps.logger.info(`job ${this.name}: rescan requested: ${why}`, { job: this.name });
+    }
+    this.#rescanRequested = true;
+    this.#wake.abort();
+  }
+
+  /** No new passes and no watcher events are acted on; running batches finish. */
+  async pause(): Promise<void> {
+    if (this.#paused || this.#stopping) return;
+    this.#paused = true;
+    await this.#worker?.pause();
+    this.#deps.logger.info(`job ${this.name}: paused`, { job: this.name });
+  }
+
+  /** Ends a pause with a rescan, which catches up on what changed meanwhile. */
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    void this.#worker?.resume();
+    this.#deps.logger.info(`job ${this.name}: resumed`, { job: this.name });
+    this.rescan('resumed');
+  }
+
+  /** Queues every file on the failure list again; returns how many. */
+  async retryFailures(): Promise<number> {
+    const { job } = this.#deps;
+    const sync: string[] = [];
+    const deletes: string[] = [];
+    for await (const failure of this.#failures.all()) {
+      (failure.operation.startsWith('delete') ? deletes : sync).push(failure.relPath);
+    }
+    const batchesOf = (kind: BatchPayload['kind'], paths: string[]) =>
+      chunk(paths, job.files_per_task).map((slice) => ({
+        kind,
+        job: job.name,
+        pass: this.#pass,
+        paths: slice,
+        attempt: 1,
+      }));
+    // The failure records stay until the retried files succeed (or fail again, replacing them).
+    await this.#queue.add(
+      [...batchesOf('sync', sync), ...batchesOf('delete', deletes)],
+      () => this.#stopping,
+    );
+    return sync.length + deletes.length;
+  }
+
+  async status(): Promise<JobStatus> {
+    const { job } = this.#deps;
+    const record = await this.#records.read();
+    const [queued, failures] = await Promise.all([
+      this.#queue.outstanding(),
+      this.#failures.count(),
+    ]);
+    const current = { ...record.counts };
+    const running = record.endedAt === undefined && record.pass > 0;
+    const total = addCounts(this.#completed, running ? current : zeroCounts());
+    const done = current.new + current.updated + current.deleted;
+    const rate = this.#rate.sample(Date.now(), record.pass, done, current.bytes);
+    const iso = (ms: number | undefined) =>
+      ms === undefined ? undefined : new Date(ms).toISOString();
+    return {
+      name: job.name,
+      source: job.source,
+      target: job.target,
+      operation: job.operation,
+      state: this.state,
+      pass: record.pass,
+      current,
+      total,
+      queued,
+      failures,
+      rate,
+      ...optional('passStartedAt', iso(record.startedAt)),
+      ...optional('passEndedAt', iso(record.endedAt)),
+      ...optional(
+        'nextRescanAt',
+        this.state === JOB_STATES.idle ? iso(this.#nextRescanAt) : undefined,
+      ),
+      watcher: this.#watch?.status() ?? { state: 'off', watches: 0 },
+    };
   }
 
   /** Resolves when the job's passes end: done for one-pass jobs, stopped otherwise. */
@@ -149,6 +277,7 @@ export class JobRunner {
     this.#stopped ??= (async () => {
       this.#stopping = true;
       this.#wake.abort();
+      await this.#watch?.close();
       await this.#passLoop?.catch(() => undefined);
       if (this.#worker) {
         const closing = this.#worker.close();
@@ -188,7 +317,14 @@ export class JobRunner {
    */
   async #runPasses(): Promise<void> {
     const { job, logger } = this.#deps;
+    const known = (await this.#records.read().catch(() => undefined))?.directories;
+    if (known !== undefined) await this.#startWatching(known);
     for (let failures = 0; !this.#stopping;) {
+      if (this.#paused) {
+        await this.#idle(MAX_TIMER_MS);
+        continue;
+      }
+      this.#rescanRequested = false;
       let completed: boolean;
       try {
         completed = await this.#runPass();
@@ -201,7 +337,7 @@ export class JobRunner {
           `job ${job.name}: the pass failed: ${(error as Error).message}; next try in ${Math.round(delay / 1000)} s`,
           { job: job.name },
         );
-        await this.#pause(delay);
+        await this.#idle(delay);
         continue;
       }
       if (!completed) break;
@@ -209,8 +345,29 @@ export class JobRunner {
         this.#state = JOB_STATES.done;
         return;
       }
+      if (this.#watch !== undefined && !this.#watch.active) {
+        const started = !this.#rescanRequested;
+        await this.#startWatching((await this.#records.read()).directories ?? 0);
+        // What changed between this pass's listing and the watcher being up was seen by neither.
+        if (started && this.#watch.active) this.#rescanRequested = true;
+      }
       this.#state = JOB_STATES.idle;
-      await this.#pause(job.rescan_interval);
+      if (this.#rescanRequested) continue;
+      this.#nextRescanAt = Date.now() + job.rescan_interval;
+      await this.#idle(Math.min(job.rescan_interval, MAX_TIMER_MS));
+    }
+  }
+
+  async #startWatching(directories: number): Promise<void> {
+    try {
+      await this.#watch?.start(directories);
+    } catch (error) {
+      this.#deps.logger.warn(
+        `job ${this.name}: the watcher did not start: ${(error as Error).message}`,
+        {
+          job: this.name,
+        },
+      );
     }
   }
 
@@ -219,6 +376,7 @@ export class JobRunner {
     const { job, logger } = this.#deps;
     this.#state = JOB_STATES.running;
     const pass = await this.#records.startPass();
+    this.#pass = pass;
     logger.info(
       `job ${job.name} pass ${pass} started: ${job.source} → ${job.target} (${job.operation})`,
     );
@@ -226,13 +384,15 @@ export class JobRunner {
     // untouched.
     if (job.operation !== 'none') await this.#deps.client.collections.ensure(job.target);
     const progress = setInterval(() => void this.#logProgress(pass), PROGRESS_EVERY_MS);
+    let directories: number;
     try {
-      await scanAndQueue(this.#passCtx, pass);
+      ({ directories } = await scanAndQueue(this.#passCtx, pass));
     } finally {
       clearInterval(progress);
     }
     if (this.#stopping) return false;
-    const record = await this.#records.endPass();
+    const record = await this.#records.endPass(directories);
+    addInto(this.#completed, record.counts);
     const durationMs = (record.endedAt ?? Date.now()) - (record.startedAt ?? Date.now());
     logger.info(formatPassSummary(job.name, pass, { ...record.counts, durationMs }), {
       job: job.name,
@@ -243,9 +403,13 @@ export class JobRunner {
     return true;
   }
 
-  /** Waits `ms`, or less when the job is stopped. */
-  async #pause(ms: number): Promise<void> {
+  /** Waits `ms`, or less when the job is stopped, resumed or asked to rescan. */
+  async #idle(ms: number): Promise<void> {
+    if (this.#stopping) return;
+    if (this.#wake.signal.aborted) this.#wake = new AbortController();
+    if (this.#rescanRequested && !this.#paused) return;
     await sleep(ms, undefined, { signal: this.#wake.signal }).catch(() => undefined);
+    if (!this.#stopping) this.#wake = new AbortController();
   }
 
   async #logProgress(pass: number): Promise<void> {
@@ -260,4 +424,29 @@ export class JobRunner {
       // Progress is best effort; the pass itself reports failures.
     }
   }
+}
+
+function zeroCounts(): Counts {
+  return { seen: 0, new: 0, updated: 0, deleted: 0, excluded: 0, failed: 0, bytes: 0 };
+}
+
+function addInto(into: Counts, more: Counts): void {
+  for (const key of Object.keys(into) as (keyof Counts)[]) into[key] += more[key];
+}
+
+function addCounts(a: Counts, b: Counts): Counts {
+  const sum = { ...a };
+  addInto(sum, b);
+  return sum;
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** `{ [key]: value }` when the value is defined, else nothing (optional fields stay absent). */
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 }

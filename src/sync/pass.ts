@@ -62,12 +62,19 @@ interface DirectoryInProgress {
   failed: Set<string>;
 }
 
-/** Runs the scan side of one pass; resolves when its queued work is done (or on stop). */
-export async function scanAndQueue(ctx: PassContext, pass: number): Promise<void> {
+/**
+ * Runs the scan side of one pass; resolves when its queued work is done (or on stop), with the
+ * number of directories listed (the root included): what watching the tree would cost.
+ */
+export async function scanAndQueue(
+  ctx: PassContext,
+  pass: number,
+): Promise<{ directories: number }> {
   const { job } = ctx;
   // Clearing stale failures costs a round trip per chunk; skip it when there are none.
   const hadFailures = (await ctx.failures.count()) > 0;
   let current: DirectoryInProgress | undefined;
+  let directories = 0;
   for await (const chunk of scanTree(job.source, job.scan)) {
     if (ctx.stopped()) break;
     const dirText = encodeRelPath(chunk.dir);
@@ -87,6 +94,7 @@ export async function scanAndQueue(ctx: PassContext, pass: number): Promise<void
     const work = await compareChunk(ctx, chunk, current, hadFailures);
     await ctx.queue.add(batches(job, pass, BATCH_KINDS.sync, work), ctx.stopped);
     if (chunk.final) {
+      directories += 1;
       const gone = chunk.complete
         ? decideDeletes(current.recorded, { complete: true, ...current }).map(({ name }) =>
             encodeRelPath(joinRelPath(chunk.dir, decodeRelPath(name))),
@@ -97,6 +105,7 @@ export async function scanAndQueue(ctx: PassContext, pass: number): Promise<void
     }
   }
   await ctx.queue.drained(ctx.stopped);
+  return { directories };
 }
 
 /** Text paths of the chunk's entries that need a worker; counts what was seen. */

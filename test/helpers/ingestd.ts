@@ -26,7 +26,8 @@ export interface JobSpec {
   checksum?: string;
   files_per_task?: number;
   metadata?: Record<string, string>;
-  watch?: boolean;
+  watch?: boolean | 'force';
+  settle?: string;
 }
 
 export interface IngestdSpec {
@@ -55,6 +56,8 @@ export interface Ingestd {
   kill(): Promise<void>;
   /** Starts the daemon again on the same config and state directory. */
   restart(): Promise<void>;
+  /** The daemon's process id (for SIGSTOP/SIGCONT in tests). */
+  readonly pid: number | undefined;
   /** Removes the temp directory (after stop or kill). */
   cleanUp(): Promise<void>;
 }
@@ -134,6 +137,9 @@ export async function startIngestd(spec: IngestdSpec): Promise<Ingestd> {
     dir,
     configFile,
     logs,
+    get pid() {
+      return child.pid;
+    },
     waitFor(match, timeoutMs = 60_000) {
       const seen = logs.find(match);
       if (seen) return Promise.resolve(seen);

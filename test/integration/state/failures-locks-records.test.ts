@@ -110,18 +110,20 @@ describe('JobRecords', () => {
     assert.equal(await records.startPass(1000), 1);
     await records.incrementBy({ seen: 10, new: 4, bytes: 2 ** 40 });
     await records.incrementBy({ seen: 5, failed: 1, updated: 0 });
-    const ended = await records.endPass(2000);
+    const ended = await records.endPass(7, 2000);
     assert.deepEqual(ended, {
       pass: 1,
       startedAt: 1000,
       endedAt: 2000,
       counts: { seen: 15, new: 4, updated: 0, deleted: 0, excluded: 0, failed: 1, bytes: 2 ** 40 },
+      directories: 7,
     });
     assert.equal(await records.startPass(3000), 2);
     const running = await records.read();
     assert.equal(running.endedAt, undefined);
     assert.equal(running.startedAt, 3000);
     assert.equal(running.counts.seen, 0);
+    assert.equal(running.directories, 7, 'the directory count outlives the pass that counted it');
   });
 });
 

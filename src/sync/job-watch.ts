@@ -1,0 +1,135 @@
+/**
+ * A job's watcher: whether it may watch (planWatch: network filesystem, inotify budget), the
+ * watcher itself, and the feed that turns its events into work. Anything that means events may
+ * have been lost (a watcher error, a name it cannot carry, the feed failing to act) asks the job
+ * for a rescan; a watcher that cannot go on (the inotify budget ran out under it) is closed and
+ * the job continues on rescans alone.
+ */
+import { getuid } from 'node:process';
+import type { JobConfig } from '../config/index.js';
+import { planWatch } from '../core/watch-rules.js';
+import type { IrodsClient } from '../irods/index.js';
+import type { Logger } from '../log.js';
+import type { JobQueue } from '../queue/queue.js';
+import { watchWithChokidar } from '../sources/chokidar-watcher.js';
+import { compileExclusion } from '../sources/exclude.js';
+import { readWatchLimit, watchesInUse } from '../sources/inotify.js';
+import { filesystemTypeOf } from '../sources/mounts.js';
+import type { TreeWatcher, WatcherFactory } from '../sources/watcher.js';
+import type { FileLocks, FileStateStore } from '../state/index.js';
+import { WATCHER_STATES, type WatcherStatus } from '../control/target.js';
+import { WatchFeed } from './watch-feed.js';
+
+export interface JobWatchDeps {
+  readonly job: JobConfig;
+  readonly client: IrodsClient;
+  readonly states: FileStateStore;
+  readonly locks: FileLocks;
+  readonly queue: JobQueue;
+  readonly logger: Logger;
+  readonly pass: () => number;
+  /** While the job is paused, events are dropped (resuming rescans). */
+  readonly paused: () => boolean;
+  /** Asks the job for a rescan: events may have been lost. */
+  readonly rescan: (why: string) => void;
+  readonly factory?: WatcherFactory;
+}
+
+export class JobWatch {
+  readonly #deps: JobWatchDeps;
+  #status: WatcherStatus = { state: WATCHER_STATES.off, watches: 0 };
+  #watcher: TreeWatcher | undefined;
+  #feed: WatchFeed | undefined;
+  #closed = false;
+
+  constructor(deps: JobWatchDeps) {
+    this.#deps = deps;
+  }
+
+  get active(): boolean {
+    return this.#watcher !== undefined;
+  }
+
+  status(): WatcherStatus {
+    const watches = this.#watcher?.watchedDirectories() ?? 0;
+    return { ...this.#status, watches };
+  }
+
+  /**
+   * Starts watching when the job may, for a tree of `directories` directories; resolves once the
+   * watcher is ready. When it may not, says why once (and again whenever the reason changes).
+   */
+  async start(directories: number): Promise<void> {
+    const { job, logger } = this.#deps;
+    if (this.#watcher !== undefined || this.#closed) return;
+    const limit = await readWatchLimit();
+    const plan = planWatch({
+      forced: job.watch === 'force',
+      fsType: await filesystemTypeOf(job.source),
+      directories,
+      limit,
+      inUse: await watchesInUse(getuid?.() ?? 0),
+    });
+    if (!plan.watch) {
+      if (this.#status.reason !== plan.reason) {
+        logger.warn(`job ${job.name}: not watching, rescans only: ${plan.reason}`, {
+          job: job.name,
+        });
+      }
+      this.#status = { state: WATCHER_STATES.rescanOnly, reason: plan.reason, watches: 0, limit };
+      return;
+    }
+    this.#status = { state: WATCHER_STATES.starting, watches: 0, limit };
+    const exclusion = compileExclusion(job.exclude, job.exclude_types);
+    const feed = new WatchFeed({
+      ...this.#deps,
+      exclusion,
+      lost: (why) => this.#deps.rescan(why),
+    });
+    const factory = this.#deps.factory ?? watchWithChokidar;
+    const watcher = factory(
+      job.source,
+      { exclusion, followSymlinks: job.follow_symlinks },
+      { event: (event) => feed.note(event), error: (error) => this.#failed(error) },
+    );
+    this.#feed = feed;
+    this.#watcher = watcher;
+    await watcher.ready;
+    if (this.#watcher !== watcher) return;
+    this.#status = { state: WATCHER_STATES.watching, watches: 0, limit };
+    logger.info(
+      `job ${job.name}: watching ${job.source} (${watcher.watchedDirectories()} directories, settle ${job.settle} ms)`,
+      { job: job.name },
+    );
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#stop();
+  }
+
+  async #stop(): Promise<void> {
+    const watcher = this.#watcher;
+    const feed = this.#feed;
+    this.#watcher = undefined;
+    this.#feed = undefined;
+    await watcher?.close();
+    await feed?.close();
+  }
+
+  #failed(error: Error): void {
+    const { job, logger } = this.#deps;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EMFILE') {
+      // The kernel refused more watches: part of the tree is unwatched, so watch none of it.
+      const reason = `the watcher ran out of inotify resources (${code}): ${error.message}`;
+      logger.warn(`job ${job.name}: not watching, rescans only: ${reason}`, { job: job.name });
+      this.#status = { ...this.#status, state: WATCHER_STATES.rescanOnly, reason };
+      void this.#stop();
+    } else {
+      logger.warn(`job ${job.name}: watcher: ${error.message}; rescanning`, { job: job.name });
+      this.#status = { ...this.#status, reason: error.message };
+    }
+    this.#deps.rescan(`watcher error: ${error.message}`);
+  }
+}

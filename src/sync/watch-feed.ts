@@ -1,0 +1,294 @@
+/**
+ * From watcher events to queued work. Events only say where to look: once a path has been quiet
+ * for the job's `settle` time, it is looked at on disk and compared with its recorded state by
+ * the same decisions as a pass (`needsWork`), so an event never bypasses the state checks and
+ * any number of events for one path make one action.
+ *
+ * - Present and in need of work: queued as a sync batch.
+ * - Gone (lstat says ENOENT, not merely unreadable) and recorded: after a short rename window,
+ *   queued as a delete, which the job's delete mode turns into nothing (`keep`) or a removal;
+ *   never for excluded paths, nor for entries of a directory that is gone too (the directory's
+ *   own delete or rename covers them).
+ * - A new entry with the inode (and for files size and mtime) of a recorded entry that is gone:
+ *   a rename, carried over as one (see src/worker/renames.ts). The gone half of a rename may still
+ *   be settling when the new half is due (the watcher reports the new name first), so the gone
+ *   paths still settling are considered too.
+ *
+ * Directories go first, so that files arriving under a renamed directory find their state moved.
+ */
+import { randomUUID } from 'node:crypto';
+import type { JobConfig } from '../config/index.js';
+import type { RecordedState } from '../core/decide.js';
+import { decodeRelPath, type ObservedEntry } from '../core/entry.js';
+import { SettleQueue, type SettledPath } from '../core/settle.js';
+import type { IrodsClient } from '../irods/index.js';
+import type { Logger } from '../log.js';
+import { BATCH_KINDS, type BatchPayload } from '../queue/payload.js';
+import type { JobQueue } from '../queue/queue.js';
+import type { Exclusion } from '../sources/exclude.js';
+import type { WatchEvent } from '../sources/watcher.js';
+import type { FileLocks, FileStateStore } from '../state/index.js';
+import { renameEntry, RENAME_OUTCOMES } from '../worker/renames.js';
+import { observe, sourcePathOf } from './observe.js';
+import { needsWork } from './pass.js';
+
+export interface WatchFeedDeps {
+  readonly job: JobConfig;
+  readonly client: IrodsClient;
+  readonly states: FileStateStore;
+  readonly locks: FileLocks;
+  readonly queue: JobQueue;
+  readonly exclusion: Exclusion;
+  readonly logger: Logger;
+  /** The pass number batches are counted under (the current or last pass). */
+  readonly pass: () => number;
+  /** While true, settled events are dropped: resuming rescans. */
+  readonly paused: () => boolean;
+  /** The feed could not act on events (Redis or iRODS trouble): they need a rescan. */
+  readonly lost: (why: string) => void;
+}
+
+/** What one look at a settled path found. */
+interface Look {
+  readonly path: string;
+  readonly relPath: Uint8Array;
+  /** Undefined when the path is gone. */
+  readonly entry: ObservedEntry | undefined;
+  recorded: RecordedState | undefined;
+}
+
+/** How much longer than settle a gone entry waits for the other half of a rename. */
+const RENAME_GRACE_MS = 1_000;
+
+export class WatchFeed {
+  readonly #deps: WatchFeedDeps;
+  readonly #settle: SettleQueue;
+  /**
+   * Gone entries waiting out the rename window before their delete is queued: the other half of
+   * a rename may settle a little later (by at most about the settle time).
+   */
+  readonly #deferred = new Map<string, { look: Look; dueAt: number }>();
+  readonly #renameWindowMs: number;
+  #timer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(deps: WatchFeedDeps) {
+    this.#deps = deps;
+    this.#settle = new SettleQueue(deps.job.settle);
+    this.#renameWindowMs = deps.job.settle + RENAME_GRACE_MS;
+  }
+
+  /** Paths waiting for their settle time or rename window. */
+  get pending(): number {
+    return this.#settle.size + this.#deferred.size;
+  }
+
+  note(event: WatchEvent): void {
+    if (this.#closed) return;
+    // A watcher's text paths are valid UTF-8, whose text form (encodeRelPath) is the path itself.
+    this.#settle.note(event.relPath, event.directory, event.removed, Date.now());
+    this.#arm();
+  }
+
+  /** Stops acting on events; what was pending is dropped (a rescan covers it). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#settle.clear();
+    this.#deferred.clear();
+    await this.#flushing;
+  }
+
+  #arm(): void {
+    if (this.#timer !== undefined || this.#flushing !== undefined) return;
+    let due = this.#settle.nextDueAt();
+    for (const { dueAt } of this.#deferred.values()) due = Math.min(due ?? dueAt, dueAt);
+    if (due === undefined) return;
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.#flushing = this.#flush().finally(() => {
+          this.#flushing = undefined;
+          if (!this.#closed) this.#arm();
+        });
+      },
+      Math.max(0, due - Date.now()),
+    );
+  }
+
+  async #flush(): Promise<void> {
+    const now = Date.now();
+    const settled = this.#settle.take(now);
+    if (this.#deps.paused()) {
+      this.#deferred.clear();
+      return;
+    }
+    try {
+      await this.#act(settled, now);
+    } catch (error) {
+      this.#deferred.clear();
+      this.#deps.lost(
+        `acting on ${settled.length} watched change(s) failed: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  async #act(settled: readonly SettledPath[], now: number): Promise<void> {
+    const { job, exclusion } = this.#deps;
+    const looks = await this.#look(settled.map(({ path }) => path));
+    const settling = await this.#look(this.#settle.removedStillSettling().map(({ path }) => path));
+    const deferred = [...this.#deferred.values()].map(({ look }) => look);
+    const gone = [...looks, ...settling, ...deferred].filter(
+      (look) => look.entry === undefined && look.recorded !== undefined,
+    );
+    const arrived = looks.filter(
+      (look) =>
+        look.entry !== undefined &&
+        (look.entry.type === 'file' || look.entry.type === 'dir') &&
+        !excluded(exclusion, look),
+    );
+    // Directories first, shallow before deep: a renamed parent carries its children along.
+    arrived.sort((a, b) => rank(a) - rank(b));
+    const claimed = new Set<string>();
+    for (const look of arrived) {
+      if (look.recorded?.type === look.entry!.type) continue;
+      const from = gone.find(
+        (candidate) => !claimed.has(candidate.path) && sameEntry(candidate.recorded!, look.entry!),
+      );
+      if (from === undefined || !(await this.#rename(from, look))) continue;
+      claimed.add(from.path);
+      this.#settle.forget(from.path);
+      this.#deferred.delete(from.path);
+      if (look.entry!.type === 'dir') await this.#refresh(arrived);
+      else look.recorded = from.recorded;
+    }
+    const work = arrived.filter((look) => needsWork(look.entry!, look.recorded, job.operation));
+    await this.#queue(BATCH_KINDS.sync, work);
+
+    for (const look of looks) {
+      if (look.entry === undefined && look.recorded !== undefined && !claimed.has(look.path)) {
+        this.#deferred.set(look.path, { look, dueAt: now + this.#renameWindowMs });
+      }
+    }
+    const due = [...this.#deferred].filter(([, { dueAt }]) => dueAt <= now).map(([path]) => path);
+    for (const path of due) this.#deferred.delete(path);
+    await this.#queue(BATCH_KINDS.delete, await this.#deletable(due));
+  }
+
+  /**
+   * Of the gone paths whose rename window passed, those to delete: still gone, still recorded (a
+   * directory rename may have moved their state), not excluded, and not inside a directory that
+   * is gone as well (that directory's own delete or rename takes care of everything in it).
+   */
+  async #deletable(paths: readonly string[]): Promise<Look[]> {
+    const { job, exclusion } = this.#deps;
+    const looks = await this.#look(paths);
+    const out: Look[] = [];
+    for (const look of looks) {
+      if (look.entry !== undefined || look.recorded === undefined) continue;
+      if (excluded(exclusion, look)) continue;
+      const slash = look.path.lastIndexOf('/');
+      if (slash > 0) {
+        const parent = decodeRelPath(look.path.slice(0, slash));
+        if ((await observe(sourcePathOf(job.source, parent), parent, false)) === undefined) {
+          continue;
+        }
+      }
+      out.push(look);
+    }
+    return out;
+  }
+
+  async #look(paths: readonly string[]): Promise<Look[]> {
+    const { job, states } = this.#deps;
+    if (paths.length === 0) return [];
+    const relPaths = paths.map(decodeRelPath);
+    const recorded = await states.getMany(relPaths);
+    const looks: Look[] = [];
+    for (const [i, path] of paths.entries()) {
+      const relPath = relPaths[i]!;
+      let entry: ObservedEntry | undefined;
+      try {
+        entry = await observe(sourcePathOf(job.source, relPath), relPath, job.follow_symlinks);
+      } catch (error) {
+        // Unreadable is not gone: the next pass lists it as failed with its reason.
+        this.#deps.lost(`cannot look at ${path}: ${(error as Error).message}`);
+        continue;
+      }
+      looks.push({ path, relPath, entry, recorded: recorded[i] });
+    }
+    return looks;
+  }
+
+  /** Re-reads recorded states after a directory rename moved some of them. */
+  async #refresh(looks: Look[]): Promise<void> {
+    const recorded = await this.#deps.states.getMany(looks.map(({ relPath }) => relPath));
+    looks.forEach((look, i) => (look.recorded = recorded[i]));
+  }
+
+  async #rename(from: Look, to: Look): Promise<boolean> {
+    const { job, logger } = this.#deps;
+    try {
+      const outcome = await renameEntry(
+        { ...this.#deps, owner: `rename:${randomUUID()}` },
+        { from: from.relPath, to: to.relPath, state: { ...from.recorded!, ...stateOf(to.entry!) } },
+      );
+      if (outcome === RENAME_OUTCOMES.renamed) {
+        logger.info(`job ${job.name}: renamed ${from.path} to ${to.path}`, { job: job.name });
+        return true;
+      }
+      return false;
+    } catch (error) {
+      // The ordinary way still works: sync the new name, delete the old one.
+      logger.warn(
+        `job ${job.name}: renaming ${from.path} to ${to.path} failed, syncing it instead: ${(error as Error).message}`,
+        { job: job.name },
+      );
+      return false;
+    }
+  }
+
+  async #queue(kind: BatchPayload['kind'], looks: readonly Look[]): Promise<void> {
+    const { job, queue } = this.#deps;
+    const byDirectory = new Map<string, string[]>();
+    for (const { path } of looks) {
+      const dir = path.slice(0, Math.max(0, path.lastIndexOf('/')));
+      const paths = byDirectory.get(dir) ?? [];
+      paths.push(path);
+      byDirectory.set(dir, paths);
+    }
+    const batches: BatchPayload[] = [];
+    for (const paths of byDirectory.values()) {
+      for (let i = 0; i < paths.length; i += job.files_per_task) {
+        const slice = paths.slice(i, i + job.files_per_task);
+        batches.push({ kind, job: job.name, pass: this.#deps.pass(), paths: slice, attempt: 1 });
+      }
+    }
+    await queue.add(batches, () => this.#closed);
+  }
+}
+
+/** Same inode and type; a file also has the same size and mtime (no write since the rename). */
+function sameEntry(recorded: RecordedState, entry: ObservedEntry): boolean {
+  if (recorded.type !== entry.type || recorded.ino !== entry.ino || recorded.ino === 0n) {
+    return false;
+  }
+  return (
+    entry.type === 'dir' || (recorded.size === entry.size && recorded.mtimeNs === entry.mtimeNs)
+  );
+}
+
+function stateOf(entry: ObservedEntry): Partial<RecordedState> {
+  return { ino: entry.ino, ctimeNs: entry.ctimeNs };
+}
+
+function excluded(exclusion: Exclusion, look: Look): boolean {
+  const isDirectory = (look.entry?.type ?? look.recorded?.type) === 'dir';
+  return exclusion.usesPaths && exclusion.excludesPath(look.path, isDirectory);
+}
+
+function rank(look: Look): number {
+  const depth = look.path.split('/').length;
+  return look.entry?.type === 'dir' ? depth : 1_000_000 + depth;
+}

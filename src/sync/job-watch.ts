@@ -94,12 +94,14 @@ export class JobWatch {
     );
     this.#feed = feed;
     this.#watcher = watcher;
+    const started = performance.now();
     await watcher.ready;
     if (this.#watcher !== watcher) return;
+    const readyMs = Math.round(performance.now() - started);
     this.#status = { state: WATCHER_STATES.watching, watches: 0, limit };
     logger.info(
-      `job ${job.name}: watching ${job.source} (${watcher.watchedDirectories()} directories, settle ${job.settle} ms)`,
-      { job: job.name },
+      `job ${job.name}: watching ${job.source} (${watcher.watchedDirectories()} directories, ready in ${readyMs} ms, settle ${job.settle} ms)`,
+      { job: job.name, readyMs, directories: watcher.watchedDirectories() },
     );
   }
 

@@ -5,7 +5,7 @@
  * whose `durationMs` (pass start to pass end, as the daemon records them) is what gets timed.
  */
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -17,6 +17,9 @@ export interface BenchJob {
   operation: string;
   /** "0" for one pass; anything else passes again after that long. */
   rescanInterval: string;
+  /** Watch the source (default false). */
+  watch?: boolean;
+  settle?: string;
 }
 
 export interface BenchDaemonSpec {
@@ -25,6 +28,8 @@ export interface BenchDaemonSpec {
   redisUrl: string;
   workers: number;
   job: BenchJob;
+  /** info unless given: at debug every file costs a log line. */
+  logLevel?: string;
 }
 
 /** The fields of a pass summary log line (src/core/pass-summary.ts) that the benchmarks read. */
@@ -40,9 +45,17 @@ export interface PassEvent {
 export interface BenchDaemon {
   /** Resolves with the summary of pass `pass`; rejects if the daemon exits first. */
   passDone(pass: number): Promise<PassEvent>;
+  /** Resolves with the first JSON log line (seen before or later) that `match` accepts. */
+  waitFor(match: (event: LogLine) => boolean): Promise<LogLine>;
+  /** Calls `listener` with every JSON log line from now on, with the time it arrived. */
+  onLine(listener: (event: LogLine, arrivedAt: number) => void): void;
+  /** Resident memory of the daemon's process now, in bytes. */
+  rss(): Promise<number>;
   /** SIGTERM, then the exit code. */
   stop(): Promise<number | null>;
 }
+
+export type LogLine = Record<string, unknown> & { message: string };
 
 export async function startBenchDaemon(spec: BenchDaemonSpec): Promise<BenchDaemon> {
   const dir = await mkdtemp(join(spec.workDir, 'ingestd-'));
@@ -58,7 +71,7 @@ export async function startBenchDaemon(spec: BenchDaemonSpec): Promise<BenchDaem
       `state_dir = ${q(join(dir, 'state'))}`,
       `control_socket = ${q(join(dir, 'ctl.sock'))}`,
       `workers = ${spec.workers}`,
-      'log_level = "info"',
+      `log_level = ${q(spec.logLevel ?? 'info')}`,
       '[redis]',
       `url = ${q(spec.redisUrl)}`,
       'key_prefix = "bench"',
@@ -74,7 +87,8 @@ export async function startBenchDaemon(spec: BenchDaemonSpec): Promise<BenchDaem
       `target = ${q(spec.job.target)}`,
       `operation = ${q(spec.job.operation)}`,
       `rescan_interval = ${q(spec.job.rescanInterval)}`,
-      'watch = false',
+      `watch = ${spec.job.watch ?? false}`,
+      `settle = ${q(spec.job.settle ?? '2s')}`,
       '',
     ].join('\n'),
   );
@@ -86,7 +100,10 @@ export async function startBenchDaemon(spec: BenchDaemonSpec): Promise<BenchDaem
   const passes = new Map<number, PassEvent>();
   const waiters = new Map<number, (event: PassEvent) => void>();
   const tail: string[] = [];
+  const kept: LogLine[] = [];
+  const listeners: ((event: LogLine, arrivedAt: number) => void)[] = [];
   const onLine = (line: string) => {
+    const arrivedAt = performance.now();
     tail.push(line);
     if (tail.length > 20) tail.shift();
     let event: Partial<PassEvent> & { job?: string };
@@ -95,6 +112,7 @@ export async function startBenchDaemon(spec: BenchDaemonSpec): Promise<BenchDaem
     } catch {
       return;
     }
+    for (const listener of listeners) listener(event as unknown as LogLine, arrivedAt);
     if (event.job === 'bench' && event.pass !== undefined && event.durationMs !== undefined) {
       passes.set(event.pass, event as PassEvent);
       waiters.get(event.pass)?.(event as PassEvent);
@@ -105,7 +123,32 @@ export async function startBenchDaemon(spec: BenchDaemonSpec): Promise<BenchDaem
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
 
+  listeners.push((event) => {
+    // Only what waitFor may be asked about is kept: per-file debug lines would pile up.
+    if (!/^(upload|register|record-only) /.test(event.message)) kept.push(event);
+  });
   return {
+    waitFor(match) {
+      const found = kept.find(match);
+      if (found) return Promise.resolve(found);
+      return new Promise((done, reject) => {
+        listeners.push((event) => {
+          if (match(event)) done(event);
+        });
+        void exited.then((code) =>
+          reject(new Error(`the daemon exited (${code}) while waited for:\n${tail.join('\n')}`)),
+        );
+      });
+    },
+    onLine(listener) {
+      listeners.push(listener);
+    },
+    async rss() {
+      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+      const kib = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+      if (kib === undefined) throw new Error(`no VmRSS for the daemon (pid ${child.pid})`);
+      return Number(kib) * 1024;
+    },
     passDone(pass) {
       const seen = passes.get(pass);
       if (seen) return Promise.resolve(seen);

@@ -8,7 +8,9 @@
  *   scan rates and Redis memory;
  *   BENCH_REGISTER_FILES (default 10000): the tree of the daemon's register rate (see sync.ts);
  *   BENCH_STATE_FILES (default 100000): files recorded by the state store alone;
- *   BENCH_WORKERS (default 16): `daemon.workers` of the benchmarked daemon.
+ *   BENCH_WORKERS (default 16): `daemon.workers` of the benchmarked daemon;
+ *   BENCH_WATCH_TREE_FILES (default 20000), BENCH_WATCH_RATE (default 50 files/s),
+ *   BENCH_WATCH_SECONDS (default 60): the watch latency run.
  * Results also go to .bench/results.json. Progress goes to stderr, the table to stdout.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -21,6 +23,7 @@ import { benchScan } from './scan.js';
 import { benchStateMemory } from './state.js';
 import { benchSync } from './sync.js';
 import { generateTree } from './tree.js';
+import { benchWatch } from './watch.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const say = (text: string) => process.stderr.write(`[bench] ${text}\n`);
@@ -74,6 +77,18 @@ try {
       findEntriesPerSec: scan.findFilesPerSec,
       registerCeiling: client.bareRegisterPerSec,
       storeBytesPerFile: state.bytesPerFile,
+    })),
+  );
+
+  say('watch: latency of a watched put job, then ready time and memory on the big tree');
+  rows.push(
+    ...(await benchWatch({
+      workDir,
+      tree,
+      latencyTreeFiles: env('BENCH_WATCH_TREE_FILES', 20_000),
+      filesPerSecond: env('BENCH_WATCH_RATE', 50),
+      seconds: env('BENCH_WATCH_SECONDS', 60),
+      workers: env('BENCH_WORKERS', 16),
     })),
   );
 

@@ -16,6 +16,9 @@ import { backoffDelay } from './core/retry.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { IrodsClient, IrodsError } from './irods/index.js';
 import type { Logger } from './log.js';
+import type { Metrics} from './metrics/index.js';
+import { irodsErrorLabel, redisProbe, startMetricsServer } from './metrics/index.js';
+import { readWatchLimit } from './sources/inotify.js';
 import { redisOptions } from './state/index.js';
 import { JobRunner } from './sync/job-runner.js';
 import { watchLoopStalls } from './sync/loop-stalls.js';
@@ -25,6 +28,8 @@ export interface DaemonOptions {
   readonly logger: Logger;
   /** How long running batches may take to finish on stop. @defaultValue 60 s */
   readonly graceMs?: number;
+  /** One per process (its process metrics cannot be removed), kept across reloads. */
+  readonly metrics: Metrics;
 }
 
 export interface Daemon {
@@ -64,11 +69,26 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     await redis.connect();
     cleanups.push({ what: 'the Redis connection', run: () => redis.quit() });
 
+    const metrics = options.metrics;
+    metrics.onScrapeRedis(redisProbe(redis));
+    metrics.setWatchLimit(await readWatchLimit());
+    if (config.daemon.metrics_listen !== '') {
+      const server = await startMetricsServer({
+        listen: config.daemon.metrics_listen,
+        metrics,
+        logger,
+      });
+      cleanups.push({ what: 'the metrics server', run: () => server.close() });
+      logger.info(`metrics at ${server.url}`);
+    }
+
     const client = new IrodsClient({
       url: config.irods.url,
       username: config.irods.username,
       password: config.irods.password.reveal(),
       connections: Math.max(8, config.daemon.workers),
+      onRequest: (op, seconds, error) =>
+        metrics.irodsRequest(op, seconds, error === undefined ? undefined : irodsErrorLabel(error)),
     });
     cleanups.push({ what: 'the iRODS client', run: () => client.close() });
     await connectWithRetry(client, logger);
@@ -89,6 +109,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
           logger,
           concurrency,
           scans,
+          metrics,
         }),
     );
     const graceMs = options.graceMs ?? 60_000;

@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { checkConfigReport, ConfigError, loadConfig } from './config/index.js';
 import { startDaemon } from './daemon.js';
 import { createLogger, LOG_STYLES, type LogStyle } from './log.js';
+import { Metrics } from './metrics/index.js';
 
 const USAGE = 'usage: irods-ingestd --config FILE [--check-config] [--role all|worker]';
 
@@ -92,7 +93,11 @@ async function main(): Promise<void> {
   process.stdout.on('error', () => undefined);
   process.stderr.on('error', () => undefined);
 
-  const daemon = await startDaemon(config, { role: cli.role ?? config.daemon.role, logger });
+  const daemon = await startDaemon(config, {
+    role: cli.role ?? config.daemon.role,
+    logger,
+    metrics: new Metrics({ logger }),
+  });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;

@@ -28,7 +28,11 @@ export interface IrodsClientOptions {
   keepAliveTimeoutMs?: number;
   /** Collections remembered as existing, so creating them again costs no request. @defaultValue 4096 */
   collectionCacheSize?: number;
+  /** Hears every request attempt: its op, how long it took, and its error if it failed. */
+  onRequest?: RequestListener;
 }
+
+export type RequestListener = (op: string, seconds: number, error?: unknown) => void;
 
 export interface ResolvedOptions {
   /** The configured URL, without a trailing slash; named in connection errors. */
@@ -47,6 +51,7 @@ export interface ResolvedOptions {
   readonly requestTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
   readonly collectionCacheSize: number;
+  readonly onRequest: RequestListener | undefined;
 }
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
@@ -98,5 +103,6 @@ export function resolveOptions(options: IrodsClientOptions): ResolvedOptions {
     requestTimeoutMs: positiveInteger('requestTimeoutMs', options.requestTimeoutMs, 60_000),
     keepAliveTimeoutMs: positiveInteger('keepAliveTimeoutMs', options.keepAliveTimeoutMs, 4_000),
     collectionCacheSize: positiveInteger('collectionCacheSize', options.collectionCacheSize, 4096),
+    onRequest: options.onRequest,
   });
 }

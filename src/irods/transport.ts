@@ -202,9 +202,14 @@ export class ApiTransport {
 
   async #attempts(call: InternalCall, expect: Expect): Promise<unknown> {
     for (let attempt = 1; ; attempt += 1) {
+      const started = performance.now();
+      const took = () => (performance.now() - started) / 1000;
       try {
-        return await this.#once(call, expect);
+        const answer = await this.#once(call, expect);
+        this.#options.onRequest?.(call.op, took());
+        return answer;
       } catch (err) {
+        this.#options.onRequest?.(call.op, took(), err);
         if (!(err instanceof IrodsError) || !err.retryable) throw err;
         if (attempt >= this.#options.maxAttempts || this.#closed) throw err;
         const refused = wasRefusedUnprocessed(err);

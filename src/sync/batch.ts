@@ -18,6 +18,7 @@ import { decodeRelPath, type ObservedEntry } from '../core/entry.js';
 import { mapRelPath, UnmappablePathError } from '../core/names.js';
 import type { IrodsClient } from '../irods/index.js';
 import type { Logger } from '../log.js';
+import { FILE_OUTCOMES, type FileOutcome, type Metrics } from '../metrics/index.js';
 import { BATCH_KINDS, type BatchPayload } from '../queue/payload.js';
 import type {
   RecordEntry,
@@ -57,6 +58,7 @@ export interface BatchDeps {
   /** Identifies this run of the batch in its locks; unique per run. */
   readonly owner: string;
   readonly logger: Logger;
+  readonly metrics: Metrics;
 }
 
 export interface BatchResult {
@@ -73,6 +75,7 @@ export async function processBatch(deps: BatchDeps, batch: BatchPayload): Promis
   const mine = batch.paths.filter((_, i) => locked[i]);
   const busy = batch.paths.filter((_, i) => !locked[i]);
   const counts: Partial<PassCounts> = {};
+  const outcomes = new Map<FileOutcome, number>();
   const retry: string[] = [];
   const writes = new BatchWrites();
   // A long upload keeps its locks; a crashed worker's locks lapse within LOCK_TTL_MS.
@@ -84,6 +87,8 @@ export async function processBatch(deps: BatchDeps, batch: BatchPayload): Promis
     const recorded = await deps.states.getMany(mine.map(decodeRelPath));
     for (const [i, text] of mine.entries()) {
       const outcome = await runEntry(deps, workerDeps, batch, text, recorded[i]);
+      const kind = outcomeKind(outcome);
+      outcomes.set(kind, (outcomes.get(kind) ?? 0) + 1);
       if (outcome === 'retry') retry.push(text);
       else if (outcome !== undefined) add(counts, outcome);
       if (outcome !== 'retry' && !outcome?.failed) writes.succeeded.push(text);
@@ -96,6 +101,9 @@ export async function processBatch(deps: BatchDeps, batch: BatchPayload): Promis
     await deps.locks.unlock(mine, deps.owner);
     await deps.records.incrementBy(counts);
   }
+  // Counted once the batch's writes went through: a batch run again is not counted twice.
+  for (const [kind, n] of outcomes) deps.metrics.fileOutcome(deps.job.name, kind, n);
+  deps.metrics.bytes(deps.job.name, counts.bytes ?? 0);
   return { retry, busy };
 }
 
@@ -116,6 +124,15 @@ class BatchWrites {
 }
 
 type EntryOutcome = Partial<PassCounts> | 'retry' | undefined;
+
+function outcomeKind(outcome: EntryOutcome): FileOutcome {
+  if (outcome === 'retry') return FILE_OUTCOMES.retried;
+  if (outcome?.failed) return FILE_OUTCOMES.failed;
+  if (outcome?.new) return FILE_OUTCOMES.new;
+  if (outcome?.updated) return FILE_OUTCOMES.updated;
+  if (outcome?.deleted) return FILE_OUTCOMES.deleted;
+  return FILE_OUTCOMES.skipped;
+}
 
 async function runEntry(
   deps: BatchDeps,

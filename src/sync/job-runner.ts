@@ -23,6 +23,7 @@ import { formatPassSummary } from '../core/pass-summary.js';
 import { backoffDelay } from '../core/retry.js';
 import type { IrodsClient } from '../irods/index.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics/index.js';
 import type { BatchPayload } from '../queue/payload.js';
 import { JobQueue, queueName } from '../queue/queue.js';
 import {
@@ -51,6 +52,7 @@ export interface JobRunnerDeps {
   readonly concurrency: number;
   /** Run passes (role "all"), or only work the queue (role "worker"). */
   readonly scans: boolean;
+  readonly metrics: Metrics;
   /** The watcher implementation; chokidar unless a test brings another. */
   readonly watcherFactory?: WatcherFactory;
 }
@@ -85,6 +87,8 @@ export class JobRunner {
   readonly #rate = new RateMeter(60_000);
   readonly #failures: FailureStore;
   readonly #watch: JobWatch | undefined;
+  /** Files in the batches this daemon's workers run now. */
+  #inFlightFiles = 0;
 
   constructor(deps: JobRunnerDeps) {
     const { job, redis, keyPrefix } = deps;
@@ -107,7 +111,20 @@ export class JobRunner {
       locks,
       handles: new WriteHandles(redis, keyPrefix, job.name),
       logger: deps.logger,
+      metrics: deps.metrics,
     };
+    deps.metrics.addJob(job.name);
+    deps.metrics.onScrape(job.name, async () => {
+      // Asked while Redis is away, these would wait for the reconnect; the scrape must not.
+      if (redis.status !== 'ready') throw new Error('Redis is not connected');
+      const c = await this.#queue.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed');
+      deps.metrics.setWatches(job.name, this.#watch?.status().watches ?? 0);
+      return {
+        queue: { waiting: c.waiting! + c.prioritized!, active: c.active!, delayed: c.delayed! },
+        inFlightFiles: this.#inFlightFiles,
+        failures: await failures.count(),
+      };
+    });
     this.#passCtx = {
       job: {
         name: job.name,
@@ -302,7 +319,14 @@ export class JobRunner {
   async #runBatch(bullJob: Job<BatchPayload>): Promise<void> {
     const batch = bullJob.data;
     const owner = `${bullJob.id ?? 'batch'}:${randomUUID()}`;
-    const { retry, busy } = await processBatch({ ...this.#batchDeps, owner }, batch);
+    this.#inFlightFiles += batch.paths.length;
+    let result;
+    try {
+      result = await processBatch({ ...this.#batchDeps, owner }, batch);
+    } finally {
+      this.#inFlightFiles -= batch.paths.length;
+    }
+    const { retry, busy } = result;
     if (retry.length > 0) {
       const delay = backoffDelay(batch.attempt, RETRY_BACKOFF, Math.random());
       await this.#queue.retry({ ...batch, paths: retry, attempt: batch.attempt + 1 }, delay);
@@ -393,6 +417,12 @@ export class JobRunner {
     if (this.#stopping) return false;
     const record = await this.#records.endPass(directories);
     addInto(this.#completed, record.counts);
+    this.#deps.metrics.passDone(
+      job.name,
+      pass,
+      ((record.endedAt ?? Date.now()) - (record.startedAt ?? Date.now())) / 1000,
+      record.endedAt ?? Date.now(),
+    );
     const durationMs = (record.endedAt ?? Date.now()) - (record.startedAt ?? Date.now());
     logger.info(formatPassSummary(job.name, pass, { ...record.counts, durationMs }), {
       job: job.name,

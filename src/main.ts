@@ -7,15 +7,22 @@
  * the daemon failed, 2 usage error.
  *
  * Signals: SIGTERM or SIGINT stop taking work, let in-flight work finish within the shutdown
- * deadline and exit 0; a second one exits at once (1), recording nothing half-done. SIGHUP is
- * ignored until reload exists, so that a stray hangup never kills the service.
+ * deadline and exit 0; a second one exits at once (1), recording nothing half-done. SIGHUP
+ * reloads the config (validated first; a bad one is refused and the old one keeps running).
  */
-import { fstatSync } from 'node:fs';
+import { fstatSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { checkConfigReport, ConfigError, loadConfig } from './config/index.js';
 import { startDaemon } from './daemon.js';
 import { createLogger, LOG_STYLES, type LogStyle } from './log.js';
 import { Metrics } from './metrics/index.js';
+import { createNotifier } from './systemd.js';
+
+/** The version in package.json, which sits next to dist/ (and src/). */
+function packageVersion(): string {
+  const manifest = readFileSync(new URL('../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(manifest) as { version: string }).version;
+}
 
 const USAGE = 'usage: irods-ingestd --config FILE [--check-config] [--role all|worker]';
 
@@ -87,7 +94,10 @@ async function main(): Promise<void> {
     return;
   }
   const logger = createLogger(config.daemon.log_level, logStyle());
-  process.on('SIGHUP', () => logger.warn('SIGHUP ignored: reload is not available yet'));
+  const notifier = createNotifier(process.env, {
+    pid: process.pid,
+    onError: (error) => logger.warn(error.message),
+  });
   // A reader of our stdout that went away (EPIPE) must not crash the daemon mid-shutdown and
   // leave the embedded Redis behind: logs are lost then, the work and its cleanup are not.
   process.stdout.on('error', () => undefined);
@@ -97,6 +107,20 @@ async function main(): Promise<void> {
     role: cli.role ?? config.daemon.role,
     logger,
     metrics: new Metrics({ logger }),
+    notifier,
+    configFile: cli.config,
+    env: process.env,
+    version: packageVersion(),
+    pid: process.pid,
+    applyLive: (next) => {
+      logger.level = next.daemon.log_level;
+    },
+  });
+  // Reload, like `irods-ingestctl reload`: a bad config is refused and the old one keeps running.
+  process.on('SIGHUP', () => {
+    daemon
+      .reload()
+      .catch((error: unknown) => logger.error(`reload failed: ${(error as Error).message}`));
   });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -110,7 +134,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  await daemon.finished;
+  process.exitCode = await daemon.finished;
   logger.info('stopped');
 }
 

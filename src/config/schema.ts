@@ -80,7 +80,7 @@ const irodsSchema = z.strictObject({
   default_resource: nonEmpty,
 });
 
-const jobSchema = z.strictObject({
+export const jobSchema = z.strictObject({
   name: checked(jobNameProblem),
   source: checked(sourceProblem).transform((source) => source.replace(/(?<=.)\/+$/, '')),
   target: z.string().transform(trimTrailingSlashes),

@@ -23,10 +23,12 @@ import { formatPassSummary } from '../core/pass-summary.js';
 import { backoffDelay } from '../core/retry.js';
 import type { IrodsClient } from '../irods/index.js';
 import type { Logger } from '../log.js';
+import type { EventHub } from '../control/events.js';
 import type { Metrics } from '../metrics/index.js';
 import type { BatchPayload } from '../queue/payload.js';
 import { JobQueue, queueName } from '../queue/queue.js';
 import {
+  type FailurePage,
   FailureStore,
   FileLocks,
   FileStateStore,
@@ -53,6 +55,7 @@ export interface JobRunnerDeps {
   /** Run passes (role "all"), or only work the queue (role "worker"). */
   readonly scans: boolean;
   readonly metrics: Metrics;
+  readonly events: EventHub;
   /** The watcher implementation; chokidar unless a test brings another. */
   readonly watcherFactory?: WatcherFactory;
 }
@@ -74,7 +77,10 @@ export class JobRunner {
   readonly #passCtx: PassContext;
   #worker: Worker<BatchPayload> | undefined;
   #passLoop: Promise<void> | undefined;
+  /** No more passes or watching: set by stop() and drain(). */
   #stopping = false;
+  /** stop() was called: the workers close too. */
+  #closing = false;
   #stopped: Promise<void> | undefined;
   /** Aborted to cut an idle wait short (a rescan request, resume, stop). */
   #wake = new AbortController();
@@ -188,6 +194,7 @@ export class JobRunner {
     this.#paused = true;
     await this.#worker?.pause();
     this.#deps.logger.info(`job ${this.name}: paused`, { job: this.name });
+    this.#deps.events.publish('job-state', `job ${this.name} paused`, { job: this.name });
   }
 
   /** Ends a pause with a rescan, which catches up on what changed meanwhile. */
@@ -196,6 +203,7 @@ export class JobRunner {
     this.#paused = false;
     void this.#worker?.resume();
     this.#deps.logger.info(`job ${this.name}: resumed`, { job: this.name });
+    this.#deps.events.publish('job-state', `job ${this.name} resumed`, { job: this.name });
     this.rescan('resumed');
   }
 
@@ -221,6 +229,11 @@ export class JobRunner {
       () => this.#stopping,
     );
     return sync.length + deletes.length;
+  }
+
+  /** One page of the failure list (FailureStore.list). */
+  failures(limit: number, cursor: string): Promise<FailurePage> {
+    return this.#failures.list(limit, cursor);
   }
 
   async status(): Promise<JobStatus> {
@@ -290,8 +303,21 @@ export class JobRunner {
     if (this.#deps.scans) this.#passLoop = this.#runPasses();
   }
 
+  /**
+   * Stops passing and watching, then waits until the job's queue is empty (its workers keep
+   * working); stop() afterwards closes the workers. Resolves early if stop() comes first.
+   */
+  async drain(): Promise<void> {
+    this.#stopping = true;
+    this.#wake.abort();
+    await this.#watch?.close();
+    await this.#passLoop?.catch(() => undefined);
+    await this.#queue.drained(() => this.#closing);
+  }
+
   stop(graceMs: number): Promise<void> {
     this.#stopped ??= (async () => {
+      this.#closing = true;
       this.#stopping = true;
       this.#wake.abort();
       await this.#watch?.close();
@@ -401,9 +427,9 @@ export class JobRunner {
     this.#state = JOB_STATES.running;
     const pass = await this.#records.startPass();
     this.#pass = pass;
-    logger.info(
-      `job ${job.name} pass ${pass} started: ${job.source} → ${job.target} (${job.operation})`,
-    );
+    const started = `job ${job.name} pass ${pass} started: ${job.source} → ${job.target} (${job.operation})`;
+    logger.info(started);
+    this.#deps.events.publish('pass-started', started, { job: job.name, data: { pass } });
     // The target exists even for an empty source, as upstream creates it; `none` leaves iRODS
     // untouched.
     if (job.operation !== 'none') await this.#deps.client.collections.ensure(job.target);
@@ -424,11 +450,11 @@ export class JobRunner {
       record.endedAt ?? Date.now(),
     );
     const durationMs = (record.endedAt ?? Date.now()) - (record.startedAt ?? Date.now());
-    logger.info(formatPassSummary(job.name, pass, { ...record.counts, durationMs }), {
+    const summary = formatPassSummary(job.name, pass, { ...record.counts, durationMs });
+    logger.info(summary, { job: job.name, pass, ...record.counts, durationMs });
+    this.#deps.events.publish('pass-done', summary, {
       job: job.name,
-      pass,
-      ...record.counts,
-      durationMs,
+      data: { pass, ...record.counts, durationMs },
     });
     return true;
   }

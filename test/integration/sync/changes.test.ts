@@ -27,6 +27,7 @@ const T2 = 1_600_000_900;
 /** Long enough that every upload of the growing file overlaps some of its appends. */
 const WRITE_LATENCY_MS = 300;
 const GROW_FOR_MS = 3_000;
+const GROW_AT_MOST_MS = 30_000;
 const GROW_EVERY_MS = 50;
 
 describe('sync of mtime-only, chmod-only and in-flight changes', () => {
@@ -72,7 +73,12 @@ describe('sync of mtime-only, chmod-only and in-flight changes', () => {
       (async () => {
         try {
           await daemon.waitFor((event) => event.message.startsWith('job grow pass 1 started'));
+          // Growing at least GROW_FOR_MS, and on until an upload was caught out by the growth:
+          // on a loaded machine the first upload may start only after GROW_FOR_MS.
           await new Promise((resolve) => setTimeout(resolve, GROW_FOR_MS));
+          await daemon
+            .waitFor((event) => event.message.startsWith('will retry big.bin'), GROW_AT_MOST_MS)
+            .catch(() => undefined);
         } finally {
           clearInterval(appender);
         }

@@ -1,0 +1,58 @@
+/**
+ * The daemon's live events (`GET /v1/events`): published by the jobs and the daemon, delivered
+ * to every subscriber. A subscriber that does not keep up loses the oldest events beyond its
+ * buffer (and is told how many), so a stuck client never holds the daemon's memory.
+ */
+import type { DaemonEvent } from './target.js';
+
+const BUFFER = 1000;
+
+export class EventHub {
+  readonly #subscribers = new Set<(event: DaemonEvent) => void>();
+
+  publish(
+    kind: DaemonEvent['kind'],
+    message: string,
+    extra: { job?: string; data?: Record<string, unknown> } = {},
+  ): void {
+    const event: DaemonEvent = { at: new Date().toISOString(), kind, message, ...extra };
+    for (const deliver of this.#subscribers) deliver(event);
+  }
+
+  /** Events from now until `signal` aborts. */
+  async *subscribe(signal: AbortSignal): AsyncGenerator<DaemonEvent> {
+    const buffer: DaemonEvent[] = [];
+    let dropped = 0;
+    let wake: (() => void) | undefined;
+    const deliver = (event: DaemonEvent) => {
+      if (buffer.length >= BUFFER) {
+        buffer.shift();
+        dropped += 1;
+      }
+      buffer.push(event);
+      wake?.();
+    };
+    const onAbort = () => wake?.();
+    this.#subscribers.add(deliver);
+    signal.addEventListener('abort', onAbort);
+    try {
+      while (!signal.aborted) {
+        if (dropped > 0) {
+          const message = `${dropped} event(s) dropped: this reader fell behind`;
+          dropped = 0;
+          yield { at: new Date().toISOString(), kind: 'log', message };
+        }
+        const next = buffer.shift();
+        if (next !== undefined) {
+          yield next;
+          continue;
+        }
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+    } finally {
+      this.#subscribers.delete(deliver);
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+}

@@ -1,0 +1,251 @@
+/**
+ * Human output of `irods-ingestctl` for the daemon's answers: a table of jobs (`status`, `jobs`),
+ * a key/value block for one job, the failure list and the outcome of a reload. `--json` bypasses
+ * all of this and prints the daemon's answer as it came.
+ */
+import { formatBytes, formatDuration } from '../core/pass-summary.js';
+import {
+  ALIGN,
+  formatByteRate,
+  formatCount,
+  formatFileRate,
+  formatRelative,
+  keyValues,
+  table,
+  type Column,
+  type Style,
+} from './human.js';
+import type {
+  Counts,
+  DaemonStatus,
+  FailureRecord,
+  JobState,
+  JobStatus,
+  ReloadResult,
+  WatcherStatus,
+} from './target.js';
+
+export interface FormatContext {
+  style: Style;
+  now: Date;
+}
+
+export function formatStatus(status: DaemonStatus, context: FormatContext): string {
+  const { style, now } = context;
+  const started = Date.parse(status.startedAt);
+  const uptime = Number.isNaN(started) ? status.startedAt : formatDuration(now.getTime() - started);
+  const health = status.draining
+    ? style.yellow('draining')
+    : status.ready
+      ? style.green('ready')
+      : style.yellow('not ready');
+  const redis = `${status.redis.connected ? 'connected' : style.red('not connected')}${status.redis.embedded ? ' (embedded)' : ''}`;
+  const header = keyValues([
+    [
+      'daemon',
+      `irods-ingestd ${status.version}, pid ${status.pid}, role ${status.role}, up ${uptime}`,
+    ],
+    ['state', health],
+    ['redis', redis],
+    ['irods', status.irods.url],
+  ]);
+  return `${header}\n\n${formatJobs(status.jobs, context)}`;
+}
+
+const JOB_COLUMNS: readonly Column[] = [
+  { header: 'JOB' },
+  { header: 'STATE' },
+  { header: 'PASS', align: ALIGN.right },
+  { header: 'SEEN', align: ALIGN.right },
+  { header: 'CHANGED', align: ALIGN.right },
+  { header: 'EXCLUDED', align: ALIGN.right },
+  { header: 'FAILED', align: ALIGN.right },
+  { header: 'QUEUED', align: ALIGN.right },
+  { header: 'SENT', align: ALIGN.right },
+  { header: 'RATE', align: ALIGN.right },
+  { header: 'NEXT RESCAN' },
+  { header: 'WATCHER' },
+];
+
+/** One row per job with the counters of its current (or last) pass. */
+export function formatJobs(jobs: readonly JobStatus[], { style, now }: FormatContext): string {
+  if (jobs.length === 0) return 'no jobs';
+  const rows = jobs.map((job) => [
+    job.name,
+    job.state,
+    String(job.pass),
+    formatCount(job.current.seen),
+    formatCount(changed(job.current)),
+    formatCount(job.current.excluded),
+    formatCount(job.current.failed),
+    formatCount(job.queued),
+    formatBytes(job.current.bytes),
+    formatFileRate(job.rate.files),
+    formatRelative(job.nextRescanAt, now),
+    watcherShort(job.watcher),
+  ]);
+  const paint = (column: number, row: number, padded: string) => {
+    const job = jobs[row]!;
+    if (column === 1) return paintState(job.state, padded, style);
+    if (column === 6 && job.current.failed > 0) return style.red(padded);
+    return padded;
+  };
+  return table(JOB_COLUMNS, rows, paint, style.bold);
+}
+
+/** Everything the daemon reports about one job, one fact per line. */
+export function formatJob(job: JobStatus, { style, now }: FormatContext): string {
+  const pass = [`${job.pass}`];
+  if (job.passStartedAt !== undefined)
+    pass.push(`started ${formatRelative(job.passStartedAt, now)}`);
+  if (job.passEndedAt !== undefined) pass.push(`ended ${formatRelative(job.passEndedAt, now)}`);
+  const pairs: [string, string][] = [
+    ['job', style.bold(job.name)],
+    ['state', paintState(job.state, job.state, style)],
+    ['source', job.source],
+    ['target', job.target],
+    ['operation', job.operation],
+    ['pass', pass.join(', ')],
+    ['next rescan', formatRelative(job.nextRescanAt, now)],
+    ['this pass', formatCounts(job.current)],
+    ['all passes', formatCounts(job.total)],
+  ];
+  if (job.progress !== undefined) {
+    const p = job.progress;
+    pairs.push([
+      'progress',
+      `${p.filesDone} of ${p.filesKnown}${p.scanComplete ? '' : '+'} files, ${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesKnown)}`,
+    ]);
+  }
+  pairs.push(
+    ['queued', `${job.queued} batch${job.queued === 1 ? '' : 'es'}`],
+    [
+      'failures',
+      job.failures > 0
+        ? `${style.red(String(job.failures))} (irods-ingestctl failures ${job.name})`
+        : '0',
+    ],
+    ['rate', `${formatFileRate(job.rate.files)}, ${formatByteRate(job.rate.bytes)}`],
+    ['watcher', watcherLong(job.watcher)],
+  );
+  return keyValues(pairs);
+}
+
+/** "5000 seen, 12 new, 3 updated, 0 deleted, 40 excluded, 1 failed, 1.2 GiB sent". */
+export function formatCounts(counts: Counts): string {
+  return [
+    `${counts.seen} seen`,
+    `${counts.new} new`,
+    `${counts.updated} updated`,
+    `${counts.deleted} deleted`,
+    `${counts.excluded} excluded`,
+    `${counts.failed} failed`,
+    `${formatBytes(counts.bytes)} sent`,
+  ].join(', ');
+}
+
+const FAILURE_COLUMNS: readonly Column[] = [
+  { header: 'PATH' },
+  { header: 'ATTEMPTS', align: ALIGN.right },
+  { header: 'WHEN' },
+  { header: 'REASON' },
+];
+
+/**
+ * The failure list; `total` (the job's failure count, when known) lets the footer say how many
+ * were not shown.
+ */
+export function formatFailures(
+  job: string,
+  failures: readonly FailureRecord[],
+  more: { next: boolean; total?: number },
+  { style, now }: FormatContext,
+): string {
+  if (failures.length === 0) return `no failures in job ${job}`;
+  const rows = failures.map((f) => [
+    f.path,
+    String(f.attempts),
+    formatRelative(f.at, now),
+    reason(f),
+  ]);
+  const lines = [table(FAILURE_COLUMNS, rows, undefined, style.bold)];
+  if (more.next) {
+    const hidden =
+      more.total !== undefined && more.total > failures.length
+        ? `${more.total - failures.length} more`
+        : 'more';
+    lines.push(`(${hidden} not shown; irods-ingestctl failures ${job} --limit N lists up to N)`);
+  }
+  return lines.join('\n');
+}
+
+function reason(failure: FailureRecord): string {
+  const codes = [
+    failure.irodsCode === undefined ? undefined : `iRODS ${failure.irodsCode}`,
+    failure.errno,
+    failure.operation,
+  ].filter((part) => part !== undefined && part !== '');
+  return codes.length > 0 ? `${failure.message} (${codes.join(', ')})` : failure.message;
+}
+
+/** What an applied reload changed, one line per kind. */
+export function formatReload(result: ReloadResult): string {
+  const list = (names: readonly string[]) => (names.length > 0 ? names.join(', ') : '-');
+  const lines = [
+    'reload applied',
+    keyValues([
+      ['added', list(result.added)],
+      ['removed', list(result.removed)],
+      ['changed', list(result.changed)],
+      ['needs restart', list(result.needsRestart)],
+    ]),
+  ];
+  if (result.needsRestart.length > 0) {
+    lines.push('(keys under "needs restart" keep their old values until the daemon restarts)');
+  }
+  return lines.join('\n');
+}
+
+/** Why a reload was refused, every problem on its own line. */
+export function formatRefusedReload(result: ReloadResult): string {
+  const problems = result.problems.length > 0 ? result.problems : ['(the daemon gave no reason)'];
+  return [
+    'reload refused; the running config is unchanged:',
+    ...problems.map((p) => `  ${p}`),
+  ].join('\n');
+}
+
+function changed(counts: Counts): number {
+  return counts.new + counts.updated + counts.deleted;
+}
+
+function paintState(state: JobState, padded: string, style: Style): string {
+  switch (state) {
+    case 'running':
+      return style.green(padded);
+    case 'failed':
+      return style.red(padded);
+    case 'paused':
+    case 'stopped':
+      return style.yellow(padded);
+    default:
+      return padded;
+  }
+}
+
+function watcherShort(watcher: WatcherStatus): string {
+  return watcher.state === 'watching' ? `watching (${watcher.watches})` : watcher.state;
+}
+
+function watcherLong(watcher: WatcherStatus): string {
+  const parts: string[] = [watcher.state];
+  if (watcher.state !== 'off' || watcher.watches > 0) {
+    parts.push(
+      watcher.limit === undefined
+        ? `${watcher.watches} inotify watches`
+        : `${watcher.watches} of ${watcher.limit} inotify watches`,
+    );
+  }
+  if (watcher.reason !== undefined) parts.push(watcher.reason);
+  return parts.join(', ');
+}

@@ -1,0 +1,146 @@
+/**
+ * Puts a listening server on the control socket's path with mode 0660, without a moment where a
+ * wider mode is visible there and without touching the process umask (it is global and other
+ * code creates files concurrently).
+ *
+ * How: bind inside a fresh private directory (mkdtemp: 0700, so nobody but us can reach the
+ * socket whatever mode the umask gave it), chmod 0660, then rename(2) it onto the final path.
+ * rename is atomic and replaces a stale socket in the same step, so a client either sees the old
+ * file, nothing, or our socket with its final mode.
+ *
+ * What is at the path decides: nothing → bind; a socket nobody answers on (a daemon that was
+ * killed) → replaced; a socket that answers → refused (two daemons on one socket would split the
+ * operators' commands); anything else → refused, never deleted (it is an operator's file).
+ */
+import { lstat, mkdir, mkdtemp, rename, rm, chmod, unlink, rmdir } from 'node:fs/promises';
+import { createConnection, type Server } from 'node:net';
+import { dirname, join } from 'node:path';
+import { IngestError } from '../errors.js';
+
+export const SOCKET_ERROR_CODES = {
+  /** Another process answers on the socket. */
+  inUse: 'control-socket-in-use',
+  /** The path holds something that is not a socket. */
+  notASocket: 'control-socket-not-a-socket',
+  /** The directory or the socket cannot be created or bound. */
+  unusable: 'control-socket-unusable',
+} as const;
+export type SocketErrorCode = (typeof SOCKET_ERROR_CODES)[keyof typeof SOCKET_ERROR_CODES];
+
+export class ControlSocketError extends IngestError {
+  readonly path: string;
+
+  constructor(code: SocketErrorCode, path: string, message: string, options?: { cause?: unknown }) {
+    super(code, `control socket ${path}: ${message}`, options);
+    this.path = path;
+  }
+}
+
+export const SOCKET_MODE = 0o660;
+/** Mode for a runtime directory we have to create ourselves (design.md: 0750). */
+const DIRECTORY_MODE = 0o750;
+/** How long a socket at the path may take to accept before it counts as live but busy. */
+const PROBE_TIMEOUT_MS = 2_000;
+
+export interface BoundSocket {
+  /** A stale socket was found at the path and replaced. */
+  readonly replacedStale: boolean;
+  /** Removes the socket file if it is still ours (not replaced by a later daemon since). */
+  release(): Promise<void>;
+}
+
+/** Makes `server` listen on `path` as described above. The server must not be listening yet. */
+export async function bindSocketFile(server: Server, path: string): Promise<BoundSocket> {
+  const directory = dirname(path);
+  await mkdir(directory, { recursive: true, mode: DIRECTORY_MODE }).catch((error: unknown) => {
+    throw unusable(path, `cannot create its directory ${directory}`, error);
+  });
+  const existing = await inspectPath(path);
+  const privateDir = await mkdtemp(join(directory, '.ctl-')).catch((error: unknown) => {
+    throw unusable(path, `cannot create a private directory in ${directory}`, error);
+  });
+  const staging = join(privateDir, 's');
+  try {
+    await listen(server, staging);
+    try {
+      await chmod(staging, SOCKET_MODE);
+      await rename(staging, path);
+    } catch (error) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw error;
+    }
+  } catch (error) {
+    throw unusable(path, 'cannot bind', error);
+  } finally {
+    await rmdir(privateDir).catch(() => rm(privateDir, { recursive: true, force: true }));
+  }
+  const ours = await lstat(path);
+  return {
+    replacedStale: existing === 'stale',
+    async release() {
+      const now = await lstat(path).catch(() => undefined);
+      if (now === undefined || now.ino !== ours.ino || now.dev !== ours.dev) return;
+      await unlink(path).catch(() => undefined);
+    },
+  };
+}
+
+/** What is at `path` now: nothing, or a stale socket. Throws for everything we must not replace. */
+async function inspectPath(path: string): Promise<'absent' | 'stale'> {
+  let stat;
+  try {
+    stat = await lstat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
+    throw unusable(path, 'cannot inspect it', error);
+  }
+  if (!stat.isSocket()) {
+    throw new ControlSocketError(
+      SOCKET_ERROR_CODES.notASocket,
+      path,
+      'the path exists and is not a socket; not replacing it (move it away or set daemon.control_socket)',
+    );
+  }
+  const answer = await probe(path);
+  if (answer === 'refused') return 'stale';
+  if (answer === 'live') {
+    throw new ControlSocketError(
+      SOCKET_ERROR_CODES.inUse,
+      path,
+      'another process is listening on it (is another irods-ingestd running with this config?)',
+    );
+  }
+  throw unusable(path, 'cannot tell whether it is in use', answer);
+}
+
+/** Connects once: `live` if someone accepts, `refused` if nobody listens, else the error. */
+function probe(path: string): Promise<'live' | 'refused' | Error> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ path });
+    const finish = (result: 'live' | 'refused' | Error) => {
+      socket.destroy();
+      resolve(result);
+    };
+    socket.setTimeout(PROBE_TIMEOUT_MS, () => finish('live'));
+    socket.once('connect', () => finish('live'));
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      finish(error.code === 'ECONNREFUSED' || error.code === 'ENOENT' ? 'refused' : error);
+    });
+  });
+}
+
+function listen(server: Server, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    server.once('error', onError);
+    server.listen({ path }, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function unusable(path: string, what: string, cause: unknown): ControlSocketError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new ControlSocketError(SOCKET_ERROR_CODES.unusable, path, `${what}: ${reason}`, { cause });
+}

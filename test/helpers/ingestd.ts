@@ -37,6 +37,8 @@ export interface IngestdSpec {
   redisUrl?: string;
   workers?: number;
   keyPrefix?: string;
+  /** The iRODS password written to the password file. @defaultValue "rods" */
+  password?: string;
 }
 
 /** One JSON log line of the daemon. */
@@ -56,6 +58,8 @@ export interface Ingestd {
   kill(): Promise<void>;
   /** Starts the daemon again on the same config and state directory. */
   restart(): Promise<void>;
+  /** The control socket in the config. */
+  readonly socket: string;
   /** The daemon's process id (for SIGSTOP/SIGCONT in tests). */
   readonly pid: number | undefined;
   /** Removes the temp directory (after stop or kill). */
@@ -76,7 +80,7 @@ function toml(value: unknown): string {
 export async function startIngestd(spec: IngestdSpec): Promise<Ingestd> {
   const dir = await mkdtemp(join(tmpdir(), 'ingestd-'));
   const passwordFile = join(dir, 'irods.password');
-  await writeFile(passwordFile, 'rods');
+  await writeFile(passwordFile, spec.password ?? 'rods');
   await chmod(passwordFile, 0o600);
   const lines = [
     '[daemon]',
@@ -137,6 +141,7 @@ export async function startIngestd(spec: IngestdSpec): Promise<Ingestd> {
     dir,
     configFile,
     logs,
+    socket: join(dir, 'ctl.sock'),
     get pid() {
       return child.pid;
     },

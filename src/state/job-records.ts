@@ -25,6 +25,10 @@ export interface PassRecord {
   /** Unset while the pass runs. */
   endedAt?: number;
   counts: PassCounts;
+  /** What the pass found to do so far: files queued and the bytes they hold (progress). */
+  queued: { files: number; bytes: number };
+  /** The pass has listed the whole tree; `queued` is final. */
+  scanned: boolean;
   /**
    * Directories the last complete pass listed: what a watcher of the tree will need in inotify
    * watches. Kept across passes (and restarts) until the next complete pass.
@@ -33,6 +37,7 @@ export interface PassRecord {
 }
 
 const COUNTER_NAMES = Object.values(PASS_COUNTERS);
+const QUEUED_FIELDS = ['queuedFiles', 'queuedBytes'];
 
 export class JobRecords {
   readonly #redis: Redis;
@@ -45,12 +50,12 @@ export class JobRecords {
 
   /** Starts the next pass: counters back to zero; returns its number. One transaction. */
   async startPass(at = Date.now()): Promise<number> {
-    const zeroes = COUNTER_NAMES.flatMap((name) => [name, 0]);
+    const zeroes = [...COUNTER_NAMES, ...QUEUED_FIELDS].flatMap((name) => [name, 0]);
     const replies = await this.#redis
       .multi()
       .hincrby(this.#key, 'pass', 1)
       .hset(this.#key, 'startedAt', at, ...zeroes)
-      .hdel(this.#key, 'endedAt')
+      .hdel(this.#key, 'endedAt', 'scannedAt')
       .exec();
     const [error, pass] = replies?.[0] ?? [new Error('the pass transaction was discarded')];
     if (error) throw error;
@@ -64,6 +69,21 @@ export class JobRecords {
       if (by) pipeline.hincrby(this.#key, name, by);
     }
     if (pipeline.length > 0) await pipeline.exec();
+  }
+
+  /** Counts work the running pass queued, for its progress. */
+  async noteQueued(files: number, bytes: number): Promise<void> {
+    if (files === 0) return;
+    await this.#redis
+      .pipeline()
+      .hincrby(this.#key, 'queuedFiles', files)
+      .hincrby(this.#key, 'queuedBytes', bytes)
+      .exec();
+  }
+
+  /** The running pass has listed the whole tree. */
+  async noteScanned(at = Date.now()): Promise<void> {
+    await this.#redis.hset(this.#key, 'scannedAt', at);
   }
 
   async endPass(directories: number, at = Date.now()): Promise<PassRecord> {
@@ -81,6 +101,8 @@ export class JobRecords {
       startedAt: number('startedAt'),
       endedAt: number('endedAt'),
       counts: counts as PassCounts,
+      queued: { files: number('queuedFiles') ?? 0, bytes: number('queuedBytes') ?? 0 },
+      scanned: fields.scannedAt !== undefined || fields.endedAt !== undefined,
       directories: number('directories'),
     };
   }

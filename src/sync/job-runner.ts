@@ -269,6 +269,13 @@ export class JobRunner {
         this.state === JOB_STATES.idle ? iso(this.#nextRescanAt) : undefined,
       ),
       watcher: this.#watch?.status() ?? { state: 'off', watches: 0 },
+      progress: {
+        filesKnown: record.queued.files,
+        filesDone: done + current.failed,
+        bytesKnown: record.queued.bytes,
+        bytesDone: current.bytes,
+        scanComplete: record.scanned,
+      },
     };
   }
 

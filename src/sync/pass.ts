@@ -42,6 +42,9 @@ export interface PassContext {
  */
 const SYNCABLE = new Set(['file', 'dir']);
 
+/** Operations whose actions send file bytes (an append may send fewer: an upper bound). */
+const SENDS_BYTES: ReadonlySet<string> = new Set(['put', 'put_sync', 'put_append']);
+
 /** Whether an observed file or directory needs a worker, given its recorded state. */
 export function needsWork(
   entry: ObservedEntry,
@@ -92,7 +95,9 @@ export async function scanAndQueue(
       current.failed.add(encodeRelPath(lastElement(failure.relPath)));
     await recordScanFailures(ctx, chunk);
     const work = await compareChunk(ctx, chunk, current, hadFailures);
-    await ctx.queue.add(batches(job, pass, BATCH_KINDS.sync, work), ctx.stopped);
+    await ctx.queue.add(batches(job, pass, BATCH_KINDS.sync, work.paths), ctx.stopped);
+    // Files that failed in the scan count as found and finished, like failed actions.
+    await ctx.records.noteQueued(work.paths.length + work.failed, work.bytes);
     if (chunk.final) {
       directories += 1;
       const gone = chunk.complete
@@ -101,29 +106,41 @@ export async function scanAndQueue(
           )
         : [];
       await ctx.queue.add(batches(job, pass, BATCH_KINDS.delete, gone), ctx.stopped);
+      await ctx.records.noteQueued(gone.length, 0);
       current = undefined;
     }
   }
+  if (!ctx.stopped()) await ctx.records.noteScanned();
   await ctx.queue.drained(ctx.stopped);
   return { directories };
 }
 
-/** Text paths of the chunk's entries that need a worker; counts what was seen. */
+/**
+ * Text paths of the chunk's entries that need a worker, the bytes those would send, and how many
+ * entries failed in the scan; counts what was seen.
+ */
 async function compareChunk(
   ctx: PassContext,
   chunk: DirectoryChunk,
   { recorded, seen, excluded }: DirectoryInProgress,
   clearFailures: boolean,
-): Promise<string[]> {
+): Promise<{ paths: string[]; bytes: number; failed: number }> {
   const { job } = ctx;
   const syncable = chunk.entries.filter((entry) => SYNCABLE.has(entry.type));
   const work: string[] = [];
   const inSync: string[] = [];
+  let bytes = 0;
+  const sends = SENDS_BYTES.has(job.operation);
   for (const entry of syncable) {
     const name = encodeRelPath(lastElement(entry.relPath));
     seen.add(name);
     const path = encodeRelPath(entry.relPath);
-    (needsWork(entry, recorded.get(name), job.operation) ? work : inSync).push(path);
+    if (needsWork(entry, recorded.get(name), job.operation)) {
+      work.push(path);
+      if (sends) bytes += entry.size;
+    } else {
+      inSync.push(path);
+    }
   }
   // A file that failed once (e.g. unreadable last pass) and is in sync now is no longer failed.
   if (clearFailures && inSync.length > 0) await ctx.failures.clear(...inSync);
@@ -144,12 +161,13 @@ async function compareChunk(
       }),
     ),
   );
+  const failed = chunk.failures.length + unsyncable.length;
   await ctx.records.incrementBy({
     seen: chunk.entries.length - links.length,
     excluded: chunk.excluded + links.length,
-    failed: chunk.failures.length + unsyncable.length,
+    failed,
   });
-  return work;
+  return { paths: work, bytes, failed };
 }
 
 async function recordScanFailures(ctx: PassContext, chunk: DirectoryChunk): Promise<void> {

@@ -110,12 +110,19 @@ describe('JobRecords', () => {
     assert.equal(await records.startPass(1000), 1);
     await records.incrementBy({ seen: 10, new: 4, bytes: 2 ** 40 });
     await records.incrementBy({ seen: 5, failed: 1, updated: 0 });
+    await records.noteQueued(10, 4096);
+    await records.noteQueued(2, 0);
+    assert.equal((await records.read()).scanned, false);
+    await records.noteScanned();
+    assert.equal((await records.read()).scanned, true);
     const ended = await records.endPass(7, 2000);
     assert.deepEqual(ended, {
       pass: 1,
       startedAt: 1000,
       endedAt: 2000,
       counts: { seen: 15, new: 4, updated: 0, deleted: 0, excluded: 0, failed: 1, bytes: 2 ** 40 },
+      queued: { files: 12, bytes: 4096 },
+      scanned: true,
       directories: 7,
     });
     assert.equal(await records.startPass(3000), 2);
@@ -123,6 +130,8 @@ describe('JobRecords', () => {
     assert.equal(running.endedAt, undefined);
     assert.equal(running.startedAt, 3000);
     assert.equal(running.counts.seen, 0);
+    assert.deepEqual(running.queued, { files: 0, bytes: 0 });
+    assert.equal(running.scanned, false);
     assert.equal(running.directories, 7, 'the directory count outlives the pass that counted it');
   });
 });

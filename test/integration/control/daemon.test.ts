@@ -4,6 +4,7 @@
  * the daemon or ctl printed.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { lstat, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { startEmulator, type TestEmulator } from '../../helpers/emulator.js';
 import { startIngestd, type Ingestd } from '../../helpers/ingestd.js';
 import { namesIn, writeTree } from '../sync/fixture.js';
 import { runCtl, type CtlResult } from './run-ctl.js';
+import { exchange, send } from './socket-http.js';
 
 const SECRET = 'pw-Zq81-never-printed';
 const HOME = '/tempZone/home/rods';
@@ -283,6 +285,26 @@ describe('irods-ingestctl with the real daemon', () => {
     assert.equal((await ctl('frobnicate')).code, 2);
     assert.equal((await ctl('job')).code, 2);
     assert.equal((await ctl('pause', 'nope')).code, 1);
+  });
+
+  it('still answers status after 1,000 malformed requests', async () => {
+    const kinds = [
+      () => exchange(daemon.socket, randomBytes(1 + Math.floor(Math.random() * 1024))),
+      () => send(daemon.socket, 'POST', '/v1/jobs', `{"name": ${randomBytes(16).toString('hex')}`),
+      () => send(daemon.socket, 'GET', `/v1/${randomBytes(6).toString('hex')}`),
+      () => send(daemon.socket, 'DELETE', '/v1/status'),
+      () => send(daemon.socket, 'POST', '/v1/jobs', 'x'.repeat(2 * 1024 * 1024)),
+    ];
+    for (let i = 0; i < 1000; i += 10) {
+      await Promise.all(
+        Array.from({ length: 10 }, (_, j) =>
+          kinds[(i + j) % kinds.length]!().catch(() => undefined),
+        ),
+      );
+    }
+    const status = await json<{ ready: boolean; jobs: Job[] }>('status');
+    assert.equal(status.ready, true);
+    assert.equal(status.jobs.length, 2);
   });
 
   it('drains: the daemon exits 0 once the queues are empty, then ctl cannot reach it', async () => {

@@ -4,6 +4,7 @@
  * design.md; the daemon implements them. Every shape here is also the `--json` output of ctl, so
  * fields are only ever added, never renamed.
  */
+import type { PassSummary } from '../core/pass-summary.js';
 
 export const JOB_STATES = {
   running: 'running',
@@ -25,19 +26,8 @@ export const WATCHER_STATES = {
 } as const;
 export type WatcherState = (typeof WATCHER_STATES)[keyof typeof WATCHER_STATES];
 
-/** Counters of one pass, or summed over every pass since the daemon started. */
-export interface Counts {
-  /** Entries the scan saw and did not exclude (files and directories). */
-  seen: number;
-  new: number;
-  updated: number;
-  deleted: number;
-  /** Entries skipped by the job's exclude globs or types. */
-  excluded: number;
-  failed: number;
-  /** Bytes sent to iRODS. */
-  bytes: number;
-}
+/** Counters of one pass (as its summary line reports them), or summed over several passes. */
+export type Counts = Omit<PassSummary, 'durationMs'>;
 
 export interface WatcherStatus {
   state: WatcherState;

@@ -6,30 +6,17 @@
  * the job continues on rescans alone.
  */
 import { getuid } from 'node:process';
-import type { JobConfig } from '../config/index.js';
 import { planWatch } from '../core/watch-rules.js';
-import type { IrodsClient } from '../irods/index.js';
-import type { Logger } from '../log.js';
-import type { JobQueue } from '../queue/queue.js';
 import { watchWithChokidar } from '../sources/chokidar-watcher.js';
 import { compileExclusion } from '../sources/exclude.js';
 import { readWatchLimit, watchesInUse } from '../sources/inotify.js';
 import { filesystemTypeOf } from '../sources/mounts.js';
 import type { TreeWatcher, WatcherFactory } from '../sources/watcher.js';
-import type { FileLocks, FileStateStore } from '../state/index.js';
 import { WATCHER_STATES, type WatcherStatus } from '../control/target.js';
-import { WatchFeed } from './watch-feed.js';
+import { WatchFeed, type WatchFeedDeps } from './watch-feed.js';
 
-export interface JobWatchDeps {
-  readonly job: JobConfig;
-  readonly client: IrodsClient;
-  readonly states: FileStateStore;
-  readonly locks: FileLocks;
-  readonly queue: JobQueue;
-  readonly logger: Logger;
-  readonly pass: () => number;
-  /** While the job is paused, events are dropped (resuming rescans). */
-  readonly paused: () => boolean;
+/** The feed's needs, less what the watch makes itself (the exclusion, where lost events go). */
+export interface JobWatchDeps extends Omit<WatchFeedDeps, 'exclusion' | 'lost'> {
   /** Asks the job for a rescan: events may have been lost. */
   readonly rescan: (why: string) => void;
   readonly factory?: WatcherFactory;

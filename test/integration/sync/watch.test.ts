@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { before, describe, it } from 'node:test';
 import type { Ingestd, LogEvent } from '../../helpers/ingestd.js';
+import { startRedis } from '../../helpers/redis.js';
 import { namesIn, objectFacts, useSyncFixture, writeTree } from './fixture.js';
 
 const ROOT = '/tempZone/home/rods/watch';
@@ -194,6 +195,43 @@ describe('watched jobs', () => {
       await eventually('both halves', async () =>
         (await bytesAt(fx, `${target}/paused.bin`)) === 'first half;second half' ? true : undefined,
       );
+    });
+  });
+
+  describe('after a Redis restart', () => {
+    it('rescans, and keeps watching', async () => {
+      const redis = await startRedis({ persistence: true });
+      try {
+        const source = await fx.tempDir('watch-redis-');
+        await writeTree(source, { 'first.txt': 'first' }, T1);
+        const target = `${ROOT}/redis`;
+        const daemon = await fx.daemon({
+          redisUrl: redis.url,
+          jobs: [
+            {
+              name: 'redis',
+              source,
+              target,
+              operation: 'put_sync',
+              watch: true,
+              settle: '200ms',
+              rescan_interval: '1h',
+            },
+          ],
+        });
+        await daemon.passDone(2, 'redis');
+        await redis.restart();
+        await daemon.waitFor((e) => e.message === 'job redis: rescan requested: Redis reconnected');
+        await daemon.passDone(3, 'redis');
+        await writeFile(join(source, 'after.txt'), 'after the restart');
+        assert.equal(
+          await eventually('after.txt', () => bytesAt(fx, `${target}/after.txt`)),
+          'after the restart',
+        );
+        await daemon.stop();
+      } finally {
+        await redis.stop();
+      }
     });
   });
 

@@ -11,9 +11,9 @@
  *   per second, like `find -printf` on the same tree.
  * - Register rate: a fresh job with operation `register`: files/s of its one pass, compared with
  *   the bare undici register loop (one request per file, nothing else) of the client benchmark.
- *   It runs on a smaller tree of its own: before each register the worker looks the object's
- *   replicas up with a GenQuery, and the emulator answers GenQuery by walking its whole catalog,
- *   so over 200,000 files the run would take hours and measure the emulator, not the daemon.
+ *   The daemon sends two requests per new file (the registration, then `touch` to carry the
+ *   source's mtime, which register cannot set), so half the bare rate is its ceiling. It runs on
+ *   a smaller tree of its own (BENCH_REGISTER_FILES), which keeps the whole benchmark short.
  * - Redis memory: used_memory after a run minus before it, per tracked entry, for both runs. It
  *   holds everything the daemon leaves in Redis (state, job records, queue metadata and events,
  *   BullMQ's and the store's scripts), so it is an upper bound on the per-file state alone.

@@ -34,6 +34,8 @@ export interface PassRecord {
    * watches. Kept across passes (and restarts) until the next complete pass.
    */
   directories?: number;
+  /** The job settings the last complete pass ran with (a digest). */
+  settings?: string | undefined;
 }
 
 const COUNTER_NAMES = Object.values(PASS_COUNTERS);
@@ -86,8 +88,17 @@ export class JobRecords {
     await this.#redis.hset(this.#key, 'scannedAt', at);
   }
 
-  async endPass(directories: number, at = Date.now()): Promise<PassRecord> {
-    await this.#redis.hset(this.#key, 'endedAt', at, 'directories', directories);
+  /** Ends the running pass; `settings` identifies the job settings it ran with. */
+  async endPass(directories: number, settings: string, at = Date.now()): Promise<PassRecord> {
+    await this.#redis.hset(
+      this.#key,
+      'endedAt',
+      at,
+      'directories',
+      directories,
+      'settings',
+      settings,
+    );
     return this.read();
   }
 
@@ -104,6 +115,7 @@ export class JobRecords {
       queued: { files: number('queuedFiles') ?? 0, bytes: number('queuedBytes') ?? 0 },
       scanned: fields.scannedAt !== undefined || fields.endedAt !== undefined,
       directories: number('directories'),
+      settings: fields.settings,
     };
   }
 }

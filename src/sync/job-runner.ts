@@ -14,7 +14,7 @@
  * their running batches finish (BullMQ close), or after `graceMs` are closed by force, which
  * leaves those batches to be taken again from the queue later (nothing half-done is recorded).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -175,12 +175,11 @@ export class JobRunner {
   }
 
   /**
-   * Asks for a pass now: at once when idle, right after the running pass otherwise. Ignored
-   * while paused (resume rescans) and by one-pass jobs that are done.
+   * Asks for a pass now: at once when idle (a one-pass job that is done makes one more), right
+   * after the running pass otherwise. While paused it waits for resume.
    */
   rescan(why: string): void {
     if (this.#stopping || !this.#deps.scans) return;
-    if (this.#state === JOB_STATES.done) return;
     if (!this.#rescanRequested) {
       this.#deps.logger.info(`job ${this.name}: rescan requested: ${why}`, { job: this.name });
     }
@@ -279,11 +278,6 @@ export class JobRunner {
     };
   }
 
-  /** Resolves when the job's passes end: done for one-pass jobs, stopped otherwise. */
-  get finished(): Promise<void> {
-    return this.#passLoop ?? Promise.resolve();
-  }
-
   start(): void {
     if (this.#deps.concurrency > 0) {
       this.#worker = new Worker<BatchPayload>(
@@ -368,15 +362,29 @@ export class JobRunner {
   }
 
   /**
-   * Passes until stopped (or, for one-pass jobs, until one pass completed). A pass that fails
-   * (iRODS or Redis unreachable, the source unreadable) is logged and tried again with backoff:
-   * the daemon outlives outages of what it depends on.
+   * Passes until stopped. A one-pass job is done after one complete pass, also across restarts
+   * (the record of its last pass names the job settings it ran with), and passes again only on
+   * request. A pass that fails (iRODS or Redis unreachable, the source unreadable) is logged and
+   * tried again with backoff: the daemon outlives outages of what it depends on.
    */
   async #runPasses(): Promise<void> {
     const { job, logger } = this.#deps;
-    const known = (await this.#records.read().catch(() => undefined))?.directories;
-    if (known !== undefined) await this.#startWatching(known);
+    const record = await this.#records.read().catch(() => undefined);
+    if (record?.directories !== undefined) await this.#startWatching(record.directories);
+    if (job.rescan_interval === 0 && record?.endedAt !== undefined) {
+      if (record.settings === settingsDigest(job)) {
+        this.#state = JOB_STATES.done;
+        logger.info(
+          `job ${job.name} is done: pass ${record.pass} completed in an earlier run (irods-ingestctl rescan ${job.name} passes again)`,
+          { job: job.name },
+        );
+      }
+    }
     for (let failures = 0; !this.#stopping;) {
+      if (this.#state === JOB_STATES.done && !this.#rescanRequested) {
+        await this.#idle(MAX_TIMER_MS);
+        continue;
+      }
       if (this.#paused) {
         await this.#idle(MAX_TIMER_MS);
         continue;
@@ -400,7 +408,7 @@ export class JobRunner {
       if (!completed) break;
       if (job.rescan_interval === 0) {
         this.#state = JOB_STATES.done;
-        return;
+        continue;
       }
       if (this.#watch !== undefined && !this.#watch.active) {
         const started = !this.#rescanRequested;
@@ -448,7 +456,7 @@ export class JobRunner {
       clearInterval(progress);
     }
     if (this.#stopping) return false;
-    const record = await this.#records.endPass(directories);
+    const record = await this.#records.endPass(directories, settingsDigest(job));
     addInto(this.#completed, record.counts);
     this.#deps.metrics.passDone(
       job.name,
@@ -512,4 +520,9 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 /** `{ [key]: value }` when the value is defined, else nothing (optional fields stay absent). */
 function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
+/** Identifies a job's settings, so that a changed job is not taken for one that is done. */
+function settingsDigest(job: JobConfig): string {
+  return createHash('sha256').update(JSON.stringify(job)).digest('base64url');
 }

@@ -115,7 +115,7 @@ describe('JobRecords', () => {
     assert.equal((await records.read()).scanned, false);
     await records.noteScanned();
     assert.equal((await records.read()).scanned, true);
-    const ended = await records.endPass(7, 2000);
+    const ended = await records.endPass(7, 'digest-1', 2000);
     assert.deepEqual(ended, {
       pass: 1,
       startedAt: 1000,
@@ -124,6 +124,7 @@ describe('JobRecords', () => {
       queued: { files: 12, bytes: 4096 },
       scanned: true,
       directories: 7,
+      settings: 'digest-1',
     });
     assert.equal(await records.startPass(3000), 2);
     const running = await records.read();

@@ -39,6 +39,8 @@ export interface IngestdSpec {
   keyPrefix?: string;
   /** The iRODS password written to the password file. @defaultValue "rods" */
   password?: string;
+  /** `daemon.metrics_listen`, e.g. "127.0.0.1:0". @defaultValue off */
+  metricsListen?: string;
 }
 
 /** One JSON log line of the daemon. */
@@ -88,6 +90,7 @@ export async function startIngestd(spec: IngestdSpec): Promise<Ingestd> {
     `control_socket = ${toml(join(dir, 'ctl.sock'))}`,
     `workers = ${spec.workers ?? 4}`,
     'log_level = "debug"',
+    `metrics_listen = ${toml(spec.metricsListen ?? '')}`,
     '[redis]',
     `url = ${toml(spec.redisUrl ?? 'embedded')}`,
     `key_prefix = ${toml(spec.keyPrefix ?? 'ingest-test')}`,

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { lstat, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,15 @@ import { startIngestd, type Ingestd } from '../../helpers/ingestd.js';
 import { namesIn, writeTree } from '../sync/fixture.js';
 import { runCtl, type CtlResult } from './run-ctl.js';
 import { exchange, send } from './socket-http.js';
+
+/** A port nobody listens on now (the config refuses port 0: Prometheus needs a fixed one). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 const SECRET = 'pw-Zq81-never-printed';
 const HOME = '/tempZone/home/rods';
@@ -69,6 +79,7 @@ describe('irods-ingestctl with the real daemon', () => {
     daemon = await startIngestd({
       emulator,
       password: SECRET,
+      metricsListen: `127.0.0.1:${await freePort()}`,
       jobs: [
         {
           name: 'alpha',
@@ -128,6 +139,20 @@ describe('irods-ingestctl with the real daemon', () => {
       await emulator.clearFaults();
     }
     assert.deepEqual(await namesIn(client, `${HOME}/alpha`), ['a.txt', 'slow.txt', 'sub']);
+  });
+
+  it('serves Prometheus metrics of what it did', async () => {
+    const line = await daemon.waitFor((e) => e.message.startsWith('metrics at '));
+    const text = await (await fetch(line.message.slice('metrics at '.length))).text();
+    const sample = (name: string) => {
+      const match = new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text);
+      return match === null ? undefined : Number(match[1]);
+    };
+    assert.ok(sample('irods_ingest_files_total{job="alpha",outcome="new"}')! >= 4, text);
+    assert.ok(sample('irods_ingest_files_total{job="odd",outcome="new"}')! >= 1);
+    assert.equal(sample('irods_ingest_failures{job="odd"}'), 1);
+    assert.equal(sample('irods_ingest_redis_up'), 1);
+    assert.ok(sample('irods_ingest_irods_request_duration_seconds_count{op="register"}')! >= 5);
   });
 
   it('lists failed files with their reasons and queues them again', async () => {

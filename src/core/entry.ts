@@ -39,9 +39,12 @@ export interface ObservedEntry {
   readonly linkTarget?: Uint8Array;
 }
 
-const fatal = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a name may begin with U+FEFF, and dropping it would name another file.
+const fatal = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const encoder = new TextEncoder();
 const TAG = '\u0000b64:';
+/** Longest path the ASCII fast path takes: its bytes go to fromCharCode as arguments. */
+const ASCII_FAST_PATH_MAX = 1024;
 
 /** The UTF-8 text of `bytes`, or undefined when they are not valid UTF-8. */
 export function utf8OrUndefined(bytes: Uint8Array): string | undefined {
@@ -54,7 +57,7 @@ export function utf8OrUndefined(bytes: Uint8Array): string | undefined {
 
 /** Text form of a relative path; `decodeRelPath` gives the same bytes back. */
 export function encodeRelPath(bytes: Uint8Array): string {
-  return utf8OrUndefined(bytes) ?? TAG + base64(bytes);
+  return asciiOrUndefined(bytes) ?? utf8OrUndefined(bytes) ?? TAG + base64(bytes);
 }
 
 export function decodeRelPath(text: string): Uint8Array {
@@ -80,6 +83,18 @@ export function joinRelPath(dir: Uint8Array, name: Uint8Array): Uint8Array {
   out[dir.length] = 0x2f;
   out.set(name, dir.length + 1);
   return out;
+}
+
+/**
+ * The text of `bytes` when they are all ASCII, as nearly every path is, or undefined. A scan
+ * encodes every path it sees, and for paths this short the loop costs less than the decoder call.
+ */
+function asciiOrUndefined(bytes: Uint8Array): string | undefined {
+  if (bytes.length > ASCII_FAST_PATH_MAX) return undefined;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i]! >= 0x80) return undefined;
+  }
+  return String.fromCharCode.apply(null, bytes as unknown as number[]);
 }
 
 function hex(byte: number): string {

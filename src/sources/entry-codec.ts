@@ -1,7 +1,8 @@
 /**
  * A compact binary form for a chunk's entries, so that they cross from the scan thread to the
  * main thread as one transferred ArrayBuffer instead of a structured clone of a thousand objects.
- * Decoding this form costs the main thread a fraction of what deserialising the clone does, and
+ * The scan thread writes each entry straight from its stats as it observes it (no entry object
+ * in between), and decoding costs the main thread a fraction of what deserialising a clone does;
  * the main thread is the one with other work to do.
  *
  * Layout per entry, 8-byte aligned: mtimeNs, ctimeNs, ino, dev (int64, as Node's bigint stats
@@ -9,10 +10,14 @@
  * link target length (uint32; 0xffffffff for none), then the path bytes and the link target
  * bytes, padded to a multiple of 8.
  */
+import type { BigIntStats } from 'node:fs';
 import type { EntryType, ObservedEntry } from '../core/entry.js';
 
 const HEADER = 56;
 const NO_LINK = 0xffffffff;
+/** Most UTF-8 bytes one UTF-16 code unit of a JavaScript string can take. */
+const MAX_UTF8_PER_UNIT = 3;
+const INITIAL_CAPACITY = 64 * 1024;
 
 const TYPE_CODES: readonly EntryType[] = [
   'file',
@@ -23,31 +28,57 @@ const TYPE_CODES: readonly EntryType[] = [
   'char',
   'block',
 ];
-const CODE_OF = new Map(TYPE_CODES.map((type, code) => [type, code]));
 
-export function encodeEntries(entries: readonly ObservedEntry[]): ArrayBuffer {
-  let length = 0;
-  for (const entry of entries) length += recordLength(entry);
-  const buffer = new ArrayBuffer(length);
-  const view = new DataView(buffer);
-  const bytes = new Uint8Array(buffer);
-  let at = 0;
-  for (const entry of entries) {
-    const link = entry.linkTarget;
-    view.setBigInt64(at, entry.mtimeNs, true);
-    view.setBigInt64(at + 8, entry.ctimeNs, true);
-    view.setBigInt64(at + 16, entry.ino, true);
-    view.setBigInt64(at + 24, entry.dev, true);
-    view.setFloat64(at + 32, entry.size, true);
-    view.setUint32(at + 40, entry.mode, true);
-    view.setUint8(at + 44, CODE_OF.get(entry.type)!);
-    view.setUint32(at + 48, entry.relPath.length, true);
-    view.setUint32(at + 52, link === undefined ? NO_LINK : link.length, true);
-    bytes.set(entry.relPath, at + HEADER);
-    if (link !== undefined) bytes.set(link, at + HEADER + entry.relPath.length);
-    at += recordLength(entry);
+/**
+ * Collects the entries of one chunk at a time. Its buffer is reused from chunk to chunk and
+ * grows to fit the largest; `take` hands out a copy of exactly the bytes written.
+ */
+export class EntryWriter {
+  #bytes = Buffer.allocUnsafeSlow(INITIAL_CAPACITY);
+  #view = new DataView(this.#bytes.buffer);
+  #at = 0;
+
+  /**
+   * Appends one entry. `relPath` is text while the walk's path is valid UTF-8 (written as its
+   * UTF-8 bytes), raw bytes below a name that is not.
+   */
+  add(stats: BigIntStats, type: EntryType, relPath: string | Uint8Array, link?: Uint8Array): void {
+    const linkLength = link === undefined ? 0 : link.length;
+    const most = HEADER + relPath.length * MAX_UTF8_PER_UNIT + linkLength + 8;
+    if (this.#at + most > this.#bytes.length) this.#grow(this.#at + most);
+    const at = this.#at;
+    const view = this.#view;
+    const pathStart = at + HEADER;
+    const pathLength =
+      typeof relPath === 'string'
+        ? writeText(this.#bytes, relPath, pathStart)
+        : (this.#bytes.set(relPath, pathStart), relPath.length);
+    if (link !== undefined) this.#bytes.set(link, pathStart + pathLength);
+    view.setBigInt64(at, stats.mtimeNs, true);
+    view.setBigInt64(at + 8, stats.ctimeNs, true);
+    view.setBigInt64(at + 16, stats.ino, true);
+    view.setBigInt64(at + 24, stats.dev, true);
+    view.setFloat64(at + 32, type === 'file' ? Number(stats.size) : 0, true);
+    view.setUint32(at + 40, Number(stats.mode), true);
+    view.setUint8(at + 44, TYPE_CODES.indexOf(type));
+    view.setUint32(at + 48, pathLength, true);
+    view.setUint32(at + 52, link === undefined ? NO_LINK : linkLength, true);
+    this.#at = at + padded(HEADER + pathLength + linkLength);
   }
-  return buffer;
+
+  /** The entries added since the last take, as a buffer of their own (to be transferred). */
+  take(): ArrayBuffer {
+    const packed = this.#bytes.buffer.slice(0, this.#at);
+    this.#at = 0;
+    return packed;
+  }
+
+  #grow(least: number): void {
+    const bytes = Buffer.allocUnsafeSlow(Math.max(least, this.#bytes.length * 2));
+    this.#bytes.copy(bytes, 0, 0, this.#at);
+    this.#bytes = bytes;
+    this.#view = new DataView(bytes.buffer);
+  }
 }
 
 export function decodeEntries(buffer: ArrayBuffer): ObservedEntry[] {
@@ -80,8 +111,18 @@ export function decodeEntries(buffer: ArrayBuffer): ObservedEntry[] {
   return entries;
 }
 
-function recordLength(entry: ObservedEntry): number {
-  return padded(HEADER + entry.relPath.length + (entry.linkTarget?.length ?? 0));
+/**
+ * Writes `text` as UTF-8 at `at` and returns the byte count. Most paths are ASCII, and copying
+ * those code by code is cheaper than a call into Buffer#write for strings this short.
+ */
+function writeText(bytes: Buffer, text: string, at: number): number {
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 0x80) return bytes.write(text, at);
+    bytes[at + i] = code;
+  }
+  return length;
 }
 
 function padded(length: number): number {

@@ -24,7 +24,8 @@ export function compileExclusion(
   types: readonly ExcludeType[],
 ): Exclusion {
   const excludedTypes = new Set<EntryType>(types);
-  const excludesType = (type: EntryType) => excludedTypes.has(type);
+  const excludesType =
+    excludedTypes.size === 0 ? () => false : (type: EntryType) => excludedTypes.has(type);
   if (patterns.length === 0) {
     return { usesPaths: false, excludesType, excludesPath: () => false };
   }

@@ -1,14 +1,17 @@
 /**
- * What the main thread and the scan thread exchange. Chunks travel as messages, their entries
- * packed into one transferred buffer (entry-codec.ts), the rest as a structured clone (Uint8Array
- * names survive it). Back-pressure travels through shared memory,
- * because the walk is synchronous: the scan thread has no event loop turning while it works, so
- * it blocks in Atomics.wait until the consumer has taken enough chunks.
+ * What the main thread and a scan thread exchange. The main thread posts one `ScanRequest` per
+ * scan; the thread answers with chunks, their entries packed into one transferred buffer
+ * (entry-codec.ts), the rest as a structured clone (Uint8Array names survive it), and ends the
+ * scan with `done` or `root-failed`, after which it takes the next request. Back-pressure
+ * travels through shared memory, because the walk is synchronous: the scan thread has no event
+ * loop turning while it works, so it blocks in Atomics.wait until the consumer has taken enough
+ * chunks.
  */
 import type { ExcludeType } from '../core/job-rules.js';
-import type { DirectoryChunk, ScanFailure } from './types.js';
+import type { ScanFailure } from './types.js';
+import type { PackedChunk } from './walk.js';
 
-export interface ScanThreadInput {
+export interface ScanRequest {
   readonly root: string;
   readonly exclude: readonly string[];
   readonly excludeTypes: readonly ExcludeType[];
@@ -16,7 +19,7 @@ export interface ScanThreadInput {
   readonly chunkSize: number;
   /** Chunks the scan thread may have delivered beyond those the consumer has finished. */
   readonly window: number;
-  /** An Int32Array of CONTROL_SLOTS over a SharedArrayBuffer. */
+  /** An Int32Array of CONTROL_SLOTS over a SharedArrayBuffer, one per scan. */
   readonly control: SharedArrayBuffer;
 }
 
@@ -32,11 +35,7 @@ export const CONTROL = {
 export const CONTROL_SLOTS = 3;
 
 export type ScanThreadMessage =
-  | {
-      readonly kind: 'chunk';
-      readonly chunk: Omit<DirectoryChunk, 'entries'>;
-      /** The entries in the form of entry-codec.ts, transferred rather than copied. */
-      readonly entries: ArrayBuffer;
-    }
+  /** `chunk.entries` is transferred rather than copied. */
+  | { readonly kind: 'chunk'; readonly chunk: PackedChunk }
   | { readonly kind: 'root-failed'; readonly failure: ScanFailure }
   | { readonly kind: 'done' };

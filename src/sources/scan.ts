@@ -1,28 +1,24 @@
 /**
- * `scanTree`: the walk of a source directory, run in a worker thread and consumed as an async
- * iterable of directory chunks. The thread runs at most `SCAN_WINDOW` chunks ahead of the
- * consumer, so a slow consumer (say, one that waits for the queue to drain) holds a scan of any
- * size in bounded memory.
+ * `scanTree`: the walk of a source directory, run in a worker thread (kept from scan to scan, see
+ * scan-threads.ts) and consumed as an async iterable of directory chunks. The thread runs at most
+ * `SCAN_WINDOW` chunks ahead of the consumer, so a slow consumer (say, one that waits for the
+ * queue to drain) holds a scan of any size in bounded memory.
  */
 import { on } from 'node:events';
-import { Worker } from 'node:worker_threads';
 import { decodeEntries } from './entry-codec.js';
 import { SCAN_ERROR_CODES, ScanError } from './errors.js';
 import {
   CONTROL,
   CONTROL_SLOTS,
-  type ScanThreadInput,
+  type ScanRequest,
   type ScanThreadMessage,
 } from './scan-protocol.js';
+import { scanThreads } from './scan-threads.js';
 import type { DirectoryChunk, ScanOptions } from './types.js';
 
 export const DEFAULT_CHUNK_SIZE = 1000;
 /** Chunks the scan thread may have delivered beyond those the consumer has finished with. */
 export const SCAN_WINDOW = 4;
-
-// Resolves to scan-worker.js next to the compiled scan.js; under tsx (whose --import the thread
-// inherits with the parent's execArgv) the same URL resolves to scan-worker.ts.
-const WORKER_URL = new URL('./scan-worker.js', import.meta.url);
 
 /** Scans the tree under `root` (an absolute path); iterate the result once. */
 export function scanTree(root: string, options: ScanOptions): TreeScan {
@@ -31,7 +27,7 @@ export function scanTree(root: string, options: ScanOptions): TreeScan {
 
 export class TreeScan implements AsyncIterable<DirectoryChunk> {
   readonly root: string;
-  readonly #input: ScanThreadInput;
+  readonly #request: ScanRequest;
   readonly #control: Int32Array;
   #iterated = false;
 
@@ -47,7 +43,7 @@ export class TreeScan implements AsyncIterable<DirectoryChunk> {
     const control = new SharedArrayBuffer(CONTROL_SLOTS * Int32Array.BYTES_PER_ELEMENT);
     this.root = root;
     this.#control = new Int32Array(control);
-    this.#input = {
+    this.#request = {
       root,
       exclude: [...options.exclude],
       excludeTypes: [...options.excludeTypes],
@@ -75,16 +71,19 @@ export class TreeScan implements AsyncIterable<DirectoryChunk> {
   }
 
   async *#run(): AsyncGenerator<DirectoryChunk, void, undefined> {
-    const worker = new Worker(WORKER_URL, { workerData: this.#input });
-    let done = false;
+    const worker = scanThreads.acquire();
+    let ended = false;
     try {
-      for await (const [data] of on(worker, 'message', { close: ['exit'] })) {
+      const messages = on(worker, 'message', { close: ['exit'] });
+      worker.postMessage(this.#request);
+      for await (const [data] of messages) {
         const message = data as ScanThreadMessage;
         if (message.kind === 'done') {
-          done = true;
+          ended = true;
           break;
         }
         if (message.kind === 'root-failed') {
+          ended = true;
           const { errno, message: reason } = message.failure;
           throw new ScanError(
             SCAN_ERROR_CODES.rootUnreadable,
@@ -92,7 +91,8 @@ export class TreeScan implements AsyncIterable<DirectoryChunk> {
             { root: this.root, errno },
           );
         }
-        yield { ...message.chunk, entries: decodeEntries(message.entries) };
+        const { chunk } = message;
+        yield { ...chunk, entries: decodeEntries(chunk.entries) };
         Atomics.add(this.#control, CONTROL.consumed, 1);
         Atomics.notify(this.#control, CONTROL.consumed);
       }
@@ -104,12 +104,15 @@ export class TreeScan implements AsyncIterable<DirectoryChunk> {
         { root: this.root, cause: error },
       );
     } finally {
-      // Releases a thread blocked on the window when the consumer stopped early.
-      Atomics.store(this.#control, CONTROL.stop, 1);
-      Atomics.notify(this.#control, CONTROL.consumed);
-      await worker.terminate();
+      if (ended) scanThreads.release(worker);
+      else {
+        // Releases a thread blocked on the window when the consumer stopped early.
+        Atomics.store(this.#control, CONTROL.stop, 1);
+        Atomics.notify(this.#control, CONTROL.consumed);
+        await worker.terminate();
+      }
     }
-    if (!done) {
+    if (!ended) {
       throw new ScanError(
         SCAN_ERROR_CODES.workerFailed,
         `the scan thread for ${this.root} exited before finishing`,

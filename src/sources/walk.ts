@@ -6,6 +6,12 @@
  * Directories are walked depth first: all chunks of a directory, then each of its subdirectories
  * in listing order. Only the listing of the directory being read and the names of the
  * subdirectories still to visit on the current path are held, never the tree.
+ *
+ * Paths are JavaScript strings as long as every name on them is valid UTF-8: strings are what
+ * Node's fs calls take most cheaply, and they need no joining of buffers. A directory whose
+ * listing holds a name that is not (Node then shows U+FFFD in its place) is listed again as raw
+ * bytes, and it and everything below it is walked with Buffer paths, so that every name reaches
+ * the file system and the consumer byte for byte.
  */
 import {
   closeSync,
@@ -17,7 +23,8 @@ import {
   statSync,
   type BigIntStats,
 } from 'node:fs';
-import type { EntryType, ObservedEntry } from '../core/entry.js';
+import type { EntryType } from '../core/entry.js';
+import { EntryWriter } from './entry-codec.js';
 import { childText, type Exclusion } from './exclude.js';
 import type { DirectoryChunk, ScanFailure } from './types.js';
 
@@ -27,29 +34,38 @@ export interface WalkOptions {
   readonly chunkSize: number;
 }
 
+/** A chunk as the walk delivers it: its entries packed in the form of entry-codec.ts. */
+export interface PackedChunk extends Omit<DirectoryChunk, 'entries'> {
+  readonly entries: ArrayBuffer;
+}
+
 /** Receives each chunk as soon as it is complete; may block (that is the back-pressure). */
-export type ChunkSink = (chunk: DirectoryChunk) => void;
+export type ChunkSink = (chunk: PackedChunk) => void;
 
 /** A directory still to be listed. */
 interface PendingDirectory {
-  readonly abs: Buffer;
-  readonly rel: Uint8Array;
+  /** Its absolute path: text while every name on it is UTF-8, bytes below one that is not. */
+  readonly abs: string | Buffer;
+  /** Its path relative to the root, as text exactly when `abs` is. */
+  readonly rel: string | Uint8Array;
   /** Its path as globs see it; empty when there are no globs. */
   readonly text: string;
   /** `dev:ino`, to recognise a followed link that leads back to a directory on the path. */
   readonly id: string;
 }
 
-/** The parts of a chunk filled while its entries are observed. */
+/** The parts of a chunk filled while its entries are observed, besides the packed entries. */
 interface ChunkParts {
-  readonly entries: ObservedEntry[];
   readonly excludedNames: Uint8Array[];
   readonly failures: ScanFailure[];
 }
 
 const SLASH = Buffer.from('/');
 const EMPTY = new Uint8Array(0);
+const REPLACEMENT = '\ufffd';
 const DIRECTORY_OPEN_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY;
+const BIGINT_STATS = { bigint: true, throwIfNoEntry: false } as const;
+const utf8 = new TextEncoder();
 
 /**
  * Walks the tree under `root`, handing every chunk to `sink`. Returns undefined when the walk
@@ -61,9 +77,9 @@ export function walkTree(
   sink: ChunkSink,
 ): ScanFailure | undefined {
   // The root is a configured path: a symbolic link there is how the operator named the source.
-  const abs = Buffer.from(root.length > 1 ? root.replace(/\/+$/, '') : root);
+  const abs = root.length > 1 ? root.replace(/\/+$/, '') : root;
   let stats: BigIntStats;
-  let names: Buffer[];
+  let names: string[] | Buffer[];
   try {
     stats = statSync(abs, { bigint: true });
     if (!stats.isDirectory()) {
@@ -74,19 +90,20 @@ export function walkTree(
         message: `${root} is not a directory`,
       };
     }
-    names = readdirSync(abs, { encoding: 'buffer' });
+    names = list(abs);
   } catch (error) {
     return failureOf(EMPTY, error);
   }
   // With "/" as root, children are joined as "" + "/" + name.
-  const base = root === '/' ? Buffer.alloc(0) : abs;
-  new Walker(options, sink).walk({ abs: base, rel: EMPTY, text: '', id: idOf(stats) }, names);
+  const base = root === '/' ? '' : abs;
+  new Walker(options, sink).walk({ abs: base, rel: '', text: '', id: idOf(stats) }, names);
   return undefined;
 }
 
 class Walker {
   readonly #options: WalkOptions;
   readonly #sink: ChunkSink;
+  readonly #writer = new EntryWriter();
   /** Identities of the directories on the current path, root included. */
   readonly #ancestors = new Set<string>();
 
@@ -96,16 +113,20 @@ class Walker {
   }
 
   /** Reports `dir` from its listing `names` (which it empties), then walks its subdirectories. */
-  walk(dir: PendingDirectory, names: Buffer[]): void {
+  walk(listed: PendingDirectory, names: string[] | Buffer[]): void {
+    // A text directory listed as bytes (a name in it is not UTF-8) continues in bytes.
+    const dir = names.length > 0 && typeof names[0] !== 'string' ? inBytes(listed) : listed;
     this.#ancestors.add(dir.id);
     const subdirectories: PendingDirectory[] = [];
+    const relPath = bytesOf(dir.rel);
     const { chunkSize } = this.#options;
     for (let start = 0; start === 0 || start < names.length; start += chunkSize) {
-      const parts: ChunkParts = { entries: [], excludedNames: [], failures: [] };
+      const parts: ChunkParts = { excludedNames: [], failures: [] };
       const end = Math.min(start + chunkSize, names.length);
       for (let i = start; i < end; i++) this.#observe(dir, names[i]!, parts, subdirectories);
       this.#sink({
-        dir: dir.rel,
+        dir: relPath,
+        entries: this.#writer.take(),
         ...parts,
         excluded: parts.excludedNames.length,
         final: end === names.length,
@@ -126,17 +147,18 @@ class Walker {
    * parent's chunks have been delivered already.
    */
   #descend(dir: PendingDirectory): void {
-    let names: Buffer[];
+    let names: string[] | Buffer[];
     try {
-      names = readdirSync(dir.abs, { encoding: 'buffer' });
+      names = list(dir.abs);
     } catch (error) {
       if (isGone(error)) return;
+      const relPath = bytesOf(dir.rel);
       this.#sink({
-        dir: dir.rel,
-        entries: [],
+        dir: relPath,
+        entries: new ArrayBuffer(0),
         excluded: 0,
         excludedNames: [],
-        failures: [failureOf(dir.rel, error)],
+        failures: [failureOf(relPath, error)],
         final: true,
         complete: false,
       });
@@ -147,26 +169,43 @@ class Walker {
 
   #observe(
     dir: PendingDirectory,
-    name: Buffer,
+    name: string | Buffer,
     parts: ChunkParts,
     subdirectories: PendingDirectory[],
   ): void {
-    const abs = Buffer.concat([dir.abs, SLASH, name]);
-    const rel = childRelPath(dir.rel, name);
     const { exclusion } = this.#options;
-    let seen: Sighting | undefined;
+    let abs: string | Buffer;
+    let rel: string | Uint8Array;
+    let text = '';
+    if (typeof name === 'string') {
+      // A text name is listed only in a directory whose paths are text.
+      abs = `${dir.abs as string}/${name}`;
+      rel = dir.rel === '' ? name : `${dir.rel as string}/${name}`;
+      if (exclusion.usesPaths) text = rel;
+    } else {
+      abs = Buffer.concat([dir.abs as Buffer, SLASH, name]);
+      rel = childRelPath(dir.rel as Uint8Array, name);
+      if (exclusion.usesPaths) text = childText(dir.text, name);
+    }
+    let stats: BigIntStats | undefined;
+    let type: EntryType;
+    let link: Uint8Array | undefined;
     try {
-      seen = this.#look(abs);
+      stats = lstatSync(abs, BIGINT_STATS);
+      if (stats === undefined) return;
+      type = typeOf(stats);
+      if (type === 'symlink' && !exclusion.excludesType('symlink')) {
+        const target = this.#options.followSymlinks ? statTarget(abs) : undefined;
+        if (target === undefined) link = readlinkSync(abs, { encoding: 'buffer' });
+        else [stats, type] = [target, typeOf(target)];
+      }
     } catch (error) {
-      if (!isGone(error)) parts.failures.push(failureOf(rel, error));
+      if (!isGone(error)) parts.failures.push(failureOf(bytesOf(rel), error));
       return;
     }
-    if (seen === undefined) return;
 
-    const { stats, type } = seen;
-    const text = exclusion.usesPaths ? childText(dir.text, name) : '';
     if (exclusion.excludesType(type) || exclusion.excludesPath(text, type === 'dir')) {
-      parts.excludedNames.push(new Uint8Array(name));
+      parts.excludedNames.push(bytesOf(name));
       return;
     }
     if (type === 'dir') {
@@ -179,45 +218,45 @@ class Walker {
       }
       subdirectories.push({ abs, rel, text, id });
     }
-    parts.entries.push(entryOf(rel, seen));
-  }
-
-  /** lstat, and for a link either what it leads to (when followed) or where it points. */
-  #look(abs: Buffer): Sighting | undefined {
-    const stats = lstatSync(abs, { bigint: true, throwIfNoEntry: false });
-    if (stats === undefined) return undefined;
-    const type = typeOf(stats);
-    if (type !== 'symlink' || this.#options.exclusion.excludesType('symlink')) {
-      return { stats, type };
-    }
-    if (this.#options.followSymlinks) {
-      const target = statTarget(abs);
-      if (target !== undefined) return { stats: target, type: typeOf(target) };
-    }
-    return { stats, type, linkTarget: new Uint8Array(readlinkSync(abs, { encoding: 'buffer' })) };
+    this.#writer.add(stats, type, rel, link);
   }
 }
 
-/** What one look at an entry found. */
-interface Sighting {
-  readonly stats: BigIntStats;
-  readonly type: EntryType;
-  readonly linkTarget?: Uint8Array;
+/** Lists `abs` as text, or as bytes when a name in it is not UTF-8 (see the header). */
+function list(abs: string | Buffer): string[] | Buffer[] {
+  if (typeof abs !== 'string') return readdirSync(abs, { encoding: 'buffer' });
+  const names = readdirSync(abs);
+  for (const name of names) {
+    // U+FFFD stands in for bytes that are not UTF-8 (or is one, which bytes keep just as well).
+    if (name.includes(REPLACEMENT)) return readdirSync(abs, { encoding: 'buffer' });
+  }
+  return names;
+}
+
+/** The same directory with its paths as bytes. */
+function inBytes(dir: PendingDirectory): PendingDirectory {
+  if (typeof dir.abs !== 'string') return dir;
+  return { ...dir, abs: Buffer.from(dir.abs), rel: bytesOf(dir.rel) };
+}
+
+/** A fresh array (a Buffer may be a view on a larger one, which messages would copy whole). */
+function bytesOf(path: string | Uint8Array): Uint8Array {
+  return typeof path === 'string' ? utf8.encode(path) : new Uint8Array(path);
 }
 
 /** What a link leads to, or undefined when it dangles (reported as a link, as find -L does). */
-function statTarget(abs: Buffer): BigIntStats | undefined {
+function statTarget(abs: string | Buffer): BigIntStats | undefined {
   try {
-    return statSync(abs, { bigint: true, throwIfNoEntry: false });
+    return statSync(abs, BIGINT_STATS);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
     throw error;
   }
 }
 
-function loopFailure(relPath: Uint8Array): ScanFailure {
+function loopFailure(relPath: string | Uint8Array): ScanFailure {
   return {
-    relPath,
+    relPath: bytesOf(relPath),
     errno: 'ELOOP',
     syscall: 'stat',
     message: 'symbolic link leads back to a directory on its own path; not followed',
@@ -228,44 +267,42 @@ function loopFailure(relPath: Uint8Array): ScanFailure {
  * Opens and closes a directory, so that one the walk could not list is reported as a failure in
  * its parent's chunk, before the parent's listing is handed on as if the child were fine.
  */
-function probeDirectory(abs: Buffer, rel: Uint8Array): ScanFailure | 'gone' | undefined {
+function probeDirectory(
+  abs: string | Buffer,
+  rel: string | Uint8Array,
+): ScanFailure | 'gone' | undefined {
   try {
     closeSync(openSync(abs, DIRECTORY_OPEN_FLAGS));
     return undefined;
   } catch (error) {
-    return isGone(error) ? 'gone' : failureOf(rel, error);
+    return isGone(error) ? 'gone' : failureOf(bytesOf(rel), error);
   }
 }
 
-function entryOf(relPath: Uint8Array, { stats, type, linkTarget }: Sighting): ObservedEntry {
-  const entry: ObservedEntry = {
-    relPath,
-    type,
-    size: type === 'file' ? Number(stats.size) : 0,
-    mtimeNs: stats.mtimeNs,
-    ctimeNs: stats.ctimeNs,
-    ino: stats.ino,
-    dev: stats.dev,
-    mode: Number(stats.mode),
-  };
-  return linkTarget === undefined ? entry : { ...entry, linkTarget };
-}
-
+/** From the mode as a number: BigIntStats' isFile() and the like build BigInts on every call. */
 function typeOf(stats: BigIntStats): EntryType {
-  if (stats.isFile()) return 'file';
-  if (stats.isDirectory()) return 'dir';
-  if (stats.isSymbolicLink()) return 'symlink';
-  if (stats.isFIFO()) return 'fifo';
-  if (stats.isSocket()) return 'socket';
-  if (stats.isCharacterDevice()) return 'char';
-  return 'block';
+  switch (Number(stats.mode) & constants.S_IFMT) {
+    case constants.S_IFREG:
+      return 'file';
+    case constants.S_IFDIR:
+      return 'dir';
+    case constants.S_IFLNK:
+      return 'symlink';
+    case constants.S_IFIFO:
+      return 'fifo';
+    case constants.S_IFSOCK:
+      return 'socket';
+    case constants.S_IFCHR:
+      return 'char';
+    default:
+      return 'block';
+  }
 }
 
 function idOf(stats: BigIntStats): string {
   return `${stats.dev}:${stats.ino}`;
 }
 
-/** A fresh array (a name Buffer may be a view on a larger one, which messages would copy whole). */
 function childRelPath(dir: Uint8Array, name: Buffer): Uint8Array {
   if (dir.length === 0) return new Uint8Array(name);
   const out = new Uint8Array(dir.length + 1 + name.length);

@@ -120,6 +120,43 @@ describe('scanTree', () => {
     assert.ok(chunks.some((c) => Buffer.from(c.dir).equals(broken)));
   });
 
+  it('walks on below a name that is not UTF-8 and keeps names that hold a real U+FFFD', async () => {
+    const dir = fresh();
+    const broken = Buffer.from([0x6e, 0xe9]); // "n\xe9"
+    const mixed = Buffer.from('mixed');
+    const nested = [mixed, broken, Buffer.from('inner'), Buffer.from('deeper')];
+    build(dir, { 'plain/a.txt': 'a', 'odd/\ufffd.txt': 'a real U+FFFD', 'mixed/ok.txt': 'ok' });
+    mkdirSync(bytePath(dir, ...nested), { recursive: true });
+    writeFileSync(bytePath(dir, ...nested, Buffer.from('f.txt')), 'f');
+    writeFileSync(bytePath(dir, mixed, broken, Buffer.from('\ufffd')), 'r');
+
+    const chunks = await collect(dir, { ...NO_EXCLUSIONS, exclude: ['**/deeper/f.txt'] });
+    const hex = (...elements: Uint8Array[]) =>
+      Buffer.concat(elements.flatMap((e, i) => (i === 0 ? [e] : [Buffer.from('/'), e]))).toString(
+        'hex',
+      );
+    const expected = [
+      ['plain'],
+      ['plain', 'a.txt'],
+      ['odd'],
+      ['odd', '\ufffd.txt'],
+      ['mixed'],
+      ['mixed', 'ok.txt'],
+    ].map((elements) => hex(...elements.map((e) => Buffer.from(e))));
+    expected.push(
+      hex(mixed, broken),
+      hex(mixed, broken, Buffer.from('inner')),
+      hex(mixed, broken, Buffer.from('\ufffd')),
+      hex(...nested),
+    );
+    const paths = chunks.flatMap((c) => c.entries.map((e) => hex(e.relPath)));
+    assert.deepEqual(paths.sort(), expected.sort());
+    assert.deepEqual(finalChunk(chunks, 'mixed/n\\xe9/inner/deeper').excludedNames.map(show), [
+      'f.txt',
+    ]);
+    assert.ok(chunks.every((c) => c.failures.length === 0 && c.complete));
+  });
+
   it('excludes by glob, counts and names the excluded, and does not descend into them', async () => {
     const dir = fresh();
     build(dir, {

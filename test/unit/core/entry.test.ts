@@ -18,6 +18,9 @@ describe('relative path encoding', () => {
     ['Latin-1 bytes that are not UTF-8', bytes(0x63, 0x61, 0x66, 0xe9)],
     ['a lone continuation byte', bytes(0x61, 0x80, 0x62)],
     ['the empty root path', bytes()],
+    ['a name that begins with a byte order mark', utf8('\ufeffnotes.txt')],
+    ['a long ASCII path', utf8(`${'d/'.repeat(700)}f.txt`)],
+    ['a long path with a byte that is not UTF-8', bytes(...utf8('x'.repeat(2000)), 0xff)],
   ];
   for (const [what, path] of table) {
     it(`gives the same bytes back for ${what}`, () => {
@@ -27,6 +30,9 @@ describe('relative path encoding', () => {
 
   it('keeps valid UTF-8 readable and tags everything else', () => {
     assert.equal(encodeRelPath(utf8('a/b.txt')), 'a/b.txt');
+    assert.equal(encodeRelPath(utf8('\ufeffa/b.txt')), '\ufeffa/b.txt');
+    const long = `${'dir/'.repeat(500)}f.txt`;
+    assert.equal(encodeRelPath(utf8(long)), long);
     assert.ok(encodeRelPath(bytes(0xff)).startsWith('\u0000b64:'));
   });
 

@@ -64,23 +64,21 @@ export class JobRecords {
     return pass as number;
   }
 
-  /** Adds to the counters of the running pass; one round trip. */
-  async incrementBy(counts: Partial<PassCounts>): Promise<void> {
+  /**
+   * Adds to the counters of the running pass, and to the work it queued (its progress); one
+   * round trip.
+   */
+  async incrementBy(
+    counts: Partial<PassCounts>,
+    queued: { files: number; bytes: number } = { files: 0, bytes: 0 },
+  ): Promise<void> {
     const pipeline = this.#redis.pipeline();
     for (const [name, by] of Object.entries(counts)) {
       if (by) pipeline.hincrby(this.#key, name, by);
     }
+    if (queued.files) pipeline.hincrby(this.#key, 'queuedFiles', queued.files);
+    if (queued.bytes) pipeline.hincrby(this.#key, 'queuedBytes', queued.bytes);
     if (pipeline.length > 0) await pipeline.exec();
-  }
-
-  /** Counts work the running pass queued, for its progress. */
-  async noteQueued(files: number, bytes: number): Promise<void> {
-    if (files === 0) return;
-    await this.#redis
-      .pipeline()
-      .hincrby(this.#key, 'queuedFiles', files)
-      .hincrby(this.#key, 'queuedBytes', bytes)
-      .exec();
   }
 
   /** The running pass has listed the whole tree. */

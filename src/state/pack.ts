@@ -33,14 +33,26 @@ export function unpackState(packed: string): RecordedState {
   return state;
 }
 
-/** BigInt has no radix parser: fold the digits 10 at a time (36^10 < 2^53, exact in parseInt). */
+/** 36^n for the chunk lengths base36BigInt folds with (1 to 10 digits). */
+const POWERS_OF_36 = Array.from({ length: 11 }, (_, n) => 36n ** BigInt(n));
+
+/**
+ * BigInt has no radix parser: fold the digits 10 at a time (36^10 < 2^53, exact in parseInt).
+ * A comparison unpacks every recorded state of a directory, so this runs a lot: the common
+ * value that fits 10 digits takes no BigInt arithmetic at all.
+ */
 function base36BigInt(text: string): bigint {
   const negative = text.startsWith('-');
   const digits = negative ? text.slice(1) : text;
-  let value = 0n;
-  for (let i = 0; i < digits.length; i += 10) {
-    const chunk = digits.slice(i, i + 10);
-    value = value * 36n ** BigInt(chunk.length) + BigInt(parseInt(chunk, 36));
+  let value: bigint;
+  if (digits.length <= 10) {
+    value = BigInt(parseInt(digits, 36));
+  } else {
+    value = 0n;
+    for (let i = 0; i < digits.length; i += 10) {
+      const chunk = digits.slice(i, i + 10);
+      value = value * POWERS_OF_36[chunk.length]! + BigInt(parseInt(chunk, 36));
+    }
   }
   return negative ? -value : value;
 }

@@ -15,6 +15,7 @@ import type { JobQueue } from '../queue/queue.js';
 import type { DirectoryChunk, ScanOptions } from '../sources/index.js';
 import { scanTree } from '../sources/index.js';
 import type { FailureStore, FileStateStore, JobRecords } from '../state/index.js';
+import type { PassCounts } from '../state/job-records.js';
 
 export interface PassJob {
   readonly name: string;
@@ -78,6 +79,7 @@ export async function scanAndQueue(
   const hadFailures = (await ctx.failures.count()) > 0;
   let current: DirectoryInProgress | undefined;
   let directories = 0;
+  const tally = new PassTally(ctx.records);
   for await (const chunk of scanTree(job.source, job.scan)) {
     if (ctx.stopped()) break;
     const dirText = encodeRelPath(chunk.dir);
@@ -97,7 +99,7 @@ export async function scanAndQueue(
     const work = await compareChunk(ctx, chunk, current, hadFailures);
     await ctx.queue.add(batches(job, pass, BATCH_KINDS.sync, work.paths), ctx.stopped);
     // Files that failed in the scan count as found and finished, like failed actions.
-    await ctx.records.noteQueued(work.paths.length + work.failed, work.bytes);
+    tally.add(work.counts, work.paths.length + work.counts.failed, work.bytes);
     if (chunk.final) {
       directories += 1;
       const gone = chunk.complete
@@ -106,25 +108,27 @@ export async function scanAndQueue(
           )
         : [];
       await ctx.queue.add(batches(job, pass, BATCH_KINDS.delete, gone), ctx.stopped);
-      await ctx.records.noteQueued(gone.length, 0);
+      tally.add({}, gone.length, 0);
       current = undefined;
     }
+    await tally.flushSometimes();
   }
+  await tally.flush();
   if (!ctx.stopped()) await ctx.records.noteScanned();
   await ctx.queue.drained(ctx.stopped);
   return { directories };
 }
 
 /**
- * Text paths of the chunk's entries that need a worker, the bytes those would send, and how many
- * entries failed in the scan; counts what was seen.
+ * Text paths of the chunk's entries that need a worker, the bytes those would send, and the
+ * chunk's counts of what was seen, excluded and failed in the scan.
  */
 async function compareChunk(
   ctx: PassContext,
   chunk: DirectoryChunk,
   { recorded, seen, excluded }: DirectoryInProgress,
   clearFailures: boolean,
-): Promise<{ paths: string[]; bytes: number; failed: number }> {
+): Promise<{ paths: string[]; bytes: number; counts: Counted }> {
   const { job } = ctx;
   const syncable = chunk.entries.filter((entry) => SYNCABLE.has(entry.type));
   const work: string[] = [];
@@ -132,9 +136,9 @@ async function compareChunk(
   let bytes = 0;
   const sends = SENDS_BYTES.has(job.operation);
   for (const entry of syncable) {
-    const name = encodeRelPath(lastElement(entry.relPath));
-    seen.add(name);
     const path = encodeRelPath(entry.relPath);
+    const name = nameOf(path, entry.relPath);
+    seen.add(name);
     if (needsWork(entry, recorded.get(name), job.operation)) {
       work.push(path);
       if (sends) bytes += entry.size;
@@ -161,13 +165,12 @@ async function compareChunk(
       }),
     ),
   );
-  const failed = chunk.failures.length + unsyncable.length;
-  await ctx.records.incrementBy({
+  const counts = {
     seen: chunk.entries.length - links.length,
     excluded: chunk.excluded + links.length,
-    failed,
-  });
-  return { paths: work, bytes, failed };
+    failed: chunk.failures.length + unsyncable.length,
+  };
+  return { paths: work, bytes, counts };
 }
 
 async function recordScanFailures(ctx: PassContext, chunk: DirectoryChunk): Promise<void> {
@@ -202,6 +205,60 @@ function batches(
     });
   }
   return out;
+}
+
+type Counted = Pick<PassCounts, 'seen' | 'excluded' | 'failed'>;
+
+/** Chunks whose counts are gathered in memory before they are written in one round trip. */
+const TALLY_CHUNKS = 32;
+
+/**
+ * The pass's counters and progress, added up in memory and written every TALLY_CHUNKS chunks and
+ * at the end of the scan: a round trip per chunk would cost a no-change rescan more than its
+ * comparisons do.
+ */
+class PassTally {
+  readonly #records: JobRecords;
+  #counts: Partial<PassCounts> = {};
+  #files = 0;
+  #bytes = 0;
+  #chunks = 0;
+
+  constructor(records: JobRecords) {
+    this.#records = records;
+  }
+
+  add(counts: Partial<PassCounts>, queuedFiles: number, queuedBytes: number): void {
+    for (const [name, by] of Object.entries(counts) as [keyof PassCounts, number][]) {
+      this.#counts[name] = (this.#counts[name] ?? 0) + by;
+    }
+    this.#files += queuedFiles;
+    this.#bytes += queuedBytes;
+    this.#chunks += 1;
+  }
+
+  async flushSometimes(): Promise<void> {
+    if (this.#chunks >= TALLY_CHUNKS) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.#chunks === 0) return;
+    await this.#records.incrementBy(this.#counts, { files: this.#files, bytes: this.#bytes });
+    this.#counts = {};
+    this.#files = 0;
+    this.#bytes = 0;
+    this.#chunks = 0;
+  }
+}
+
+/**
+ * The text form of a path's last element, cut from the path's own text form: a `/` never occurs
+ * inside a multi-byte UTF-8 sequence, so the cut is the same text; a tagged (non-UTF-8) form is
+ * encoded again from the bytes.
+ */
+function nameOf(pathText: string, relPath: Uint8Array): string {
+  if (pathText.charCodeAt(0) === 0) return encodeRelPath(lastElement(relPath));
+  return pathText.slice(pathText.lastIndexOf('/') + 1);
 }
 
 function lastElement(relPath: Uint8Array): Uint8Array {

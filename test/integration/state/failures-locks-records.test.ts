@@ -110,8 +110,8 @@ describe('JobRecords', () => {
     assert.equal(await records.startPass(1000), 1);
     await records.incrementBy({ seen: 10, new: 4, bytes: 2 ** 40 });
     await records.incrementBy({ seen: 5, failed: 1, updated: 0 });
-    await records.noteQueued(10, 4096);
-    await records.noteQueued(2, 0);
+    await records.incrementBy({}, { files: 10, bytes: 4096 });
+    await records.incrementBy({ new: 0 }, { files: 2, bytes: 0 });
     assert.equal((await records.read()).scanned, false);
     await records.noteScanned();
     assert.equal((await records.read()).scanned, true);

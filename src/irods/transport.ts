@@ -5,11 +5,12 @@
  * 401, then the request is sent again) and the client's own retries of transient failures.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FormData, Pool } from 'undici';
+import { Pool } from 'undici';
 import { canTravelInQueryString } from '../core/logical-path.js';
 import { backoffDelay, FAILURE_LAYER, wasRefusedUnprocessed } from '../core/retry.js';
 import { TokenSource } from './auth.js';
 import { IRODS_ERROR_CODE, IrodsError } from './errors.js';
+import { multipartBody } from './multipart.js';
 import type { ResolvedOptions } from './options.js';
 
 export const ENDPOINT = {
@@ -254,7 +255,7 @@ export class ApiTransport {
     const headers: Record<string, string> = { ...call.headers };
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
     let path = `${this.#options.basePath}${call.endpoint}`;
-    let body: Buffer | FormData | undefined;
+    let body: Buffer | undefined;
     if (call.upload !== undefined) {
       Object.assign(headers, call.upload.headers, {
         'irods-api-request-op': call.op,
@@ -264,8 +265,14 @@ export class ApiTransport {
     } else if (call.method === 'GET') {
       path += queryString(call);
     } else if (call.noBody !== true) {
-      body = formOf(call);
-      if (call.formBytes !== undefined) body.append('bytes', new Blob([await call.formBytes()]));
+      const parts: [string, string | Buffer][] = [['op', call.op]];
+      for (const [key, value] of Object.entries(call.params ?? {})) {
+        if (value !== undefined) parts.push([key, value]);
+      }
+      if (call.formBytes !== undefined) parts.push(['bytes', await call.formBytes()]);
+      const form = multipartBody(parts);
+      body = form.body;
+      headers['content-type'] = form.contentType;
     }
     this.#requests += 1;
     try {
@@ -353,21 +360,6 @@ function queryString(call: ApiCall): string {
     pairs.push(`${encodeURIComponent(key)}=${encodeURIComponent(value)}`);
   }
   return `?${pairs.join('&')}`;
-}
-
-/**
- * Multipart parts arrive verbatim (§1.3), but FormData rewrites line breaks in string values to
- * CRLF; values holding CR or LF therefore go as blobs, whose bytes are sent untouched.
- */
-function formOf(call: ApiCall): FormData {
-  const form = new FormData();
-  form.append('op', call.op);
-  for (const [key, value] of Object.entries(call.params ?? {})) {
-    if (value === undefined) continue;
-    if (/[\r\n]/.test(value)) form.append(key, new Blob([Buffer.from(value, 'utf8')]));
-    else form.append(key, value);
-  }
-  return form;
 }
 
 function parseJson(body: Buffer): JsonObject | undefined {

@@ -156,7 +156,7 @@ async function runEntry(
     const sourcePath = sourcePathOf(job.source, relPath);
     const entry = await observe(sourcePath, relPath, job.follow_symlinks);
     if (entry === undefined || !syncable(entry)) return undefined;
-    const task = { entry, sourcePath, logicalPath, mapped, originalB64 };
+    const task = { entry, sourcePath, logicalPath, mapped, originalB64, justObserved: true };
     const outcome =
       entry.type === 'dir'
         ? await syncDirectory(workerDeps, task)

@@ -8,8 +8,14 @@ import type { SourceStat } from './source.js';
 
 /** One entry to act on, with where it is on this host and where it goes in iRODS. */
 export interface EntryTask {
-  /** As the scanner saw it. */
+  /** As the scanner saw it, or the worker just before the action. */
   readonly entry: ObservedEntry;
+  /**
+   * The entry was stat'ed by the caller right before the action (the batch's own look), so it
+   * serves as the action's starting point instead of a second stat. A scanner's entry may be
+   * minutes old and is never taken for one.
+   */
+  readonly justObserved?: boolean;
   /**
    * Absolute path on this host; for registrations also the physical path recorded in iRODS. A
    * Buffer when the path is not valid UTF-8: such a file can be read and uploaded, not registered.
@@ -77,10 +83,21 @@ export interface ActionOutcome {
 }
 
 export function newContext(deps: WorkerDeps, task: EntryTask, action: FileAction): EntryContext {
+  const { entry } = task;
   return {
     deps,
     task,
     action,
+    ...(task.justObserved === true && entry.type === 'file'
+      ? {
+          before: {
+            size: entry.size,
+            mtimeNs: entry.mtimeNs,
+            ctimeNs: entry.ctimeNs,
+            ino: entry.ino,
+          },
+        }
+      : {}),
     stopped: false,
     failure: { relPath: encodeRelPath(task.entry.relPath), operation: deps.job.operation },
     mtimeCarried: false,

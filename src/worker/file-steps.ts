@@ -19,8 +19,12 @@ import {
 import { step } from './pipeline.js';
 import { localSha2, recordedFile, secondsOf, statDifference, statSource } from './source.js';
 
-/** Stats the source; a file that is gone (or no longer a regular file) ends the action quietly. */
+/**
+ * Stats the source, unless the caller just did (EntryTask.justObserved); a file that is gone (or
+ * no longer a regular file) ends the action quietly.
+ */
 export const checkSource = step<EntryContext>('check-source', async (ctx) => {
+  if (ctx.before !== undefined) return;
   const current = await statSource(ctx.task.sourcePath, ctx.deps.job.follow_symlinks);
   if (current === undefined) ctx.stopped = true;
   else ctx.before = current;

@@ -10,6 +10,13 @@ export interface MultipartBody {
   readonly contentType: string;
 }
 
+/**
+ * Boundaries are a random prefix drawn once per process and a counter: unique without drawing
+ * random bytes per request (which costs more than building the body).
+ */
+const BOUNDARY_PREFIX = `irods-ingest-${randomBytes(8).toString('hex')}-`;
+let boundaries = 0;
+
 /** Parts in order; a name is sent quoted (names here are op parameter keys, plain ASCII). */
 export function multipartBody(
   parts: readonly (readonly [string, string | Buffer])[],
@@ -17,9 +24,8 @@ export function multipartBody(
   const values = parts.map(([name, value]) => [name, Buffer.from(value)] as const);
   let boundary: string;
   do {
-    boundary = `irods-ingest-${randomBytes(12).toString('hex')}`;
-    // A value holding the boundary would end its part early; a random one practically never
-    // appears, and is drawn again if it does.
+    boundary = `${BOUNDARY_PREFIX}${(boundaries++).toString(36)}`;
+    // A value holding the boundary would end its part early; it is drawn again if one does.
   } while (values.some(([, value]) => value.includes(boundary)));
   const chunks: Buffer[] = [];
   for (const [name, value] of values) {

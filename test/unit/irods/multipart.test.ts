@@ -26,7 +26,10 @@ describe('multipartBody', () => {
       ['lpath', '/tempZone/home/rods/a+b\r\nc.txt'],
       ['bytes', binary],
     ]);
-    assert.match(contentType, /^multipart\/form-data; boundary=irods-ingest-[0-9a-f]{24}$/);
+    assert.match(
+      contentType,
+      /^multipart\/form-data; boundary=irods-ingest-[0-9a-f]{16}-[0-9a-z]+$/,
+    );
     assert.deepEqual(partsOf(body, contentType), [
       ['op', Buffer.from('register')],
       ['lpath', Buffer.from('/tempZone/home/rods/a+b\r\nc.txt')],

@@ -1,22 +1,18 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { dirname, join } from 'node:path';
+import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startControlServer, type ControlServer } from '../../../src/control/server.js';
 import type { JobStatus } from '../../../src/control/target.js';
 import { jobStatus, MemoryTarget } from './memory-target.js';
 import { runCtl } from './run-ctl.js';
+import { useControlServer } from './server-fixture.js';
 
 const zero = { seen: 0, new: 0, updated: 0, deleted: 0, excluded: 0, failed: 0, bytes: 0 };
 
 describe('irods-ingestctl watch', { concurrency: 4 }, () => {
-  let dir: string;
-  let socketPath: string;
-  let server: ControlServer;
   const target = new MemoryTarget();
-  const ctl = (...args: string[]) => runCtl(['--socket', socketPath, ...args]);
+  const server = useControlServer(target, 'ctl-watch-');
+  const ctl = (...args: string[]) => runCtl(['--socket', server.socketPath, ...args]);
 
   /** Resolves once ctl has looked at `name` at least `times` times. */
   async function looked(name: string, times = 1): Promise<void> {
@@ -46,20 +42,6 @@ describe('irods-ingestctl watch', { concurrency: 4 }, () => {
     state: 'idle',
     passEndedAt: new Date(Date.now() + 1).toISOString(),
     current: { ...zero, seen: 40, new: 20 - failed, failed },
-  });
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ctl-watch-'));
-    socketPath = join(dir, 'ctl.sock');
-    server = await startControlServer({
-      socketPath,
-      target,
-      logger: { error: () => undefined, warn: () => undefined, debug: () => undefined },
-    });
-  });
-  after(async () => {
-    await server.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   it('watch follows the running pass to its end and exits 0 without failures', async () => {
@@ -139,28 +121,12 @@ describe('irods-ingestctl watch', { concurrency: 4 }, () => {
 });
 
 describe('irods-ingestctl wait-ready', () => {
-  let dir: string;
-  let socketPath: string;
-  let server: ControlServer;
   const target = new MemoryTarget();
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ctl-ready-'));
-    socketPath = join(dir, 'ctl.sock');
-    server = await startControlServer({
-      socketPath,
-      target,
-      logger: { error: () => undefined, warn: () => undefined, debug: () => undefined },
-    });
-  });
-  after(async () => {
-    await server.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const server = useControlServer(target, 'ctl-ready-');
 
   it('exits 0 once the daemon reports ready', async () => {
     target.ready = false;
-    const waiting = runCtl(['--socket', socketPath, 'wait-ready', '--timeout', '20']);
+    const waiting = runCtl(['--socket', server.socketPath, 'wait-ready', '--timeout', '20']);
     const deadline = Date.now() + 15_000;
     while (!target.calls.includes('status') && Date.now() < deadline) await sleep(25);
     target.ready = true;
@@ -172,7 +138,7 @@ describe('irods-ingestctl wait-ready', () => {
   it('exits 1 when the daemon answers but is not ready in time', async () => {
     target.ready = false;
     try {
-      const result = await runCtl(['--socket', socketPath, 'wait-ready', '--timeout', '1']);
+      const result = await runCtl(['--socket', server.socketPath, 'wait-ready', '--timeout', '1']);
       assert.equal(result.code, 1);
       assert.equal(
         result.stderr,
@@ -187,7 +153,7 @@ describe('irods-ingestctl wait-ready', () => {
     const started = Date.now();
     const result = await runCtl([
       '--socket',
-      join(dir, 'absent.sock'),
+      join(dirname(server.socketPath), 'absent.sock'),
       'wait-ready',
       '--timeout',
       '1',

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startControlServer, type ControlServer } from '../../../src/control/server.js';
+import { dirname, join } from 'node:path';
+import { describe, it } from 'node:test';
 import { startChild } from '../../helpers/child.js';
 import { failure, jobStatus, MemoryTarget } from './memory-target.js';
 import { runCtl, type CtlResult } from './run-ctl.js';
+import { useControlServer } from './server-fixture.js';
 
 const USAGE_LINE = /^usage: irods-ingestctl \[--socket PATH\] \[--json\] COMMAND/m;
 
@@ -27,9 +25,6 @@ function oneJsonLine(stdout: string): unknown {
 }
 
 describe('irods-ingestctl against the control server', { concurrency: 4 }, () => {
-  let dir: string;
-  let socketPath: string;
-  let server: ControlServer;
   const target = new MemoryTarget([
     jobStatus('microscope-1', { state: 'running', pass: 3, failures: 150, passEndedAt: undefined }),
     jobStatus('camera-2'),
@@ -38,21 +33,8 @@ describe('irods-ingestctl against the control server', { concurrency: 4 }, () =>
     'microscope-1',
     Array.from({ length: 150 }, (_, i) => failure(`run/${i}.tif`)),
   );
-  const ctl = (...args: string[]) => runCtl(['--socket', socketPath, ...args]);
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ctl-cli-'));
-    socketPath = join(dir, 'ctl.sock');
-    server = await startControlServer({
-      socketPath,
-      target,
-      logger: { error: () => undefined, warn: () => undefined, debug: () => undefined },
-    });
-  });
-  after(async () => {
-    await server.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const server = useControlServer(target, 'ctl-cli-');
+  const ctl = (...args: string[]) => runCtl(['--socket', server.socketPath, ...args]);
 
   it('prints its usage for --help and its version for --version', async () => {
     const [help, version] = await Promise.all([runCtl(['--help']), runCtl(['--version'])]);
@@ -82,14 +64,14 @@ describe('irods-ingestctl against the control server', { concurrency: 4 }, () =>
   });
 
   it('exits 3 when there is no socket, or nobody listens on it', async () => {
-    const stale = join(dir, 'stale.sock');
+    const stale = join(dirname(server.socketPath), 'stale.sock');
     const script =
       "require('node:net').createServer().listen(process.argv[1], () => console.log('listening'))";
     const { child } = await startChild(process.execPath, ['-e', script, stale], /listening/);
     await child.kill();
 
     const [missing, refused] = await Promise.all([
-      runCtl(['--socket', join(dir, 'absent.sock'), 'status']),
+      runCtl(['--socket', join(dirname(server.socketPath), 'absent.sock'), 'status']),
       runCtl(['--socket', stale, 'jobs']),
     ]);
     assert.equal(missing.code, 3);
@@ -105,7 +87,7 @@ describe('irods-ingestctl against the control server', { concurrency: 4 }, () =>
   });
 
   it('finds the socket through IRODS_INGEST_SOCKET', async () => {
-    const result = await runCtl(['jobs'], { IRODS_INGEST_SOCKET: socketPath });
+    const result = await runCtl(['jobs'], { IRODS_INGEST_SOCKET: server.socketPath });
     assert.match(ok(result), /^JOB +STATE/);
   });
 
@@ -284,27 +266,11 @@ describe('irods-ingestctl against the control server', { concurrency: 4 }, () =>
 });
 
 describe('irods-ingestctl reload', () => {
-  let dir: string;
-  let socketPath: string;
-  let server: ControlServer;
   const target = new MemoryTarget();
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'ctl-reload-'));
-    socketPath = join(dir, 'ctl.sock');
-    server = await startControlServer({
-      socketPath,
-      target,
-      logger: { error: () => undefined, warn: () => undefined, debug: () => undefined },
-    });
-  });
-  after(async () => {
-    await server.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const server = useControlServer(target, 'ctl-reload-');
 
   it('prints what an applied reload changed', async () => {
-    const result = await runCtl(['--socket', socketPath, 'reload']);
+    const result = await runCtl(['--socket', server.socketPath, 'reload']);
     assert.equal(
       ok(result),
       [
@@ -332,8 +298,8 @@ describe('irods-ingestctl reload', () => {
       needsRestart: [],
     };
     const [human, json] = await Promise.all([
-      runCtl(['--socket', socketPath, 'reload']),
-      runCtl(['--socket', socketPath, '--json', 'reload']),
+      runCtl(['--socket', server.socketPath, 'reload']),
+      runCtl(['--socket', server.socketPath, '--json', 'reload']),
     ]);
     assert.equal(human.code, 1);
     assert.equal(human.stdout, '');

@@ -12,6 +12,7 @@ import { indexKeyLines, lineOf, type LineIndex } from './line-index.js';
 import { isTable, mergeFiles, originOf, type Merged } from './merge.js';
 import { ConfigError, type ConfigProblem } from './problems.js';
 import { configSchema, type ParsedConfig } from './schema.js';
+import { applyServiceDefaults } from './service-defaults.js';
 import type { Secret } from './secret.js';
 import { credentialPath, fileExists, readSecretFile } from './secret-files.js';
 import { listDropIns, readTomlFile, type SourceFile } from './toml-files.js';
@@ -48,6 +49,7 @@ export async function loadConfig(file: string, env: Environment): Promise<Config
   if (problems.length > 0) throw new ConfigError(file, problems);
 
   const merged = mergeFiles(sources);
+  applyServiceDefaults(merged.data, env);
   const lines = new Map(sources.map((source) => [source.file, indexKeyLines(source.text)]));
   const locate = (finding: Finding): ConfigProblem => locateFinding(finding, merged, lines);
 

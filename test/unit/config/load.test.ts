@@ -133,6 +133,26 @@ describe('loadConfig', () => {
     assert.equal(config.irods.password_file, join(root, 'creds/irods-password'));
   });
 
+  it('puts an unset control socket and state dir in the directories systemd gives the unit', async () => {
+    const root = await layout({ 'ingestd.toml': irodsTable() });
+    const env = {
+      RUNTIME_DIRECTORY: '/run/irods-ingest-lab:/run/other',
+      STATE_DIRECTORY: '/var/lib/irods-ingest-lab',
+    };
+    const config = await loadConfig(join(root, 'ingestd.toml'), env);
+    assert.equal(config.daemon.control_socket, '/run/irods-ingest-lab/ctl.sock');
+    assert.equal(config.daemon.state_dir, '/var/lib/irods-ingest-lab');
+    const outside = await loadConfig(join(root, 'ingestd.toml'), {});
+    assert.equal(outside.daemon.control_socket, '/run/irods-ingest/ctl.sock');
+    assert.equal(outside.daemon.state_dir, '/var/lib/irods-ingest');
+    const pinned = await layout({
+      'ingestd.toml': `[daemon]\nstate_dir = "/srv/state"\n${irodsTable()}`,
+    });
+    const set = await loadConfig(join(pinned, 'ingestd.toml'), env);
+    assert.equal(set.daemon.state_dir, '/srv/state', 'what the file sets wins');
+    assert.equal(set.daemon.control_socket, '/run/irods-ingest-lab/ctl.sock');
+  });
+
   it('prefers a configured password_file over $CREDENTIALS_DIRECTORY', async () => {
     const root = await layout({ 'ingestd.toml': irodsTable(), 'creds/irods-password': 'other\n' });
     const config = await loadConfig(join(root, 'ingestd.toml'), {

@@ -57,6 +57,9 @@ interface Look {
   recorded: RecordedState | undefined;
 }
 
+/** Removals still settling looked at per flush for the other half of a rename. */
+const RENAME_LOOKUPS = 1_000;
+
 /** How much longer than settle a gone entry waits for the other half of a rename. */
 const RENAME_GRACE_MS = 1_000;
 
@@ -137,11 +140,6 @@ export class WatchFeed {
   async #act(settled: readonly SettledPath[], now: number): Promise<void> {
     const { job, exclusion } = this.#deps;
     const looks = await this.#look(settled.map(({ path }) => path));
-    const settling = await this.#look(this.#settle.removedStillSettling().map(({ path }) => path));
-    const deferred = [...this.#deferred.values()].map(({ look }) => look);
-    const gone = [...looks, ...settling, ...deferred].filter(
-      (look) => look.entry === undefined && look.recorded !== undefined,
-    );
     const arrived = looks.filter(
       (look) =>
         look.entry !== undefined &&
@@ -149,19 +147,29 @@ export class WatchFeed {
         !excluded(exclusion, look),
     );
     // Directories first, shallow before deep: a renamed parent carries its children along.
-    arrived.sort((a, b) => rank(a) - rank(b));
+    const newcomers = arrived
+      .filter((look) => look.recorded?.type !== look.entry!.type)
+      .sort((a, b) => rank(a) - rank(b));
     const claimed = new Set<string>();
-    for (const look of arrived) {
-      if (look.recorded?.type === look.entry!.type) continue;
-      const from = gone.find(
-        (candidate) => !claimed.has(candidate.path) && sameEntry(candidate.recorded!, look.entry!),
-      );
-      if (from === undefined || !(await this.#rename(from, look))) continue;
-      claimed.add(from.path);
-      this.#settle.forget(from.path);
-      this.#deferred.delete(from.path);
-      if (look.entry!.type === 'dir') await this.#refresh(arrived);
-      else look.recorded = from.recorded;
+    if (newcomers.length > 0) {
+      // The latest removals still settling are the likely other halves; looking at all of them
+      // on every flush would cost a mass delete time quadratic in its size.
+      const settling = this.#settle.removedStillSettling().slice(-RENAME_LOOKUPS);
+      const deferred = [...this.#deferred.values()].map(({ look }) => look);
+      const gone = new GoneByInode([
+        ...looks,
+        ...(await this.#look(settling.map(({ path }) => path))),
+        ...deferred,
+      ]);
+      for (const look of newcomers) {
+        const from = gone.take(look.entry!);
+        if (from === undefined || !(await this.#rename(from, look))) continue;
+        claimed.add(from.path);
+        this.#settle.forget(from.path);
+        this.#deferred.delete(from.path);
+        if (look.entry!.type === 'dir') await this.#refresh(arrived);
+        else look.recorded = from.recorded;
+      }
     }
     const work = arrived.filter((look) => needsWork(look.entry!, look.recorded, job.operation));
     await this.#queue(BATCH_KINDS.sync, work);
@@ -266,6 +274,27 @@ export class WatchFeed {
       }
     }
     await queue.add(batches, () => this.#closed);
+  }
+}
+
+/** Gone, recorded entries by inode: the candidates for the old half of a rename. */
+class GoneByInode {
+  readonly #byInode = new Map<bigint, Look[]>();
+
+  constructor(looks: readonly Look[]) {
+    for (const look of looks) {
+      if (look.entry !== undefined || look.recorded === undefined) continue;
+      const same = this.#byInode.get(look.recorded.ino) ?? [];
+      if (!same.some((other) => other.path === look.path)) same.push(look);
+      this.#byInode.set(look.recorded.ino, same);
+    }
+  }
+
+  /** The gone entry `entry` is a renamed copy of, taken so that it is matched only once. */
+  take(entry: ObservedEntry): Look | undefined {
+    const same = this.#byInode.get(entry.ino);
+    const at = same?.findIndex((look) => sameEntry(look.recorded!, entry)) ?? -1;
+    return at < 0 ? undefined : same!.splice(at, 1)[0];
   }
 }
 

@@ -59,6 +59,9 @@ describe('watched jobs', () => {
           'olddir/a.txt': 'a in dir',
           'olddir/sub/b.txt': 'b in sub',
           'mode.txt': 'mode only',
+          ...Object.fromEntries(
+            Array.from({ length: 300 }, (_, i) => [`bulk/sub/f${i}.txt`, `bulk ${i}`]),
+          ),
         },
         T1,
       );
@@ -128,6 +131,17 @@ describe('watched jobs', () => {
       await eventually('gone.txt removed', async () =>
         (await fx.client.dataObjects.stat(at('gone.txt'))) === undefined ? true : undefined,
       );
+    });
+
+    it('deletes a removed directory once, as a whole, not file by file', async () => {
+      await rm(join(source, 'bulk'), { recursive: true });
+      await eventually('bulk removed', async () =>
+        (await fx.client.collections.stat(at('bulk'))) === undefined ? true : undefined,
+      );
+      const deletes = daemon.logs
+        .map((e) => e.message)
+        .filter((message) => message.startsWith('deleted bulk'));
+      assert.deepEqual(deletes, ['deleted bulk (no_trash)']);
     });
 
     it('moves no data for a chmod, and never rescanned', async () => {

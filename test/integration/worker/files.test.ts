@@ -207,6 +207,28 @@ describe('worker file actions', () => {
     assert.equal(records.states.size, 0);
   });
 
+  it('records a registration as the stat before it saw, when the file changes after it', async () => {
+    const source = await sourceDir(fx);
+    const spec = job(source, { operation: 'register' });
+    const file = join(source, 'late.dat');
+    await writeFile(file, 'first');
+    const records = new Records();
+    const grow: Parameters<Records['deps']>[2] = async (step, _ctx, next) => {
+      await next();
+      if (step === 'register') await appendFile(file, ' and more');
+    };
+    const task = await taskFor(spec, 'late.dat');
+    const outcome = await syncFile(records.deps(fx, spec, grow), task, undefined);
+    assert.equal(outcome.action.kind, 'register');
+    // iRODS and the state agree on the size registered; the next look sees the change.
+    assert.equal((await fx.client.dataObjects.stat(task.logicalPath))?.size, 5);
+    assert.equal(records.states.get('late.dat')?.size, 5);
+    const again = await taskFor(spec, 'late.dat');
+    const next = await syncFile(records.deps(fx, spec), again, records.states.get('late.dat'));
+    assert.equal(next.action.kind, 'update-registration');
+    assert.equal((await fx.client.dataObjects.stat(task.logicalPath))?.size, 14);
+  });
+
   it('ends quietly when the source vanished before its turn', async () => {
     const source = await sourceDir(fx);
     const spec = job(source);

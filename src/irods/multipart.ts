@@ -21,7 +21,10 @@ let boundaries = 0;
 export function multipartBody(
   parts: readonly (readonly [string, string | Buffer])[],
 ): MultipartBody {
-  const values = parts.map(([name, value]) => [name, Buffer.from(value)] as const);
+  // Buffer.from would copy a Buffer value (an upload chunk of megabytes); only text is encoded.
+  const values = parts.map(
+    ([name, value]) => [name, typeof value === 'string' ? Buffer.from(value) : value] as const,
+  );
   let boundary: string;
   do {
     boundary = `${BOUNDARY_PREFIX}${(boundaries++).toString(36)}`;

@@ -4,6 +4,7 @@
  * looks at each file again when it runs, so it acts on what is on disk then, not on what the
  * scanner saw minutes earlier. They never carry secrets.
  */
+import { decodeRelPath, encodeRelPath } from '../core/entry.js';
 
 export const BATCH_KINDS = {
   /** Bring these entries in line with their source (create, update, upload, register). */
@@ -23,4 +24,40 @@ export interface BatchPayload {
   readonly paths: readonly string[];
   /** 1 for the first try; retries of retryable failures count up. */
   readonly attempt: number;
+}
+
+/**
+ * The batches that carry `paths` (text form) of one job: grouped by directory, so that a batch
+ * never spans two, at most `filesPerTask` paths each, on their first attempt.
+ */
+export function batchesFor(
+  kind: BatchKind,
+  job: { readonly name: string; readonly filesPerTask: number },
+  pass: number,
+  paths: readonly string[],
+): BatchPayload[] {
+  const byDirectory = new Map<string, string[]>();
+  for (const path of paths) {
+    const dir = directoryOf(path);
+    const siblings = byDirectory.get(dir);
+    if (siblings === undefined) byDirectory.set(dir, [path]);
+    else siblings.push(path);
+  }
+  const batches: BatchPayload[] = [];
+  for (const siblings of byDirectory.values()) {
+    for (let i = 0; i < siblings.length; i += job.filesPerTask) {
+      const slice = siblings.slice(i, i + job.filesPerTask);
+      batches.push({ kind, job: job.name, pass, paths: slice, attempt: 1 });
+    }
+  }
+  return batches;
+}
+
+/** The text form of a path's directory (a tagged form may hold `/` in its base64). */
+function directoryOf(path: string): string {
+  if (path.charCodeAt(0) === 0) {
+    const bytes = decodeRelPath(path);
+    return encodeRelPath(bytes.subarray(0, Math.max(0, bytes.lastIndexOf(0x2f))));
+  }
+  return path.slice(0, Math.max(0, path.lastIndexOf('/')));
 }

@@ -25,7 +25,7 @@ import type { IrodsClient } from '../irods/index.js';
 import type { Logger } from '../log.js';
 import type { EventHub } from '../control/events.js';
 import type { Metrics } from '../metrics/index.js';
-import type { BatchPayload } from '../queue/payload.js';
+import { BATCH_KINDS, batchesFor, type BatchPayload } from '../queue/payload.js';
 import { JobQueue, queueName } from '../queue/queue.js';
 import {
   type FailurePage,
@@ -214,17 +214,13 @@ export class JobRunner {
     for await (const failure of this.#failures.all()) {
       (failure.operation.startsWith('delete') ? deletes : sync).push(failure.relPath);
     }
-    const batchesOf = (kind: BatchPayload['kind'], paths: string[]) =>
-      chunk(paths, job.files_per_task).map((slice) => ({
-        kind,
-        job: job.name,
-        pass: this.#pass,
-        paths: slice,
-        attempt: 1,
-      }));
+    const owner = { name: job.name, filesPerTask: job.files_per_task };
     // The failure records stay until the retried files succeed (or fail again, replacing them).
     await this.#queue.add(
-      [...batchesOf('sync', sync), ...batchesOf('delete', deletes)],
+      [
+        ...batchesFor(BATCH_KINDS.sync, owner, this.#pass, sync),
+        ...batchesFor(BATCH_KINDS.delete, owner, this.#pass, deletes),
+      ],
       () => this.#stopping,
     );
     return sync.length + deletes.length;
@@ -390,9 +386,9 @@ export class JobRunner {
         continue;
       }
       this.#rescanRequested = false;
-      let completed: boolean;
+      let directories: number | undefined;
       try {
-        completed = await this.#runPass();
+        directories = await this.#runPass();
         failures = 0;
       } catch (error) {
         failures += 1;
@@ -405,14 +401,14 @@ export class JobRunner {
         await this.#idle(delay);
         continue;
       }
-      if (!completed) break;
+      if (directories === undefined) break;
       if (job.rescan_interval === 0) {
         this.#state = JOB_STATES.done;
         continue;
       }
       if (this.#watch !== undefined && !this.#watch.active) {
         const started = !this.#rescanRequested;
-        await this.#startWatching((await this.#records.read()).directories ?? 0);
+        await this.#startWatching(directories);
         // What changed between this pass's listing and the watcher being up was seen by neither.
         if (started && this.#watch.active) this.#rescanRequested = true;
       }
@@ -436,8 +432,8 @@ export class JobRunner {
     }
   }
 
-  /** One pass; false when it was cut short by stop(). */
-  async #runPass(): Promise<boolean> {
+  /** One pass; the directories it listed, or undefined when it was cut short by stop(). */
+  async #runPass(): Promise<number | undefined> {
     const { job, logger } = this.#deps;
     this.#state = JOB_STATES.running;
     const pass = await this.#records.startPass();
@@ -455,23 +451,19 @@ export class JobRunner {
     } finally {
       clearInterval(progress);
     }
-    if (this.#stopping) return false;
+    if (this.#stopping) return undefined;
     const record = await this.#records.endPass(directories, settingsDigest(job));
     addInto(this.#completed, record.counts);
-    this.#deps.metrics.passDone(
-      job.name,
-      pass,
-      ((record.endedAt ?? Date.now()) - (record.startedAt ?? Date.now())) / 1000,
-      record.endedAt ?? Date.now(),
-    );
-    const durationMs = (record.endedAt ?? Date.now()) - (record.startedAt ?? Date.now());
+    const endedAt = record.endedAt ?? Date.now();
+    const durationMs = endedAt - (record.startedAt ?? endedAt);
+    this.#deps.metrics.passDone(job.name, pass, durationMs / 1000, endedAt);
     const summary = formatPassSummary(job.name, pass, { ...record.counts, durationMs });
     logger.info(summary, { job: job.name, pass, ...record.counts, durationMs });
     this.#deps.events.publish('pass-done', summary, {
       job: job.name,
       data: { pass, ...record.counts, durationMs },
     });
-    return true;
+    return directories;
   }
 
   /** Waits `ms`, or less when the job is stopped, resumed or asked to rescan. */
@@ -509,12 +501,6 @@ function addCounts(a: Counts, b: Counts): Counts {
   const sum = { ...a };
   addInto(sum, b);
   return sum;
-}
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 /** `{ [key]: value }` when the value is defined, else nothing (optional fields stay absent). */

@@ -9,8 +9,7 @@
  */
 import { decideDeletes, decideFile, type RecordedState } from '../core/decide.js';
 import { decodeRelPath, encodeRelPath, joinRelPath, type ObservedEntry } from '../core/entry.js';
-import type { BatchPayload } from '../queue/payload.js';
-import { BATCH_KINDS } from '../queue/payload.js';
+import { BATCH_KINDS, batchesFor } from '../queue/payload.js';
 import type { JobQueue } from '../queue/queue.js';
 import type { DirectoryChunk, ScanOptions } from '../sources/index.js';
 import { scanTree } from '../sources/index.js';
@@ -97,7 +96,7 @@ export async function scanAndQueue(
       current.failed.add(encodeRelPath(lastElement(failure.relPath)));
     await recordScanFailures(ctx, chunk);
     const work = await compareChunk(ctx, chunk, current, hadFailures);
-    await ctx.queue.add(batches(job, pass, BATCH_KINDS.sync, work.paths), ctx.stopped);
+    await ctx.queue.add(batchesFor(BATCH_KINDS.sync, job, pass, work.paths), ctx.stopped);
     // Files that failed in the scan count as found and finished, like failed actions.
     tally.add(work.counts, work.paths.length + work.counts.failed, work.bytes);
     if (chunk.final) {
@@ -107,7 +106,7 @@ export async function scanAndQueue(
             encodeRelPath(joinRelPath(chunk.dir, decodeRelPath(name))),
           )
         : [];
-      await ctx.queue.add(batches(job, pass, BATCH_KINDS.delete, gone), ctx.stopped);
+      await ctx.queue.add(batchesFor(BATCH_KINDS.delete, job, pass, gone), ctx.stopped);
       tally.add({}, gone.length, 0);
       current = undefined;
     }
@@ -186,25 +185,6 @@ async function recordScanFailures(ctx: PassContext, chunk: DirectoryChunk): Prom
       }),
     ),
   );
-}
-
-function batches(
-  job: PassJob,
-  pass: number,
-  kind: BatchPayload['kind'],
-  paths: string[],
-): BatchPayload[] {
-  const out: BatchPayload[] = [];
-  for (let i = 0; i < paths.length; i += job.filesPerTask) {
-    out.push({
-      kind,
-      job: job.name,
-      pass,
-      paths: paths.slice(i, i + job.filesPerTask),
-      attempt: 1,
-    });
-  }
-  return out;
 }
 
 type Counted = Pick<PassCounts, 'seen' | 'excluded' | 'failed'>;

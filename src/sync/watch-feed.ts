@@ -23,7 +23,7 @@ import { decodeRelPath, type ObservedEntry } from '../core/entry.js';
 import { SettleQueue, type SettledPath } from '../core/settle.js';
 import type { IrodsClient } from '../irods/index.js';
 import type { Logger } from '../log.js';
-import { BATCH_KINDS, type BatchPayload } from '../queue/payload.js';
+import { BATCH_KINDS, batchesFor, type BatchPayload } from '../queue/payload.js';
 import type { JobQueue } from '../queue/queue.js';
 import type { Exclusion } from '../sources/exclude.js';
 import type { WatchEvent } from '../sources/watcher.js';
@@ -192,17 +192,25 @@ export class WatchFeed {
   async #deletable(paths: readonly string[]): Promise<Look[]> {
     const { job, exclusion } = this.#deps;
     const looks = await this.#look(paths);
+    // Deletes come in bursts from one directory: look at each parent once.
+    const parentThere = new Map<string, Promise<boolean>>();
+    const isThere = (dir: string) => {
+      let there = parentThere.get(dir);
+      if (there === undefined) {
+        const relPath = decodeRelPath(dir);
+        there = observe(sourcePathOf(job.source, relPath), relPath, false).then(
+          (entry) => entry !== undefined,
+        );
+        parentThere.set(dir, there);
+      }
+      return there;
+    };
     const out: Look[] = [];
     for (const look of looks) {
       if (look.entry !== undefined || look.recorded === undefined) continue;
       if (excluded(exclusion, look)) continue;
       const slash = look.path.lastIndexOf('/');
-      if (slash > 0) {
-        const parent = decodeRelPath(look.path.slice(0, slash));
-        if ((await observe(sourcePathOf(job.source, parent), parent, false)) === undefined) {
-          continue;
-        }
-      }
+      if (slash > 0 && !(await isThere(look.path.slice(0, slash)))) continue;
       out.push(look);
     }
     return out;
@@ -259,21 +267,9 @@ export class WatchFeed {
 
   async #queue(kind: BatchPayload['kind'], looks: readonly Look[]): Promise<void> {
     const { job, queue } = this.#deps;
-    const byDirectory = new Map<string, string[]>();
-    for (const { path } of looks) {
-      const dir = path.slice(0, Math.max(0, path.lastIndexOf('/')));
-      const paths = byDirectory.get(dir) ?? [];
-      paths.push(path);
-      byDirectory.set(dir, paths);
-    }
-    const batches: BatchPayload[] = [];
-    for (const paths of byDirectory.values()) {
-      for (let i = 0; i < paths.length; i += job.files_per_task) {
-        const slice = paths.slice(i, i + job.files_per_task);
-        batches.push({ kind, job: job.name, pass: this.#deps.pass(), paths: slice, attempt: 1 });
-      }
-    }
-    await queue.add(batches, () => this.#closed);
+    const paths = looks.map(({ path }) => path);
+    const owner = { name: job.name, filesPerTask: job.files_per_task };
+    await queue.add(batchesFor(kind, owner, this.#deps.pass(), paths), () => this.#closed);
   }
 }
 

@@ -130,9 +130,12 @@ describe('irods-ingestctl with the real daemon', () => {
     try {
       await writeFile(join(work, 'alpha', 'slow.txt'), 'slow');
       await writeFile(join(work, 'odd', 'slow.txt'), 'slow');
+      // Watching first: an idle job's watch follows its next pass, which the rescans start; a
+      // watch started after a short pass ended would wait for the one after.
+      const watches = Promise.all([ctl('watch', 'alpha'), ctl('watch', 'odd')]);
       assert.equal((await ctl('rescan', 'alpha')).code, 0);
       assert.equal((await ctl('rescan', 'odd')).code, 0);
-      const [clean, failing] = await Promise.all([ctl('watch', 'alpha'), ctl('watch', 'odd')]);
+      const [clean, failing] = await watches;
       assert.equal(clean.code, 0, clean.stdout + clean.stderr);
       assert.equal(failing.code, 1, failing.stdout + failing.stderr);
     } finally {

@@ -46,10 +46,17 @@ const formats: Record<LogStyle, winston.Logform.Format> = {
 };
 
 export function createLogger(level: string, style: LogStyle): Logger {
-  return winston.createLogger({
+  const logger = winston.createLogger({
     level,
     levels: { error: 0, warn: 1, info: 2, debug: 3 },
     format: formats[style],
     transports: [new winston.transports.Console()],
   });
+  // winston runs every event through its stream and formats (JSON, timestamp) before the
+  // transport drops those below the level: per-file debug events would cost that for nothing.
+  // The level is read at each call, so a reload that changes it applies at once.
+  const debug = logger.debug.bind(logger);
+  logger.debug = ((...args: Parameters<typeof debug>) =>
+    logger.isDebugEnabled() ? debug(...args) : logger) as typeof logger.debug;
+  return logger;
 }

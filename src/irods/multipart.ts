@@ -16,31 +16,35 @@ export interface MultipartBody {
  */
 const BOUNDARY_PREFIX = `irods-ingest-${randomBytes(8).toString('hex')}-`;
 let boundaries = 0;
+const CRLF = '\r\n';
 
 /** Parts in order; a name is sent quoted (names here are op parameter keys, plain ASCII). */
 export function multipartBody(
   parts: readonly (readonly [string, string | Buffer])[],
 ): MultipartBody {
-  // Buffer.from would copy a Buffer value (an upload chunk of megabytes); only text is encoded.
-  const values = parts.map(
-    ([name, value]) => [name, typeof value === 'string' ? Buffer.from(value) : value] as const,
-  );
   let boundary: string;
   do {
     boundary = `${BOUNDARY_PREFIX}${(boundaries++).toString(36)}`;
-    // A value holding the boundary would end its part early; it is drawn again if one does.
-  } while (values.some(([, value]) => value.includes(boundary)));
-  const chunks: Buffer[] = [];
-  for (const [name, value] of values) {
-    chunks.push(
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n`),
-      value,
-      Buffer.from('\r\n'),
-    );
+    // A value holding the boundary would end its part early; it is drawn again if one does. The
+    // boundary is ASCII, so a text value holds it exactly when its UTF-8 bytes do.
+  } while (parts.some(([, value]) => value.includes(boundary)));
+  const heads = parts.map(
+    ([name]) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n`,
+  );
+  const tail = `--${boundary}--\r\n`;
+  // One buffer written in place: encoding each piece and concatenating cost more than the rest
+  // of building a small request.
+  let size = tail.length;
+  for (const [i, [, value]] of parts.entries()) {
+    size += heads[i]!.length + Buffer.byteLength(value) + CRLF.length;
   }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return {
-    body: Buffer.concat(chunks),
-    contentType: `multipart/form-data; boundary=${boundary}`,
-  };
+  const body = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const [i, [, value]] of parts.entries()) {
+    at += body.write(heads[i]!, at, 'latin1');
+    at += typeof value === 'string' ? body.write(value, at, 'utf8') : value.copy(body, at);
+    at += body.write(CRLF, at, 'latin1');
+  }
+  body.write(tail, at, 'latin1');
+  return { body, contentType: `multipart/form-data; boundary=${boundary}` };
 }

@@ -25,6 +25,7 @@ import {
 } from 'node:fs';
 import type { EntryType } from '../core/entry.js';
 import { EntryWriter } from './entry-codec.js';
+import { entryTypeOfMode } from './file-type.js';
 import { childText, type Exclusion } from './exclude.js';
 import type { DirectoryChunk, ScanFailure } from './types.js';
 
@@ -193,11 +194,11 @@ class Walker {
     try {
       stats = lstatSync(abs, BIGINT_STATS);
       if (stats === undefined) return;
-      type = typeOf(stats);
+      type = entryTypeOfMode(Number(stats.mode));
       if (type === 'symlink' && !exclusion.excludesType('symlink')) {
         const target = this.#options.followSymlinks ? statTarget(abs) : undefined;
         if (target === undefined) link = readlinkSync(abs, { encoding: 'buffer' });
-        else [stats, type] = [target, typeOf(target)];
+        else [stats, type] = [target, entryTypeOfMode(Number(target.mode))];
       }
     } catch (error) {
       if (!isGone(error)) parts.failures.push(failureOf(bytesOf(rel), error));
@@ -276,26 +277,6 @@ function probeDirectory(
     return undefined;
   } catch (error) {
     return isGone(error) ? 'gone' : failureOf(bytesOf(rel), error);
-  }
-}
-
-/** From the mode as a number: BigIntStats' isFile() and the like build BigInts on every call. */
-function typeOf(stats: BigIntStats): EntryType {
-  switch (Number(stats.mode) & constants.S_IFMT) {
-    case constants.S_IFREG:
-      return 'file';
-    case constants.S_IFDIR:
-      return 'dir';
-    case constants.S_IFLNK:
-      return 'symlink';
-    case constants.S_IFIFO:
-      return 'fifo';
-    case constants.S_IFSOCK:
-      return 'socket';
-    case constants.S_IFCHR:
-      return 'char';
-    default:
-      return 'block';
   }
 }
 

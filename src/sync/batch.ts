@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { JobConfig } from '../config/index.js';
 import type { RecordedState } from '../core/decide.js';
+import { OPERATIONS, type Operation } from '../core/job-rules.js';
 import { decodeRelPath, type ObservedEntry } from '../core/entry.js';
 import { mapRelPath, UnmappablePathError } from '../core/names.js';
 import type { IrodsClient } from '../irods/index.js';
@@ -33,8 +34,9 @@ import { deleteEntry } from '../worker/deletes.js';
 import { syncDirectory } from '../worker/directories.js';
 import { syncFile } from '../worker/actions.js';
 import type { WorkerDeps } from '../worker/context.js';
-import { WorkerError } from '../worker/errors.js';
-import { observe, sourcePathOf } from './observe.js';
+import { asWorkerError, WorkerError } from '../worker/errors.js';
+import { isStatFailure, type StatAnswer, type StatThread } from '../sources/stat-thread.js';
+import { entryOf, sourcePathOf } from './observe.js';
 
 /**
  * Tries per file for retryable failures before the file is listed as failed. With the job
@@ -59,6 +61,8 @@ export interface BatchDeps {
   readonly owner: string;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /** Looks at a batch's files, all at once, off the main thread. */
+  readonly stats: StatThread;
 }
 
 export interface BatchResult {
@@ -69,6 +73,20 @@ export interface BatchResult {
 }
 
 const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+const UPLOADS: ReadonlySet<Operation> = new Set([
+  OPERATIONS.put,
+  OPERATIONS.putSync,
+  OPERATIONS.putAppend,
+]);
+
+/** One path of a batch that this run holds the lock of. */
+interface BatchEntry {
+  /** The payload's text form (`encodeRelPath`). */
+  readonly text: string;
+  readonly relPath: Uint8Array;
+  readonly sourcePath: string | Buffer;
+}
 
 export async function processBatch(deps: BatchDeps, batch: BatchPayload): Promise<BatchResult> {
   const locked = await deps.locks.tryLock(batch.paths, LOCK_TTL_MS, deps.owner);
@@ -84,9 +102,22 @@ export async function processBatch(deps: BatchDeps, batch: BatchPayload): Promis
   }, LOCK_RENEW_MS);
   try {
     const workerDeps = workerDepsOf(deps, writes);
-    const recorded = await deps.states.getMany(mine.map(decodeRelPath));
-    for (const [i, text] of mine.entries()) {
-      const outcome = await runEntry(deps, workerDeps, batch, text, recorded[i]);
+    const entries = mine.map((text): BatchEntry => {
+      const relPath = decodeRelPath(text);
+      return { text, relPath, sourcePath: sourcePathOf(deps.job.source, relPath) };
+    });
+    const recorded = await deps.states.getMany(entries.map((entry) => entry.relPath));
+    // Deletes act on the recorded state alone; everything else on what is on disk now.
+    const looks =
+      batch.kind === BATCH_KINDS.delete
+        ? []
+        : await deps.stats.statMany(
+            entries.map((entry) => entry.sourcePath),
+            deps.job.follow_symlinks,
+          );
+    for (const [i, entry] of entries.entries()) {
+      const { text } = entry;
+      const outcome = await runEntry(deps, workerDeps, batch, entry, recorded[i], looks[i]);
       const kind = outcomeKind(outcome);
       outcomes.set(kind, (outcomes.get(kind) ?? 0) + 1);
       if (outcome === 'retry') retry.push(text);
@@ -138,11 +169,11 @@ async function runEntry(
   deps: BatchDeps,
   workerDeps: WorkerDeps,
   batch: BatchPayload,
-  text: string,
+  { text, relPath, sourcePath }: BatchEntry,
   recorded: RecordedState | undefined,
+  look: StatAnswer,
 ): Promise<EntryOutcome> {
   const { job } = deps;
-  const relPath = decodeRelPath(text);
   try {
     const { logicalPath, mapped, originalB64 } = mapRelPath(relPath, job.target, sha256Hex);
     if (batch.kind === BATCH_KINDS.delete) {
@@ -153,10 +184,25 @@ async function runEntry(
       deps.logger.debug(`deleted ${text} (${job.delete})`, { job: job.name });
       return { deleted: 1 };
     }
-    const sourcePath = sourcePathOf(job.source, relPath);
-    const entry = await observe(sourcePath, relPath, job.follow_symlinks);
-    if (entry === undefined || !syncable(entry)) return undefined;
-    const task = { entry, sourcePath, logicalPath, mapped, originalB64, justObserved: true };
+    if (isStatFailure(look)) {
+      const cause = Object.assign(new Error(look.message), { code: look.errno });
+      throw asWorkerError(cause, { relPath: text, operation: job.operation, step: 'observe' });
+    }
+    // Gone since it was queued: the next complete scan deletes it.
+    if (look === undefined) return undefined;
+    const entry = entryOf(relPath, look);
+    if (!syncable(entry)) return undefined;
+    const task = {
+      entry,
+      sourcePath,
+      logicalPath,
+      mapped,
+      originalB64,
+      // The batch looked at all its files before the first one's action. A registration follows
+      // its look within the batch's own time; an upload, after the uploads before it, so it looks
+      // again right before it reads the file.
+      justObserved: !UPLOADS.has(job.operation),
+    };
     const outcome =
       entry.type === 'dir'
         ? await syncDirectory(workerDeps, task)

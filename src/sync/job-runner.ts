@@ -36,6 +36,7 @@ import {
   queuePrefix,
   WriteHandles,
 } from '../state/index.js';
+import { StatThread } from '../sources/stat-thread.js';
 import { processBatch, type BatchDeps } from './batch.js';
 import { JOB_STATES, type Counts, type JobState, type JobStatus } from '../control/target.js';
 import type { WatcherFactory } from '../sources/watcher.js';
@@ -118,6 +119,8 @@ export class JobRunner {
       handles: new WriteHandles(redis, keyPrefix, job.name),
       logger: deps.logger,
       metrics: deps.metrics,
+      // One per job: a source on a hung mount stalls its own job only.
+      stats: new StatThread(),
     };
     deps.metrics.addJob(job.name);
     deps.metrics.onScrape(job.name, async () => {
@@ -332,6 +335,7 @@ export class JobRunner {
         grace.abort();
       }
       await this.#queue.close();
+      await this.#batchDeps.stats.close();
       if (this.#state !== JOB_STATES.done && this.#state !== JOB_STATES.failed) {
         this.#state = JOB_STATES.stopped;
       }

@@ -1,10 +1,12 @@
 /**
- * A worker's own look at an entry when its batch runs: the queue carries names only, so the
- * action is decided on what is on disk now. Where the entry lives on this host is the job's
+ * A worker's own look at entries when their batch runs: the queue carries names only, so each
+ * action is decided on what is on disk now. Where an entry lives on this host is the job's
  * source plus the relative path bytes; a path that is not valid UTF-8 stays a Buffer.
  */
 import { lstat, stat } from 'node:fs/promises';
-import { utf8OrUndefined, type EntryType, type ObservedEntry } from '../core/entry.js';
+import { utf8OrUndefined, type ObservedEntry } from '../core/entry.js';
+import { entryTypeOfMode } from '../sources/file-type.js';
+import type { PathStat } from '../sources/stat-thread.js';
 
 export function sourcePathOf(source: string, relPath: Uint8Array): string | Buffer {
   if (relPath.length === 0) return source;
@@ -14,7 +16,25 @@ export function sourcePathOf(source: string, relPath: Uint8Array): string | Buff
     : Buffer.concat([Buffer.from(`${source}/`), relPath]);
 }
 
-/** The entry as it is now, or undefined when it is gone (the next complete scan deletes it). */
+/** The entry at `relPath` as `info` describes it. */
+export function entryOf(relPath: Uint8Array, info: PathStat): ObservedEntry {
+  const type = entryTypeOfMode(info.mode);
+  return {
+    relPath,
+    type,
+    size: type === 'file' ? Number(info.size) : 0,
+    mtimeNs: info.mtimeNs,
+    ctimeNs: info.ctimeNs,
+    ino: info.ino,
+    dev: info.dev,
+    mode: info.mode,
+  };
+}
+
+/**
+ * One entry as it is now, or undefined when it is gone (the next complete scan deletes it).
+ * Batches look at all their entries at once through their job's stat thread instead.
+ */
 export async function observe(
   sourcePath: string | Buffer,
   relPath: Uint8Array,
@@ -29,27 +49,6 @@ export async function observe(
     if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
     throw error;
   }
-  const type: EntryType = info.isFile()
-    ? 'file'
-    : info.isDirectory()
-      ? 'dir'
-      : info.isSymbolicLink()
-        ? 'symlink'
-        : info.isSocket()
-          ? 'socket'
-          : info.isFIFO()
-            ? 'fifo'
-            : info.isCharacterDevice()
-              ? 'char'
-              : 'block';
-  return {
-    relPath,
-    type,
-    size: type === 'file' ? Number(info.size) : 0,
-    mtimeNs: info.mtimeNs,
-    ctimeNs: info.ctimeNs,
-    ino: info.ino,
-    dev: info.dev,
-    mode: Number(info.mode),
-  };
+  const { size, mtimeNs, ctimeNs, ino, dev } = info;
+  return entryOf(relPath, { mode: Number(info.mode), size, mtimeNs, ctimeNs, ino, dev });
 }

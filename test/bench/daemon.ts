@@ -43,6 +43,7 @@ export interface PassEvent {
 }
 
 export interface BenchDaemon {
+  readonly pid: number;
   /** Resolves with the summary of pass `pass`; rejects if the daemon exits first. */
   passDone(pass: number): Promise<PassEvent>;
   /** Resolves with the first JSON log line (seen before or later) that `match` accepts. */
@@ -128,6 +129,7 @@ export async function startBenchDaemon(spec: BenchDaemonSpec): Promise<BenchDaem
     if (!/^(upload|register|record-only) /.test(event.message)) kept.push(event);
   });
   return {
+    pid: child.pid!,
     waitFor(match) {
       const found = kept.find(match);
       if (found) return Promise.resolve(found);

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { IrodsClient } from '../../src/irods/index.js';
 import type { TestEmulator } from '../helpers/emulator.js';
 import { BareApi } from './bare-api.js';
-import { median, timeConcurrent, timeOnce, type BenchRow } from './measure.js';
+import { median, ownCpuSeconds, timeConcurrent, timeOnce, type BenchRow } from './measure.js';
 
 export interface ClientBenchOptions {
   emulator: TestEmulator;
@@ -29,6 +29,8 @@ export interface ClientBench {
   rows: BenchRow[];
   /** Calls/s of the bare undici register loop: the ceiling the daemon's register is held to. */
   bareRegisterPerSec: number;
+  /** CPU seconds one call of that loop costs the machine: the loop's process plus the emulator. */
+  bareRegisterCpuPerCall: number;
 }
 
 export async function benchClient(o: ClientBenchOptions): Promise<ClientBench> {
@@ -48,6 +50,9 @@ export async function benchClient(o: ClientBenchOptions): Promise<ClientBench> {
     for (let i = 0; i < o.smallFiles; i++) await writeFile(join(small, `f${i}`), kib);
 
     const regBare: number[] = [];
+    const regBareCpu: number[] = [];
+    const machineCpu = async () =>
+      ownCpuSeconds() + ((await o.emulator.stats()).cpu_seconds ?? Number.NaN);
     const regClient: number[] = [];
     const putBare: number[] = [];
     const putClient: number[] = [];
@@ -56,12 +61,14 @@ export async function benchClient(o: ClientBenchOptions): Promise<ClientBench> {
       for (const side of ['bare', 'client']) await client.collections.ensure(`${coll}/${side}-reg`);
       for (const side of ['bare', 'client']) await client.collections.ensure(`${coll}/${side}-put`);
       const n = o.smallFiles;
+      const cpuBefore = await machineCpu();
       regBare.push(
         n /
           (await timeConcurrent(n, o.concurrency, (i) =>
             bare.register(`${coll}/bare-reg/f${i}`, join(small, `f${i}`), 'demoResc', 1024),
           )),
       );
+      regBareCpu.push(((await machineCpu()) - cpuBefore) / n);
       regClient.push(
         n /
           (await timeConcurrent(n, o.concurrency, (i) =>
@@ -133,7 +140,11 @@ export async function benchClient(o: ClientBenchOptions): Promise<ClientBench> {
         baseline: { name: 'cp on the same disk', value: median(cp) },
       },
     ];
-    return { rows, bareRegisterPerSec: regBareRow.value };
+    return {
+      rows,
+      bareRegisterPerSec: regBareRow.value,
+      bareRegisterCpuPerCall: median(regBareCpu),
+    };
   } finally {
     await client.close();
     await bare.close();

@@ -1,4 +1,5 @@
 /** Small timing tools shared by the benchmarks. */
+import { readFile } from 'node:fs/promises';
 
 /** Runs `task(0..count-1)` with at most `concurrency` in flight; returns the elapsed seconds. */
 export async function timeConcurrent(
@@ -55,3 +56,20 @@ export function formatRows(rows: BenchRow[]): string {
     )
     .join('\n');
 }
+
+/** CPU seconds (user + system) a process has used so far, from /proc/PID/stat. */
+export async function processCpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** CPU seconds of this process so far. */
+export function ownCpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
+/** Linux's USER_HZ, which /proc reports times in: 100 on every architecture Node runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;

@@ -76,6 +76,7 @@ try {
       workers: env('BENCH_WORKERS', 16),
       findEntriesPerSec: scan.findFilesPerSec,
       registerCeiling: client.bareRegisterPerSec,
+      registerCallCpu: client.bareRegisterCpuPerCall,
       storeBytesPerFile: state.bytesPerFile,
     })),
   );

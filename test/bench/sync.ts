@@ -14,16 +14,22 @@
  *   The daemon sends two requests per new file (the registration, then `touch` to carry the
  *   source's mtime, which register cannot set), so half the bare rate is its ceiling. It runs on
  *   a smaller tree of its own (BENCH_REGISTER_FILES), which keeps the whole benchmark short.
+ * - What the register pass cost: the iRODS requests it made per second (the emulator's count),
+ *   against the bare loop's calls/s, and the machine's CPU per registered file (daemon, emulator
+ *   and redis-server, from the first pass's start line to its summary) against the CPU of as many
+ *   bare register calls (the loop's process and the emulator). On the project's 2 cores these
+ *   show where the register ratio's ceiling lies: two bare calls alone cost about as much CPU as
+ *   the machine has per file at half the bare rate.
  * - Redis memory: used_memory after a run minus before it, per tracked entry, for both runs. It
  *   holds everything the daemon leaves in Redis (state, job records, queue metadata and events,
  *   BullMQ's and the store's scripts), so it is an upper bound on the per-file state alone.
  */
 import { Redis } from 'ioredis';
 import { FileStateStore } from '../../src/state/index.js';
-import { startEmulator } from '../helpers/emulator.js';
+import { startEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { startBenchDaemon, type BenchJob, type PassEvent } from './daemon.js';
-import type { BenchRow } from './measure.js';
+import { processCpuSeconds, type BenchRow } from './measure.js';
 import { usedMemory } from './state.js';
 import type { GeneratedTree } from './tree.js';
 
@@ -39,6 +45,8 @@ export interface SyncBenchOptions {
   findEntriesPerSec: number;
   /** Calls/s of the bare undici register loop, from benchClient. */
   registerCeiling: number;
+  /** Machine CPU seconds per call of that loop, from benchClient. */
+  registerCallCpu: number;
   /** Bytes per file of FileStateStore alone, from benchStateMemory. */
   storeBytesPerFile: number;
 }
@@ -48,13 +56,13 @@ const home = '/tempZone/home/rods';
 export async function benchSync(o: SyncBenchOptions): Promise<BenchRow[]> {
   const emulator = await startEmulator();
   try {
-    const none = await runJob(o, emulator.url, 2, {
+    const none = await runJob(o, emulator, 2, {
       source: o.tree.root,
       target: `${home}/bench-none`,
       operation: 'none',
       rescanInterval: '1s',
     });
-    const register = await runJob(o, emulator.url, 1, {
+    const register = await runJob(o, emulator, 1, {
       source: o.registerTree.root,
       target: `${home}/bench-register`,
       operation: 'register',
@@ -63,6 +71,8 @@ export async function benchSync(o: SyncBenchOptions): Promise<BenchRow[]> {
     const [first, rescan] = none.passes as [PassEvent, PassEvent];
     const [registered] = register.passes as [PassEvent];
     const perSec = (count: number, pass: PassEvent) => count / (pass.durationMs / 1000);
+    const files = o.registerTree.files;
+    const { requests, cpuSeconds } = register.firstPass;
     const find = { name: 'find -printf', value: o.findEntriesPerSec };
     return [
       {
@@ -93,6 +103,21 @@ export async function benchSync(o: SyncBenchOptions): Promise<BenchRow[]> {
         goal: '>= 0.5x',
       },
       {
+        name: `daemon register, iRODS requests (${requests} for ${files} files)`,
+        value: perSec(requests, registered),
+        unit: 'calls/s',
+        baseline: { name: 'bare undici register loop', value: o.registerCeiling },
+      },
+      {
+        name: 'machine CPU per registered file (daemon, emulator, Redis)',
+        value: (cpuSeconds / files) * 1e6,
+        unit: 'µs',
+        baseline: {
+          name: `${(requests / files).toFixed(1)} bare register calls (loop, emulator)`,
+          value: (requests / files) * o.registerCallCpu * 1e6,
+        },
+      },
+      {
         name: `Redis after register (${register.tracked} tracked)`,
         value: register.memoryDelta / register.tracked,
         unit: 'B/file',
@@ -107,14 +132,23 @@ export async function benchSync(o: SyncBenchOptions): Promise<BenchRow[]> {
 
 interface JobRun {
   passes: PassEvent[];
+  /** iRODS requests and machine CPU seconds (daemon, emulator, Redis) of the first pass. */
+  firstPass: { requests: number; cpuSeconds: number };
   /** used_memory after the daemon stopped minus before it started. */
   memoryDelta: number;
   tracked: number;
 }
 
+/** CPU seconds redis-server has used so far (its own, not its AOF rewrite children's). */
+async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1]);
+  return field('used_cpu_sys') + field('used_cpu_user');
+}
+
 async function runJob(
   o: SyncBenchOptions,
-  irodsUrl: string,
+  emulator: TestEmulator,
   passes: number,
   job: BenchJob,
 ): Promise<JobRun> {
@@ -124,14 +158,31 @@ async function runJob(
     const before = await usedMemory(redis);
     const daemon = await startBenchDaemon({
       workDir: o.workDir,
-      irodsUrl,
+      irodsUrl: emulator.url,
       redisUrl: server.url,
       workers: o.workers,
       job: { ...job },
     });
     const events: PassEvent[] = [];
+    const usage = async () => {
+      const [daemonCpu, stats, redisCpu] = await Promise.all([
+        processCpuSeconds(daemon.pid),
+        emulator.stats(),
+        redisCpuSeconds(redis),
+      ]);
+      return { requests: stats.requests!, cpuSeconds: daemonCpu + stats.cpu_seconds! + redisCpu };
+    };
+    let firstPass: JobRun['firstPass'];
     try {
-      for (let pass = 1; pass <= passes; pass++) events.push(await daemon.passDone(pass));
+      await daemon.waitFor((line) => line.message.includes(' pass 1 started'));
+      const start = await usage();
+      events.push(await daemon.passDone(1));
+      const end = await usage();
+      firstPass = {
+        requests: end.requests - start.requests,
+        cpuSeconds: end.cpuSeconds - start.cpuSeconds,
+      };
+      for (let pass = 2; pass <= passes; pass++) events.push(await daemon.passDone(pass));
     } catch (error) {
       await daemon.stop();
       throw error;
@@ -145,7 +196,7 @@ async function runJob(
     }
     const memoryDelta = (await usedMemory(redis)) - before;
     const tracked = await new FileStateStore(redis, 'bench', 'bench').trackedCount();
-    return { passes: events, memoryDelta, tracked };
+    return { passes: events, firstPass, memoryDelta, tracked };
   } finally {
     redis.disconnect();
     await server.stop();

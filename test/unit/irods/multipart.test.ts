@@ -19,11 +19,12 @@ function partsOf(body: Buffer, contentType: string): [string, Buffer][] {
 }
 
 describe('multipartBody', () => {
-  it('carries every value verbatim, in order: CRLF, plus signs, non-UTF-8 bytes', () => {
+  it('carries every value verbatim, in order: CRLF, plus signs, multi-byte text, raw bytes', () => {
     const binary = Buffer.from([0, 0xff, 0x0d, 0x0a, 0x2d, 0x2d]);
     const { body, contentType } = multipartBody([
       ['op', 'register'],
       ['lpath', '/tempZone/home/rods/a+b\r\nc.txt'],
+      ['value', 'Größe – データ 🧪'],
       ['bytes', binary],
     ]);
     assert.match(
@@ -33,8 +34,10 @@ describe('multipartBody', () => {
     assert.deepEqual(partsOf(body, contentType), [
       ['op', Buffer.from('register')],
       ['lpath', Buffer.from('/tempZone/home/rods/a+b\r\nc.txt')],
+      ['value', Buffer.from('Größe – データ 🧪')],
       ['bytes', binary],
     ]);
+    assert.equal(body.length, body.lastIndexOf('--\r\n') + 4, 'nothing after the closing line');
   });
 
   it('never uses a boundary that occurs in a value', () => {

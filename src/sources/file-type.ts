@@ -1,0 +1,25 @@
+import { constants } from 'node:fs';
+import type { EntryType } from '../core/entry.js';
+
+/**
+ * The entry type of a stat's mode. Read from the mode as a number because BigIntStats'
+ * isFile() and the like build BigInts on every call.
+ */
+export function entryTypeOfMode(mode: number): EntryType {
+  switch (mode & constants.S_IFMT) {
+    case constants.S_IFREG:
+      return 'file';
+    case constants.S_IFDIR:
+      return 'dir';
+    case constants.S_IFLNK:
+      return 'symlink';
+    case constants.S_IFIFO:
+      return 'fifo';
+    case constants.S_IFSOCK:
+      return 'socket';
+    case constants.S_IFCHR:
+      return 'char';
+    default:
+      return 'block';
+  }
+}

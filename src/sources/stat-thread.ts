@@ -1,0 +1,115 @@
+/**
+ * A thread that stats a worker batch's paths with the synchronous calls, one message per batch.
+ * Each promise-based stat hands a request to libuv's pool and wakes one of its threads; for a
+ * batch of registrations those wake-ups cost the main thread more than the registrations' own
+ * HTTP work (measured: a 20,000-file register pass ran about 15% faster with synchronous
+ * stats). Synchronous stats on the main thread are no option: on a hung network mount they
+ * would freeze the whole daemon (control socket, watchdog), where this thread only stalls the
+ * job that owns it.
+ *
+ * The thread starts on first use and never keeps the process alive while it has nothing to do.
+ */
+import { Worker } from 'node:worker_threads';
+import { IngestError } from '../errors.js';
+
+// Resolves to stat-worker.js next to the compiled module; under tsx to stat-worker.ts.
+const WORKER_URL = new URL('./stat-worker.js', import.meta.url);
+
+/** A stat's facts, as plain data (a Stats object loses its methods between threads). */
+export interface PathStat {
+  readonly mode: number;
+  readonly size: bigint;
+  readonly mtimeNs: bigint;
+  readonly ctimeNs: bigint;
+  readonly ino: bigint;
+  readonly dev: bigint;
+}
+
+/** A stat that failed for another reason than the path being gone. */
+export interface StatFailure {
+  readonly errno: string;
+  readonly message: string;
+}
+
+/** Per path: its stat, undefined when it does not exist (ENOENT, ENOTDIR), or why it is unreadable. */
+export type StatAnswer = PathStat | StatFailure | undefined;
+
+export interface StatRequest {
+  readonly id: number;
+  readonly paths: readonly (string | Uint8Array)[];
+  readonly followSymlinks: boolean;
+}
+
+export interface StatReply {
+  readonly id: number;
+  readonly answers: StatAnswer[];
+}
+
+export const isStatFailure = (answer: StatAnswer): answer is StatFailure =>
+  answer !== undefined && 'errno' in answer;
+
+/** The stat thread died: a bug or resource exhaustion, not a file system condition. */
+export class StatThreadError extends IngestError {
+  constructor(message: string, cause?: unknown) {
+    super('STAT_THREAD_FAILED', message, { cause });
+  }
+}
+
+interface Pending {
+  resolve(answers: StatAnswer[]): void;
+  reject(error: Error): void;
+}
+
+export class StatThread {
+  #worker: Worker | undefined;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 0;
+
+  /** Stats `paths` in order (following symlinks when asked); one answer per path. */
+  statMany(
+    paths: readonly (string | Uint8Array)[],
+    followSymlinks: boolean,
+  ): Promise<StatAnswer[]> {
+    if (paths.length === 0) return Promise.resolve([]);
+    const worker = this.#worker ?? this.#start();
+    const id = this.#nextId++;
+    const request: StatRequest = {
+      id,
+      // A Buffer is a view on a shared pool that would be cloned whole: only its bytes go.
+      paths: paths.map((path) => (typeof path === 'string' ? path : new Uint8Array(path))),
+      followSymlinks,
+    };
+    return new Promise((resolve, reject) => {
+      if (this.#pending.size === 0) worker.ref();
+      this.#pending.set(id, { resolve, reject });
+      worker.postMessage(request);
+    });
+  }
+
+  /** Ends the thread; stats still waiting fail. The next statMany starts a new one. */
+  async close(): Promise<void> {
+    const worker = this.#worker;
+    this.#worker = undefined;
+    await worker?.terminate();
+  }
+
+  #start(): Worker {
+    const worker = new Worker(WORKER_URL);
+    worker.unref();
+    worker.on('message', ({ id, answers }: StatReply) => {
+      const pending = this.#pending.get(id);
+      this.#pending.delete(id);
+      if (this.#pending.size === 0) worker.unref();
+      pending?.resolve(answers);
+    });
+    const fail = (error: Error) => {
+      if (this.#worker === worker) this.#worker = undefined;
+      for (const pending of this.#pending.values()) pending.reject(error);
+      this.#pending.clear();
+    };
+    worker.on('error', (error) => fail(new StatThreadError('the stat thread failed', error)));
+    worker.on('exit', (code) => fail(new StatThreadError(`the stat thread exited (${code})`)));
+    this.#worker = worker;
+    return worker;
+  }
+}

@@ -6,7 +6,7 @@
  *   BENCH_CONCURRENCY (default 16): the client benchmarks;
  *   BENCH_TREE_FILES (default 200000): the generated tree of the scan benchmarks and the daemon's
  *   scan rates and Redis memory;
- *   BENCH_REGISTER_FILES (default 10000): the tree of the daemon's register rate (see sync.ts);
+ *   BENCH_REGISTER_FILES (default 30000): the tree of the daemon's register rate (see sync.ts);
  *   BENCH_STATE_FILES (default 100000): files recorded by the state store alone;
  *   BENCH_WORKERS (default 16): `daemon.workers` of the benchmarked daemon;
  *   BENCH_WATCH_TREE_FILES (default 20000), BENCH_WATCH_RATE (default 50 files/s),
@@ -50,7 +50,7 @@ try {
 
   const registerTree = generateTree(
     join(workDir, 'register-tree'),
-    env('BENCH_REGISTER_FILES', 10_000),
+    env('BENCH_REGISTER_FILES', 30_000),
   );
 
   say('scan: scanTree against find -printf');

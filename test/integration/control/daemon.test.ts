@@ -125,6 +125,9 @@ describe('irods-ingestctl with the real daemon', () => {
   });
 
   it('watches a pass to its end: exit 0 when clean, 1 with failures', async () => {
+    // The first passes must be over: a watch attached to one of them would follow it, not the
+    // rescan that finds slow.txt.
+    await Promise.all([daemon.passDone(1, 'alpha'), daemon.passDone(1, 'odd')]);
     // Slow registrations keep the passes running while watch attaches to them.
     await emulator.setFaults({ latencyMs: 3_000, ops: ['register'] });
     try {

@@ -25,15 +25,35 @@ export interface ClientBenchOptions {
 
 const home = '/tempZone/home/rods';
 
-export interface ClientBench {
-  rows: BenchRow[];
-  /** Calls/s of the bare undici register loop: the ceiling the daemon's register is held to. */
-  bareRegisterPerSec: number;
-  /** CPU seconds one call of that loop costs the machine: the loop's process plus the emulator. */
-  bareRegisterCpuPerCall: number;
+export interface BareRegisterRun {
+  /** Registrations per second. */
+  perSec: number;
+  /** Machine CPU seconds per registration: the loop's process plus the emulator. */
+  cpuPerCall: number;
 }
 
-export async function benchClient(o: ClientBenchOptions): Promise<ClientBench> {
+/**
+ * One run of the bare undici register loop: each physical path registered once under
+ * `collection` (which must exist), `concurrency` at a time. The sync benchmark runs it next to
+ * the daemon's register pass, on the daemon's emulator, as the ceiling that pass is held to.
+ */
+export async function bareRegisterRun(
+  bare: BareApi,
+  emulator: TestEmulator,
+  collection: string,
+  physicalPaths: readonly string[],
+  concurrency: number,
+): Promise<BareRegisterRun> {
+  const machineCpu = async () => ownCpuSeconds() + (await emulator.stats()).cpu_seconds!;
+  const n = physicalPaths.length;
+  const cpuBefore = await machineCpu();
+  const seconds = await timeConcurrent(n, concurrency, (i) =>
+    bare.register(`${collection}/f${i}`, physicalPaths[i]!, 'demoResc', 1024),
+  );
+  return { perSec: n / seconds, cpuPerCall: ((await machineCpu()) - cpuBefore) / n };
+}
+
+export async function benchClient(o: ClientBenchOptions): Promise<BenchRow[]> {
   const bare = new BareApi(o.emulator.url, o.concurrency);
   await bare.login('rods', 'rods');
   const client = new IrodsClient({
@@ -50,9 +70,6 @@ export async function benchClient(o: ClientBenchOptions): Promise<ClientBench> {
     for (let i = 0; i < o.smallFiles; i++) await writeFile(join(small, `f${i}`), kib);
 
     const regBare: number[] = [];
-    const regBareCpu: number[] = [];
-    const machineCpu = async () =>
-      ownCpuSeconds() + ((await o.emulator.stats()).cpu_seconds ?? Number.NaN);
     const regClient: number[] = [];
     const putBare: number[] = [];
     const putClient: number[] = [];
@@ -61,14 +78,10 @@ export async function benchClient(o: ClientBenchOptions): Promise<ClientBench> {
       for (const side of ['bare', 'client']) await client.collections.ensure(`${coll}/${side}-reg`);
       for (const side of ['bare', 'client']) await client.collections.ensure(`${coll}/${side}-put`);
       const n = o.smallFiles;
-      const cpuBefore = await machineCpu();
+      const paths = Array.from({ length: n }, (_, i) => join(small, `f${i}`));
       regBare.push(
-        n /
-          (await timeConcurrent(n, o.concurrency, (i) =>
-            bare.register(`${coll}/bare-reg/f${i}`, join(small, `f${i}`), 'demoResc', 1024),
-          )),
+        (await bareRegisterRun(bare, o.emulator, `${coll}/bare-reg`, paths, o.concurrency)).perSec,
       );
-      regBareCpu.push(((await machineCpu()) - cpuBefore) / n);
       regClient.push(
         n /
           (await timeConcurrent(n, o.concurrency, (i) =>
@@ -140,11 +153,7 @@ export async function benchClient(o: ClientBenchOptions): Promise<ClientBench> {
         baseline: { name: 'cp on the same disk', value: median(cp) },
       },
     ];
-    return {
-      rows,
-      bareRegisterPerSec: regBareRow.value,
-      bareRegisterCpuPerCall: median(regBareCpu),
-    };
+    return rows;
   } finally {
     await client.close();
     await bare.close();

@@ -32,15 +32,17 @@ const workDir = await mkdtemp(join(tmpdir(), 'ingest-bench-'));
 try {
   say('client: register, 1 KiB put and large upload against the bare API');
   const emulator = await startEmulator();
-  const client = await benchClient({
+  const smallFiles = env('BENCH_SMALL_FILES', 3000);
+  const concurrency = env('BENCH_CONCURRENCY', 16);
+  const reps = env('BENCH_REPS', 3);
+  const rows: BenchRow[] = await benchClient({
     emulator,
     workDir,
-    smallFiles: env('BENCH_SMALL_FILES', 3000),
+    smallFiles,
     largeMiB: env('BENCH_LARGE_MIB', 1024),
-    concurrency: env('BENCH_CONCURRENCY', 16),
-    reps: env('BENCH_REPS', 3),
+    concurrency,
+    reps,
   }).finally(() => emulator.stop());
-  const rows: BenchRow[] = [...client.rows];
 
   const treeFiles = env('BENCH_TREE_FILES', 200_000);
   const started = performance.now();
@@ -67,16 +69,16 @@ try {
     goal: '<= 100 B',
   });
 
-  say('sync: the daemon with operation none (two passes), then register (one pass)');
+  say('sync: the daemon with operation none (four passes), then register (one pass)');
   rows.push(
     ...(await benchSync({
       tree,
       registerTree,
       workDir,
       workers: env('BENCH_WORKERS', 16),
-      findEntriesPerSec: scan.findFilesPerSec,
-      registerCeiling: client.bareRegisterPerSec,
-      registerCallCpu: client.bareRegisterCpuPerCall,
+      bareRegisters: smallFiles,
+      concurrency,
+      reps,
       storeBytesPerFile: state.bytesPerFile,
     })),
   );

@@ -53,7 +53,7 @@ async function countEntries(dir: string): Promise<number> {
   return entries;
 }
 
-async function runFind(dir: string): Promise<void> {
+export async function runFind(dir: string): Promise<void> {
   const find = spawn('find', [dir, '-printf', '%s %T@ %p\n'], { stdio: 'ignore' });
   const [code] = (await once(find, 'exit')) as [number | null];
   if (code !== 0) throw new Error(`find ${dir} exited with ${code}`);

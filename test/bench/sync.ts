@@ -10,9 +10,13 @@
  *   scan plus pipelined comparison, nothing queued. Both count entries (files and directories)
  *   per second, like `find -printf` on the same tree. A rescan of 200,000 entries takes about a
  *   second and a half, short enough for the machine's noise to move one run by a fifth, so the
- *   figure is the median of RESCANS of them, as `find`'s is the median of its runs.
+ *   figure is the median of RESCANS of them, against the median of `find` runs on the same tree
+ *   right after them. Both baselines are taken next to the figure they are compared with: this
+ *   machine's speed drifts by a third over minutes (noisy neighbours), which a baseline measured
+ *   at the start of the benchmark would fold into the ratio.
  * - Register rate: a fresh job with operation `register`: files/s of its one pass, compared with
- *   the bare undici register loop (one request per file, nothing else) of the client benchmark.
+ *   the bare undici register loop of the client benchmark (one request per file, nothing else),
+ *   run on the same emulator just before the pass (after one run that warms the emulator up).
  *   The daemon sends two requests per new file (the registration, then `touch` to carry the
  *   source's mtime, which register cannot set), so half the bare rate is its ceiling. It runs on
  *   a smaller tree of its own (BENCH_REGISTER_FILES), which keeps the whole benchmark short; big
@@ -28,12 +32,20 @@
  *   holds everything the daemon leaves in Redis (state, job records, queue metadata and events,
  *   BullMQ's and the store's scripts), so it is an upper bound on the per-file state alone.
  */
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { IrodsClient } from '../../src/irods/index.js';
 import { FileStateStore } from '../../src/state/index.js';
 import { startEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { startRedis, type TestRedis } from '../helpers/redis.js';
+import { BareApi } from './bare-api.js';
 import { startBenchDaemon, type BenchJob, type PassEvent } from './daemon.js';
-import { median, processCpuSeconds, type BenchRow } from './measure.js';
+import { bareRegisterRun, type BareRegisterRun } from './irods-client.js';
+import { median, processCpuSeconds, timeOnce, type BenchRow } from './measure.js';
+import { runFind } from './scan.js';
 import { usedMemory } from './state.js';
 import type { GeneratedTree } from './tree.js';
 
@@ -45,12 +57,12 @@ export interface SyncBenchOptions {
   workDir: string;
   /** `daemon.workers` of the benchmarked daemon. */
   workers: number;
-  /** `find -printf` entries/s on the same tree, from benchScan. */
-  findEntriesPerSec: number;
-  /** Calls/s of the bare undici register loop, from benchClient. */
-  registerCeiling: number;
-  /** Machine CPU seconds per call of that loop, from benchClient. */
-  registerCallCpu: number;
+  /** Registrations per run of the bare register loop (BENCH_SMALL_FILES). */
+  bareRegisters: number;
+  /** Requests in flight in the bare register loop. */
+  concurrency: number;
+  /** Runs of each baseline (`find`, the bare register loop); their median is used. */
+  reps: number;
   /** Bytes per file of FileStateStore alone, from benchStateMemory. */
   storeBytesPerFile: number;
 }
@@ -68,6 +80,10 @@ export async function benchSync(o: SyncBenchOptions): Promise<BenchRow[]> {
       operation: 'none',
       rescanInterval: '1s',
     });
+    const findRuns: number[] = [];
+    for (let rep = 0; rep < o.reps; rep++)
+      findRuns.push(await timeOnce(() => runFind(o.tree.root)));
+    const bare = await bareRegisterCeiling(o, emulator);
     const register = await runJob(o, emulator, 1, {
       source: o.registerTree.root,
       target: `${home}/bench-register`,
@@ -79,7 +95,8 @@ export async function benchSync(o: SyncBenchOptions): Promise<BenchRow[]> {
     const perSec = (count: number, pass: PassEvent) => count / (pass.durationMs / 1000);
     const files = o.registerTree.files;
     const { requests, cpuSeconds } = register.firstPass;
-    const find = { name: 'find -printf', value: o.findEntriesPerSec };
+    const find = { name: 'find -printf', value: first.seen / median(findRuns) };
+    const bareLoop = { name: 'bare undici register loop', value: bare.perSec };
     return [
       {
         name: `daemon first pass, none (${first.seen} entries)`,
@@ -105,14 +122,14 @@ export async function benchSync(o: SyncBenchOptions): Promise<BenchRow[]> {
         name: `daemon register, ${o.workers} workers (${o.registerTree.files} files)`,
         value: perSec(o.registerTree.files, registered),
         unit: 'files/s',
-        baseline: { name: 'bare undici register loop', value: o.registerCeiling },
+        baseline: bareLoop,
         goal: '>= 0.5x',
       },
       {
         name: `daemon register, iRODS requests (${requests} for ${files} files)`,
         value: perSec(requests, registered),
         unit: 'calls/s',
-        baseline: { name: 'bare undici register loop', value: o.registerCeiling },
+        baseline: bareLoop,
       },
       {
         name: 'machine CPU per registered file (daemon, emulator, Redis)',
@@ -120,7 +137,7 @@ export async function benchSync(o: SyncBenchOptions): Promise<BenchRow[]> {
         unit: 'µs',
         baseline: {
           name: `${(requests / files).toFixed(1)} bare register calls (loop, emulator)`,
-          value: (requests / files) * o.registerCallCpu * 1e6,
+          value: (requests / files) * bare.cpuPerCall * 1e6,
         },
       },
       {
@@ -143,6 +160,41 @@ interface JobRun {
   /** used_memory after the daemon stopped minus before it started. */
   memoryDelta: number;
   tracked: number;
+}
+
+/**
+ * The bare register loop of the client benchmark on `emulator`: one warm-up run, then the
+ * median of `reps` runs, each registering `bareRegisters` 1 KiB files into a collection of its
+ * own.
+ */
+async function bareRegisterCeiling(
+  o: SyncBenchOptions,
+  emulator: TestEmulator,
+): Promise<BareRegisterRun> {
+  const dir = await mkdtemp(join(o.workDir, 'bare-'));
+  const kib = randomBytes(1024);
+  const paths = Array.from({ length: o.bareRegisters }, (_, i) => join(dir, `f${i}`));
+  for (const path of paths) writeFileSync(path, kib);
+  const client = new IrodsClient({ url: emulator.url, username: 'rods', password: 'rods' });
+  const bare = new BareApi(emulator.url, o.concurrency);
+  try {
+    await client.connect();
+    await bare.login('rods', 'rods');
+    const runs: BareRegisterRun[] = [];
+    for (let rep = 0; rep <= o.reps; rep++) {
+      const collection = `${home}/bench-bare-${rep}`;
+      await client.collections.ensure(collection);
+      const run = await bareRegisterRun(bare, emulator, collection, paths, o.concurrency);
+      if (rep > 0) runs.push(run);
+    }
+    return {
+      perSec: median(runs.map((run) => run.perSec)),
+      cpuPerCall: median(runs.map((run) => run.cpuPerCall)),
+    };
+  } finally {
+    await bare.close();
+    await client.close();
+  }
 }
 
 /** CPU seconds redis-server has used so far (its own, not its AOF rewrite children's). */

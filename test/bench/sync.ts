@@ -11,12 +11,12 @@
  *   per second, like `find -printf` on the same tree. A rescan of 200,000 entries takes about a
  *   second and a half, short enough for the machine's noise to move one run by a fifth, so the
  *   figure is the median of RESCANS of them, against the median of `find` runs on the same tree
- *   right after them. Both baselines are taken next to the figure they are compared with: this
- *   machine's speed drifts by a third over minutes (noisy neighbours), which a baseline measured
- *   at the start of the benchmark would fold into the ratio.
+ *   right before and after the job. Both baselines bracket the figure they are compared with:
+ *   this machine's speed drifts by a third or more over minutes (noisy neighbours), which a
+ *   baseline measured at the start of the benchmark would fold into the ratio.
  * - Register rate: a fresh job with operation `register`: files/s of its one pass, compared with
  *   the bare undici register loop of the client benchmark (one request per file, nothing else),
- *   run on the same emulator just before the pass (after one run that warms the emulator up).
+ *   run on the same emulator before and after the pass (after one run that warms it up).
  *   The daemon sends two requests per new file (the registration, then `touch` to carry the
  *   source's mtime, which register cannot set), so half the bare rate is its ceiling. It runs on
  *   a smaller tree of its own (BENCH_REGISTER_FILES), which keeps the whole benchmark short; big
@@ -74,22 +74,41 @@ const RESCANS = 3;
 export async function benchSync(o: SyncBenchOptions): Promise<BenchRow[]> {
   const emulator = await startEmulator();
   try {
+    // Each baseline is run before and after the figure it is compared with, `reps` times each.
+    const findRuns: number[] = [];
+    const timeFind = async () => {
+      for (let rep = 0; rep < o.reps; rep++) {
+        findRuns.push(await timeOnce(() => runFind(o.tree.root)));
+      }
+    };
+    await timeFind();
     const none = await runJob(o, emulator, 1 + RESCANS, {
       source: o.tree.root,
       target: `${home}/bench-none`,
       operation: 'none',
       rescanInterval: '1s',
     });
-    const findRuns: number[] = [];
-    for (let rep = 0; rep < o.reps; rep++)
-      findRuns.push(await timeOnce(() => runFind(o.tree.root)));
-    const bare = await bareRegisterCeiling(o, emulator);
-    const register = await runJob(o, emulator, 1, {
-      source: o.registerTree.root,
-      target: `${home}/bench-register`,
-      operation: 'register',
-      rescanInterval: '0',
-    });
+    await timeFind();
+    const loop = await BareRegisterLoop.open(o, emulator);
+    const bareRuns: BareRegisterRun[] = [];
+    let register: JobRun;
+    try {
+      await loop.run(); // warms the emulator up
+      for (let rep = 0; rep < o.reps; rep++) bareRuns.push(await loop.run());
+      register = await runJob(o, emulator, 1, {
+        source: o.registerTree.root,
+        target: `${home}/bench-register`,
+        operation: 'register',
+        rescanInterval: '0',
+      });
+      for (let rep = 0; rep < o.reps; rep++) bareRuns.push(await loop.run());
+    } finally {
+      await loop.close();
+    }
+    const bare = {
+      perSec: median(bareRuns.map((run) => run.perSec)),
+      cpuPerCall: median(bareRuns.map((run) => run.cpuPerCall)),
+    };
     const [first, ...rescans] = none.passes as [PassEvent, ...PassEvent[]];
     const [registered] = register.passes as [PassEvent];
     const perSec = (count: number, pass: PassEvent) => count / (pass.durationMs / 1000);
@@ -163,37 +182,45 @@ interface JobRun {
 }
 
 /**
- * The bare register loop of the client benchmark on `emulator`: one warm-up run, then the
- * median of `reps` runs, each registering `bareRegisters` 1 KiB files into a collection of its
- * own.
+ * The bare register loop of the client benchmark on the daemon's emulator, each run registering
+ * `bareRegisters` 1 KiB files into a collection of its own.
  */
-async function bareRegisterCeiling(
-  o: SyncBenchOptions,
-  emulator: TestEmulator,
-): Promise<BareRegisterRun> {
-  const dir = await mkdtemp(join(o.workDir, 'bare-'));
-  const kib = randomBytes(1024);
-  const paths = Array.from({ length: o.bareRegisters }, (_, i) => join(dir, `f${i}`));
-  for (const path of paths) writeFileSync(path, kib);
-  const client = new IrodsClient({ url: emulator.url, username: 'rods', password: 'rods' });
-  const bare = new BareApi(emulator.url, o.concurrency);
-  try {
-    await client.connect();
-    await bare.login('rods', 'rods');
-    const runs: BareRegisterRun[] = [];
-    for (let rep = 0; rep <= o.reps; rep++) {
-      const collection = `${home}/bench-bare-${rep}`;
-      await client.collections.ensure(collection);
-      const run = await bareRegisterRun(bare, emulator, collection, paths, o.concurrency);
-      if (rep > 0) runs.push(run);
-    }
-    return {
-      perSec: median(runs.map((run) => run.perSec)),
-      cpuPerCall: median(runs.map((run) => run.cpuPerCall)),
-    };
-  } finally {
-    await bare.close();
-    await client.close();
+class BareRegisterLoop {
+  readonly #emulator: TestEmulator;
+  readonly #client: IrodsClient;
+  readonly #bare: BareApi;
+  readonly #paths: string[];
+  readonly #concurrency: number;
+  #runs = 0;
+
+  private constructor(o: SyncBenchOptions, emulator: TestEmulator, paths: string[]) {
+    this.#emulator = emulator;
+    this.#client = new IrodsClient({ url: emulator.url, username: 'rods', password: 'rods' });
+    this.#bare = new BareApi(emulator.url, o.concurrency);
+    this.#paths = paths;
+    this.#concurrency = o.concurrency;
+  }
+
+  static async open(o: SyncBenchOptions, emulator: TestEmulator): Promise<BareRegisterLoop> {
+    const dir = await mkdtemp(join(o.workDir, 'bare-'));
+    const kib = randomBytes(1024);
+    const paths = Array.from({ length: o.bareRegisters }, (_, i) => join(dir, `f${i}`));
+    for (const path of paths) writeFileSync(path, kib);
+    const loop = new BareRegisterLoop(o, emulator, paths);
+    await loop.#client.connect();
+    await loop.#bare.login('rods', 'rods');
+    return loop;
+  }
+
+  async run(): Promise<BareRegisterRun> {
+    const collection = `${home}/bench-bare-${this.#runs++}`;
+    await this.#client.collections.ensure(collection);
+    return bareRegisterRun(this.#bare, this.#emulator, collection, this.#paths, this.#concurrency);
+  }
+
+  async close(): Promise<void> {
+    await this.#bare.close();
+    await this.#client.close();
   }
 }
 

@@ -10,7 +10,7 @@
  * link target length (uint32; 0xffffffff for none), then the path bytes and the link target
  * bytes, padded to a multiple of 8.
  */
-import type { BigIntStats } from 'node:fs';
+import type { StatFacts } from './stat-helper.js';
 import type { EntryType, ObservedEntry } from '../core/entry.js';
 
 const HEADER = 56;
@@ -42,7 +42,7 @@ export class EntryWriter {
    * Appends one entry. `relPath` is text while the walk's path is valid UTF-8 (written as its
    * UTF-8 bytes), raw bytes below a name that is not.
    */
-  add(stats: BigIntStats, type: EntryType, relPath: string | Uint8Array, link?: Uint8Array): void {
+  add(stats: StatFacts, type: EntryType, relPath: string | Uint8Array, link?: Uint8Array): void {
     const linkLength = link === undefined ? 0 : link.length;
     const most = HEADER + relPath.length * MAX_UTF8_PER_UNIT + linkLength + 8;
     if (this.#at + most > this.#bytes.length) this.#grow(this.#at + most);

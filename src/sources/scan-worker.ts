@@ -6,12 +6,15 @@
 import { parentPort } from 'node:worker_threads';
 import { compileExclusion } from './exclude.js';
 import { CONTROL, type ScanRequest, type ScanThreadMessage } from './scan-protocol.js';
+import { StatHelper } from './stat-helper.js';
 import { walkTree, type PackedChunk } from './walk.js';
 
 /** Thrown through the walk to unwind it when the consumer has stopped. */
 class Stopped extends Error {}
 
 const port = parentPort!;
+/** Started with the thread; each scan uses it once it is ready (see stat-helper.ts). */
+const helper = StatHelper.start();
 
 function post(message: ScanThreadMessage, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
@@ -36,6 +39,7 @@ function scan(request: ScanRequest): void {
     exclusion,
     followSymlinks: request.followSymlinks,
     chunkSize: request.chunkSize,
+    helper,
   };
   const failure = walkTree(request.root, options, deliver);
   post(failure === undefined ? { kind: 'done' } : { kind: 'root-failed', failure });

@@ -27,13 +27,24 @@ import type { EntryType } from '../core/entry.js';
 import { EntryWriter } from './entry-codec.js';
 import { entryTypeOfMode } from './file-type.js';
 import { childText, type Exclusion } from './exclude.js';
+import {
+  HELPER_CAPACITY,
+  type Prefetched,
+  type StatFacts,
+  type StatHelper,
+} from './stat-helper.js';
 import type { DirectoryChunk, ScanFailure } from './types.js';
 
 export interface WalkOptions {
   readonly exclusion: Exclusion;
   readonly followSymlinks: boolean;
   readonly chunkSize: number;
+  /** Stats part of each listing on a second thread while the walk stats the rest. */
+  readonly helper?: StatHelper;
 }
+
+/** Fewer names than this are not worth a hand-over to the helper. */
+const PREFETCH_MIN = 16;
 
 /** A chunk as the walk delivers it: its entries packed in the form of entry-codec.ts. */
 export interface PackedChunk extends Omit<DirectoryChunk, 'entries'> {
@@ -124,7 +135,22 @@ class Walker {
     for (let start = 0; start === 0 || start < names.length; start += chunkSize) {
       const parts: ChunkParts = { excludedNames: [], failures: [] };
       const end = Math.min(start + chunkSize, names.length);
-      for (let i = start; i < end; i++) this.#observe(dir, names[i]!, parts, subdirectories);
+      // The helper stats the second half of the range while the walk stats the first.
+      const { helper } = this.#options;
+      const split =
+        helper?.ready === true && end - start >= PREFETCH_MIN
+          ? Math.max(start + ((end - start) >> 1), end - HELPER_CAPACITY)
+          : end;
+      if (split < end) {
+        helper!.prefetch(names.slice(split, end).map((name) => childAbs(dir, name)));
+      }
+      for (let i = start; i < split; i++) this.#observe(dir, names[i]!, parts, subdirectories);
+      if (split < end) {
+        const prefetched = helper!.collect();
+        for (let i = split; i < end; i++) {
+          this.#observe(dir, names[i]!, parts, subdirectories, prefetched[i - split]);
+        }
+      }
       this.#sink({
         dir: relPath,
         entries: this.#writer.take(),
@@ -168,31 +194,31 @@ class Walker {
     this.walk(dir, names);
   }
 
+  /** `prefetched`: the helper's lstat of this entry, if it made one. */
   #observe(
     dir: PendingDirectory,
     name: string | Buffer,
     parts: ChunkParts,
     subdirectories: PendingDirectory[],
+    prefetched?: Prefetched,
   ): void {
+    if (prefetched === 'gone') return;
     const { exclusion } = this.#options;
-    let abs: string | Buffer;
+    const abs = childAbs(dir, name);
     let rel: string | Uint8Array;
     let text = '';
     if (typeof name === 'string') {
-      // A text name is listed only in a directory whose paths are text.
-      abs = `${dir.abs as string}/${name}`;
       rel = dir.rel === '' ? name : `${dir.rel as string}/${name}`;
       if (exclusion.usesPaths) text = rel;
     } else {
-      abs = Buffer.concat([dir.abs as Buffer, SLASH, name]);
       rel = childRelPath(dir.rel as Uint8Array, name);
       if (exclusion.usesPaths) text = childText(dir.text, name);
     }
-    let stats: BigIntStats | undefined;
+    let stats: StatFacts | undefined;
     let type: EntryType;
     let link: Uint8Array | undefined;
     try {
-      stats = lstatSync(abs, BIGINT_STATS);
+      stats = prefetched ?? lstatSync(abs, BIGINT_STATS);
       if (stats === undefined) return;
       type = entryTypeOfMode(Number(stats.mode));
       if (type === 'symlink' && !exclusion.excludesType('symlink')) {
@@ -221,6 +247,14 @@ class Walker {
     }
     this.#writer.add(stats, type, rel, link);
   }
+}
+
+/** The absolute path of `name` in `dir`. */
+function childAbs(dir: PendingDirectory, name: string | Buffer): string | Buffer {
+  // A text name is listed only in a directory whose paths are text.
+  return typeof name === 'string'
+    ? `${dir.abs as string}/${name}`
+    : Buffer.concat([dir.abs as Buffer, SLASH, name]);
 }
 
 /** Lists `abs` as text, or as bytes when a name in it is not UTF-8 (see the header). */
@@ -280,7 +314,7 @@ function probeDirectory(
   }
 }
 
-function idOf(stats: BigIntStats): string {
+function idOf(stats: StatFacts): string {
   return `${stats.dev}:${stats.ino}`;
 }
 

@@ -15,6 +15,17 @@ export const OPERATIONS = {
 } as const;
 export type Operation = (typeof OPERATIONS)[keyof typeof OPERATIONS];
 
+const SENDS_BYTES: ReadonlySet<Operation> = new Set([
+  OPERATIONS.put,
+  OPERATIONS.putSync,
+  OPERATIONS.putAppend,
+]);
+
+/** Whether the operation's actions upload file bytes (the others register or only record). */
+export function sendsBytes(operation: Operation): boolean {
+  return SENDS_BYTES.has(operation);
+}
+
 export const DELETE_MODES = {
   keep: 'keep',
   unregister: 'unregister',

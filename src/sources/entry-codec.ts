@@ -10,7 +10,7 @@
  * link target length (uint32; 0xffffffff for none), then the path bytes and the link target
  * bytes, padded to a multiple of 8.
  */
-import type { StatFacts } from './stat-helper.js';
+import type { StatFacts } from './stat-facts.js';
 import type { EntryType, ObservedEntry } from '../core/entry.js';
 
 const HEADER = 56;

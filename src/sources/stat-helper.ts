@@ -10,8 +10,8 @@
  * and counts the request done. The walk only uses the helper once it has said it is ready, and
  * stats everything itself again if the helper stops answering.
  */
-import type { BigIntStats } from 'node:fs';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import type { StatFacts } from './stat-facts.js';
 
 // Resolves to stat-helper-worker.js next to the compiled module; under tsx to the .ts file.
 const WORKER_URL = new URL('./stat-helper-worker.js', import.meta.url);
@@ -27,9 +27,6 @@ export const HELPER_CONTROL = { ready: 0, requested: 1, answered: 2 } as const;
 export const HELPER_FIELDS = 6;
 /** Per path, in the shared Int32Array: how its stat went. */
 export const HELPER_STATUS = { stated: 0, gone: 1, failed: 2 } as const;
-
-/** What the walk and the entry codec read of a stat. */
-export type StatFacts = Pick<BigIntStats, 'mode' | 'size' | 'mtimeNs' | 'ctimeNs' | 'ino' | 'dev'>;
 
 /** A prefetched stat: its facts, `gone` (ENOENT), or undefined to stat it again in the walk. */
 export type Prefetched = StatFacts | 'gone' | undefined;

@@ -11,19 +11,10 @@
  */
 import { Worker } from 'node:worker_threads';
 import { IngestError } from '../errors.js';
+import type { StatFacts } from './stat-facts.js';
 
 // Resolves to stat-worker.js next to the compiled module; under tsx to stat-worker.ts.
 const WORKER_URL = new URL('./stat-worker.js', import.meta.url);
-
-/** A stat's facts, as plain data (a Stats object loses its methods between threads). */
-export interface PathStat {
-  readonly mode: number;
-  readonly size: bigint;
-  readonly mtimeNs: bigint;
-  readonly ctimeNs: bigint;
-  readonly ino: bigint;
-  readonly dev: bigint;
-}
 
 /** A stat that failed for another reason than the path being gone. */
 export interface StatFailure {
@@ -32,7 +23,7 @@ export interface StatFailure {
 }
 
 /** Per path: its stat, undefined when it does not exist (ENOENT, ENOTDIR), or why it is unreadable. */
-export type StatAnswer = PathStat | StatFailure | undefined;
+export type StatAnswer = StatFacts | StatFailure | undefined;
 
 export interface StatRequest {
   readonly id: number;

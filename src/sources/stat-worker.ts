@@ -15,8 +15,9 @@ function statOf(bytesOrText: string | Uint8Array, followSymlinks: boolean): Stat
     const options = { bigint: true, throwIfNoEntry: false } as const;
     const info = followSymlinks ? statSync(path, options) : lstatSync(path, options);
     if (info === undefined) return undefined;
+    // Plain data: a Stats object loses its methods between threads.
     const { mode, size, mtimeNs, ctimeNs, ino, dev } = info;
-    return { mode: Number(mode), size, mtimeNs, ctimeNs, ino, dev };
+    return { mode, size, mtimeNs, ctimeNs, ino, dev };
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
     // A parent that is no longer a directory: the path is gone, as for the scanner.

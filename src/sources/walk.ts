@@ -25,14 +25,9 @@ import {
 } from 'node:fs';
 import type { EntryType } from '../core/entry.js';
 import { EntryWriter } from './entry-codec.js';
-import { entryTypeOfMode } from './file-type.js';
+import { entryTypeOfMode, type StatFacts } from './stat-facts.js';
 import { childText, type Exclusion } from './exclude.js';
-import {
-  HELPER_CAPACITY,
-  type Prefetched,
-  type StatFacts,
-  type StatHelper,
-} from './stat-helper.js';
+import { HELPER_CAPACITY, type Prefetched, type StatHelper } from './stat-helper.js';
 import type { DirectoryChunk, ScanFailure } from './types.js';
 
 export interface WalkOptions {
@@ -136,20 +131,14 @@ class Walker {
       const parts: ChunkParts = { excludedNames: [], failures: [] };
       const end = Math.min(start + chunkSize, names.length);
       // The helper stats the second half of the range while the walk stats the first.
-      const { helper } = this.#options;
-      const split =
-        helper?.ready === true && end - start >= PREFETCH_MIN
-          ? Math.max(start + ((end - start) >> 1), end - HELPER_CAPACITY)
-          : end;
-      if (split < end) {
-        helper!.prefetch(names.slice(split, end).map((name) => childAbs(dir, name)));
-      }
+      const ready = this.#options.helper?.ready === true && end - start >= PREFETCH_MIN;
+      const helper = ready ? this.#options.helper : undefined;
+      const split = helper ? Math.max(start + ((end - start) >> 1), end - HELPER_CAPACITY) : end;
+      helper?.prefetch(names.slice(split, end).map((name) => childAbs(dir, name)));
       for (let i = start; i < split; i++) this.#observe(dir, names[i]!, parts, subdirectories);
-      if (split < end) {
-        const prefetched = helper!.collect();
-        for (let i = split; i < end; i++) {
-          this.#observe(dir, names[i]!, parts, subdirectories, prefetched[i - split]);
-        }
+      const prefetched = helper?.collect() ?? [];
+      for (let i = split; i < end; i++) {
+        this.#observe(dir, names[i]!, parts, subdirectories, prefetched[i - split]);
       }
       this.#sink({
         dir: relPath,

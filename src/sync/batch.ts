@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { JobConfig } from '../config/index.js';
 import type { RecordedState } from '../core/decide.js';
-import { OPERATIONS, type Operation } from '../core/job-rules.js';
+import { sendsBytes } from '../core/job-rules.js';
 import { decodeRelPath, type ObservedEntry } from '../core/entry.js';
 import { mapRelPath, UnmappablePathError } from '../core/names.js';
 import type { IrodsClient } from '../irods/index.js';
@@ -73,12 +73,6 @@ export interface BatchResult {
 }
 
 const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-const UPLOADS: ReadonlySet<Operation> = new Set([
-  OPERATIONS.put,
-  OPERATIONS.putSync,
-  OPERATIONS.putAppend,
-]);
 
 /** One path of a batch that this run holds the lock of. */
 interface BatchEntry {
@@ -201,7 +195,7 @@ async function runEntry(
       // The batch looked at all its files before the first one's action. A registration follows
       // its look within the batch's own time; an upload, after the uploads before it, so it looks
       // again right before it reads the file.
-      justObserved: !UPLOADS.has(job.operation),
+      justObserved: !sendsBytes(job.operation),
     };
     const outcome =
       entry.type === 'dir'

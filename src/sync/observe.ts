@@ -5,8 +5,7 @@
  */
 import { lstat, stat } from 'node:fs/promises';
 import { utf8OrUndefined, type ObservedEntry } from '../core/entry.js';
-import { entryTypeOfMode } from '../sources/file-type.js';
-import type { PathStat } from '../sources/stat-thread.js';
+import { entryTypeOfMode, type StatFacts } from '../sources/stat-facts.js';
 
 export function sourcePathOf(source: string, relPath: Uint8Array): string | Buffer {
   if (relPath.length === 0) return source;
@@ -17,8 +16,9 @@ export function sourcePathOf(source: string, relPath: Uint8Array): string | Buff
 }
 
 /** The entry at `relPath` as `info` describes it. */
-export function entryOf(relPath: Uint8Array, info: PathStat): ObservedEntry {
-  const type = entryTypeOfMode(info.mode);
+export function entryOf(relPath: Uint8Array, info: StatFacts): ObservedEntry {
+  const mode = Number(info.mode);
+  const type = entryTypeOfMode(mode);
   return {
     relPath,
     type,
@@ -27,7 +27,7 @@ export function entryOf(relPath: Uint8Array, info: PathStat): ObservedEntry {
     ctimeNs: info.ctimeNs,
     ino: info.ino,
     dev: info.dev,
-    mode: info.mode,
+    mode,
   };
 }
 
@@ -49,6 +49,5 @@ export async function observe(
     if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
     throw error;
   }
-  const { size, mtimeNs, ctimeNs, ino, dev } = info;
-  return entryOf(relPath, { mode: Number(info.mode), size, mtimeNs, ctimeNs, ino, dev });
+  return entryOf(relPath, info);
 }

@@ -9,6 +9,7 @@
  */
 import { decideDeletes, decideFile, type RecordedState } from '../core/decide.js';
 import { decodeRelPath, encodeRelPath, joinRelPath, type ObservedEntry } from '../core/entry.js';
+import { sendsBytes } from '../core/job-rules.js';
 import { BATCH_KINDS, batchesFor } from '../queue/payload.js';
 import type { JobQueue } from '../queue/queue.js';
 import type { DirectoryChunk, ScanOptions } from '../sources/index.js';
@@ -41,9 +42,6 @@ export interface PassContext {
  * are listed as failed, with the setting that skips them.
  */
 const SYNCABLE = new Set(['file', 'dir']);
-
-/** Operations whose actions send file bytes (an append may send fewer: an upper bound). */
-const SENDS_BYTES: ReadonlySet<string> = new Set(['put', 'put_sync', 'put_append']);
 
 /** Whether an observed file or directory needs a worker, given its recorded state. */
 export function needsWork(
@@ -133,7 +131,8 @@ async function compareChunk(
   const work: string[] = [];
   const inSync: string[] = [];
   let bytes = 0;
-  const sends = SENDS_BYTES.has(job.operation);
+  // An append may send fewer bytes than the file holds: an upper bound.
+  const sends = sendsBytes(job.operation);
   for (const entry of syncable) {
     const path = encodeRelPath(entry.relPath);
     const name = nameOf(path, entry.relPath);

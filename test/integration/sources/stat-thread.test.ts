@@ -2,19 +2,15 @@ import assert from 'node:assert/strict';
 import { lstatSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import {
-  isStatFailure,
-  StatThread,
-  type PathStat,
-  type StatAnswer,
-} from '../../../src/sources/stat-thread.js';
+import type { StatFacts } from '../../../src/sources/stat-facts.js';
+import { isStatFailure, StatThread, type StatAnswer } from '../../../src/sources/stat-thread.js';
 import { bytePath, tempTree } from './fixtures.js';
 
 /** The facts a stat thread answers, read on this thread for comparison. */
-function expected(path: string | Buffer, follow = false): PathStat {
+function expected(path: string | Buffer, follow = false): StatFacts {
   const info = follow ? statSync(path, { bigint: true }) : lstatSync(path, { bigint: true });
-  const { size, mtimeNs, ctimeNs, ino, dev } = info;
-  return { mode: Number(info.mode), size, mtimeNs, ctimeNs, ino, dev };
+  const { mode, size, mtimeNs, ctimeNs, ino, dev } = info;
+  return { mode, size, mtimeNs, ctimeNs, ino, dev };
 }
 
 describe('StatThread', () => {
@@ -68,7 +64,7 @@ describe('StatThread', () => {
     try {
       const paths = Array.from({ length: 40 }, (_, i) => join(root, i % 2 ? 'file' : 'dir'));
       const answers = await Promise.all(paths.map((path) => stats.statMany([path], false)));
-      const sizeOf = (answer: StatAnswer) => (answer as PathStat).size;
+      const sizeOf = (answer: StatAnswer) => (answer as StatFacts).size;
       assert.deepEqual(
         answers.map(([answer]) => sizeOf(answer)),
         paths.map((path) => expected(path).size),

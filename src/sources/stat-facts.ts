@@ -1,5 +1,9 @@
-import { constants } from 'node:fs';
+/** What the walk, the entry codec and the workers read of a stat. */
+import { constants, type BigIntStats } from 'node:fs';
 import type { EntryType } from '../core/entry.js';
+
+/** A BigIntStats has these; a stat that crossed between threads is these alone. */
+export type StatFacts = Pick<BigIntStats, 'mode' | 'size' | 'mtimeNs' | 'ctimeNs' | 'ino' | 'dev'>;
 
 /**
  * The entry type of a stat's mode. Read from the mode as a number because BigIntStats'

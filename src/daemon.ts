@@ -23,7 +23,7 @@ import type { Logger } from './log.js';
 import type { Metrics } from './metrics/index.js';
 import { irodsErrorLabel, redisProbe, startMetricsServer } from './metrics/index.js';
 import { readWatchLimit } from './sources/inotify.js';
-import { redisOptions } from './state/index.js';
+import { ensureSchema, redisOptions } from './state/index.js';
 import { JobSet } from './sync/job-set.js';
 import { watchLoopStalls } from './sync/loop-stalls.js';
 import { startWatchdog, type Notifier } from './systemd.js';
@@ -103,6 +103,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
     redis.on('error', (error) => logger.warn(`redis: ${error.message}`));
     await redis.connect();
     cleanups.push({ what: 'the Redis connection', run: () => redis.quit() });
+    await ensureSchema(redis, config.redis.key_prefix);
 
     metrics.onScrapeRedis(redisProbe(redis));
     metrics.setWatchLimit(await readWatchLimit());

@@ -14,6 +14,7 @@ import { fstatSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { checkConfigReport, ConfigError, loadConfig } from './config/index.js';
 import { startDaemon } from './daemon.js';
+import { IngestError } from './errors.js';
 import { createLogger, LOG_STYLES, type LogStyle } from './log.js';
 import { Metrics } from './metrics/index.js';
 import { createNotifier } from './systemd.js';
@@ -139,8 +140,13 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `irods-ingestd: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
+  // A refusal the daemon explains (IngestError) needs no stack; anything else is a bug.
+  const text =
+    error instanceof IngestError
+      ? error.message
+      : error instanceof Error
+        ? (error.stack ?? error.message)
+        : String(error);
+  process.stderr.write(`irods-ingestd: ${text}\n`);
   process.exitCode = 1;
 });

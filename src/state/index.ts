@@ -13,3 +13,4 @@ export { StateCorruptError, StatePathError } from './errors.js';
 export type { RecordedState } from '../core/decide.js';
 export { queuePrefix } from './keys.js';
 export { redisOptions, type RedisConnectionOptions } from './connection.js';
+export { ensureSchema, SchemaError, SCHEMA_VERSION } from './schema.js';

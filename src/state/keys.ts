@@ -17,6 +17,7 @@
  * | `P:lock:<relPath text>` | string | the owner of a per-file lock, expiring (PX)             |
  * | `P:pass`                | hash   | the current (or last) pass: number, times and counters  |
  * | `<prefix>:~bull:...`    | (many) | BullMQ's own keys for the job queues (`queuePrefix`)    |
+ * | `<prefix>:~schema`      | string | the layout version of all of the above (schema.ts)      |
  *
  * `dirId` is a digest of the directory's relative path bytes (the root is the empty path), so
  * keys have a fixed length whatever the depth and bytes of the path. Directory keys are completed

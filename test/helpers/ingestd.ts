@@ -56,6 +56,8 @@ export interface Ingestd {
   passDone(pass: number, job?: string, timeoutMs?: number): Promise<LogEvent>;
   /** SIGTERM, then the exit code. */
   stop(): Promise<number | null>;
+  /** The exit code once the daemon exits on its own (null when a signal ended it). */
+  exit(): Promise<number | null>;
   /** SIGKILL, like a crash. */
   kill(): Promise<void>;
   /** Starts the daemon again on the same config and state directory. */
@@ -179,6 +181,9 @@ export async function startIngestd(spec: IngestdSpec): Promise<Ingestd> {
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    exit() {
       return exited;
     },
     async kill() {

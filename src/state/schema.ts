@@ -1,0 +1,102 @@
+/**
+ * The version of the Redis layout (keys.ts), so that a daemon never misreads state written by
+ * another version of itself. It lives in one key, `<prefix>:~schema` (`~` cannot occur in a job
+ * name, so no job's keys fall under it).
+ *
+ * At start the daemon brings the layout up to SCHEMA_VERSION with the migrations below, one
+ * version at a time, or refuses to start when the state is newer than it understands. A prefix
+ * that holds keys but no version was written before versions existed: that is version 1.
+ *
+ * A change to the layout bumps SCHEMA_VERSION and adds the migration from the version before,
+ * with a test that writes the old layout and reads it back through the new code.
+ */
+import type { Redis } from 'ioredis';
+import { IngestError } from '../errors.js';
+
+export const SCHEMA_VERSION = 1;
+
+/** The layout before versions were recorded (every layout up to this daemon's first release). */
+const UNVERSIONED = 1;
+
+export interface Migration {
+  /** Brings a prefix from version `to - 1` to `to`; must be safe to run again after a crash. */
+  readonly to: number;
+  readonly what: string;
+  run(redis: Redis, prefix: string): Promise<void>;
+}
+
+/** Migrations in order, the one to version n at index n - 2. */
+export const MIGRATIONS: readonly Migration[] = [];
+
+export class SchemaError extends IngestError {
+  readonly found: number;
+
+  constructor(message: string, found: number) {
+    super('STATE_SCHEMA', message);
+    this.found = found;
+  }
+}
+
+export function schemaKey(prefix: string): string {
+  return `${prefix}:~schema`;
+}
+
+/**
+ * Checks the layout under `prefix` and migrates it to SCHEMA_VERSION; returns the version found.
+ * Several daemons sharing the Redis may start at once: the version is set only if still absent
+ * (SET NX), and every migration step is idempotent.
+ */
+export async function ensureSchema(
+  redis: Redis,
+  prefix: string,
+  migrations: readonly Migration[] = MIGRATIONS,
+  current = SCHEMA_VERSION,
+): Promise<number> {
+  const key = schemaKey(prefix);
+  let found = await readVersion(redis, key);
+  if (found === undefined) {
+    found = (await holdsKeys(redis, prefix)) ? UNVERSIONED : current;
+    await redis.set(key, String(found), 'NX');
+    found = (await readVersion(redis, key)) ?? found;
+  }
+  if (found > current) {
+    throw new SchemaError(
+      `the Redis state under "${prefix}" has layout version ${found}, newer than the ${current} this daemon reads; run the newer irods-ingestd (or point redis.key_prefix elsewhere)`,
+      found,
+    );
+  }
+  for (let version = found; version < current; version++) {
+    const migration = migrations.find((step) => step.to === version + 1);
+    if (migration === undefined) {
+      throw new SchemaError(
+        `the Redis state under "${prefix}" has layout version ${version} and this daemon has no migration from it`,
+        found,
+      );
+    }
+    await migration.run(redis, prefix);
+    await redis.set(key, String(migration.to));
+  }
+  return found;
+}
+
+async function readVersion(redis: Redis, key: string): Promise<number | undefined> {
+  const text = await redis.get(key);
+  if (text === null) return undefined;
+  const version = Number(text);
+  if (!Number.isInteger(version) || version < 1) {
+    throw new SchemaError(`unreadable layout version in ${key}: ${JSON.stringify(text)}`, 0);
+  }
+  return version;
+}
+
+/** Whether anything is stored under the prefix (one SCAN page at a time, stopping at the first). */
+async function holdsKeys(redis: Redis, prefix: string): Promise<boolean> {
+  const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}:*`;
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    if (keys.length > 0) return true;
+    cursor = next;
+  } while (cursor !== '0');
+  return false;
+}

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Redis } from 'ioredis';
+import {
+  ensureSchema,
+  FileStateStore,
+  SCHEMA_VERSION,
+  SchemaError,
+} from '../../../src/state/index.js';
+import { schemaKey, type Migration } from '../../../src/state/schema.js';
+import { startEmulator } from '../../helpers/emulator.js';
+import { startIngestd } from '../../helpers/ingestd.js';
+import { startRedis, type TestRedis } from '../../helpers/redis.js';
+import { bytes, connect } from './setup.js';
+
+let server: TestRedis;
+const clients: Redis[] = [];
+before(async () => {
+  server = await startRedis();
+});
+after(async () => {
+  for (const client of clients) client.disconnect();
+  await server.stop();
+});
+function open(): { redis: Redis; prefix: string } {
+  const client = connect(server);
+  clients.push(client.redis);
+  return client;
+}
+
+describe('the Redis layout version', () => {
+  it('is written as the current one under an empty prefix', async () => {
+    const { redis, prefix } = open();
+    assert.equal(await ensureSchema(redis, prefix), SCHEMA_VERSION);
+    assert.equal(await redis.get(schemaKey(prefix)), String(SCHEMA_VERSION));
+  });
+
+  it('takes state written before versions existed for version 1, and keeps it readable', async () => {
+    const { redis, prefix } = open();
+    const states = new FileStateStore(redis, prefix, 'job');
+    const state = { type: 'file' as const, size: 3, mtimeNs: 5n, ino: 7n, ctimeNs: 9n };
+    await states.record([{ relPath: bytes('a.txt'), state }]);
+    assert.equal(await ensureSchema(redis, prefix), 1);
+    assert.equal(await redis.get(schemaKey(prefix)), String(SCHEMA_VERSION));
+    assert.deepEqual(await states.getMany([bytes('a.txt')]), [state]);
+  });
+
+  it('refuses state of a newer layout, naming both versions, and changes nothing', async () => {
+    const { redis, prefix } = open();
+    await redis.set(schemaKey(prefix), String(SCHEMA_VERSION + 1));
+    await assert.rejects(ensureSchema(redis, prefix), (error: unknown) => {
+      assert.ok(error instanceof SchemaError);
+      assert.equal(error.code, 'STATE_SCHEMA');
+      assert.match(
+        error.message,
+        new RegExp(`version ${SCHEMA_VERSION + 1}, newer than the ${SCHEMA_VERSION}`),
+      );
+      return true;
+    });
+    assert.equal(await redis.get(schemaKey(prefix)), String(SCHEMA_VERSION + 1));
+  });
+
+  it('refuses an unreadable version instead of guessing', async () => {
+    const { redis, prefix } = open();
+    await redis.set(schemaKey(prefix), 'two');
+    await assert.rejects(ensureSchema(redis, prefix), /unreadable layout version/);
+  });
+
+  it('runs the migrations from the version found, in order, and records each step', async () => {
+    const { redis, prefix } = open();
+    await redis.set(schemaKey(prefix), '1');
+    const ran: string[] = [];
+    const migration = (to: number): Migration => ({
+      to,
+      what: `to ${to}`,
+      run: async (client) => {
+        ran.push(`${to}:${await client.get(schemaKey(prefix))}`);
+      },
+    });
+    assert.equal(await ensureSchema(redis, prefix, [migration(3), migration(2)], 3), 1);
+    assert.deepEqual(ran, ['2:1', '3:2']);
+    assert.equal(await redis.get(schemaKey(prefix)), '3');
+  });
+
+  it('refuses a layout it has no migration from', async () => {
+    const { redis, prefix } = open();
+    await redis.set(schemaKey(prefix), '1');
+    await assert.rejects(ensureSchema(redis, prefix, [], 2), /no migration from it/);
+    assert.equal(await redis.get(schemaKey(prefix)), '1');
+  });
+});
+
+describe('a daemon on state of a newer layout', () => {
+  it('refuses to start, exits 1 and says why, leaving the state alone', async () => {
+    const { redis, prefix } = open();
+    await redis.set(schemaKey(prefix), '99');
+    const emulator = await startEmulator();
+    const daemon = await startIngestd({
+      emulator,
+      jobs: [],
+      redisUrl: server.url,
+      keyPrefix: prefix,
+    });
+    try {
+      await daemon.waitFor((event) => /layout version 99, newer than the/.test(event.message));
+      assert.equal(await daemon.exit(), 1);
+      assert.equal(await redis.get(schemaKey(prefix)), '99');
+    } finally {
+      await daemon.cleanUp();
+      await emulator.stop();
+    }
+  });
+});

@@ -5,6 +5,7 @@
  */
 import { checkConfigReport, loadConfig, type Config, type Environment } from '../config/index.js';
 import { diffConfig } from '../config/diff.js';
+import { adhocOffProblem, boundAdhocJob } from '../config/adhoc-bounds.js';
 import { validateJobSpec } from '../config/job-spec.js';
 import type { Logger } from '../log.js';
 import type { JobRunner } from '../sync/job-runner.js';
@@ -24,6 +25,8 @@ import {
 export interface DaemonFacts {
   readonly version: string;
   readonly pid: number;
+  /** The daemon's user: with root, the only one trusted to own the handlers it runs. */
+  readonly uid: number;
   readonly role: 'all' | 'worker';
   readonly startedAt: Date;
   readonly embeddedRedis: boolean;
@@ -94,11 +97,20 @@ export class DaemonTarget implements ControlTarget {
     return this.#serially(async () => {
       this.#refuseWhileDraining();
       const { config, jobs, logger, events } = this.#deps;
+      // Refusals are logged: they are a socket user reaching beyond what the admin allowed.
+      const refusal = (problems: string) => {
+        logger.warn(`ad-hoc job refused: ${problems}`);
+        return new ControlError(CONTROL_ERROR_CODES.forbidden, problems);
+      };
+      const off = adhocOffProblem(config.daemon);
+      if (off !== undefined) throw refusal(off);
       const result = validateJobSpec(spec, config);
       if ('problems' in result) {
         throw new ControlError(CONTROL_ERROR_CODES.badRequest, result.problems.join('; '));
       }
-      const { job } = result;
+      const bounded = await boundAdhocJob(result.job, config.daemon, this.#deps.facts.uid);
+      if ('problems' in bounded) throw refusal(bounded.problems.join('; '));
+      const { job } = bounded;
       if (jobs.get(job.name) !== undefined) {
         throw new ControlError(CONTROL_ERROR_CODES.conflict, `job ${job.name} exists already`);
       }

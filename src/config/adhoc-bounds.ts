@@ -21,12 +21,13 @@ import {
   isUnderLocalRoot,
   isUnderS3Root,
   listRoots,
+  quoted,
   s3Location,
   s3PrefixProblem,
 } from '../core/adhoc-rules.js';
 import { isWithin } from '../core/logical-path.js';
 import type { JobConfig } from './index.js';
-import { untrustedPathReason } from './trusted-path.js';
+import { resolveTrusted } from './trusted-path.js';
 
 /** The `[daemon]` keys that bound ad-hoc jobs. */
 export interface AdhocLimits {
@@ -60,7 +61,7 @@ export async function boundAdhocJob(
   if (!isResolved(source)) problems.push(`job.source: ${source}`);
   if (!limits.adhoc_targets.some((root) => isWithin(job.target, root))) {
     problems.push(
-      `job.target: ${job.target} is not under any of ${ADHOC_KEYS.targets} (${listRoots(limits.adhoc_targets)})`,
+      `job.target: ${quoted(job.target)} is not under any of ${ADHOC_KEYS.targets} (${listRoots(limits.adhoc_targets)})`,
     );
   }
   if (job.follow_symlinks) {
@@ -90,11 +91,11 @@ function isResolved(value: Resolved | string): value is Resolved {
 
 function s3Source(source: string, roots: readonly string[]): Resolved | string {
   const shape = s3PrefixProblem(source);
-  if (shape !== undefined) return `${source} ${shape}`;
+  if (shape !== undefined) return `${quoted(source)} ${shape}`;
   const location = s3Location(source);
   const allowed = roots.filter(isS3Url).map(s3Location);
   if (allowed.some((root) => isUnderS3Root(location, root))) return resolved(source);
-  return `${source} is not under any of ${ADHOC_KEYS.sources} (${listRoots(roots)})`;
+  return `${quoted(source)} is not under any of ${ADHOC_KEYS.sources} (${listRoots(roots)})`;
 }
 
 async function localSource(
@@ -103,57 +104,20 @@ async function localSource(
   daemonUid: number,
 ): Promise<Resolved | string> {
   const local = roots.filter((root) => !isS3Url(root));
-  const outside = `${source} is not under any of ${ADHOC_KEYS.sources} (${listRoots(roots)})`;
-  const found = await resolveUnder(source, local);
-  if (found === OUTSIDE) return outside;
-  if (typeof found === 'string') return `${source} ${found}`;
-  let reason: string | undefined;
-  for (const root of found.roots) {
-    reason = await untrustedPathReason(root.real, daemonUid, { aboveOnly: true });
-    if (reason === undefined) break;
-    reason = `the allowed root ${root.given} cannot bound ad-hoc jobs, since someone other than root and the daemon's user could swap it for a symbolic link: ${reason}`;
+  const real = await realpath(source).catch((error: NodeJS.ErrnoException) => error);
+  const found = under(source, real, await resolveRoots(local, daemonUid));
+  if (found === OUTSIDE) {
+    return `${quoted(source)} is not under any of ${ADHOC_KEYS.sources} (${listRoots(roots)})`;
   }
-  if (reason !== undefined) return reason;
+  if (typeof found === 'string') return `${quoted(source)} ${found}`;
+  const trusted = found.roots.find((root) => root.untrusted === undefined);
+  if (trusted === undefined) {
+    const [root] = found.roots;
+    return `the allowed root ${root!.given} cannot bound ad-hoc jobs, since someone other than root and the daemon's user could swap it for a symbolic link: ${root!.untrusted!}`;
+  }
   const info = await stat(found.real).catch(() => undefined);
-  if (info?.isDirectory() !== true) return `${source} is not a directory`;
+  if (info?.isDirectory() !== true) return `${quoted(source)} is not a directory`;
   return resolved(found.real);
-}
-
-/** The answer of resolveUnder for a path that is not under a root even as written. */
-const OUTSIDE = Symbol('outside');
-
-interface Found {
-  /** `path` resolved. */
-  readonly real: string;
-  /** The allowed roots it lies under, as given and resolved. */
-  readonly roots: { given: string; real: string }[];
-}
-
-/**
- * `path` resolved and the roots (resolved too) that hold it; else OUTSIDE when it is not under
- * a root even as written (nothing more is said), or what is wrong with it.
- */
-async function resolveUnder(
-  path: string,
-  roots: readonly string[],
-): Promise<Found | typeof OUTSIDE | string> {
-  const asWritten = roots.some((root) => isUnderLocalRoot(path, root));
-  const real = await realpath(path).catch((error: NodeJS.ErrnoException) => error);
-  const resolvedRoots = await Promise.all(
-    roots.map(async (given) => ({ given, real: await realpath(given).catch(() => undefined) })),
-  );
-  const holding = resolvedRoots.filter(
-    (root): root is { given: string; real: string } =>
-      root.real !== undefined && typeof real === 'string' && isUnderLocalRoot(real, root.real),
-  );
-  if (typeof real === 'string' && holding.length > 0) return { real, roots: holding };
-  if (!asWritten) return OUTSIDE;
-  if (typeof real !== 'string') {
-    return real.code === 'ENOENT' || real.code === 'ENOTDIR'
-      ? 'does not exist'
-      : `cannot be resolved: ${real.message}`;
-  }
-  return 'resolves to a place outside the allowed roots (through a symbolic link)';
 }
 
 async function trustedHandler(
@@ -162,14 +126,72 @@ async function trustedHandler(
   daemonUid: number,
 ): Promise<Resolved | string> {
   const dirs = limits.handler_dirs;
-  const found = await resolveUnder(handler, dirs);
+  const resolution = await resolveTrusted(handler, daemonUid);
+  const real = 'error' in resolution ? resolution.error : resolution.real;
+  const found = under(handler, real, await resolveRoots(dirs, daemonUid));
   if (found === OUTSIDE) {
-    return `${handler} is not in ${ADHOC_KEYS.handlerDirs} (${listRoots(dirs)}); a handler named through the socket must lie there`;
+    return `${quoted(handler)} is not in ${ADHOC_KEYS.handlerDirs} (${listRoots(dirs)}); a handler named through the socket must lie there`;
   }
-  if (typeof found === 'string') return `${handler} ${found}`;
+  if (typeof found === 'string') return `${quoted(handler)} ${found}`;
+  const dirMoved = found.roots.every((dir) => dir.untrusted !== undefined)
+    ? found.roots[0]!.untrusted
+    : undefined;
+  const untrusted = dirMoved ?? ('untrusted' in resolution ? resolution.untrusted : undefined);
+  if (untrusted !== undefined) return `${quoted(handler)} is refused: ${untrusted}`;
   const info = await stat(found.real).catch(() => undefined);
-  if (info?.isFile() !== true) return `${handler} is not a regular file`;
-  const reason = await untrustedPathReason(found.real, daemonUid);
-  if (reason !== undefined) return `${handler} is refused: ${reason}`;
+  if (info?.isFile() !== true) return `${quoted(handler)} is not a regular file`;
   return resolved(found.real);
+}
+
+/** An allowed root (or handler directory), resolved, with who else could move it, if anyone. */
+interface Root {
+  readonly given: string;
+  readonly real: string;
+  readonly untrusted?: string;
+}
+
+/** The roots resolved; those that do not resolve (not there now) hold nothing. */
+async function resolveRoots(roots: readonly string[], daemonUid: number): Promise<Root[]> {
+  const resolutions = await Promise.all(
+    roots.map(async (given) => ({
+      given,
+      resolution: await resolveTrusted(given, daemonUid, { aboveOnly: true }),
+    })),
+  );
+  return resolutions.flatMap(({ given, resolution }) =>
+    'error' in resolution ? [] : [{ given, ...resolution }],
+  );
+}
+
+/** The answer of `under` for a path that is not under a root even as written. */
+const OUTSIDE = Symbol('outside');
+
+interface Found {
+  /** The path resolved. */
+  readonly real: string;
+  /** The roots it lies under. */
+  readonly roots: readonly Root[];
+}
+
+/**
+ * Where `path` (resolved to `real`, or failing with it) stands: under some roots; OUTSIDE when it
+ * is not under a root even as written (then nothing more is said, not even whether it exists);
+ * else what is wrong with it.
+ */
+function under(
+  path: string,
+  real: string | NodeJS.ErrnoException,
+  roots: readonly Root[],
+): Found | typeof OUTSIDE | string {
+  const holding =
+    typeof real === 'string' ? roots.filter((root) => isUnderLocalRoot(real, root.real)) : [];
+  if (typeof real === 'string' && holding.length > 0) return { real, roots: holding };
+  const asWritten = roots.some((root) => isUnderLocalRoot(path, root.given));
+  if (!asWritten) return OUTSIDE;
+  if (typeof real !== 'string') {
+    return real.code === 'ENOENT' || real.code === 'ENOTDIR'
+      ? 'does not exist'
+      : `cannot be resolved: ${real.message}`;
+  }
+  return 'resolves to a place outside the allowed roots (through a symbolic link)';
 }

@@ -43,7 +43,7 @@ export class HttpError extends Error {
   readonly code: HttpErrorCode;
 
   constructor(code: HttpErrorCode, message: string, status = STATUS_OF[code]) {
-    super(clip(message));
+    super(clip(message, MAX_MESSAGE));
     this.name = 'HttpError';
     this.code = code;
     this.status = status;
@@ -68,6 +68,11 @@ export function httpErrorOf(error: unknown): HttpError {
 
 /** Longest text taken from a request or an error into an answer. */
 const MAX_ECHO = 300;
+/**
+ * Longest message of an answer: room for every problem of a refused job, each of which clips
+ * what it quotes from the request.
+ */
+const MAX_MESSAGE = 2_000;
 
 /**
  * `text` cut to a length that is safe to put into an answer or a log line: a request can carry

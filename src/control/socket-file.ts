@@ -39,8 +39,12 @@ export class ControlSocketError extends IngestError {
 }
 
 export const SOCKET_MODE = 0o660;
-/** Mode for a runtime directory we have to create ourselves (design.md: 0750). */
+/**
+ * Mode for a runtime directory we have to create ourselves (design.md: 0750); a socket meant for
+ * users outside the daemon's group (another group, or everyone) needs them to pass through it.
+ */
 const DIRECTORY_MODE = 0o750;
+const PASSABLE_DIRECTORY_MODE = 0o751;
 /** How long a socket at the path may take to accept before it counts as live but busy. */
 const PROBE_TIMEOUT_MS = 2_000;
 
@@ -65,7 +69,9 @@ export async function bindSocketFile(
   access: SocketAccess = {},
 ): Promise<BoundSocket> {
   const directory = dirname(path);
-  await mkdir(directory, { recursive: true, mode: DIRECTORY_MODE }).catch((error: unknown) => {
+  const forOthers = access.group !== undefined || ((access.mode ?? SOCKET_MODE) & 0o002) !== 0;
+  const directoryMode = forOthers ? PASSABLE_DIRECTORY_MODE : DIRECTORY_MODE;
+  await mkdir(directory, { recursive: true, mode: directoryMode }).catch((error: unknown) => {
     throw unusable(path, `cannot create its directory ${directory}`, error);
   });
   const existing = await inspectPath(path);
@@ -171,7 +177,7 @@ export async function unreachableBy(path: string, mode: number): Promise<string 
       (!everyone && stats.gid === socket.gid && (stats.mode & 0o010) !== 0);
     if (!searchable) {
       const who = everyone ? 'other users' : `members of its group (gid ${socket.gid})`;
-      return `${who} cannot reach it: ${dir} (mode ${octalMode(stats.mode)}, group gid ${stats.gid}) does not let them pass; give it o+x (under systemd: RuntimeDirectoryMode=0751)`;
+      return `${who} cannot reach it: ${dir} (mode ${octalMode(stats.mode)}, group gid ${stats.gid}) does not let them pass; give it o+x (for the runtime directory under systemd: RuntimeDirectoryMode=0751)`;
     }
     if (dir === '/') return undefined;
   }

@@ -79,7 +79,15 @@ export function adhocOffMessage(sourcesEmpty: boolean, targetsEmpty: boolean): s
   return `ad-hoc jobs are off: ${keys} ${verb} empty; an admin allows them by listing the source roots (directories, s3://bucket/prefix) in ${ADHOC_KEYS.sources} and the collections in ${ADHOC_KEYS.targets} (see "Who may do what" in the README)`;
 }
 
-/** "a, b" or "(none usable)", for messages that list the allowed roots. */
+/** Longest part of a path quoted in a refusal: a request can carry kilobytes of it. */
+const MAX_QUOTED = 200;
+
+/** `path` as quoted in a refusal, cut to a safe length. */
+export function quoted(path: string): string {
+  return path.length <= MAX_QUOTED ? path : `${path.slice(0, MAX_QUOTED - 1)}…`;
+}
+
+/** "a, b" or "(none)", for messages that list the allowed roots. */
 export function listRoots(roots: readonly string[]): string {
   return roots.length === 0 ? '(none)' : roots.join(', ');
 }

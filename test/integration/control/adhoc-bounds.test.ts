@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import {
   chmod,
   chown,
+  lchown,
   mkdir,
   mkdtemp,
   readFile,
@@ -44,6 +45,7 @@ describe('ad-hoc jobs stay within what the admin allowed', () => {
     handlers: '',
     openHandlers: '',
     elsewhere: '',
+    swappedRoot: '',
   };
 
   const ctl = (...args: string[]): Promise<CtlResult> =>
@@ -106,6 +108,14 @@ describe('ad-hoc jobs stay within what the admin allowed', () => {
     await chmod(at.secret, 0o700);
     await symlink(at.secret, join(at.allowed, 'link-out'));
     await symlink(at.allowed, at.rootLink);
+    // An allowed root in a directory where anyone may add entries: another user put a symlink
+    // to the secret there under the root's name.
+    at.swappedRoot = join(work, 'shared', 'alice');
+    await mkdir(join(work, 'shared'));
+    await chmod(join(work, 'shared'), 0o1777);
+    await writeTree(join(work, 'secret-2'), { 'deeper/shadow3.txt': 'secret' }, MTIME);
+    await symlink(join(work, 'secret-2'), at.swappedRoot);
+    await lchown(at.swappedRoot, 65534, 65534);
     for (const dir of [at.handlers, at.openHandlers, at.elsewhere]) await mkdir(dir);
     await chmod(at.handlers, 0o755);
     await chmod(at.openHandlers, 0o777);
@@ -153,7 +163,7 @@ describe('ad-hoc jobs stay within what the admin allowed', () => {
     assert.equal(await client.collections.stat(`${HOME}/grab`), undefined);
 
     await reloadWith(
-      `adhoc_sources = [${JSON.stringify(`${at.rootLink}/`)}, "s3://landing/runs"]\nadhoc_targets = ["${PUBLIC}/"]`,
+      `adhoc_sources = [${JSON.stringify(`${at.rootLink}/`)}, "s3://landing/runs", ${JSON.stringify(at.swappedRoot)}]\nadhoc_targets = ["${PUBLIC}/"]`,
     );
   });
 
@@ -175,6 +185,10 @@ describe('ad-hoc jobs stay within what the admin allowed', () => {
       [join(at.rootLink, 'link-out', 'deeper'), throughLink],
       [`${at.rootLink}/link-out/`, throughLink],
       [join(at.rootLink, 'no-such-run'), /job\.source: .* does not exist/],
+      [
+        join(at.swappedRoot, 'deeper'),
+        /job\.source: the allowed root .*\/shared\/alice cannot bound ad-hoc jobs, since someone other than root and the daemon's user could swap it for a symbolic link: .*\/shared \(mode 1777/,
+      ],
       [join(at.allowed, 'run1', 'a.txt'), /job\.source: .* is not a directory/],
       [`${at.allowed}/../secret`, /job\.source: has a "\." or "\.\." element/, 'bad-request'],
       [

@@ -6,6 +6,7 @@
  * same names again when it binds (socketSettings), so a group removed since is an error then.
  */
 import { execFile } from 'node:child_process';
+import { normalize } from 'node:path';
 import { groupNameProblem, parseSocketMode } from '../core/socket-rules.js';
 import type { Finding } from './issues.js';
 import { isTable, type Table } from './merge.js';
@@ -68,7 +69,13 @@ export async function socketFindings(data: Table): Promise<Finding[]> {
     if (message !== undefined) findings.push({ path: ['daemon', key], message });
   }
   const status = daemon.status_socket;
-  if (typeof status === 'string' && status !== '' && status === daemon.control_socket) {
+  const control = daemon.control_socket;
+  if (
+    typeof status === 'string' &&
+    status !== '' &&
+    typeof control === 'string' &&
+    normalize(status) === normalize(control)
+  ) {
     findings.push({
       path: ['daemon', 'status_socket'],
       message: 'is the control socket; the read-only socket needs a path of its own',

@@ -37,6 +37,27 @@ export interface DaemonFacts {
   readonly jobsRunning: () => boolean;
 }
 
+/**
+ * Longest a `start` may look at paths for: on a hung mount it would otherwise hold every later
+ * start and reload, which wait for it.
+ */
+const BOUNDS_CHECK_MS = 30_000;
+
+async function withinDeadline<T>(check: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      const message = `checking the job's paths took longer than ${BOUNDS_CHECK_MS / 1000} s (is a filesystem hung?)`;
+      reject(new ControlError(CONTROL_ERROR_CODES.unavailable, message));
+    }, BOUNDS_CHECK_MS);
+  });
+  try {
+    return await Promise.race([check, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export interface DaemonTargetDeps {
   readonly facts: DaemonFacts;
   readonly jobs: JobSet;
@@ -108,7 +129,9 @@ export class DaemonTarget implements ControlTarget {
       if ('problems' in result) {
         throw new ControlError(CONTROL_ERROR_CODES.badRequest, result.problems.join('; '));
       }
-      const bounded = await boundAdhocJob(result.job, config.daemon, this.#deps.facts.uid);
+      const bounded = await withinDeadline(
+        boundAdhocJob(result.job, config.daemon, this.#deps.facts.uid),
+      );
       if ('problems' in bounded) throw refusal(bounded.problems.join('; '));
       const { job } = bounded;
       if (jobs.get(job.name) !== undefined) {

@@ -125,13 +125,14 @@ describe('the read-only socket', () => {
       assert.equal(error.code, 'read-only', `${method} ${path}`);
       assert.match(error.message, /this is the read-only socket \(daemon\.status_socket\)/);
     }
-    for (const args of [
+    const writes = [
+      ['start', '--name', 'x', '--source', work, '--target', `${HOME}/x`],
+      ...['stop', 'pause', 'resume', 'rescan', 'retry'].map((command) => [command, 'alpha']),
       ['reload'],
       ['drain'],
-      ['stop', 'alpha'],
-      ['pause', 'alpha'],
       ['config', 'show'],
-    ]) {
+    ];
+    for (const args of writes) {
       const result = await ctl(statusSocket, ...args);
       assert.equal(result.code, 1, `${args.join(' ')}: ${result.stdout}${result.stderr}`);
       assert.match(result.stderr, /^irods-ingestctl: this is the read-only socket/);

@@ -8,8 +8,9 @@
  *
  * Local paths are compared after resolving symlinks and `..` on both sides, on whole
  * components. The bounded job keeps the resolved paths: a symlink in the given source swapped
- * after this check changes nothing, because the job never looks at it again. A root counts only
- * when nobody else could swap it for a symlink either (the directories above it are trusted).
+ * after this check changes nothing, because the job never looks at it again. A root (or handler
+ * directory) counts only when nobody but root and the daemon's user could swap it for a symlink
+ * either: every directory its resolution looks a name up in is theirs (trusted-path.ts).
  * Where the given path is not under an allowed root even as written, the answer is the same
  * whether it exists or not, so the check tells a socket user nothing about the rest of the host.
  */

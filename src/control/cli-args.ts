@@ -19,6 +19,8 @@ commands:
   stop NAME | pause NAME | resume NAME | rescan NAME
   failures NAME [--limit N]    failed files with reasons (default: first ${FAILURES_PAGE.default})
   retry NAME                   re-queue the failed files of a job
+  allow-deletes NAME           release the deletes max_delete held, once (or accept a
+                               refused source root that is only another directory)
   watch NAME                   follow the running (or next) pass; exit 1 if it had failures
   reload                       re-read the config files and apply them
   drain                        finish the queued work, then stop the daemon
@@ -44,7 +46,16 @@ export class UsageError extends Error {
   }
 }
 
-export const JOB_COMMANDS = ['job', 'stop', 'pause', 'resume', 'rescan', 'retry', 'watch'] as const;
+export const JOB_COMMANDS = [
+  'job',
+  'stop',
+  'pause',
+  'resume',
+  'rescan',
+  'retry',
+  'watch',
+  'allow-deletes',
+] as const;
 export type JobCommandName = (typeof JOB_COMMANDS)[number];
 
 /** One member per job command, so that each can be told apart by its name. */

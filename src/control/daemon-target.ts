@@ -13,6 +13,7 @@ import type { EventHub } from './events.js';
 import {
   CONTROL_ERROR_CODES,
   ControlError,
+  type AllowDeletesResult,
   type ControlTarget,
   type DaemonEvent,
   type DaemonStatus,
@@ -145,6 +146,12 @@ export class DaemonTarget implements ControlTarget {
 
   async retryJob(name: string): Promise<{ queued: number }> {
     return { queued: await this.#runner(name).retryFailures() };
+  }
+
+  async allowDeletes(name: string): Promise<AllowDeletesResult> {
+    const result = await this.#runner(name).allowDeletes();
+    if (typeof result === 'string') throw new ControlError(CONTROL_ERROR_CODES.conflict, result);
+    return result;
   }
 
   async failures(name: string, page: { limit: number; cursor?: string }): Promise<FailureList> {

@@ -30,7 +30,7 @@ commands:
 job options (as in [[job]]): --operation OP, --delete MODE, --watch | --no-watch,
   --rescan-interval D, --settle D, --exclude GLOB (repeatable), --exclude-type T (repeatable),
   --follow-symlinks, --resource R, --checksum MODE, --files-per-task N, --handler PATH,
-  --metadata KEY=VALUE (repeatable)
+  --metadata KEY=VALUE (repeatable), --max-delete N|P%, --source-marker NAME
 
 options:
   --socket PATH   control socket (default: $IRODS_INGEST_SOCKET or /run/irods-ingest/ctl.sock)
@@ -104,6 +104,8 @@ const JOB_OPTION_KEYS = {
   'files-per-task': 'files_per_task',
   handler: 'handler',
   metadata: 'metadata',
+  'max-delete': 'max_delete',
+  'source-marker': 'source_marker',
 } as const;
 
 const START_OPTIONS: Record<keyof typeof JOB_OPTION_KEYS, OptionSpec> = {
@@ -123,6 +125,8 @@ const START_OPTIONS: Record<keyof typeof JOB_OPTION_KEYS, OptionSpec> = {
   'files-per-task': { type: 'string' },
   handler: { type: 'string' },
   metadata: { type: 'string', multiple: true },
+  'max-delete': { type: 'string' },
+  'source-marker': { type: 'string' },
 };
 
 interface CommandSpec {

@@ -103,6 +103,14 @@ export class DaemonTarget implements ControlTarget {
       if (jobs.get(job.name) !== undefined) {
         throw new ControlError(CONTROL_ERROR_CODES.conflict, `job ${job.name} exists already`);
       }
+      // Jobs of other daemons on the same Redis: their targets may not overlap either.
+      const overlap = await jobs.targetConflict(job);
+      if (overlap !== undefined) {
+        throw new ControlError(
+          CONTROL_ERROR_CODES.conflict,
+          `job.target: ${job.target} of job "${job.name}" overlaps the target ${overlap.target} of job "${overlap.job}" on daemon ${overlap.owner}; the targets of two jobs may not be equal or nested`,
+        );
+      }
       // Kept in the config in force, so that a later ad-hoc job is checked against it too; a
       // reload drops it (it is not in the files).
       this.#deps.config = { ...config, job: [...config.job, job] };

@@ -6,6 +6,10 @@
  * tracked something. While the job tracks nothing there is nothing to protect, so the identity
  * follows the root until then (a new job on a mount that comes up late is not refused).
  *
+ * With a `source_marker` the marker is the root's identity: it sits on the mounted file system,
+ * so a root that holds it is the right one even when its device number changed (FUSE and some
+ * NFS mounts get a new one at every mount); its new device and inode are recorded.
+ *
  * And does the recorded state still belong to the job? It describes the pair (source, target)
  * it was recorded for; a job whose source or target changed starts on fresh state.
  */
@@ -33,7 +37,12 @@ export const ROOT_VERDICTS = { ok: 'ok', record: 'record', refuse: 'refuse' } as
 export type RootVerdict =
   | { readonly kind: typeof ROOT_VERDICTS.ok }
   /** Go on, and record the root's identity as the job's. */
-  | { readonly kind: typeof ROOT_VERDICTS.record; readonly identity: RootIdentity }
+  | {
+      readonly kind: typeof ROOT_VERDICTS.record;
+      readonly identity: RootIdentity;
+      /** The identity recorded before, when the marker vouched for a changed one. */
+      readonly previous?: RootIdentity;
+    }
   | {
       readonly kind: typeof ROOT_VERDICTS.refuse;
       readonly reason: string;
@@ -77,6 +86,9 @@ export function judgeRoot({ source, marker, recorded, tracked, look }: RootFacts
   if (recorded === undefined || tracked === 0) {
     const same = recorded !== undefined && sameIdentity(recorded, now);
     return same ? { kind: ROOT_VERDICTS.ok } : { kind: ROOT_VERDICTS.record, identity: now };
+  }
+  if (marker !== '' && !sameIdentity(recorded, now)) {
+    return { kind: ROOT_VERDICTS.record, identity: now, previous: recorded };
   }
   if (recorded.dev !== now.dev) {
     return refuse(

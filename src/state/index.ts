@@ -4,6 +4,7 @@ export { FileLocks } from './file-locks.js';
 export { WriteHandles } from './write-handles.js';
 export { SourceRecords, type SourceRecord } from './source-record.js';
 export { DeleteHolds, HOLDERS, type HoldInfo, type Holder } from './delete-holds.js';
+export { CLAIM_RENEW_MS, TargetClaims, type ClaimConflict } from './target-claims.js';
 export {
   JobRecords,
   PASS_COUNTERS,

@@ -23,6 +23,7 @@
  * | `P:hold`                | hash   | what is held: entries, paths, limit, tracked, pass, ... |
  * | `<prefix>:~bull:...`    | (many) | BullMQ's own keys for the job queues (`queuePrefix`)    |
  * | `<prefix>:~schema`      | string | the layout version of all of the above (schema.ts)      |
+ * | `<prefix>:~targets`     | hash   | job name → JSON claim on its target (target-claims.ts)  |
  *
  * `dirId` is a digest of the directory's relative path bytes (the root is the empty path), so
  * keys have a fixed length whatever the depth and bytes of the path. Directory keys are completed

@@ -35,6 +35,7 @@ import {
   FileStateStore,
   JobRecords,
   queuePrefix,
+  type TargetClaims,
   WriteHandles,
 } from '../state/index.js';
 import { StatThread } from '../sources/stat-thread.js';
@@ -67,6 +68,8 @@ export interface JobRunnerDeps {
   readonly events: EventHub;
   /** The watcher implementation; chokidar unless a test brings another. */
   readonly watcherFactory?: WatcherFactory;
+  /** Where the job claims its target among the daemons on the Redis (scanning daemons). */
+  readonly claims?: { readonly store: TargetClaims; readonly owner: string };
 }
 
 /** Retries of busy files wait this long: the file's current batch is usually done by then. */
@@ -129,6 +132,7 @@ export class JobRunner {
       queue: this.#queue,
       logger: deps.logger,
       stopped: () => this.#stopping,
+      ...(deps.claims && deps.scans ? { claims: deps.claims } : {}),
     });
     this.#batchDeps = {
       job,
@@ -400,6 +404,7 @@ export class JobRunner {
       }
       await this.#queue.close();
       await this.#batchDeps.stats.close();
+      await this.#safety.close();
       if (this.#state !== JOB_STATES.done && this.#state !== JOB_STATES.failed) {
         this.#state = JOB_STATES.stopped;
       }

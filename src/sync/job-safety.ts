@@ -1,8 +1,9 @@
 /**
  * A job's delete safety, in one place for the job runner: the source guard (is the source root
- * the recorded one, does the state belong to the job's source and target) and the delete gate
- * (max_delete), the refusal the guard last reported, and what `status` and `allow-deletes` see
- * of both.
+ * the recorded one, does the state belong to the job's source and target), the claim on its
+ * target among the daemons sharing the Redis (no other job's target may equal or nest it), the
+ * delete gate (max_delete), the refusal last reported, and what `status` and `allow-deletes` see
+ * of them.
  */
 import type { Redis } from 'ioredis';
 import type { JobConfig } from '../config/index.js';
@@ -10,10 +11,12 @@ import type { AllowDeletesResult, HeldDeletes } from '../control/target.js';
 import type { Logger } from '../log.js';
 import type { JobQueue } from '../queue/queue.js';
 import {
+  CLAIM_RENEW_MS,
   DeleteHolds,
   SourceRecords,
   type FailureStore,
   type FileStateStore,
+  type TargetClaims,
 } from '../state/index.js';
 import { DeleteGate } from './delete-gate.js';
 import { SourceGuard, type Refusal } from './source-guard.js';
@@ -27,6 +30,8 @@ export interface JobSafetyDeps {
   readonly queue: JobQueue;
   readonly logger: Logger;
   readonly stopped: () => boolean;
+  /** The job's claim on its target among the daemons (scanning daemons only). */
+  readonly claims?: { readonly store: TargetClaims; readonly owner: string };
 }
 
 /** A pass was refused before any decision; `refusal` says why. */
@@ -47,6 +52,8 @@ export class JobSafety {
   #refusal: Refusal | undefined;
   /** The refusal last logged at warn. */
   #warned: Refusal | undefined;
+  #renewal: NodeJS.Timeout | undefined;
+  #closed = false;
 
   constructor(deps: JobSafetyDeps) {
     const { job, redis, keyPrefix } = deps;
@@ -72,7 +79,8 @@ export class JobSafety {
   async beforePass(): Promise<void> {
     const { job, logger } = this.#deps;
     const before = this.#refusal;
-    const refusal = await this.guard.check(before?.since ?? Date.now());
+    const refusal =
+      (await this.#claimTarget(before)) ?? (await this.guard.check(before?.since ?? Date.now()));
     if (refusal === undefined) {
       this.#refusal = undefined;
       if (before !== undefined) {
@@ -84,6 +92,48 @@ export class JobSafety {
     }
     this.#refusal = before?.reason === refusal.reason ? before : { ...refusal, since: Date.now() };
     throw new PassRefusedError(this.#refusal);
+  }
+
+  /** Stops renewing the claim on the target, and gives it up. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#renewal);
+    this.#renewal = undefined;
+    const { claims, job } = this.#deps;
+    await claims?.store.release(job.name, claims.owner).catch(() => undefined);
+  }
+
+  /**
+   * Claims the job's target among the daemons: the refusal when another job's target equals or
+   * nests it. While the job runs, the claim is renewed (a lapse lets the other job claim).
+   */
+  async #claimTarget(before: Refusal | undefined): Promise<Refusal | undefined> {
+    const { claims, job } = this.#deps;
+    if (claims === undefined || this.#closed) return undefined;
+    const conflict = await claims.store.claim(job.name, job.target, claims.owner);
+    if (conflict === undefined) {
+      this.#renewal ??= setInterval(() => void this.#renew(), CLAIM_RENEW_MS);
+      return undefined;
+    }
+    const reason = `the target ${job.target} overlaps the target ${conflict.target} of job "${conflict.job}" on daemon ${conflict.owner}; the targets of two jobs may not be equal or nested`;
+    return {
+      reason,
+      since: before?.reason === reason ? before.since : Date.now(),
+      acceptable: false,
+    };
+  }
+
+  async #renew(): Promise<void> {
+    const { job, logger } = this.#deps;
+    try {
+      const refusal = await this.#claimTarget(this.#refusal);
+      if (refusal === undefined) return;
+      // Another job claimed an overlapping target while ours lapsed: no more passes.
+      this.#refusal = refusal;
+      logger.warn(`job ${job.name}: ${refusal.reason}`, { job: job.name });
+    } catch {
+      // Redis is away; the next renewal tries again (the claim lasts three renewals).
+    }
   }
 
   /** Logs a refused pass: at warn when its reason is new, else at info. */

@@ -81,7 +81,16 @@ export class SourceGuard {
       tracked,
       look,
     });
-    if (verdict.kind === ROOT_VERDICTS.record) await records.writeIdentity(verdict.identity);
+    if (verdict.kind === ROOT_VERDICTS.record) {
+      await records.writeIdentity(verdict.identity);
+      const { previous, identity } = verdict;
+      if (previous !== undefined) {
+        this.#deps.logger.info(
+          `job ${job.name}: the source root ${job.source} is on device ${identity.dev}, inode ${identity.ino} now (was ${previous.dev}, ${previous.ino}); its marker ${job.source_marker} is there, so it is recorded as the job's root`,
+          { job: job.name },
+        );
+      }
+    }
     if (verdict.kind !== ROOT_VERDICTS.refuse) return undefined;
     return { reason: verdict.reason, since, acceptable: verdict.acceptable !== undefined };
   }

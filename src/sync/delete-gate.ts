@@ -11,7 +11,9 @@
  * - `allow-deletes` queues what is held, once. What the operator released is allowed to the pass
  *   that may be deciding the same deletes at that moment, so it does not hold them again.
  *
- * A vanished directory weighs as much as the entries recorded in it, itself included.
+ * A vanished directory weighs as much as the entries recorded in it, itself included. Jobs with
+ * `delete = "keep"` are never held: their deletes only forget state, and a source landing zone
+ * that is emptied after ingest is their normal life.
  */
 import type { JobConfig } from '../config/index.js';
 import {
@@ -90,7 +92,7 @@ export class DeleteGate {
     const allowance = await holds.takeAllowance();
     const { paths, entries } = this.#candidates;
     const tracked = this.#tracked ?? 0;
-    if (paths > 0 && holdsDeletes(this.#max, tracked, entries, allowance)) {
+    if (paths > 0 && this.#guarded && holdsDeletes(this.#max, tracked, entries, allowance)) {
       const info = this.#info(HOLDERS.pass, paths, entries, tracked);
       const before = await holds.info();
       await holds.holdCandidates(info);
@@ -116,7 +118,8 @@ export class DeleteGate {
     const paths = gone.map(({ path }) => path);
     this.#tracked ??= await states.trackedCount();
     const held = await holds.info();
-    if (held === undefined && !holdsDeletes(this.#max, this.#tracked, this.#burst + entries)) {
+    const over = holdsDeletes(this.#max, this.#tracked, this.#burst + entries);
+    if (!this.#guarded || (held === undefined && !over)) {
       this.#burst += entries;
       await this.#queue(paths);
       return;
@@ -141,6 +144,11 @@ export class DeleteGate {
       { job: job.name, released: info.entries },
     );
     return info;
+  }
+
+  /** Whether the job's deletes remove anything in iRODS, and so wait for max_delete. */
+  get #guarded(): boolean {
+    return this.#deps.job.delete !== 'keep';
   }
 
   held(): Promise<HoldInfo | undefined> {

@@ -105,21 +105,20 @@ export async function processBatch(deps: BatchDeps, batch: BatchPayload): Promis
   }, LOCK_RENEW_MS);
   try {
     const workerDeps = workerDepsOf(deps, writes);
-    const entries = mine.map((text): BatchEntry => {
+    const refused = batch.kind === BATCH_KINDS.delete ? await deps.deletesRefused() : undefined;
+    if (refused !== undefined) {
+      // They stay recorded: the next pass decides again, once the source is back.
+      deps.logger.warn(
+        `job ${deps.job.name}: ${mine.length} delete(s) not carried out: ${refused}`,
+        { job: deps.job.name },
+      );
+      deps.rescan(`deletes were not carried out: ${refused}`);
+    }
+    const entries = (refused === undefined ? mine : []).map((text): BatchEntry => {
       const relPath = decodeRelPath(text);
       return { text, relPath, sourcePath: sourcePathOf(deps.job.source, relPath) };
     });
     const recorded = await deps.states.getMany(entries.map((entry) => entry.relPath));
-    const refused = batch.kind === BATCH_KINDS.delete ? await deps.deletesRefused() : undefined;
-    if (refused !== undefined) {
-      // Kept recorded: the next pass decides again, once the source is back.
-      deps.logger.warn(
-        `job ${deps.job.name}: ${entries.length} delete(s) not carried out: ${refused}`,
-        { job: deps.job.name },
-      );
-      deps.rescan(`deletes were not carried out: ${refused}`);
-      entries.length = 0;
-    }
     // A delete looks at the disk too: what is back is synced instead.
     const looks = await deps.stats.statMany(
       entries.map((entry) => entry.sourcePath),

@@ -380,7 +380,9 @@ export class JobRunner {
     this.#wake.abort();
     await this.#watch?.close();
     await this.#passLoop?.catch(() => undefined);
-    await this.#queue.drained(() => this.#closing);
+    // A worker that never started (stopped before the job claimed its state) empties nothing.
+    const unworked = () => this.#deps.concurrency > 0 && this.#worker === undefined;
+    await this.#queue.drained(() => this.#closing || unworked());
   }
 
   stop(graceMs: number): Promise<void> {

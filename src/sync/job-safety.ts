@@ -84,7 +84,7 @@ export class JobSafety {
     if (refusal === undefined) {
       this.#refusal = undefined;
       if (before !== undefined) {
-        logger.info(`job ${job.name}: the source root is back (${job.source}): passes resume`, {
+        logger.info(`job ${job.name}: passes resume (they were refused: ${before.reason})`, {
           job: job.name,
         });
       }
@@ -112,7 +112,7 @@ export class JobSafety {
     if (claims === undefined || this.#closed) return undefined;
     const conflict = await claims.store.claim(job.name, job.target, claims.owner);
     if (conflict === undefined) {
-      this.#renewal ??= setInterval(() => void this.#renew(), CLAIM_RENEW_MS);
+      this.#renewal ??= setInterval(() => void this.#renew(), CLAIM_RENEW_MS).unref();
       return undefined;
     }
     const reason = `the target ${job.target} overlaps the target ${conflict.target} of job "${conflict.job}" on daemon ${conflict.owner}; the targets of two jobs may not be equal or nested`;

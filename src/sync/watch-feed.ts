@@ -169,6 +169,8 @@ export class WatchFeed {
         ...deferred,
       ]);
       for (const look of newcomers) {
+        // Moved along with a directory renamed before it in this loop.
+        if (look.recorded?.type === look.entry!.type) continue;
         const from = await gone.take(look.entry!, (candidate) =>
           this.#provesRename(candidate, look),
         );

@@ -7,6 +7,7 @@ import {
   DELETE_MODES,
   OPERATIONS,
   allowedDeleteModes,
+  targetOverlap,
   targetProblem,
   trimTrailingSlashes,
 } from '../core/job-rules.js';
@@ -19,6 +20,7 @@ export function crossCheck(data: Table): Finding[] {
   const zone = typeof irods.zone === 'string' && irods.zone !== '' ? irods.zone : undefined;
   const jobs = Array.isArray(data.job) ? data.job : [];
   const firstWithName = new Map<string, number>();
+  const targets: { name: string; target: string }[] = [];
   jobs.forEach((job: unknown, index) => {
     if (!isTable(job)) return;
     if (typeof job.name === 'string') {
@@ -28,9 +30,13 @@ export function crossCheck(data: Table): Finding[] {
         findings.push({ path: ['job', index, 'name'], message: duplicateMessage(job.name, first) });
     }
     if (typeof job.target === 'string') {
-      const problem = targetProblem(trimTrailingSlashes(job.target), zone);
+      const target = trimTrailingSlashes(job.target);
+      const shape = targetProblem(target, zone);
+      const problem = shape ?? overlapMessage(target, targets);
       if (problem !== undefined)
         findings.push({ path: ['job', index, 'target'], message: problem });
+      const name = typeof job.name === 'string' ? job.name : `job[${index}]`;
+      if (shape === undefined) targets.push({ name, target });
     }
     const pairing = deleteModeMessage(
       job.operation ?? OPERATIONS.register,
@@ -39,6 +45,29 @@ export function crossCheck(data: Table): Finding[] {
     if (pairing !== undefined) findings.push({ path: ['job', index, 'delete'], message: pairing });
   });
   return findings;
+}
+
+/**
+ * Why `target` may not be used next to the targets of the jobs before it. A job deletes in its
+ * target what its own source lacks, so two jobs sharing a collection would delete each other's
+ * objects.
+ */
+function overlapMessage(
+  target: string,
+  others: readonly { name: string; target: string }[],
+): string | undefined {
+  for (const other of others) {
+    const relation = targetOverlap(target, other.target);
+    if (relation === undefined) continue;
+    const where =
+      relation === 'equal'
+        ? `is the target of job "${other.name}" too`
+        : relation === 'inside'
+          ? `lies inside the target of job "${other.name}" (${other.target})`
+          : `holds the target of job "${other.name}" (${other.target})`;
+    return `${where}; the targets of two jobs may not be equal or nested, since each job deletes in its target what its own source lacks`;
+  }
+  return undefined;
 }
 
 function duplicateMessage(name: string, first: number): string {

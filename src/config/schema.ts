@@ -14,6 +14,7 @@ import {
   redisUrlProblem,
   trimUrl,
 } from '../core/endpoint-rules.js';
+import { DEFAULT_MAX_DELETE, maxDeleteProblem } from '../core/delete-limits.js';
 import { globProblem } from '../core/glob-check.js';
 import { adhocSourceRootProblem, adhocTargetRootProblem } from '../core/adhoc-rules.js';
 import { groupNameProblem, socketModeProblem } from '../core/socket-rules.js';
@@ -25,6 +26,7 @@ import {
   handlerProblem,
   jobNameProblem,
   localPathProblem,
+  sourceMarkerProblem,
   sourceProblem,
   trimTrailingSlashes,
   zoneNameProblem,
@@ -126,6 +128,18 @@ export const jobSchema = z.strictObject({
   files_per_task: z.int().min(1).max(1000).default(50),
   handler: checked(handlerProblem).default(''),
   metadata: avus.default({}),
+  // A count of entries or a share of the tracked ones ("50%"); kept as written, for `config show`.
+  max_delete: z
+    .union([z.int(), z.string()], {
+      error: (issue) =>
+        `expected a count of entries or a share like "50%", found ${JSON.stringify(issue.input)}`,
+    })
+    .check((ctx) => {
+      const message = maxDeleteProblem(ctx.value);
+      if (message !== undefined) ctx.issues.push({ code: 'custom', message, input: ctx.value });
+    })
+    .default(DEFAULT_MAX_DELETE),
+  source_marker: checked(sourceMarkerProblem).default(''),
 });
 
 export const configSchema = z.strictObject({

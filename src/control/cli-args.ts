@@ -19,6 +19,8 @@ commands:
   stop NAME | pause NAME | resume NAME | rescan NAME
   failures NAME [--limit N]    failed files with reasons (default: first ${FAILURES_PAGE.default})
   retry NAME                   re-queue the failed files of a job
+  allow-deletes NAME           release the deletes max_delete held, once (or accept a
+                               refused source root that is only another directory)
   watch NAME                   follow the running (or next) pass; exit 1 if it had failures
   reload                       re-read the config files and apply them
   drain                        finish the queued work, then stop the daemon
@@ -28,7 +30,7 @@ commands:
 job options (as in [[job]]): --operation OP, --delete MODE, --watch | --no-watch,
   --rescan-interval D, --settle D, --exclude GLOB (repeatable), --exclude-type T (repeatable),
   --follow-symlinks, --resource R, --checksum MODE, --files-per-task N, --handler PATH,
-  --metadata KEY=VALUE (repeatable)
+  --metadata KEY=VALUE (repeatable), --max-delete N|P%, --source-marker NAME
 
 options:
   --socket PATH   control socket (default: $IRODS_INGEST_SOCKET or /run/irods-ingest/ctl.sock);
@@ -46,7 +48,16 @@ export class UsageError extends Error {
   }
 }
 
-export const JOB_COMMANDS = ['job', 'stop', 'pause', 'resume', 'rescan', 'retry', 'watch'] as const;
+export const JOB_COMMANDS = [
+  'job',
+  'stop',
+  'pause',
+  'resume',
+  'rescan',
+  'retry',
+  'watch',
+  'allow-deletes',
+] as const;
 export type JobCommandName = (typeof JOB_COMMANDS)[number];
 
 /** One member per job command, so that each can be told apart by its name. */
@@ -95,6 +106,8 @@ const JOB_OPTION_KEYS = {
   'files-per-task': 'files_per_task',
   handler: 'handler',
   metadata: 'metadata',
+  'max-delete': 'max_delete',
+  'source-marker': 'source_marker',
 } as const;
 
 const START_OPTIONS: Record<keyof typeof JOB_OPTION_KEYS, OptionSpec> = {
@@ -114,6 +127,8 @@ const START_OPTIONS: Record<keyof typeof JOB_OPTION_KEYS, OptionSpec> = {
   'files-per-task': { type: 'string' },
   handler: { type: 'string' },
   metadata: { type: 'string', multiple: true },
+  'max-delete': { type: 'string' },
+  'source-marker': { type: 'string' },
 };
 
 interface CommandSpec {

@@ -11,7 +11,13 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { IngestError } from '../errors.js';
 import type { JobAction } from './routes.js';
-import type { DaemonStatus, FailureList, JobStatus, ReloadResult } from './target.js';
+import type {
+  AllowDeletesResult,
+  DaemonStatus,
+  FailureList,
+  JobStatus,
+  ReloadResult,
+} from './target.js';
 
 export class DaemonUnreachableError extends IngestError {
   readonly socketPath: string;
@@ -89,13 +95,20 @@ export class ControlClient {
     return this.request('POST', '/v1/jobs', spec);
   }
 
-  /** stop, pause, resume or rescan; `retry` answers `{ queued }`. */
-  action(name: string, action: Exclude<JobAction, 'retry'>): Promise<Answer<{ ok: boolean }>> {
+  /** stop, pause, resume or rescan; `retry` and `allow-deletes` have their own answers. */
+  action(
+    name: string,
+    action: Exclude<JobAction, 'retry' | 'allow-deletes'>,
+  ): Promise<Answer<{ ok: boolean }>> {
     return this.request('POST', `${jobPath(name)}/${action}`);
   }
 
   retry(name: string): Promise<Answer<{ queued: number }>> {
     return this.request('POST', `${jobPath(name)}/retry`);
+  }
+
+  allowDeletes(name: string): Promise<Answer<AllowDeletesResult>> {
+    return this.request('POST', `${jobPath(name)}/allow-deletes`);
   }
 
   failures(name: string, page: { limit: number; cursor?: string }): Promise<Answer<FailureList>> {

@@ -17,6 +17,7 @@ import {
 } from './client.js';
 import { formatConfigToml } from './format-config.js';
 import {
+  formatAllowDeletes,
   formatFailures,
   formatJob,
   formatJobs,
@@ -99,6 +100,10 @@ const COMMANDS: Handlers = {
       io,
       ({ queued }) =>
         `re-queued ${queued} failed file${queued === 1 ? '' : 's'} of job ${run.command.job}`,
+    ),
+  'allow-deletes': async (client, run, io) =>
+    show(await client.allowDeletes(run.command.job), run, io, (result) =>
+      formatAllowDeletes(result),
     ),
   failures: async (client, run, io) => {
     const { job, limit } = run.command;

@@ -14,6 +14,7 @@ import type { EventHub } from './events.js';
 import {
   CONTROL_ERROR_CODES,
   ControlError,
+  type AllowDeletesResult,
   type ControlTarget,
   type DaemonEvent,
   type DaemonStatus,
@@ -137,6 +138,14 @@ export class DaemonTarget implements ControlTarget {
       if (jobs.get(job.name) !== undefined) {
         throw new ControlError(CONTROL_ERROR_CODES.conflict, `job ${job.name} exists already`);
       }
+      // Jobs of other daemons on the same Redis: their targets may not overlap either.
+      const overlap = await jobs.targetConflict(job);
+      if (overlap !== undefined) {
+        throw new ControlError(
+          CONTROL_ERROR_CODES.conflict,
+          `job.target: ${job.target} of job "${job.name}" overlaps the target ${overlap.target} of job "${overlap.job}" on daemon ${overlap.owner}; the targets of two jobs may not be equal or nested`,
+        );
+      }
       // Kept in the config in force, so that a later ad-hoc job is checked against it too; a
       // reload drops it (it is not in the files).
       this.#deps.config = { ...config, job: [...config.job, job] };
@@ -180,6 +189,12 @@ export class DaemonTarget implements ControlTarget {
 
   async retryJob(name: string): Promise<{ queued: number }> {
     return { queued: await this.#runner(name).retryFailures() };
+  }
+
+  async allowDeletes(name: string): Promise<AllowDeletesResult> {
+    const result = await this.#runner(name).allowDeletes();
+    if (typeof result === 'string') throw new ControlError(CONTROL_ERROR_CODES.conflict, result);
+    return result;
   }
 
   async failures(name: string, page: { limit: number; cursor?: string }): Promise<FailureList> {

@@ -16,6 +16,7 @@ import {
   type Style,
 } from './human.js';
 import type {
+  AllowDeletesResult,
   Counts,
   DaemonStatus,
   FailureRecord,
@@ -72,7 +73,7 @@ export function formatJobs(jobs: readonly JobStatus[], { style, now }: FormatCon
   if (jobs.length === 0) return 'no jobs';
   const rows = jobs.map((job) => [
     job.name,
-    job.state,
+    stateShort(job),
     String(job.pass),
     formatCount(job.current.seen),
     formatCount(changed(job.current)),
@@ -86,6 +87,8 @@ export function formatJobs(jobs: readonly JobStatus[], { style, now }: FormatCon
   ]);
   const paint = (column: number, row: number, padded: string) => {
     const job = jobs[row]!;
+    if (column === 1 && job.refused !== undefined) return style.red(padded);
+    if (column === 1 && job.heldDeletes !== undefined) return style.yellow(padded);
     if (column === 1) return paintState(job.state, padded, style);
     if (column === 6 && job.current.failed > 0) return style.red(padded);
     return padded;
@@ -110,6 +113,11 @@ export function formatJob(job: JobStatus, { style, now }: FormatContext): string
     ['this pass', formatCounts(job.current)],
     ['all passes', formatCounts(job.total)],
   ];
+  if (job.refused !== undefined) {
+    const since = formatRelative(job.refused.since, now);
+    pairs.push(['refused', style.red(`${job.refused.reason} (since ${since})`)]);
+  }
+  if (job.heldDeletes !== undefined) pairs.push(['held deletes', heldLine(job, now, style)]);
   if (job.progress !== undefined) {
     const p = job.progress;
     pairs.push([
@@ -213,6 +221,29 @@ export function formatRefusedReload(result: ReloadResult): string {
     'reload refused; the running config is unchanged:',
     ...problems.map((p) => `  ${p}`),
   ].join('\n');
+}
+
+/** What allow-deletes did. */
+export function formatAllowDeletes(result: AllowDeletesResult): string {
+  if (result.accepted !== undefined) {
+    return `accepted ${result.accepted} as the source root of job ${result.job}; a pass follows (its deletes are still held by max_delete)`;
+  }
+  const released = result.released ?? { entries: 0, paths: 0 };
+  return `released ${released.paths} held delete${released.paths === 1 ? '' : 's'} (${released.entries} entries) of job ${result.job}`;
+}
+
+function heldLine(job: JobStatus, now: Date, style: Style): string {
+  const held = job.heldDeletes!;
+  const paths = `${held.paths} path${held.paths === 1 ? '' : 's'}`;
+  const by = held.by === 'watch' ? 'seen by the watcher' : `in pass ${held.pass}`;
+  return style.yellow(
+    `${held.entries} entries (${paths}) ${by}, ${formatRelative(held.since, now)}; max_delete allows ${held.limit} of ${held.tracked} tracked; irods-ingestctl allow-deletes ${job.name} releases them`,
+  );
+}
+
+function stateShort(job: JobStatus): string {
+  if (job.refused !== undefined) return 'refused';
+  return job.heldDeletes === undefined ? job.state : `${job.state}, held`;
 }
 
 function changed(counts: Counts): number {

@@ -7,7 +7,7 @@
  *   GET  /v1/jobs                        { jobs: JobStatus[] }
  *   POST /v1/jobs                        ad-hoc job (body: the [[job]] table as JSON)
  *   GET  /v1/jobs/{name}                 one job
- *   POST /v1/jobs/{name}/{action}        stop | pause | resume | rescan | retry
+ *   POST /v1/jobs/{name}/{action}        stop | pause | resume | rescan | retry | allow-deletes
  *   GET  /v1/jobs/{name}/failures        ?limit=1..10000 (default 100) &cursor=
  *   POST /v1/reload, POST /v1/drain
  *   GET  /v1/events                      NDJSON stream
@@ -23,6 +23,7 @@ export const JOB_ACTIONS = {
   resume: 'resume',
   rescan: 'rescan',
   retry: 'retry',
+  'allow-deletes': 'allow-deletes',
 } as const;
 export type JobAction = (typeof JOB_ACTIONS)[keyof typeof JOB_ACTIONS];
 

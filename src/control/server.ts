@@ -192,6 +192,7 @@ async function dispatch(route: Route, target: ControlTarget, body: Buffer): Prom
       return { status: 201, value: await target.startJob(jobSpec(body)) };
     case 'action':
       if (route.action === 'retry') return ok(await target.retryJob(route.job));
+      if (route.action === 'allow-deletes') return ok(await target.allowDeletes(route.job));
       await ACTIONS[route.action](target, route.job);
       return ok({ ok: true });
     case 'failures':

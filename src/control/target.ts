@@ -64,6 +64,36 @@ export interface JobStatus {
   watcher: WatcherStatus;
   /** Work of the current pass, for `watch`'s bar and ETA; absent when the daemon cannot tell. */
   progress?: PassProgress;
+  /** Passes are refused before any decision: the source root is not the recorded one. */
+  refused?: { reason: string; since: string };
+  /** Deletes held by max_delete until `allow-deletes`; absent when none are. */
+  heldDeletes?: HeldDeletes;
+}
+
+/** Deletes max_delete held (`irods-ingestctl allow-deletes NAME` releases them once). */
+export interface HeldDeletes {
+  /** Entries they would remove (a directory counts with everything recorded in it). */
+  entries: number;
+  /** Paths held (a directory is one). */
+  paths: number;
+  /** The most entries the job may delete at once, for `tracked`. */
+  limit: number;
+  /** Entries the job tracked then. */
+  tracked: number;
+  /** The pass that held them (or during which the watcher did). */
+  pass: number;
+  /** ISO 8601. */
+  since: string;
+  by: 'pass' | 'watch';
+}
+
+/** What `allow-deletes` did: released held deletes, or accepted the source root as it is now. */
+export interface AllowDeletesResult {
+  job: string;
+  /** Held deletes queued now. */
+  released?: { entries: number; paths: number };
+  /** The source root accepted as the job's (it was refused as another one); a pass follows. */
+  accepted?: string;
 }
 
 /**
@@ -192,6 +222,11 @@ export interface ControlTarget {
   rescanJob(name: string): Promise<void>;
   /** Re-queues every file on the failure list; resolves with how many. */
   retryJob(name: string): Promise<{ queued: number }>;
+  /**
+   * Releases the job's held deletes once, or accepts a refused source root that is a directory,
+   * only not the recorded one. ControlError conflict when there is neither.
+   */
+  allowDeletes(name: string): Promise<AllowDeletesResult>;
   failures(name: string, page: { limit: number; cursor?: string }): Promise<FailureList>;
   /** Reads and validates the config files again and applies them (see ReloadResult). */
   reload(): Promise<ReloadResult>;

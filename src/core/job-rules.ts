@@ -3,7 +3,7 @@
  * which operation (as upstream automated ingest defines them, research/upstream-ingest.md §2),
  * and the shape of names, sources and targets.
  */
-import { logicalPathProblem } from './logical-path.js';
+import { isWithin, logicalPathProblem } from './logical-path.js';
 
 export const OPERATIONS = {
   register: 'register',
@@ -139,4 +139,35 @@ export function handlerProblem(path: string): string | undefined {
   if (local !== undefined) return local;
   if (!path.endsWith('.mjs') && !path.endsWith('.js')) return 'must be a .mjs or .js module';
   return undefined;
+}
+
+/**
+ * Why `name` cannot be a `source_marker` ("" means none): a plain file name in the source root,
+ * without glob characters (the marker is excluded from the sync by name).
+ */
+export function sourceMarkerProblem(name: string): string | undefined {
+  if (name === '') return undefined;
+  if (name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
+    return 'must be the name of a file in the source root (no "/", not "." or "..")';
+  }
+  if (/[*?[\]{}()!+@\\]/.test(name)) {
+    return 'must not contain glob characters (* ? [ ] { } ( ) ! + @ \\)';
+  }
+  return undefined;
+}
+
+/**
+ * How target `a` relates to target `b` when they overlap: equal, or one inside the other;
+ * undefined when neither holds the other.
+ */
+export function targetOverlap(a: string, b: string): 'equal' | 'inside' | 'around' | undefined {
+  if (a === b) return 'equal';
+  if (isWithin(a, b)) return 'inside';
+  if (isWithin(b, a)) return 'around';
+  return undefined;
+}
+
+/** The exclude globs a job's scans and watcher apply: its own, and its source marker. */
+export function excludeGlobs(exclude: readonly string[], sourceMarker: string): string[] {
+  return sourceMarker === '' ? [...exclude] : [...exclude, sourceMarker];
 }

@@ -45,6 +45,10 @@ export interface JobSample {
   inFlightFiles?: number;
   /** Files on the job's failure list. */
   failures?: number;
+  /** Whether the job's passes are refused (its source root is not the recorded one). */
+  refused?: boolean;
+  /** Entries the deletes max_delete holds would remove. */
+  heldDeletes?: number;
 }
 export type JobProbe = () => JobSample | Promise<JobSample>;
 
@@ -85,6 +89,8 @@ export class Metrics {
   readonly #queue: Gauge<'job' | 'state'>;
   readonly #inFlight: Gauge<'job'>;
   readonly #failures: Gauge<'job'>;
+  readonly #refused: Gauge<'job'>;
+  readonly #heldDeletes: Gauge<'job'>;
   readonly #requestSeconds: Histogram<'op'>;
   readonly #requestErrors: Counter<'op' | 'code'>;
   readonly #scanSeconds: Histogram<'job'>;
@@ -126,6 +132,18 @@ export class Metrics {
     this.#failures = new Gauge({
       name: name('failures'),
       help: 'Files on the failure list.',
+      labelNames: ['job'],
+      registers,
+    });
+    this.#refused = new Gauge({
+      name: name('source_refused'),
+      help: 'Whether the job refuses its passes (1): its source root is missing, not a directory, without its marker, or not the one recorded.',
+      labelNames: ['job'],
+      registers,
+    });
+    this.#heldDeletes = new Gauge({
+      name: name('deletes_held'),
+      help: 'Entries the deletes held by max_delete would remove (irods-ingestctl allow-deletes releases them).',
       labelNames: ['job'],
       registers,
     });
@@ -284,16 +302,22 @@ export class Metrics {
       const n = sample.queue?.[state];
       if (n !== undefined && usable(n)) this.#queue.set({ job, state }, n);
     }
-    const { inFlightFiles, failures } = sample;
+    const { inFlightFiles, failures, refused, heldDeletes } = sample;
     if (inFlightFiles !== undefined && usable(inFlightFiles))
       this.#inFlight.set({ job }, inFlightFiles);
     if (failures !== undefined && usable(failures)) this.#failures.set({ job }, failures);
+    if (refused !== undefined) this.#refused.set({ job }, refused ? 1 : 0);
+    if (heldDeletes !== undefined && usable(heldDeletes)) {
+      this.#heldDeletes.set({ job }, heldDeletes);
+    }
   }
 
   #clearJobSample(job: string): void {
     for (const state of Object.values(QUEUE_STATES)) this.#queue.remove({ job, state });
     this.#inFlight.remove({ job });
     this.#failures.remove({ job });
+    this.#refused.remove({ job });
+    this.#heldDeletes.remove({ job });
   }
 
   async #sampleRedis(): Promise<void> {

@@ -166,6 +166,15 @@ end
 return out
 `);
 
+/** ARGV[4..] directory ids. Returns how many entries they hold, all together. */
+export const COUNT_ENTRIES = new LuaScript(`${PRELUDE}
+local total = 0
+for at = 4, #ARGV do
+  for _, key in ipairs(allKeys(ARGV[at])) do total = total + redis.call('HLEN', key) end
+end
+return total
+`);
+
 /** ARGV[4..] directory ids whose entries all go. Returns how many entries were removed. */
 export const DROP_DIRECTORIES = new LuaScript(`${PRELUDE}
 local removed = 0

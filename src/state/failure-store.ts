@@ -69,6 +69,11 @@ export class FailureStore {
     if (relPaths.length > 0) await this.#redis.hdel(this.#key, ...relPaths);
   }
 
+  /** Clears every failure (the job starts on fresh state). */
+  async clearAll(): Promise<void> {
+    await this.#redis.del(this.#key);
+  }
+
   async count(): Promise<number> {
     return this.#redis.hlen(this.#key);
   }

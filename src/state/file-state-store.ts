@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import { decodeRelPath, encodeRelPath, joinRelPath } from '../core/entry.js';
 import {
   CHILDREN,
+  COUNT_ENTRIES,
   DROP_DIRECTORIES,
   FORGET,
   GET_MANY,
@@ -103,20 +104,7 @@ export class FileStateStore {
    * part-way leaves the rest still reachable and calling forgetTree again finishes the job.
    */
   async forgetTree(dir: Uint8Array): Promise<number> {
-    const levels: string[][] = [];
-    for (let level = [dir]; level.length > 0;) {
-      levels.push(level.map((path) => dirId(path)));
-      const next: Uint8Array[] = [];
-      for (let i = 0; i < level.length; i += TREE_BATCH) {
-        const batch = level.slice(i, i + TREE_BATCH);
-        const ids = batch.map((path) => dirId(path));
-        const reply = await SUBDIRECTORIES.run(this.#redis, [...this.#head, ...ids]);
-        (reply as Buffer[][]).forEach((names, j) => {
-          for (const name of names) next.push(joinRelPath(batch[j]!, name));
-        });
-      }
-      level = next;
-    }
+    const levels = await this.#levels(dir);
     let removed = 0;
     for (const ids of levels.reverse()) {
       for (let i = 0; i < ids.length; i += TREE_BATCH) {
@@ -158,6 +146,38 @@ export class FileStateStore {
     await this.forgetTree(from);
   }
 
+  /** How many entries are recorded below `dir` (not counting `dir` itself). */
+  async countTree(dir: Uint8Array): Promise<number> {
+    let total = 0;
+    for (const ids of await this.#levels(dir)) {
+      for (let i = 0; i < ids.length; i += TREE_BATCH) {
+        const batch = ids.slice(i, i + TREE_BATCH);
+        total += (await COUNT_ENTRIES.run(this.#redis, [...this.#head, ...batch])) as number;
+      }
+    }
+    return total;
+  }
+
+  /**
+   * Forgets everything recorded for the job (its state no longer belongs to its source and
+   * target). The counter goes last: until then the job still looks like it tracks something.
+   */
+  async forgetAll(): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.#redis.scan(
+        cursor,
+        'MATCH',
+        this.#keys.dirKeyPattern,
+        'COUNT',
+        1000,
+      );
+      if (keys.length > 0) await this.#redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    await this.#redis.del(this.#keys.shardCounts, this.#keys.tracked);
+  }
+
   /** How many entries are recorded for the job, in O(1). */
   async trackedCount(): Promise<number> {
     return Number((await this.#redis.get(this.#keys.tracked)) ?? 0);
@@ -167,6 +187,25 @@ export class FileStateStore {
     const reply = (await SHAPE.run(this.#redis, [...this.#head, dirId(dir)])) as number[];
     const [shards, largestShard, compact] = reply as [number, number, number];
     return { shards, largestShard, compact: compact === 1 };
+  }
+
+  /** The directory ids of the tree under `dir` (itself included), level by level from the top. */
+  async #levels(dir: Uint8Array): Promise<string[][]> {
+    const levels: string[][] = [];
+    for (let level = [dir]; level.length > 0;) {
+      levels.push(level.map((path) => dirId(path)));
+      const next: Uint8Array[] = [];
+      for (let i = 0; i < level.length; i += TREE_BATCH) {
+        const batch = level.slice(i, i + TREE_BATCH);
+        const ids = batch.map((path) => dirId(path));
+        const reply = await SUBDIRECTORIES.run(this.#redis, [...this.#head, ...ids]);
+        (reply as Buffer[][]).forEach((names, j) => {
+          for (const name of names) next.push(joinRelPath(batch[j]!, name));
+        });
+      }
+      level = next;
+    }
+    return levels;
   }
 
   /** Where an entry is stored: its directory's id and its name bytes. */

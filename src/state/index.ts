@@ -2,6 +2,9 @@ export { FileStateStore, type DirectoryShape, type RecordEntry } from './file-st
 export { FailureStore, type FailurePage, type FileFailure } from './failure-store.js';
 export { FileLocks } from './file-locks.js';
 export { WriteHandles } from './write-handles.js';
+export { SourceRecords, type SourceRecord } from './source-record.js';
+export { DeleteHolds, HOLDERS, type HoldInfo, type Holder } from './delete-holds.js';
+export { CLAIM_RENEW_MS, TargetClaims, type ClaimConflict } from './target-claims.js';
 export {
   JobRecords,
   PASS_COUNTERS,

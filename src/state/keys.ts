@@ -16,8 +16,14 @@
  * |                         |        | upload in progress (or cut short by a crash)            |
  * | `P:lock:<relPath text>` | string | the owner of a per-file lock, expiring (PX)             |
  * | `P:pass`                | hash   | the current (or last) pass: number, times and counters  |
+ * | `P:source`              | hash   | what the state belongs to: `source`, `target`, and the  |
+ * |                         |        | source root's `dev` and `ino` once recorded             |
+ * | `P:deletes`             | list   | delete candidates of the running pass (text paths)      |
+ * | `P:held`                | list   | deletes held by max_delete (text paths)                 |
+ * | `P:hold`                | hash   | what is held: entries, paths, limit, tracked, pass, ... |
  * | `<prefix>:~bull:...`    | (many) | BullMQ's own keys for the job queues (`queuePrefix`)    |
  * | `<prefix>:~schema`      | string | the layout version of all of the above (schema.ts)      |
+ * | `<prefix>:~targets`     | hash   | job name → JSON claim on its target (target-claims.ts)  |
  *
  * `dirId` is a digest of the directory's relative path bytes (the root is the empty path), so
  * keys have a fixed length whatever the depth and bytes of the path. Directory keys are completed
@@ -68,6 +74,27 @@ export class StateKeys {
 
   get pass(): string {
     return `${this.#base}:pass`;
+  }
+
+  get source(): string {
+    return `${this.#base}:source`;
+  }
+
+  get passDeletes(): string {
+    return `${this.#base}:deletes`;
+  }
+
+  get heldDeletes(): string {
+    return `${this.#base}:held`;
+  }
+
+  get hold(): string {
+    return `${this.#base}:hold`;
+  }
+
+  /** Pattern of every key of the job's recorded entries (SCAN MATCH). */
+  get dirKeyPattern(): string {
+    return `${this.#base.replace(/[*?[\]\\]/g, '\\$&')}:d:*`;
   }
 }
 

@@ -10,11 +10,14 @@
  *
  * Anything else (Redis gone, a bug) is thrown, and the queue runs the whole batch again later,
  * which is safe since every action is idempotent and nothing half-done was recorded.
+ *
+ * A delete was decided when a pass listed the directory, maybe minutes ago; it is checked again
+ * right before it runs: the source root must still be the recorded one (a source unmounted since
+ * deletes nothing), and the entry still gone. What is back on disk is synced instead.
  */
 import { createHash } from 'node:crypto';
 import type { JobConfig } from '../config/index.js';
 import type { RecordedState } from '../core/decide.js';
-import { sendsBytes } from '../core/job-rules.js';
 import { decodeRelPath, type ObservedEntry } from '../core/entry.js';
 import { mapRelPath, UnmappablePathError } from '../core/names.js';
 import type { IrodsClient } from '../irods/index.js';
@@ -31,11 +34,10 @@ import type {
 } from '../state/index.js';
 import type { PassCounts } from '../state/job-records.js';
 import { deleteEntry } from '../worker/deletes.js';
-import { syncDirectory } from '../worker/directories.js';
-import { syncFile } from '../worker/actions.js';
 import type { WorkerDeps } from '../worker/context.js';
 import { asWorkerError, WorkerError } from '../worker/errors.js';
 import { isStatFailure, type StatAnswer, type StatThread } from '../sources/stat-thread.js';
+import { syncEntry } from './batch-sync.js';
 import { entryOf, sourcePathOf } from './observe.js';
 
 /**
@@ -63,6 +65,13 @@ export interface BatchDeps {
   readonly metrics: Metrics;
   /** Looks at a batch's files, all at once, off the main thread. */
   readonly stats: StatThread;
+  /**
+   * Why deletes may not run now (the source root is not the one recorded for the job's source
+   * and target), or undefined when they may.
+   */
+  readonly deletesRefused: () => Promise<string | undefined>;
+  /** Asks the job for a pass: something came back that the last one took for gone. */
+  readonly rescan: (why: string) => void;
 }
 
 export interface BatchResult {
@@ -96,19 +105,25 @@ export async function processBatch(deps: BatchDeps, batch: BatchPayload): Promis
   }, LOCK_RENEW_MS);
   try {
     const workerDeps = workerDepsOf(deps, writes);
-    const entries = mine.map((text): BatchEntry => {
+    const refused = batch.kind === BATCH_KINDS.delete ? await deps.deletesRefused() : undefined;
+    if (refused !== undefined) {
+      // They stay recorded: the next pass decides again, once the source is back.
+      deps.logger.warn(
+        `job ${deps.job.name}: ${mine.length} delete(s) not carried out: ${refused}`,
+        { job: deps.job.name },
+      );
+      deps.rescan(`deletes were not carried out: ${refused}`);
+    }
+    const entries = (refused === undefined ? mine : []).map((text): BatchEntry => {
       const relPath = decodeRelPath(text);
       return { text, relPath, sourcePath: sourcePathOf(deps.job.source, relPath) };
     });
     const recorded = await deps.states.getMany(entries.map((entry) => entry.relPath));
-    // Deletes act on the recorded state alone; everything else on what is on disk now.
-    const looks =
-      batch.kind === BATCH_KINDS.delete
-        ? []
-        : await deps.stats.statMany(
-            entries.map((entry) => entry.sourcePath),
-            deps.job.follow_symlinks,
-          );
+    // A delete looks at the disk too: what is back is synced instead.
+    const looks = await deps.stats.statMany(
+      entries.map((entry) => entry.sourcePath),
+      deps.job.follow_symlinks,
+    );
     for (const [i, entry] of entries.entries()) {
       const { text } = entry;
       const outcome = await runEntry(deps, workerDeps, batch, entry, recorded[i], looks[i]);
@@ -163,53 +178,73 @@ async function runEntry(
   deps: BatchDeps,
   workerDeps: WorkerDeps,
   batch: BatchPayload,
-  { text, relPath, sourcePath }: BatchEntry,
+  entry: BatchEntry,
   recorded: RecordedState | undefined,
   look: StatAnswer,
 ): Promise<EntryOutcome> {
   const { job } = deps;
+  const { text, relPath } = entry;
   try {
-    const { logicalPath, mapped, originalB64 } = mapRelPath(relPath, job.target, sha256Hex);
-    if (batch.kind === BATCH_KINDS.delete) {
-      if (recorded === undefined) return undefined;
-      await deleteEntry(workerDeps, { relPath, logicalPath, type: recorded.type });
-      // keep only forgets the state: nothing was deleted, so the summary does not say so.
-      if (job.delete === 'keep') return undefined;
-      deps.logger.debug(`deleted ${text} (${job.delete})`, { job: job.name });
-      return { deleted: 1 };
-    }
+    const mappedPath = mapRelPath(relPath, job.target, sha256Hex);
     if (isStatFailure(look)) {
+      // Unreadable is not gone: a delete waits as much as a sync does.
       const cause = Object.assign(new Error(look.message), { code: look.errno });
       throw asWorkerError(cause, { relPath: text, operation: job.operation, step: 'observe' });
     }
+    if (batch.kind === BATCH_KINDS.delete) {
+      if (recorded === undefined) return undefined;
+      if (look === undefined)
+        return await runDelete(deps, workerDeps, entry, mappedPath.logicalPath, recorded);
+      deps.logger.info(`job ${job.name}: ${text} is back on disk: synced instead of deleted`, {
+        job: job.name,
+      });
+      // What changed in a directory while it was away was listed by no pass.
+      if (entryOf(relPath, look).type === 'dir')
+        deps.rescan(`${text} came back before its delete ran`);
+    }
     // Gone since it was queued: the next complete scan deletes it.
     if (look === undefined) return undefined;
-    const entry = entryOf(relPath, look);
-    if (!syncable(entry)) return undefined;
-    const task = {
-      entry,
-      sourcePath,
-      logicalPath,
-      mapped,
-      originalB64,
-      // The batch looked at all its files before the first one's action. A registration follows
-      // its look within the batch's own time; an upload, after the uploads before it, so it looks
-      // again right before it reads the file.
-      justObserved: !sendsBytes(job.operation),
-    };
-    const outcome =
-      entry.type === 'dir'
-        ? await syncDirectory(workerDeps, task)
-        : await syncFile(workerDeps, task, recorded);
-    if (outcome.recorded === undefined || outcome.action.kind === 'skip') return undefined;
-    deps.logger.debug(`${outcome.action.kind} ${text}`, { job: job.name });
-    return {
-      [recorded === undefined ? 'new' : 'updated']: 1,
-      bytes: outcome.bytesSent,
-    };
+    const observed = entryOf(relPath, look);
+    if (!syncable(observed)) return undefined;
+    return await syncEntry(deps, workerDeps, { ...entry, ...mappedPath }, observed, recorded);
   } catch (error) {
     return failed(deps, batch, text, error);
   }
+}
+
+/** A recorded entry that is gone from the disk: deleted per the job's delete mode. */
+async function runDelete(
+  deps: BatchDeps,
+  workerDeps: WorkerDeps,
+  { text, relPath, sourcePath }: BatchEntry,
+  logicalPath: string,
+  recorded: RecordedState,
+): Promise<EntryOutcome> {
+  const { job } = deps;
+  // A vanished tree may take a while; a directory that comes back stops it.
+  const stillGone = async () => {
+    const [now] = await deps.stats.statMany([sourcePath], job.follow_symlinks);
+    return now === undefined;
+  };
+  const outcome = await deleteEntry(workerDeps, {
+    relPath,
+    logicalPath,
+    type: recorded.type,
+    ...(recorded.type === 'dir' ? { stillGone } : {}),
+  });
+  if (outcome.back) {
+    deps.rescan(`${text} came back while it was being deleted`);
+    return undefined;
+  }
+  if (outcome.stays !== undefined) {
+    deps.logger.debug(`kept ${logicalPath}: it holds what the job did not put there`, {
+      job: job.name,
+    });
+  }
+  // keep, or nothing was there: the summary does not call it a delete.
+  if (!outcome.removed) return undefined;
+  deps.logger.debug(`deleted ${text} (${job.delete})`, { job: job.name });
+  return { deleted: 1 };
 }
 
 async function failed(
@@ -257,6 +292,11 @@ function workerDepsOf(deps: BatchDeps, writes: BatchWrites): WorkerDeps {
       if (type === 'dir') await deps.states.forgetTree(relPath);
       else await deps.states.forget([relPath]);
     },
+    recorded: {
+      children: (dir) => deps.states.recordedChildren(dir),
+      forget: (relPaths) => deps.states.forget(relPaths),
+    },
+    logicalPathOf: (relPath) => mapRelPath(relPath, deps.job.target, sha256Hex).logicalPath,
   };
 }
 

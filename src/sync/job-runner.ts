@@ -19,6 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { JobConfig } from '../config/index.js';
+import { excludeGlobs } from '../core/job-rules.js';
 import { formatPassSummary } from '../core/pass-summary.js';
 import { backoffDelay } from '../core/retry.js';
 import type { IrodsClient } from '../irods/index.js';
@@ -34,12 +35,20 @@ import {
   FileStateStore,
   JobRecords,
   queuePrefix,
+  type TargetClaims,
   WriteHandles,
 } from '../state/index.js';
 import { StatThread } from '../sources/stat-thread.js';
 import { processBatch, type BatchDeps } from './batch.js';
-import { JOB_STATES, type Counts, type JobState, type JobStatus } from '../control/target.js';
+import {
+  JOB_STATES,
+  type AllowDeletesResult,
+  type Counts,
+  type JobState,
+  type JobStatus,
+} from '../control/target.js';
 import type { WatcherFactory } from '../sources/watcher.js';
+import { JobSafety, PassRefusedError } from './job-safety.js';
 import { JobWatch } from './job-watch.js';
 import { scanAndQueue, type PassContext } from './pass.js';
 import { RateMeter } from '../core/rate-meter.js';
@@ -59,11 +68,15 @@ export interface JobRunnerDeps {
   readonly events: EventHub;
   /** The watcher implementation; chokidar unless a test brings another. */
   readonly watcherFactory?: WatcherFactory;
+  /** Where the job claims its target among the daemons on the Redis (scanning daemons). */
+  readonly claims?: { readonly store: TargetClaims; readonly owner: string };
 }
 
 /** Retries of busy files wait this long: the file's current batch is usually done by then. */
 const BUSY_RETRY_MS = 2_000;
 const RETRY_BACKOFF = { baseMs: 2_000, maxMs: 5 * 60_000 };
+/** A refused pass is tried again after the rescan interval, but at least this often. */
+const REFUSED_RETRY_MAX_MS = 60_000;
 const PROGRESS_EVERY_MS = 5_000;
 /** The longest delay a Node timer takes (a longer one fires at once). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -94,6 +107,7 @@ export class JobRunner {
   readonly #rate = new RateMeter(60_000);
   readonly #failures: FailureStore;
   readonly #watch: JobWatch | undefined;
+  readonly #safety: JobSafety;
   /** Files in the batches this daemon's workers run now. */
   #inFlightFiles = 0;
 
@@ -109,6 +123,17 @@ export class JobRunner {
     const failures = new FailureStore(redis, keyPrefix, job.name);
     const locks = new FileLocks(redis, keyPrefix, job.name);
     this.#failures = failures;
+    this.#safety = new JobSafety({
+      job,
+      redis,
+      keyPrefix,
+      states,
+      failures,
+      queue: this.#queue,
+      logger: deps.logger,
+      stopped: () => this.#stopping,
+      ...(deps.claims && deps.scans ? { claims: deps.claims } : {}),
+    });
     this.#batchDeps = {
       job,
       client: deps.client,
@@ -121,6 +146,8 @@ export class JobRunner {
       metrics: deps.metrics,
       // One per job: a source on a hung mount stalls its own job only.
       stats: new StatThread(),
+      deletesRefused: () => this.#safety.guard.deletesRefused(),
+      rescan: (why) => this.rescan(why),
     };
     deps.metrics.addJob(job.name);
     deps.metrics.onScrape(job.name, async () => {
@@ -132,6 +159,8 @@ export class JobRunner {
         queue: { waiting: c.waiting! + c.prioritized!, active: c.active!, delayed: c.delayed! },
         inFlightFiles: this.#inFlightFiles,
         failures: await failures.count(),
+        refused: this.#safety.refusal !== undefined,
+        heldDeletes: (await this.#safety.gate.held())?.entries ?? 0,
       };
     });
     this.#passCtx = {
@@ -141,7 +170,7 @@ export class JobRunner {
         operation: job.operation,
         filesPerTask: job.files_per_task,
         scan: {
-          exclude: job.exclude,
+          exclude: excludeGlobs(job.exclude, job.source_marker),
           excludeTypes: job.exclude_types,
           followSymlinks: job.follow_symlinks,
         },
@@ -150,6 +179,7 @@ export class JobRunner {
       failures,
       records: this.#records,
       queue: this.#queue,
+      deletes: this.#safety.gate,
       stopped: () => this.#stopping,
     };
     if (deps.scans && job.watch !== false && job.rescan_interval !== 0) {
@@ -162,7 +192,9 @@ export class JobRunner {
         logger: deps.logger,
         pass: () => this.#pass,
         rescan: (why) => this.rescan(why),
-        paused: () => this.#paused,
+        // While the source is refused, what the watcher sees of it is not acted on either.
+        paused: () => this.#paused || this.#safety.refusal !== undefined,
+        deletes: this.#safety.gate,
         ...(deps.watcherFactory ? { factory: deps.watcherFactory } : {}),
       });
     }
@@ -229,6 +261,18 @@ export class JobRunner {
     return sync.length + deletes.length;
   }
 
+  /**
+   * Releases the held deletes once, or accepts a refused source root (a pass follows); a string
+   * says why there is nothing to allow.
+   */
+  async allowDeletes(): Promise<AllowDeletesResult | string> {
+    const result = await this.#safety.allowDeletes();
+    if (typeof result !== 'string' && result.accepted !== undefined) {
+      this.rescan('allow-deletes accepted the source root');
+    }
+    return result;
+  }
+
   /** One page of the failure list (FailureStore.list). */
   failures(limit: number, cursor: string): Promise<FailurePage> {
     return this.#failures.list(limit, cursor);
@@ -267,6 +311,7 @@ export class JobRunner {
         this.state === JOB_STATES.idle ? iso(this.#nextRescanAt) : undefined,
       ),
       watcher: this.#watch?.status() ?? { state: 'off', watches: 0 },
+      ...(await this.#safety.status()),
       progress: {
         filesKnown: record.queued.files,
         filesDone: done + current.failed,
@@ -278,29 +323,52 @@ export class JobRunner {
   }
 
   start(): void {
-    if (this.#deps.concurrency > 0) {
-      this.#worker = new Worker<BatchPayload>(
-        queueName(this.name),
-        (bullJob) => this.#runBatch(bullJob),
-        {
-          connection: this.#deps.connection,
-          prefix: queuePrefix(this.#deps.keyPrefix),
-          concurrency: this.#deps.concurrency,
-        },
-      );
-      this.#worker.on('failed', (bullJob, error) =>
-        this.#deps.logger.warn(
-          `job ${this.name}: a batch failed and will be tried again: ${error.message}`,
-          {
-            batch: bullJob?.id,
-          },
-        ),
-      );
-      this.#worker.on('error', (error) =>
-        this.#deps.logger.error(`job ${this.name}: queue worker error: ${error.message}`),
-      );
-    }
+    // A scanning daemon first makes sure the recorded state is the job's, so that no batch left
+    // from another source or target runs against it.
     if (this.#deps.scans) this.#passLoop = this.#runPasses();
+    else this.#startWorker();
+  }
+
+  #startWorker(): void {
+    if (this.#deps.concurrency === 0 || this.#closing) return;
+    this.#worker = new Worker<BatchPayload>(
+      queueName(this.name),
+      (bullJob) => this.#runBatch(bullJob),
+      {
+        connection: this.#deps.connection,
+        prefix: queuePrefix(this.#deps.keyPrefix),
+        concurrency: this.#deps.concurrency,
+      },
+    );
+    this.#worker.on('failed', (bullJob, error) =>
+      this.#deps.logger.warn(
+        `job ${this.name}: a batch failed and will be tried again: ${error.message}`,
+        {
+          batch: bullJob?.id,
+        },
+      ),
+    );
+    this.#worker.on('error', (error) =>
+      this.#deps.logger.error(`job ${this.name}: queue worker error: ${error.message}`),
+    );
+  }
+
+  /** Claims the recorded state for the job's source and target, trying again while it fails. */
+  async #claimPair(): Promise<boolean> {
+    for (let failures = 1; !this.#stopping; failures++) {
+      try {
+        await this.#safety.guard.claimPair();
+        return true;
+      } catch (error) {
+        const delay = backoffDelay(failures, RETRY_BACKOFF, Math.random());
+        this.#deps.logger.error(
+          `job ${this.name}: reading its recorded source and target failed: ${(error as Error).message}; next try in ${Math.round(delay / 1000)} s`,
+          { job: this.name },
+        );
+        await this.#idle(delay);
+      }
+    }
+    return false;
   }
 
   /**
@@ -312,7 +380,9 @@ export class JobRunner {
     this.#wake.abort();
     await this.#watch?.close();
     await this.#passLoop?.catch(() => undefined);
-    await this.#queue.drained(() => this.#closing);
+    // A worker that never started (stopped before the job claimed its state) empties nothing.
+    const unworked = () => this.#deps.concurrency > 0 && this.#worker === undefined;
+    await this.#queue.drained(() => this.#closing || unworked());
   }
 
   stop(graceMs: number): Promise<void> {
@@ -336,6 +406,7 @@ export class JobRunner {
       }
       await this.#queue.close();
       await this.#batchDeps.stats.close();
+      await this.#safety.close();
       if (this.#state !== JOB_STATES.done && this.#state !== JOB_STATES.failed) {
         this.#state = JOB_STATES.stopped;
       }
@@ -369,6 +440,8 @@ export class JobRunner {
    */
   async #runPasses(): Promise<void> {
     const { job, logger } = this.#deps;
+    if (!(await this.#claimPair())) return;
+    this.#startWorker();
     const record = await this.#records.read().catch(() => undefined);
     if (record?.directories !== undefined) await this.#startWatching(record.directories);
     if (job.rescan_interval === 0 && record?.endedAt !== undefined) {
@@ -397,6 +470,12 @@ export class JobRunner {
       } catch (error) {
         failures += 1;
         this.#state = JOB_STATES.failed;
+        if (error instanceof PassRefusedError) {
+          const delay = Math.min(job.rescan_interval || REFUSED_RETRY_MAX_MS, REFUSED_RETRY_MAX_MS);
+          this.#safety.logRefusal(error.refusal, delay);
+          await this.#idle(delay);
+          continue;
+        }
         const delay = backoffDelay(failures, RETRY_BACKOFF, Math.random());
         logger.error(
           `job ${job.name}: the pass failed: ${(error as Error).message}; next try in ${Math.round(delay / 1000)} s`,
@@ -439,9 +518,12 @@ export class JobRunner {
   /** One pass; the directories it listed, or undefined when it was cut short by stop(). */
   async #runPass(): Promise<number | undefined> {
     const { job, logger } = this.#deps;
+    // Before any decision: a source that is not the recorded one is refused.
+    await this.#safety.beforePass();
     this.#state = JOB_STATES.running;
     const pass = await this.#records.startPass();
     this.#pass = pass;
+    await this.#safety.gate.beginPass(pass);
     const started = `job ${job.name} pass ${pass} started: ${job.source} → ${job.target} (${job.operation})`;
     logger.info(started);
     this.#deps.events.publish('pass-started', started, { job: job.name, data: { pass } });

@@ -4,23 +4,40 @@
  * stays queued in Redis) and starts the new one on the same queue and state, so nothing queued or
  * recorded is lost.
  */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { JobConfig } from '../config/index.js';
+import { TargetClaims, type ClaimConflict } from '../state/index.js';
 import { JobRunner, type JobRunnerDeps } from './job-runner.js';
 
-/** What every runner shares; the job and its worker concurrency are per runner. */
-export type SharedRunnerDeps = Omit<JobRunnerDeps, 'job' | 'concurrency'>;
+/** What every runner shares; the job, its worker concurrency and target claims are per runner. */
+export type SharedRunnerDeps = Omit<JobRunnerDeps, 'job' | 'concurrency' | 'claims'>;
 
 export class JobSet {
   readonly #shared: SharedRunnerDeps;
   readonly #workers: number;
   readonly #graceMs: number;
   readonly #runners = new Map<string, JobRunner>();
+  /** Target claims of this daemon's jobs, among every daemon on the Redis. */
+  readonly #claims: NonNullable<JobRunnerDeps['claims']>;
 
   /** `workers` is the daemon's total, split evenly between the jobs it starts with. */
   constructor(shared: SharedRunnerDeps, workers: number, graceMs: number) {
     this.#shared = shared;
     this.#workers = workers;
     this.#graceMs = graceMs;
+    this.#claims = {
+      store: new TargetClaims(shared.redis, shared.keyPrefix),
+      owner: `${hostname()}:${randomUUID().slice(0, 8)}`,
+    };
+  }
+
+  /**
+   * The job of another daemon whose target overlaps `job`'s; undefined when there is none, and
+   * `job` then holds the claim on its target (for an ad-hoc job about to start).
+   */
+  async targetConflict(job: JobConfig): Promise<ClaimConflict | undefined> {
+    return this.#claims.store.claim(job.name, job.target, this.#claims.owner);
   }
 
   get(name: string): JobRunner | undefined {
@@ -40,7 +57,7 @@ export class JobSet {
     const concurrency =
       this.#workers === 0 ? 0 : Math.max(1, Math.floor(this.#workers / Math.max(1, total)));
     for (const job of jobs) {
-      const runner = new JobRunner({ ...this.#shared, job, concurrency });
+      const runner = new JobRunner({ ...this.#shared, job, concurrency, claims: this.#claims });
       this.#runners.set(job.name, runner);
       runner.start();
     }

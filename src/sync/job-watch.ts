@@ -6,6 +6,7 @@
  * the job continues on rescans alone.
  */
 import { getuid } from 'node:process';
+import { excludeGlobs } from '../core/job-rules.js';
 import { planWatch } from '../core/watch-rules.js';
 import { watchWithChokidar } from '../sources/chokidar-watcher.js';
 import { compileExclusion } from '../sources/exclude.js';
@@ -67,7 +68,10 @@ export class JobWatch {
       return;
     }
     this.#status = { state: WATCHER_STATES.starting, watches: 0, limit };
-    const exclusion = compileExclusion(job.exclude, job.exclude_types);
+    const exclusion = compileExclusion(
+      excludeGlobs(job.exclude, job.source_marker),
+      job.exclude_types,
+    );
     const feed = new WatchFeed({
       ...this.#deps,
       exclusion,

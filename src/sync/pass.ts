@@ -16,6 +16,7 @@ import type { DirectoryChunk, ScanOptions } from '../sources/index.js';
 import { scanTree } from '../sources/index.js';
 import type { FailureStore, FileStateStore, JobRecords } from '../state/index.js';
 import type { PassCounts } from '../state/job-records.js';
+import type { DeleteGate, GoneEntry } from './delete-gate.js';
 
 export interface PassJob {
   readonly name: string;
@@ -31,6 +32,8 @@ export interface PassContext {
   readonly failures: FailureStore;
   readonly records: JobRecords;
   readonly queue: JobQueue;
+  /** Holds the pass's deletes until its scan is complete, then queues or holds them. */
+  readonly deletes: DeleteGate;
   /** True once the daemon is stopping: the pass ends early, recording nothing more. */
   readonly stopped: () => boolean;
 }
@@ -65,7 +68,8 @@ interface DirectoryInProgress {
 
 /**
  * Runs the scan side of one pass; resolves when its queued work is done (or on stop), with the
- * number of directories listed (the root included): what watching the tree would cost.
+ * number of directories listed (the root included): what watching the tree would cost. Deletes
+ * are queued only once the whole tree was listed, and only if max_delete allows them.
  */
 export async function scanAndQueue(
   ctx: PassContext,
@@ -99,21 +103,24 @@ export async function scanAndQueue(
     tally.add(work.counts, work.paths.length + work.counts.failed, work.bytes);
     if (chunk.final) {
       directories += 1;
-      const gone = chunk.complete
-        ? decideDeletes(current.recorded, { complete: true, ...current }).map(({ name }) =>
-            encodeRelPath(joinRelPath(chunk.dir, decodeRelPath(name))),
-          )
-        : [];
-      await ctx.queue.add(batchesFor(BATCH_KINDS.delete, job, pass, gone), ctx.stopped);
-      tally.add({}, gone.length, 0);
+      if (chunk.complete) await ctx.deletes.consider(goneChildren(chunk.dir, current));
       current = undefined;
     }
     await tally.flushSometimes();
   }
+  if (!ctx.stopped()) tally.add({}, await ctx.deletes.settlePass(), 0);
   await tally.flush();
   if (!ctx.stopped()) await ctx.records.noteScanned();
   await ctx.queue.drained(ctx.stopped);
   return { directories };
+}
+
+/** The recorded children of a completely listed directory that are gone from it. */
+function goneChildren(dir: Uint8Array, listing: DirectoryInProgress): GoneEntry[] {
+  return decideDeletes(listing.recorded, { complete: true, ...listing }).map(({ name, state }) => {
+    const relPath = joinRelPath(dir, decodeRelPath(name));
+    return { path: encodeRelPath(relPath), relPath, type: state.type };
+  });
 }
 
 /**

@@ -6,20 +6,24 @@
  *
  * - Present and in need of work: queued as a sync batch.
  * - Gone (lstat says ENOENT, not merely unreadable) and recorded: after a short rename window,
- *   queued as a delete, which the job's delete mode turns into nothing (`keep`) or a removal;
- *   never for excluded paths, nor for entries of a directory that is gone too (the directory's
- *   own delete or rename covers them).
- * - A new entry with the inode (and for files size and mtime) of a recorded entry that is gone:
- *   a rename, carried over as one (see src/worker/renames.ts). The gone half of a rename may still
- *   be settling when the new half is due (the watcher reports the new name first), so the gone
- *   paths still settling are considered too.
+ *   handed to the delete gate (max_delete), which queues it as a delete or holds it; the job's
+ *   delete mode turns a delete into nothing (`keep`) or a removal. Never for excluded paths, nor
+ *   for entries of a directory that is gone too (the directory's own delete or rename covers
+ *   them).
+ * - A new entry that is a recorded, gone entry renamed, on strong evidence only
+ *   (src/core/rename-evidence.ts): a file with the same inode, size and mtime; a directory with
+ *   the same inode whose recorded children are found in it. It is carried over as a rename (see
+ *   src/worker/renames.ts); anything less is a create and a delete. The gone half of a rename may
+ *   still be settling when the new half is due (the watcher reports the new name first), so the
+ *   gone paths still settling are considered too.
  *
  * Directories go first, so that files arriving under a renamed directory find their state moved.
  */
 import { randomUUID } from 'node:crypto';
 import type { JobConfig } from '../config/index.js';
 import type { RecordedState } from '../core/decide.js';
-import { decodeRelPath, type ObservedEntry } from '../core/entry.js';
+import { decodeRelPath, joinRelPath, type ObservedEntry } from '../core/entry.js';
+import { evidenceSample, provesDirectoryRename, sameEntry } from '../core/rename-evidence.js';
 import { SettleQueue, type SettledPath } from '../core/settle.js';
 import type { IrodsClient } from '../irods/index.js';
 import type { Logger } from '../log.js';
@@ -29,6 +33,7 @@ import type { Exclusion } from '../sources/exclude.js';
 import type { WatchEvent } from '../sources/watcher.js';
 import type { FileLocks, FileStateStore } from '../state/index.js';
 import { renameEntry, RENAME_OUTCOMES } from '../worker/renames.js';
+import type { DeleteGate } from './delete-gate.js';
 import { observe, sourcePathOf } from './observe.js';
 import { needsWork } from './pass.js';
 
@@ -46,6 +51,8 @@ export interface WatchFeedDeps {
   readonly paused: () => boolean;
   /** The feed could not act on events (Redis or iRODS trouble): they need a rescan. */
   readonly lost: (why: string) => void;
+  /** Queues the deletes, or holds them when they are more than max_delete allows. */
+  readonly deletes: DeleteGate;
 }
 
 /** What one look at a settled path found. */
@@ -162,7 +169,11 @@ export class WatchFeed {
         ...deferred,
       ]);
       for (const look of newcomers) {
-        const from = gone.take(look.entry!);
+        // Moved along with a directory renamed before it in this loop.
+        if (look.recorded?.type === look.entry!.type) continue;
+        const from = await gone.take(look.entry!, (candidate) =>
+          this.#provesRename(candidate, look),
+        );
         if (from === undefined || !(await this.#rename(from, look))) continue;
         claimed.add(from.path);
         this.#settle.forget(from.path);
@@ -181,7 +192,37 @@ export class WatchFeed {
     }
     const due = [...this.#deferred].filter(([, { dueAt }]) => dueAt <= now).map(([path]) => path);
     for (const path of due) this.#deferred.delete(path);
-    await this.#queue(BATCH_KINDS.delete, await this.#deletable(due));
+    const deletable = await this.#deletable(due);
+    await this.#deps.deletes.admitWatched(
+      deletable.map(({ path, relPath, recorded }) => ({ path, relPath, type: recorded!.type })),
+    );
+  }
+
+  /**
+   * Whether the new directory `to` holds the recorded children of the gone `from`: the same
+   * names with the same inodes, sizes and mtimes (src/core/rename-evidence.ts). Files need no
+   * more than their own inode, size and mtime, checked before this.
+   */
+  async #provesRename(from: Look, to: Look): Promise<boolean> {
+    if (to.entry?.type !== 'dir') return true;
+    const { job, states } = this.#deps;
+    const recorded = [...(await states.recordedChildren(from.relPath))].map(([name, state]) => ({
+      name,
+      state,
+    }));
+    const children = [];
+    for (const { name, state } of evidenceSample(recorded)) {
+      const relPath = joinRelPath(to.relPath, decodeRelPath(name));
+      let seen: ObservedEntry | undefined;
+      try {
+        seen = await observe(sourcePathOf(job.source, relPath), relPath, job.follow_symlinks);
+      } catch {
+        // Unreadable proves nothing either way.
+        seen = undefined;
+      }
+      children.push({ recorded: state, seen });
+    }
+    return provesDirectoryRename(children);
   }
 
   /**
@@ -286,22 +327,22 @@ class GoneByInode {
     }
   }
 
-  /** The gone entry `entry` is a renamed copy of, taken so that it is matched only once. */
-  take(entry: ObservedEntry): Look | undefined {
-    const same = this.#byInode.get(entry.ino);
-    const at = same?.findIndex((look) => sameEntry(look.recorded!, entry)) ?? -1;
-    return at < 0 ? undefined : same!.splice(at, 1)[0];
+  /**
+   * The gone entry `entry` is a renamed copy of, taken so that it is matched only once: one
+   * with the same inode (size and mtime for a file) that `proves` accepts.
+   */
+  async take(
+    entry: ObservedEntry,
+    proves: (candidate: Look) => Promise<boolean>,
+  ): Promise<Look | undefined> {
+    const same = this.#byInode.get(entry.ino) ?? [];
+    for (const [at, look] of same.entries()) {
+      if (!sameEntry(look.recorded!, entry) || !(await proves(look))) continue;
+      same.splice(at, 1);
+      return look;
+    }
+    return undefined;
   }
-}
-
-/** Same inode and type; a file also has the same size and mtime (no write since the rename). */
-function sameEntry(recorded: RecordedState, entry: ObservedEntry): boolean {
-  if (recorded.type !== entry.type || recorded.ino !== entry.ino || recorded.ino === 0n) {
-    return false;
-  }
-  return (
-    entry.type === 'dir' || (recorded.size === entry.size && recorded.mtimeNs === entry.mtimeNs)
-  );
 }
 
 function stateOf(entry: ObservedEntry): Partial<RecordedState> {

@@ -37,6 +37,10 @@ export interface WorkerDeps {
   readonly record?: (relPath: Uint8Array, state: RecordedState) => Promise<void>;
   /** Drops the state of a deleted entry (and of everything below a directory). */
   readonly forget?: (relPath: Uint8Array, type: RecordedState['type']) => Promise<void>;
+  /** The job's recorded entries, for deleting exactly those below a vanished directory. */
+  readonly recorded?: RecordedEntries;
+  /** Where the entry at a relative path lives in iRODS (mapRelPath below the job's target). */
+  readonly logicalPathOf: (relPath: Uint8Array) => string;
   /**
    * Where uploads remember their open parallel-write handles (the state store's WriteHandles),
    * so that one left open by a killed worker is shut down before the file is sent again.
@@ -44,6 +48,14 @@ export interface WorkerDeps {
   readonly handles?: WriteHandleRegistry;
   /** Wraps every step (per-site event handler hooks). */
   readonly wrap?: StepWrapper<StepContext>;
+}
+
+/** What the delete pipeline reads and drops of the job's recorded state. */
+export interface RecordedEntries {
+  /** The recorded children of a directory, keyed by the text form of their names. */
+  children(dir: Uint8Array): Promise<ReadonlyMap<string, RecordedState>>;
+  /** Drops the state of these entries (files; a directory's children stay). */
+  forget(relPaths: readonly Uint8Array[]): Promise<void>;
 }
 
 /** Open parallel-write handles per file (text form of its relative path), kept across crashes. */

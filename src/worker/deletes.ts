@@ -2,13 +2,22 @@
  * Propagating deletes per the job's delete mode: `unregister` removes catalog entries only (the
  * files stay where they are), `trash` moves to the zone's trash, `no_trash` deletes for good,
  * `keep` does nothing. The caller decides what is gone (decideDeletes: only after a complete scan,
- * never excluded or unreadable entries); this module refuses the job's target and anything
- * outside it whatever it is asked.
+ * never excluded or unreadable entries, re-checked on disk right before); this module refuses the
+ * job's target and anything outside it whatever it is asked.
+ *
+ * A job deletes only what it recorded. A vanished directory loses exactly the entries the job
+ * recorded below it, each through the delete mode, and its collections go only when that left
+ * them empty: objects of excluded files, objects people put there and anything else the job did
+ * not record stay, and so do the collections holding them. `unregister` removes an object only
+ * when every replica of it is a file the job registered (src/core/ownership.ts).
  */
 import type { RecordedState } from '../core/decide.js';
-import { encodeRelPath } from '../core/entry.js';
-import { isWithin, joinPath } from '../core/logical-path.js';
-import { REMOVAL, type IrodsClient, type Removal } from '../irods/index.js';
+import { decodeRelPath, encodeRelPath, joinRelPath } from '../core/entry.js';
+import { isIrodsError } from '../core/irods-codes.js';
+import { isWithin } from '../core/logical-path.js';
+import { registeredPathOf, registrationOf, REGISTRATION } from '../core/ownership.js';
+import { IN_THE_WAY, type InTheWay } from '../core/type-swap.js';
+import { IrodsError, REMOVAL, type IrodsClient, type Removal } from '../irods/index.js';
 import type { WorkerDeps } from './context.js';
 import { TargetProtectedError } from './errors.js';
 import { runSteps, step, type StepContext } from './pipeline.js';
@@ -17,13 +26,30 @@ export interface DeleteTask {
   readonly relPath: Uint8Array;
   readonly logicalPath: string;
   readonly type: RecordedState['type'];
+  /**
+   * Asked between the directories of a vanished tree: false when the directory is back on disk,
+   * which ends the delete (what is back is synced instead).
+   */
+  readonly stillGone?: () => Promise<boolean>;
+}
+
+export interface DeleteOutcome {
+  /** Something was removed in iRODS. */
+  removed: boolean;
+  /** The entry's own copy stayed, and why (a collection holding what is not the job's, ...). */
+  stays?: InTheWay;
+  /** The delete stopped because the entry is back on disk; its state was kept. */
+  back?: boolean;
 }
 
 interface DeleteContext extends StepContext {
   readonly deps: WorkerDeps;
   readonly task: DeleteTask;
-  removed: boolean;
+  readonly outcome: DeleteOutcome;
 }
+
+/** Objects of one directory removed at once. */
+const PARALLEL_REMOVALS = 8;
 
 const guard = step<DeleteContext>('guard', (ctx) => {
   const { target } = ctx.deps.job;
@@ -35,27 +61,38 @@ const guard = step<DeleteContext>('guard', (ctx) => {
 });
 
 const remove = step<DeleteContext>('remove', async (ctx) => {
-  const { client, job } = ctx.deps;
-  // keep: iRODS is left as it is, but the state is still forgotten below, so that the state of
-  // files that are gone for good does not pile up.
-  if (job.delete === 'keep') return;
-  const path = ctx.task.logicalPath;
-  const removal = REMOVAL_BY_MODE[job.delete];
-  if (ctx.task.type === 'file') {
-    ctx.removed = await client.dataObjects.remove(path, removal);
-  } else if (removal === REMOVAL.unregister) {
-    ctx.removed = await unregisterTree(client, path);
+  const { task, outcome } = ctx;
+  if (task.type === 'file') {
+    const result = await removeObject(ctx.deps, task.relPath, task.logicalPath);
+    outcome.removed = result === true;
+    if (typeof result === 'string') outcome.stays = result;
   } else {
-    ctx.removed = await client.collections.remove(path, {
-      recursive: true,
-      noTrash: removal === REMOVAL.noTrash,
-    });
+    await removeTree(ctx);
   }
 });
 
 const forget = step<DeleteContext>('forget', async (ctx) => {
+  if (ctx.outcome.back) return;
   await ctx.deps.forget?.(ctx.task.relPath, ctx.task.type);
 });
+
+export const DELETE_PIPELINE = [guard, remove, forget] as const;
+
+/**
+ * Deletes a vanished entry per the job's delete mode and forgets its state (`keep` only forgets
+ * it, so that the state of files gone for good does not pile up).
+ */
+export async function deleteEntry(deps: WorkerDeps, task: DeleteTask): Promise<DeleteOutcome> {
+  const ctx: DeleteContext = {
+    deps,
+    task,
+    stopped: false,
+    failure: { relPath: encodeRelPath(task.relPath), operation: `delete (${deps.job.delete})` },
+    outcome: { removed: false },
+  };
+  await runSteps(DELETE_PIPELINE, ctx, deps.wrap);
+  return ctx.outcome;
+}
 
 const REMOVAL_BY_MODE: Readonly<Record<'unregister' | 'trash' | 'no_trash', Removal>> = {
   unregister: REMOVAL.unregister,
@@ -63,55 +100,123 @@ const REMOVAL_BY_MODE: Readonly<Record<'unregister' | 'trash' | 'no_trash', Remo
   no_trash: REMOVAL.noTrash,
 };
 
-export const DELETE_PIPELINE = [guard, remove, forget] as const;
-
 /**
- * Deletes a vanished entry per the job's delete mode and forgets its state. Returns whether
- * something was removed in iRODS (false for `keep` and for what was already gone).
+ * Removes the job's object at `logicalPath`: true when something was removed, false when there
+ * was nothing (or the mode is keep), or why it stays.
  */
-export async function deleteEntry(deps: WorkerDeps, task: DeleteTask): Promise<boolean> {
-  const ctx: DeleteContext = {
-    deps,
-    task,
-    stopped: false,
-    failure: { relPath: encodeRelPath(task.relPath), operation: `delete (${deps.job.delete})` },
-    removed: false,
-  };
-  await runSteps(DELETE_PIPELINE, ctx, deps.wrap);
-  return ctx.removed;
+async function removeObject(
+  deps: WorkerDeps,
+  relPath: Uint8Array,
+  logicalPath: string,
+): Promise<boolean | InTheWay> {
+  const { client, job } = deps;
+  if (job.delete === 'keep') return false;
+  const removal = REMOVAL_BY_MODE[job.delete];
+  if (removal === REMOVAL.unregister) {
+    const replicas = await client.dataObjects.replicas(logicalPath);
+    const expected = registeredPathOf(job.source, relPath);
+    const registration = registrationOf(
+      job.source,
+      expected,
+      replicas.map((replica) => replica.physicalPath),
+    );
+    if (registration === REGISTRATION.gone) return false;
+    if (registration === REGISTRATION.foreign) return IN_THE_WAY.notOwned;
+  }
+  return client.dataObjects.remove(logicalPath, removal);
 }
 
 /**
- * The HTTP API has no catalog-only removal of a collection, so a vanished directory of registered
- * files is unregistered object by object; then its collections, empty now, are removed deepest
- * first and one at a time. A collection that is not empty (someone put an object there meanwhile)
- * fails that removal instead of deleting data that was never the source's.
+ * A vanished directory: the job's recorded files below it are removed directory by directory
+ * (and forgotten as they go, so that a delete cut short resumes where it stopped), then its
+ * recorded directories' collections, deepest first, each only when it is empty by then.
  */
-async function unregisterTree(client: IrodsClient, path: string): Promise<boolean> {
-  const pattern = `${path.replaceAll('+', '_')}/%`;
-  const objects = [
-    ...(await client.query.rows({
-      select: ['COLL_NAME', 'DATA_NAME'],
-      where: [{ column: 'COLL_NAME', op: '=', value: path }],
-    })),
-    ...(await client.query.rows({
-      select: ['COLL_NAME', 'DATA_NAME'],
-      where: [{ column: 'COLL_NAME', op: 'like', value: pattern }],
-    })),
-  ].filter((row) => isWithin(row.COLL_NAME, path));
-  for (const row of objects) {
-    await client.dataObjects.remove(joinPath(row.COLL_NAME, row.DATA_NAME), REMOVAL.unregister);
+async function removeTree(ctx: DeleteContext): Promise<void> {
+  const { deps, task, outcome } = ctx;
+  // keep leaves iRODS alone: the forget step drops the tree's state.
+  if (deps.job.delete === 'keep') return;
+  const recorded = deps.recorded;
+  if (recorded === undefined) throw new Error('deleting a directory needs its recorded entries');
+  const directories: { relPath: Uint8Array; logicalPath: string }[] = [];
+  const pending = [{ relPath: task.relPath, logicalPath: task.logicalPath }];
+  let notOwned = false;
+  for (let dir = pending.pop(); dir !== undefined; dir = pending.pop()) {
+    if (task.stillGone !== undefined && !(await task.stillGone())) {
+      outcome.back = true;
+      return;
+    }
+    directories.push(dir);
+    const files: { relPath: Uint8Array; logicalPath: string }[] = [];
+    for (const [name, state] of await recorded.children(dir.relPath)) {
+      const child = childOf(deps, dir, name);
+      if (state.type === 'dir') pending.push(child);
+      else files.push(child);
+    }
+    const results = await inParallel(files, PARALLEL_REMOVALS, (file) =>
+      removeObject(deps, file.relPath, file.logicalPath),
+    );
+    if (results.some((result) => result === true)) outcome.removed = true;
+    if (results.some((result) => result === IN_THE_WAY.notOwned)) notOwned = true;
+    await recorded.forget(files.map((file) => file.relPath));
   }
-  const below = await client.query.rows({
-    select: ['COLL_NAME'],
-    where: [{ column: 'COLL_NAME', op: 'like', value: pattern }],
+  const top = directories[0];
+  // Every directory was visited after its parent: backwards, each comes before its parent.
+  for (const dir of directories.reverse()) {
+    const gone = await removeIfEmpty(deps.client, dir.logicalPath);
+    if (gone === true) outcome.removed = true;
+    if (gone === 'not-empty' && dir === top) {
+      outcome.stays = notOwned ? IN_THE_WAY.notOwned : IN_THE_WAY.notEmpty;
+    }
+  }
+}
+
+function childOf(
+  deps: WorkerDeps,
+  dir: { relPath: Uint8Array; logicalPath: string },
+  name: string,
+): { relPath: Uint8Array; logicalPath: string } {
+  const relPath = joinRelPath(dir.relPath, decodeRelPath(name));
+  return { relPath, logicalPath: deps.logicalPathOf(relPath) };
+}
+
+/**
+ * Removes the collection when it holds nothing: true when removed, false when it was not there,
+ * 'not-empty' when it holds something. An empty collection goes for good even with `trash`: it
+ * holds no data, and a trashed copy would clash with the trashed objects' own collection.
+ */
+async function removeIfEmpty(client: IrodsClient, path: string): Promise<boolean | 'not-empty'> {
+  let entries: string[];
+  try {
+    entries = await client.collections.list(path);
+  } catch (error) {
+    if (error instanceof IrodsError && isIrodsError(error.irodsCode, 'NOT_A_COLLECTION')) {
+      return false;
+    }
+    throw error;
+  }
+  if (entries.length > 0) return 'not-empty';
+  try {
+    return await client.collections.remove(path, { noTrash: true });
+  } catch (error) {
+    // Someone put something there since the listing: it stays, with what it holds.
+    if (error instanceof IrodsError && isIrodsError(error.irodsCode, 'SYS_COLLECTION_NOT_EMPTY')) {
+      return 'not-empty';
+    }
+    throw error;
+  }
+}
+
+/** `work` over `items`, at most `limit` at a time; results in the order of `items`. */
+async function inParallel<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await work(items[i]!);
   });
-  const collections = below
-    .map((row) => row.COLL_NAME)
-    .filter((name) => name !== path && isWithin(name, path))
-    .sort((a, b) => b.split('/').length - a.split('/').length);
-  for (const collection of collections)
-    await client.collections.remove(collection, { noTrash: true });
-  const removed = await client.collections.remove(path, { noTrash: true });
-  return removed || objects.length > 0;
+  await Promise.all(lanes);
+  return results;
 }

@@ -19,6 +19,8 @@ export const WORKER_ERROR_CODE = {
   targetProtected: 'WORKER_TARGET_PROTECTED',
   /** The source path is not valid UTF-8, so the HTTP API cannot carry it as a physical path. */
   unregistrablePath: 'WORKER_UNREGISTRABLE_PATH',
+  /** A swapped entry's old copy (collection or object) stays in iRODS where the new one goes. */
+  inTheWay: 'WORKER_IN_THE_WAY',
 } as const;
 export type WorkerErrorCode = (typeof WORKER_ERROR_CODE)[keyof typeof WORKER_ERROR_CODE];
 
@@ -94,6 +96,18 @@ export class TargetProtectedError extends WorkerError {
       WORKER_ERROR_CODE.targetProtected,
       failure,
       `${failure.operation} of ${logicalPath} refused: it is the job's target ${target} or lies outside it`,
+      { retryable: false },
+    );
+  }
+}
+
+/** A file replaced a directory (or the reverse), and the old one's copy cannot go. */
+export class InTheWayError extends WorkerError {
+  constructor(failure: EntryFailure, reason: string) {
+    super(
+      WORKER_ERROR_CODE.inTheWay,
+      failure,
+      `${failure.operation} of ${failure.relPath}: ${reason}`,
       { retryable: false },
     );
   }

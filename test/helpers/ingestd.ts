@@ -28,6 +28,8 @@ export interface JobSpec {
   metadata?: Record<string, string>;
   watch?: boolean | 'force';
   settle?: string;
+  max_delete?: string | number;
+  source_marker?: string;
 }
 
 export interface IngestdSpec {

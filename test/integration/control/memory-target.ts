@@ -7,6 +7,7 @@
  */
 import {
   ControlError,
+  type AllowDeletesResult,
   type ControlTarget,
   type DaemonEvent,
   type DaemonStatus,
@@ -199,6 +200,15 @@ export class MemoryTarget implements ControlTarget {
     const list = this.failureLists.get(name) ?? [];
     this.failureLists.set(name, []);
     return { queued: list.length };
+  }
+
+  async allowDeletes(name: string): Promise<AllowDeletesResult> {
+    await this.#enter(`allow-deletes ${name}`);
+    const job = this.#job(name);
+    const held = job.heldDeletes;
+    if (held === undefined) throw new ControlError('conflict', `job ${name} holds no deletes`);
+    delete job.heldDeletes;
+    return { job: name, released: { entries: held.entries, paths: held.paths } };
   }
 
   async failures(name: string, page: { limit: number; cursor?: string }): Promise<FailureList> {

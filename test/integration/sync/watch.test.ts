@@ -73,6 +73,8 @@ describe('watched jobs', () => {
             target,
             operation: 'put_sync',
             delete: 'no_trash',
+            // bulk/ is most of the tree; max_delete (tested in max-delete.test.ts) would hold it.
+            max_delete: '100%',
             watch: true,
             settle: '300ms',
             rescan_interval: '1h',

@@ -40,16 +40,20 @@ describe('worker deletes', () => {
       operation: 'register',
       delete: 'unregister',
     });
-    assert.equal(await deleteEntry(deps, file(spec, 'dir/a')), true);
+    assert.deepEqual(await deleteEntry(deps, file(spec, 'dir/a')), { removed: true });
     assert.equal(await fx.client.dataObjects.stat(`${spec.target}/dir/a`), undefined);
     assert.equal(await readFile(join(source, 'dir/a'), 'utf8'), 'A');
     assert.deepEqual(records.forgotten, ['dir/a']);
-    assert.equal(await deleteEntry(deps, file(spec, 'dir/a')), false, 'repeating is harmless');
+    assert.deepEqual(
+      await deleteEntry(deps, file(spec, 'dir/a')),
+      { removed: false },
+      'repeating is harmless',
+    );
   });
 
   it('unregisters a directory tree and removes its collections, keeping every file', async () => {
     const { spec, deps, source } = await synced({ operation: 'register', delete: 'unregister' });
-    assert.equal(await deleteEntry(deps, dir(spec, 'dir')), true);
+    assert.deepEqual(await deleteEntry(deps, dir(spec, 'dir')), { removed: true });
     assert.equal(await fx.client.collections.stat(`${spec.target}/dir`), undefined);
     assert.equal(await readFile(join(source, 'dir/sub/b'), 'utf8'), 'B');
     assert.notEqual(await fx.client.collections.stat(spec.target), undefined);
@@ -71,13 +75,43 @@ describe('worker deletes', () => {
 
   it('deletes a directory tree for good with no_trash', async () => {
     const { spec, deps } = await synced({ operation: 'put_sync', delete: 'no_trash' });
-    assert.equal(await deleteEntry(deps, dir(spec, 'dir')), true);
+    assert.deepEqual(await deleteEntry(deps, dir(spec, 'dir')), { removed: true });
     assert.equal(await fx.client.collections.stat(`${spec.target}/dir`), undefined);
+  });
+
+  it('leaves what the job did not record below a vanished directory, and its collection', async () => {
+    const { spec, deps, source } = await synced({ operation: 'put_sync', delete: 'no_trash' });
+    const foreign = join(source, 'foreign.txt');
+    await writeFile(foreign, 'a person put this');
+    await fx.client.upload(foreign, `${spec.target}/dir/sub/foreign.txt`);
+    const outcome = await deleteEntry(deps, dir(spec, 'dir'));
+    assert.deepEqual(outcome, { removed: true, stays: 'not-empty' });
+    assert.deepEqual(await fx.client.collections.list(`${spec.target}/dir`), [
+      `${spec.target}/dir/sub`,
+    ]);
+    assert.deepEqual(await fx.client.collections.list(`${spec.target}/dir/sub`), [
+      `${spec.target}/dir/sub/foreign.txt`,
+    ]);
+  });
+
+  it('does not unregister an object with a replica the job did not register', async () => {
+    const { spec, deps, source } = await synced({ operation: 'register', delete: 'unregister' });
+    const own = join(source, '..', `own-${spec.name}.txt`);
+    await writeFile(own, 'registered by a person');
+    await fx.client.dataObjects.register(`${spec.target}/dir/own.txt`, {
+      physicalPath: own,
+      resource: 'demoResc',
+    });
+    assert.deepEqual(await deleteEntry(deps, file(spec, 'dir/own.txt')), {
+      removed: false,
+      stays: 'not-owned',
+    });
+    assert.notEqual(await fx.client.dataObjects.stat(`${spec.target}/dir/own.txt`), undefined);
   });
 
   it('keeps the object with delete = keep and forgets the state of the vanished file', async () => {
     const { spec, records, deps } = await synced({ operation: 'put_sync', delete: 'keep' });
-    assert.equal(await deleteEntry(deps, file(spec, 'dir/a')), false);
+    assert.deepEqual(await deleteEntry(deps, file(spec, 'dir/a')), { removed: false });
     assert.notEqual(await fx.client.dataObjects.stat(`${spec.target}/dir/a`), undefined);
     assert.equal(records.forgotten.length, 1);
   });

@@ -29,19 +29,40 @@ export function job(source: string, overrides: Partial<JobConfig> = {}): JobConf
     files_per_task: 50,
     handler: '',
     metadata: {},
+    max_delete: '50%',
+    source_marker: '',
     ...overrides,
   };
 }
+
+const PLACEHOLDER: RecordedState = { type: 'dir', size: 0, mtimeNs: 0n, ino: 0n };
 
 /** What the worker passed to `record` and `forget`, by relative path text. */
 export class Records {
   readonly states = new Map<string, RecordedState>();
   readonly forgotten: string[] = [];
 
+  /**
+   * The recorded children of `dir` (text form, '' for the root), with directories known only as
+   * ancestors of recorded entries, as the state store keeps them.
+   */
+  children(dir: string): Map<string, RecordedState> {
+    const children = new Map<string, RecordedState>();
+    const prefix = dir === '' ? '' : `${dir}/`;
+    for (const [path, state] of this.states) {
+      if (!path.startsWith(prefix) || this.forgotten.includes(path)) continue;
+      const [name, ...below] = path.slice(prefix.length).split('/');
+      if (below.length === 0) children.set(name!, state);
+      else if (!children.has(name!)) children.set(name!, PLACEHOLDER);
+    }
+    return children;
+  }
+
   deps(fx: ClientFixture, jobConfig: JobConfig, wrap?: WorkerDeps['wrap']): WorkerDeps {
     return {
       job: jobConfig,
       client: fx.client,
+      logicalPathOf: (relPath) => mapRelPath(relPath, jobConfig.target, sha256Hex).logicalPath,
       record: (relPath, state) => {
         this.states.set(encodeRelPath(relPath), state);
         return Promise.resolve();
@@ -49,6 +70,13 @@ export class Records {
       forget: (relPath) => {
         this.forgotten.push(encodeRelPath(relPath));
         return Promise.resolve();
+      },
+      recorded: {
+        children: (dir) => Promise.resolve(this.children(encodeRelPath(dir))),
+        forget: (relPaths) => {
+          for (const relPath of relPaths) this.forgotten.push(encodeRelPath(relPath));
+          return Promise.resolve();
+        },
       },
       ...(wrap === undefined ? {} : { wrap }),
     };

@@ -33,7 +33,8 @@ describe('parseCtlArgs', () => {
   });
 
   it('takes the job name of every job command', () => {
-    for (const name of ['job', 'stop', 'pause', 'resume', 'rescan', 'retry', 'watch']) {
+    const names = ['job', 'stop', 'pause', 'resume', 'rescan', 'retry', 'watch', 'allow-deletes'];
+    for (const name of names) {
       assert.deepEqual(command([name, 'microscope-1']).command, { name, job: 'microscope-1' });
     }
   });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatConfigToml } from '../../../src/control/format-config.js';
 import {
+  formatAllowDeletes,
   formatFailures,
   formatJob,
   formatJobs,
@@ -194,6 +195,64 @@ describe('formatJob', () => {
       'watcher:      watching, 511 of 65536 inotify watches',
     ];
     assert.equal(text, expected.join('\n'));
+  });
+
+  it('says why passes are refused and what deletes are held', () => {
+    const text = formatJob(
+      job({
+        state: 'failed',
+        refused: {
+          reason: 'the source root /data/microscope-1 does not exist',
+          since: '2026-11-29T11:58:00.000Z',
+        },
+        heldDeletes: {
+          entries: 74,
+          paths: 1,
+          limit: 61,
+          tracked: 122,
+          pass: 3,
+          since: '2026-11-29T11:59:00.000Z',
+          by: 'pass',
+        },
+      }),
+      plain,
+    );
+    assert.match(
+      text,
+      /^refused: +the source root \/data\/microscope-1 does not exist \(since 2 min ago\)$/m,
+    );
+    assert.match(
+      text,
+      /^held deletes: +74 entries \(1 path\) in pass 3, 1 min ago; max_delete allows 61 of 122 tracked; irods-ingestctl allow-deletes microscope-1 releases them$/m,
+    );
+    const table = formatJobs(
+      [
+        job({ refused: { reason: 'x', since: '2026-11-29T11:58:00.000Z' } }),
+        job({
+          name: 'm2',
+          heldDeletes: {
+            entries: 1,
+            paths: 1,
+            limit: 0,
+            tracked: 200,
+            pass: 1,
+            since: '2026-11-29T11:59:00.000Z',
+            by: 'watch',
+          },
+        }),
+      ],
+      plain,
+    );
+    assert.match(table, /^microscope-1 +refused /m);
+    assert.match(table, /^m2 +running, held /m);
+    assert.equal(
+      formatAllowDeletes({ job: 'm1', released: { entries: 74, paths: 1 } }),
+      'released 1 held delete (74 entries) of job m1',
+    );
+    assert.match(
+      formatAllowDeletes({ job: 'm1', accepted: '/data/m1 (device 2049, inode 2)' }),
+      /^accepted \/data\/m1 \(device 2049, inode 2\) as the source root of job m1; a pass follows/,
+    );
   });
 
   it('explains a watcher that could not watch', () => {

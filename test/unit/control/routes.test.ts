@@ -27,6 +27,7 @@ describe('matchRoute', () => {
       ['POST', '/v1/jobs/m1/resume', { name: 'action', job: 'm1', action: 'resume' }],
       ['POST', '/v1/jobs/m1/rescan', { name: 'action', job: 'm1', action: 'rescan' }],
       ['POST', '/v1/jobs/m1/retry', { name: 'action', job: 'm1', action: 'retry' }],
+      ['POST', '/v1/jobs/m1/allow-deletes', { name: 'action', job: 'm1', action: 'allow-deletes' }],
       ['GET', '/v1/jobs/m1/failures', { name: 'failures', job: 'm1', limit: 100 }],
       ['POST', '/v1/reload', { name: 'reload' }],
       ['POST', '/v1/drain', { name: 'drain' }],

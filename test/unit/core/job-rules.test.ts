@@ -4,9 +4,12 @@ import {
   DELETE_MODES,
   OPERATIONS,
   allowedDeleteModes,
+  excludeGlobs,
   handlerProblem,
   jobNameProblem,
+  sourceMarkerProblem,
   sourceProblem,
+  targetOverlap,
   targetProblem,
   trimTrailingSlashes,
 } from '../../../src/core/job-rules.js';
@@ -83,5 +86,33 @@ describe('job rules', () => {
     assert.equal(handlerProblem('/etc/h.js'), undefined);
     assert.equal(handlerProblem('/etc/h.py'), 'must be a .mjs or .js module');
     assert.equal(handlerProblem('h.mjs'), 'is not an absolute path');
+  });
+
+  it('takes a plain file name as source marker', () => {
+    const table: [string, boolean][] = [
+      ['', true],
+      ['.irods-ingest', true],
+      ['.stfolder', true],
+      ['MOUNTED', true],
+      ['a/b', false],
+      ['.', false],
+      ['..', false],
+      ['*.mark', false],
+      ['[x]', false],
+    ];
+    for (const [name, ok] of table) assert.equal(sourceMarkerProblem(name) === undefined, ok, name);
+    assert.deepEqual(excludeGlobs(['**/*.tmp'], '.mark'), ['**/*.tmp', '.mark']);
+    assert.deepEqual(excludeGlobs(['**/*.tmp'], ''), ['**/*.tmp']);
+  });
+
+  it('tells equal and nested targets', () => {
+    const table: [string, string, ReturnType<typeof targetOverlap>][] = [
+      ['/z/home/t', '/z/home/t', 'equal'],
+      ['/z/home/t/b', '/z/home/t', 'inside'],
+      ['/z/home/t', '/z/home/t/b', 'around'],
+      ['/z/home/t2', '/z/home/t', undefined],
+      ['/z/home/tb', '/z/home/t', undefined],
+    ];
+    for (const [a, b, relation] of table) assert.equal(targetOverlap(a, b), relation, `${a} ${b}`);
   });
 });

@@ -1,0 +1,102 @@
+/**
+ * One entry of a batch brought in line with what is on disk: a directory becomes a collection, a
+ * file goes through its action (register, upload, ...). An entry recorded as the other type (a
+ * directory replaced by a file of the same name, or the reverse) first has the old copy removed
+ * through the job's delete mode, since iRODS holds one thing per path; under `keep`, or when the
+ * old copy cannot go, the entry fails with what is in its way (src/core/type-swap.ts).
+ */
+import type { JobConfig } from '../config/index.js';
+import type { RecordedState } from '../core/decide.js';
+import type { ObservedEntry } from '../core/entry.js';
+import { sendsBytes } from '../core/job-rules.js';
+import type { MappedPath } from '../core/names.js';
+import { IN_THE_WAY, inTheWayMessage, SWAP_PLANS, swapPlan } from '../core/type-swap.js';
+import type { Logger } from '../log.js';
+import type { PassCounts } from '../state/job-records.js';
+import { syncFile } from '../worker/actions.js';
+import type { WorkerDeps } from '../worker/context.js';
+import { deleteEntry } from '../worker/deletes.js';
+import { syncDirectory } from '../worker/directories.js';
+import { InTheWayError } from '../worker/errors.js';
+
+/** A batch entry with where it lives on this host and in iRODS. */
+export interface SyncTarget extends MappedPath {
+  /** The payload's text form (`encodeRelPath`). */
+  readonly text: string;
+  readonly relPath: Uint8Array;
+  readonly sourcePath: string | Buffer;
+}
+
+/** The counts of what was done, or undefined when nothing was (skipped, or gone meanwhile). */
+export async function syncEntry(
+  deps: { readonly job: JobConfig; readonly logger: Logger },
+  workerDeps: WorkerDeps,
+  target: SyncTarget,
+  entry: ObservedEntry,
+  recorded: RecordedState | undefined,
+): Promise<Partial<PassCounts> | undefined> {
+  const { job } = deps;
+  const cleared = await clearSwapped(workerDeps, target, entry, recorded);
+  const before = cleared === undefined ? recorded : undefined;
+  const task = {
+    entry,
+    sourcePath: target.sourcePath,
+    logicalPath: target.logicalPath,
+    mapped: target.mapped,
+    originalB64: target.originalB64,
+    // The batch looked at all its files before the first one's action. A registration follows
+    // its look within the batch's own time; an upload, after the uploads before it, so it looks
+    // again right before it reads the file.
+    justObserved: !sendsBytes(job.operation),
+  };
+  const outcome =
+    entry.type === 'dir'
+      ? await syncDirectory(workerDeps, task)
+      : await syncFile(workerDeps, task, before);
+  const removed = cleared === true ? { deleted: 1 } : {};
+  if (outcome.recorded === undefined || outcome.action.kind === 'skip') {
+    return cleared === true ? removed : undefined;
+  }
+  deps.logger.debug(`${outcome.action.kind} ${target.text}`, { job: job.name });
+  return { [before === undefined ? 'new' : 'updated']: 1, bytes: outcome.bytesSent, ...removed };
+}
+
+/**
+ * Removes the copy of an entry recorded as the other type: undefined when there was none to
+ * remove, else whether the removal took something away in iRODS. Throws InTheWayError when the
+ * copy stays.
+ */
+async function clearSwapped(
+  workerDeps: WorkerDeps,
+  target: SyncTarget,
+  entry: ObservedEntry,
+  recorded: RecordedState | undefined,
+): Promise<boolean | undefined> {
+  const { job } = workerDeps;
+  const observed = entry.type === 'dir' ? 'dir' : 'file';
+  const plan = swapPlan(recorded?.type, observed, job.delete, job.operation);
+  if (plan === SWAP_PLANS.none || recorded === undefined) return undefined;
+  if (plan === SWAP_PLANS.forget) {
+    await workerDeps.forget?.(target.relPath, recorded.type);
+    return false;
+  }
+  const failure = { relPath: target.text, operation: job.operation, step: 'clear' };
+  if (plan === SWAP_PLANS.blocked) {
+    throw new InTheWayError(
+      failure,
+      inTheWayMessage(recorded.type, target.logicalPath, IN_THE_WAY.kept),
+    );
+  }
+  const outcome = await deleteEntry(workerDeps, {
+    relPath: target.relPath,
+    logicalPath: target.logicalPath,
+    type: recorded.type,
+  });
+  if (outcome.stays !== undefined) {
+    throw new InTheWayError(
+      failure,
+      inTheWayMessage(recorded.type, target.logicalPath, outcome.stays),
+    );
+  }
+  return outcome.removed;
+}

@@ -1,0 +1,172 @@
+/**
+ * A job's guard against acting on the wrong source (src/core/source-identity.ts does the
+ * judging): at start, state recorded for another (source, target) is dropped, so that the job
+ * starts on fresh state and never deletes in the old target; before every pass, the source root
+ * is looked at and the pass refused when it is not the recorded one (unmounted, missing, replaced,
+ * without its marker); and before every delete batch the same look, so that a source that went
+ * away after the pass decided its deletes loses nothing.
+ */
+import { lstat, stat } from 'node:fs/promises';
+import type { JobConfig } from '../config/index.js';
+import {
+  judgeRoot,
+  pairChange,
+  ROOT_VERDICTS,
+  type RootIdentity,
+  type RootLook,
+} from '../core/source-identity.js';
+import type { Logger } from '../log.js';
+import { entryTypeOfMode } from '../sources/stat-facts.js';
+import type { DeleteHolds, FailureStore, FileStateStore, SourceRecords } from '../state/index.js';
+
+export interface SourceGuardDeps {
+  readonly job: JobConfig;
+  readonly states: FileStateStore;
+  readonly failures: FailureStore;
+  readonly holds: DeleteHolds;
+  readonly records: SourceRecords;
+  readonly logger: Logger;
+}
+
+/** Why passes of the job are refused. */
+export interface Refusal {
+  readonly reason: string;
+  /** ms since the epoch: the first refusal for this reason. */
+  readonly since: number;
+  /** The root is a directory, only not the recorded one: allow-deletes may accept it. */
+  readonly acceptable: boolean;
+}
+
+export class SourceGuard {
+  readonly #deps: SourceGuardDeps;
+
+  constructor(deps: SourceGuardDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * Makes the recorded state the job's: state recorded for another source or target is dropped
+   * (the old collection is left as it is, and a warning says so).
+   */
+  async claimPair(): Promise<void> {
+    const { job, records, states, failures, holds, logger } = this.#deps;
+    const pair = { source: job.source, target: job.target };
+    const recorded = await records.read();
+    const change = pairChange(job.name, recorded, pair);
+    if (recorded !== undefined && change === undefined) return;
+    if (change !== undefined) {
+      logger.warn(change, { job: job.name });
+      await states.forgetAll();
+      await failures.clearAll();
+      await holds.clear();
+    }
+    await records.writePair(pair);
+  }
+
+  /**
+   * Looks at the source root before a pass: the refusal, or undefined when the pass may run (the
+   * root's identity is recorded on the way while the job tracks nothing).
+   */
+  async check(since: number): Promise<Refusal | undefined> {
+    const { job, records, states } = this.#deps;
+    const [look, record, tracked] = await Promise.all([
+      lookAtRoot(job.source, job.source_marker),
+      records.read(),
+      states.trackedCount(),
+    ]);
+    const verdict = judgeRoot({
+      source: job.source,
+      marker: job.source_marker,
+      recorded: record?.identity,
+      tracked,
+      look,
+    });
+    if (verdict.kind === ROOT_VERDICTS.record) {
+      await records.writeIdentity(verdict.identity);
+      const { previous, identity } = verdict;
+      if (previous !== undefined) {
+        this.#deps.logger.info(
+          `job ${job.name}: the source root ${job.source} is on device ${identity.dev}, inode ${identity.ino} now (was ${previous.dev}, ${previous.ino}); its marker ${job.source_marker} is there, so it is recorded as the job's root`,
+          { job: job.name },
+        );
+      }
+    }
+    if (verdict.kind !== ROOT_VERDICTS.refuse) return undefined;
+    return { reason: verdict.reason, since, acceptable: verdict.acceptable !== undefined };
+  }
+
+  /** Why deletes may not run now, or undefined when the root is still the recorded one. */
+  async deletesRefused(): Promise<string | undefined> {
+    const { job, records } = this.#deps;
+    const [record, look] = await Promise.all([
+      records.read(),
+      lookAtRoot(job.source, job.source_marker),
+    ]);
+    if (record === undefined || record.source !== job.source || record.target !== job.target) {
+      return "the recorded state does not belong to the job's source and target yet";
+    }
+    if (record.identity === undefined) return 'the source root has not been recorded yet';
+    const verdict = judgeRoot({
+      source: job.source,
+      marker: job.source_marker,
+      recorded: record.identity,
+      tracked: 1,
+      look,
+    });
+    return verdict.kind === ROOT_VERDICTS.refuse ? verdict.reason : undefined;
+  }
+
+  /**
+   * allow-deletes on a refused root that is a directory, only not the recorded one: records it
+   * as the job's root. Returns its identity, or undefined when the root is not acceptable now.
+   */
+  async accept(): Promise<RootIdentity | undefined> {
+    const { job, records, states, logger } = this.#deps;
+    const [look, record, tracked] = await Promise.all([
+      lookAtRoot(job.source, job.source_marker),
+      records.read(),
+      states.trackedCount(),
+    ]);
+    const verdict = judgeRoot({
+      source: job.source,
+      marker: job.source_marker,
+      recorded: record?.identity,
+      tracked,
+      look,
+    });
+    if (verdict.kind !== ROOT_VERDICTS.refuse || verdict.acceptable === undefined) return undefined;
+    await records.writeIdentity(verdict.acceptable);
+    logger.warn(
+      `job ${job.name}: the source root ${job.source} (device ${verdict.acceptable.dev}, inode ${verdict.acceptable.ino}) was accepted as the job's on request`,
+      { job: job.name },
+    );
+    return verdict.acceptable;
+  }
+}
+
+/** The source root as a pass would see it (a symbolic link there is followed, as the scan does). */
+async function lookAtRoot(source: string, marker: string): Promise<RootLook> {
+  let info;
+  try {
+    info = await stat(source, { bigint: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'missing' };
+    return { kind: 'unreadable', errno: code };
+  }
+  if (!info.isDirectory()) {
+    return { kind: 'not-directory', type: entryTypeOfMode(Number(info.mode)) };
+  }
+  const markerMissing = marker !== '' && !(await exists(`${source}/${marker}`));
+  return { kind: 'directory', identity: { dev: info.dev, ino: info.ino }, markerMissing };
+}
+
+/** Whether something is at `path`; what cannot be looked at counts as not there. */
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

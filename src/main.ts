@@ -14,7 +14,8 @@
  * - The same signal again: exit at once with 1, recording nothing half-done (the embedded Redis
  *   ends with us: it gets SIGTERM when its parent dies).
  * - SIGHUP: reload the config (validated first; a bad one is refused and the old one keeps
- *   running). One that comes during start-up is carried out once the daemon is up.
+ *   running). One that comes before the daemon can reload (during start-up, while it waits for
+ *   iRODS) is carried out once its jobs run.
  */
 import { fstatSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -68,8 +69,8 @@ interface SignalTrap {
   useLogger(logger: Logger): void;
   say(level: 'info' | 'warn', message: string): void;
   /**
-   * The daemon is up: SIGHUP reloads it. One that came during start-up reloads it once it can
-   * (`whenReloadable`: its jobs run; before that a reload is refused).
+   * How the daemon reloads, and when it can (`whenReloadable`: once its jobs run; before, it
+   * refuses). SIGHUPs from the first instant on are carried out from then on.
    */
   onReload(reload: () => void, whenReloadable: Promise<void>): void;
 }
@@ -91,15 +92,14 @@ function trapSignals(): SignalTrap {
   };
   process.on('SIGTERM', onStopSignal);
   process.on('SIGINT', onStopSignal);
+  // A SIGHUP before the daemon can reload (it is starting, or waits for iRODS) is carried out
+  // once it can, rather than refused with nobody to tell. One reload reads the latest config.
   let reload: (() => void) | undefined;
-  let reloadAsked = false;
+  let asked = false;
   process.on('SIGHUP', () => {
-    if (reload) {
-      reload();
-      return;
-    }
-    reloadAsked = true;
-    say('info', 'SIGHUP during start-up: the config is reloaded once the daemon is up');
+    if (reload) return reload();
+    asked = true;
+    say('info', 'SIGHUP: the config is reloaded once the daemon runs its jobs');
   });
   return {
     stopRequest: stop.signal,
@@ -108,8 +108,10 @@ function trapSignals(): SignalTrap {
       logger = next;
     },
     onReload(next, whenReloadable) {
-      reload = next;
-      if (reloadAsked) void whenReloadable.then(next);
+      void whenReloadable.then(() => {
+        reload = next;
+        if (asked) next();
+      });
     },
   };
 }

@@ -11,7 +11,7 @@ import {
   type EmbeddedRedisError,
 } from '../../src/embedded-redis.js';
 import { isRunning } from '../helpers/processes.js';
-import { within } from './lifecycle/deadline.js';
+import { within } from '../helpers/within.js';
 
 /** What a server reported through its callbacks. */
 function listener() {

@@ -20,7 +20,7 @@ import {
   startRig,
   type CrashRig,
 } from '../crash/rig.js';
-import { within } from './deadline.js';
+import { within } from '../../helpers/within.js';
 
 /** Kills the daemon's embedded redis-server with SIGKILL; returns its pid. */
 async function killEmbeddedRedis(daemon: Ingestd): Promise<number> {

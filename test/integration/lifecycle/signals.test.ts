@@ -17,7 +17,7 @@ import {
   startRig,
   type CrashRig,
 } from '../crash/rig.js';
-import { within } from './deadline.js';
+import { within } from '../../helpers/within.js';
 
 describe('a put_sync job whose daemon gets SIGINT, then SIGTERM, to its process group mid-pass', () => {
   let rig: CrashRig;

@@ -14,7 +14,7 @@ import { startEmulator, type TestEmulator } from '../../helpers/emulator.js';
 import { startIngestd, type Ingestd, type LogEvent } from '../../helpers/ingestd.js';
 import { redisServersServing } from '../../helpers/processes.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
-import { within } from './deadline.js';
+import { within } from '../../helpers/within.js';
 
 const TARGET = '/tempZone/home/rods/start-up';
 const isRunning = (event: LogEvent) => event.message.startsWith('irods-ingestd running');
@@ -70,7 +70,7 @@ describe('signals during start-up', () => {
   }
 
   it('SIGTERM while the embedded Redis loads: exit 0 within 10 s, nothing left', async () => {
-    const untilSeconds = Math.floor(Date.now() / 1000) + 25;
+    const untilSeconds = Math.floor(Date.now() / 1000) + 20;
     const ingestd = await daemon({ prepare: (dir) => slowToLoad(dir, untilSeconds) });
     await ingestd.waitFor(isLoading);
     assert.equal(ingestd.logs.some(isRunning), false, 'the daemon started before the signal');
@@ -82,7 +82,7 @@ describe('signals during start-up', () => {
     assert.ok(ingestd.logs.some((e) => e.message.includes('stopped during start-up')));
 
     // The next start on the same state comes up; a SIGHUP while it loads does not end it, and
-    // the reload it asks for is carried out once the daemon is up.
+    // the reload it asks for is carried out once the daemon runs its jobs.
     const since = ingestd.logs.length;
     await ingestd.restart();
     await ingestd.waitFor((e) => isLoading(e) && ingestd.logs.indexOf(e) >= since);

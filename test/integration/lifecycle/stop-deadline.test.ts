@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { startEmulator, type TestEmulator } from '../../helpers/emulator.js';
 import { startIngestd, type Ingestd } from '../../helpers/ingestd.js';
 import { redisServersServing } from '../../helpers/processes.js';
-import { within } from './deadline.js';
+import { within } from '../../helpers/within.js';
 
 /** The daemon's grace period for running batches (daemon.ts). */
 const GRACE_MS = 60_000;

@@ -67,9 +67,12 @@ export class DaemonRun {
     if (this.#halt.signal.aborted) void this.stop();
   }
 
-  /** Stops the daemon because of `error`, with exit code 1. */
+  /** Stops the daemon because of `error`, with exit code 1 (unless it was stopping anyway). */
   fail(error: Error): void {
-    if (this.#stopping !== undefined || this.failure !== undefined) return;
+    if (this.#stopping !== undefined || this.failure !== undefined) {
+      this.#options.logger.error(error.message);
+      return;
+    }
     this.failure = error;
     this.#options.logger.error(`${error.message}; stopping`);
     this.#halted(error);

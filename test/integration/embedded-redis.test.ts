@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import {
@@ -97,7 +98,12 @@ describe('the embedded redis-server', () => {
       ...['--port', '0', '--unixsocket', socketPath, '--dir', dir, '--pidfile', pidFile],
       ...['--appendonly', 'yes', '--save', '', '--daemonize', 'yes'],
     ]);
-    const leftover = Number((await readFile(pidFile, 'utf8')).trim());
+    // Its pid file comes from the daemonized process, a moment after the command returned.
+    let leftover = 0;
+    for (let i = 0; i < 100 && !(leftover > 0); i++) {
+      leftover = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+      if (!(leftover > 0)) await sleep(100);
+    }
     assert.equal(await isRunning(leftover), true);
     const server = await startEmbeddedRedis({ stateDir });
     const redis = new Redis({ path: server.socketPath, lazyConnect: true });

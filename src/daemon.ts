@@ -6,9 +6,17 @@
  * the iRODS client (its connect() is retried with backoff while iRODS is unreachable, so a daemon
  * started before iRODS waits instead of dying, and says so in its status), then the jobs.
  *
- * Stop (memoised, every step runs despite failures of earlier ones): the control socket closes,
- * jobs stop scanning and finish their running batches within the grace period, then the iRODS
- * client, the Redis connection and the embedded Redis are closed.
+ * A stop request (`options.signal`, SIGTERM in main.ts) reaches the start-up too: a start that is
+ * waiting (for Redis, for iRODS) is cut short and undone, and startDaemon rejects with
+ * DaemonStoppedError.
+ *
+ * Stop (once, shutdown.ts: every step runs despite failures, each within a deadline): the watchdog
+ * and the control socket close, jobs stop scanning and let their running batches finish within
+ * the grace period, then the iRODS client, the metrics endpoint, the Redis connection and, last,
+ * the embedded Redis are closed. The daemon then reports its exit code through `finished`.
+ *
+ * An embedded Redis that dies is started again by embedded-redis.ts; one that cannot be is lost,
+ * and the daemon stops at once with exit code 1 (its batches cannot record anything any more).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
@@ -17,21 +25,28 @@ import { socketSettings } from './config/socket-checks.js';
 import { DaemonTarget } from './control/daemon-target.js';
 import { EventHub } from './control/events.js';
 import { startControlServer } from './control/server.js';
+import { SETTLED, settleWithin } from './core/deadline.js';
 import { backoffDelay } from './core/retry.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
+import { DaemonRun, DaemonStoppedError } from './daemon-run.js';
 import { IrodsClient, IrodsError } from './irods/index.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics/index.js';
 import { irodsErrorLabel, redisProbe, startMetricsServer } from './metrics/index.js';
+import { STEP_TIMEOUT_MS } from './shutdown.js';
 import { readWatchLimit } from './sources/inotify.js';
-import { ensureSchema, redisOptions } from './state/index.js';
+import { ensureSchema, redisOptions, type RedisConnectionOptions } from './state/index.js';
 import { JobSet } from './sync/job-set.js';
 import { watchLoopStalls } from './sync/loop-stalls.js';
 import { startWatchdog, type Notifier } from './systemd.js';
 
+export { DaemonStoppedError } from './daemon-run.js';
+
 export interface DaemonOptions {
   readonly role: 'all' | 'worker';
   readonly logger: Logger;
+  /** Aborted to stop the daemon: during start-up too. */
+  readonly signal: AbortSignal;
   /** How long running batches may take to finish on stop. @defaultValue 60 s */
   readonly graceMs?: number;
   /** One per process (its process metrics cannot be removed), kept across reloads. */
@@ -50,10 +65,13 @@ export interface DaemonOptions {
 
 export interface Daemon {
   /**
-   * Resolves once the daemon has stopped (on stop(), or after a drain) with its exit code: 0, or
-   * 1 when it gave up (iRODS refused it for good).
+   * Resolves once the daemon has stopped (on stop(), after a drain, or on a failure it cannot
+   * run through) with its exit code: 0, or 1 when it gave up (iRODS refused it for good, the
+   * embedded Redis could not be started again).
    */
   readonly finished: Promise<number>;
+  /** Resolves once iRODS answered and the jobs were started (from then on a reload applies). */
+  readonly jobsStarted: Promise<void>;
   stop(): Promise<void>;
   /** SIGHUP: the same reload as `irods-ingestctl reload`. */
   reload(): Promise<void>;
@@ -61,194 +79,229 @@ export interface Daemon {
 
 /** A Redis that has not answered PING for this long fails the watchdog's health check. */
 const HEALTH_TIMEOUT_MS = 5_000;
+/** The jobs' stop may take the grace period plus this (closing queues, stat threads). */
+const JOBS_STOP_MARGIN_MS = 10_000;
+/** The embedded Redis gets this long to end on SIGTERM before it is killed (plus a margin). */
+const EMBEDDED_STOP_MS = 15_000;
 
 export async function startDaemon(config: Config, options: DaemonOptions): Promise<Daemon> {
-  const { logger, metrics, notifier } = options;
-  const cleanups: { what: string; run: () => Promise<unknown> }[] = [];
-  const cleanUp = async () => {
-    for (const { what, run } of cleanups.reverse()) {
-      try {
-        await run();
-      } catch (error) {
-        logger.warn(`stopping: ${what} failed: ${(error as Error).message}`);
-      }
-    }
-  };
-  let resolveFinished: (code: number) => void = () => undefined;
-  const finished = new Promise<number>((resolve) => (resolveFinished = resolve));
-  let exitCode = 0;
-  const stopSignal = new AbortController();
-  let stopping: Promise<void> | undefined;
-  const stop = () => {
-    stopSignal.abort();
-    stopping ??= (async () => {
-      await notifier.stopping('stopping: in-flight work finishes first');
-      await cleanUp();
-      resolveFinished(exitCode);
-    })();
-    return stopping;
-  };
-
+  const run = new DaemonRun(options);
   try {
-    void notifier.status('starting: Redis');
-    let embedded: EmbeddedRedis | undefined;
-    let url = config.redis.url;
-    if (url === 'embedded') {
-      embedded = await startEmbeddedRedis({
-        stateDir: config.daemon.state_dir,
-        onLog: (line) => logger.debug(`redis-server: ${line}`),
-      });
-      cleanups.push({ what: 'the embedded redis-server', run: () => embedded!.stop() });
-      url = `unix://${embedded.socketPath}`;
-    }
-    const connection = redisOptions(url, config.redis.password?.reveal());
-    const redis = new Redis({ ...connection, lazyConnect: true });
-    redis.on('error', (error) => logger.warn(`redis: ${error.message}`));
-    await redis.connect();
-    cleanups.push({ what: 'the Redis connection', run: () => redis.quit() });
-    await ensureSchema(redis, config.redis.key_prefix);
-
-    metrics.onScrapeRedis(redisProbe(redis));
-    metrics.setWatchLimit(await readWatchLimit());
-    if (config.daemon.metrics_listen !== '') {
-      const server = await startMetricsServer({
-        listen: config.daemon.metrics_listen,
-        metrics,
-        logger,
-      });
-      cleanups.push({ what: 'the metrics server', run: () => server.close() });
-      logger.info(`metrics at ${server.url}`);
-    }
-
-    const client = new IrodsClient({
-      url: config.irods.url,
-      username: config.irods.username,
-      password: config.irods.password.reveal(),
-      connections: Math.max(8, config.daemon.workers),
-      onRequest: (op, seconds, error) =>
-        metrics.irodsRequest(op, seconds, error === undefined ? undefined : irodsErrorLabel(error)),
-    });
-    cleanups.push({ what: 'the iRODS client', run: () => client.close() });
-
-    const events = new EventHub();
-    const graceMs = options.graceMs ?? 60_000;
-    const jobs = new JobSet(
-      {
-        redis,
-        connection,
-        keyPrefix: config.redis.key_prefix,
-        client,
-        logger,
-        scans: options.role === 'all',
-        metrics,
-        events,
-      },
-      config.daemon.workers,
-      graceMs,
-    );
-    cleanups.push({ what: 'the jobs', run: () => jobs.stopAll() });
-
-    let ready = false;
-    let jobsRunning = false;
-    const target = new DaemonTarget({
-      facts: {
-        version: options.version,
-        pid: options.pid,
-        uid: options.uid,
-        role: options.role,
-        startedAt: new Date(),
-        embeddedRedis: embedded !== undefined,
-        redisConnected: () => redis.status === 'ready',
-        ready: () => ready,
-        jobsRunning: () => jobsRunning,
-      },
-      jobs,
-      events,
-      logger,
-      configFile: options.configFile,
-      env: options.env,
-      config,
-      applyLive: options.applyLive,
-      onReload: (phase) => {
-        if (phase === 'start') void notifier.reloading('reloading the config');
-        else void notifier.ready(runningStatus(jobs.list().length));
-      },
-      stopDaemon: stop,
-    });
-    const sockets = await socketSettings(config.daemon);
-    const { path: socketPath, ...access } = sockets.control;
-    const control = await startControlServer({ socketPath, ...access, target, logger });
-    cleanups.push({ what: 'the control socket', run: () => control.close() });
-    logger.info(`control socket at ${control.socketPath}`);
-    if (sockets.status !== undefined) {
-      const { path, ...statusAccess } = sockets.status;
-      const status = await startControlServer({
-        socketPath: path,
-        ...statusAccess,
-        readOnly: true,
-        target,
-        logger,
-      });
-      cleanups.push({ what: 'the read-only socket', run: () => status.close() });
-      logger.info(`read-only socket at ${status.socketPath}`);
-    }
-
-    const watchdog = startWatchdog(notifier, {
-      check: () => healthProblem(redis),
-      onUnhealthy: (reason) => logger.warn(`health check failed, watchdog not pinged: ${reason}`),
-    });
-    cleanups.push({ what: 'the watchdog', run: () => Promise.resolve(watchdog.stop()) });
-    ready = true;
-    void notifier.ready(`waiting for iRODS at ${config.irods.url}`);
-
-    const startJobs = (current: Config) => {
-      jobs.start(current.job);
-      jobsRunning = true;
-      // Events may have been lost while Redis was away or the loop stood still: watching jobs
-      // rescan (the others rescan on their timer anyway).
-      const rescanWatching = (why: string) => {
-        for (const job of jobs.list()) if (job.watching) job.rescan(why);
-      };
-      let connectedBefore = redis.status === 'ready';
-      redis.on('ready', () => {
-        if (connectedBefore) rescanWatching('Redis reconnected');
-        connectedBefore = true;
-      });
-      const stopStallWatch = watchLoopStalls((ms) =>
-        rescanWatching(`the event loop stalled for ${Math.round(ms / 1000)} s`),
-      );
-      cleanups.push({ what: 'the stall watch', run: () => Promise.resolve(stopStallWatch()) });
-      logger.info(
-        `irods-ingestd running (${options.role}): ${current.job.length} job(s), ${current.daemon.workers} worker(s) in all, iRODS ${current.irods.url}, Redis ${embedded ? 'embedded' : 'external'}`,
-      );
-      void notifier.status(runningStatus(current.job.length));
-    };
+    const redis = await connectRedis(config, options, run);
+    const serving = await serve(config, options, run, redis);
+    run.started();
     // In the background, so that signals and the control socket work while iRODS is awaited.
-    void (async () => {
-      try {
-        await connectWithRetry(client, logger, notifier, stopSignal.signal);
-      } catch (error) {
-        if (stopSignal.signal.aborted) return;
-        logger.error(`iRODS refused the daemon: ${(error as Error).message}; stopping`);
-        exitCode = 1;
-        void stop();
-        return;
-      }
-      if (stopSignal.signal.aborted) return;
-      startJobs(target.configInForce());
-    })();
-
+    const jobsStarted = startJobsWhenIrodsAnswers(options, run, redis.redis, serving);
     return {
-      finished,
-      stop,
+      finished: run.finished,
+      jobsStarted: jobsStarted.then((started) => {
+        if (!started) return new Promise<void>(() => undefined);
+      }),
+      stop: () => run.stop(),
       async reload() {
-        await target.reload();
+        await serving.target.reload();
       },
     };
   } catch (error) {
-    await cleanUp();
-    throw error;
+    await run.shutdown.run();
+    throw (
+      run.failure ?? (options.signal.aborted ? new DaemonStoppedError({ cause: error }) : error)
+    );
   }
+}
+
+/** Starts the embedded Redis (if configured) and connects; the schema is checked or set up. */
+async function connectRedis(
+  config: Config,
+  options: DaemonOptions,
+  run: DaemonRun,
+): Promise<{ redis: Redis; connection: RedisConnectionOptions; embedded: boolean }> {
+  const { logger, notifier } = options;
+  void notifier.status('starting: Redis');
+  let url = config.redis.url;
+  let embedded: EmbeddedRedis | undefined;
+  if (url === 'embedded') {
+    embedded = await startEmbeddedRedis({
+      stateDir: config.daemon.state_dir,
+      signal: run.signal,
+      onLog: (line) => logger.debug(`redis-server: ${line}`),
+      onRestart: (message) => logger.warn(message),
+      onLost: (error) => run.fail(error),
+    });
+    run.shutdown.add('the embedded redis-server', () => embedded!.stop(), EMBEDDED_STOP_MS);
+    url = `unix://${embedded.socketPath}`;
+  }
+  logger.info(`connecting to Redis at ${url}`);
+  const connection = redisOptions(url, config.redis.password?.reveal());
+  const redis = new Redis({ ...connection, lazyConnect: true });
+  redis.on('error', (error) => logger.warn(`redis: ${error.message}`));
+  run.shutdown.add('the Redis connection', () => closeRedis(redis));
+  await run.unlessStopped(redis.connect().then(() => ensureSchema(redis, config.redis.key_prefix)));
+  return { redis, connection, embedded: embedded !== undefined };
+}
+
+/** QUIT, or a plain disconnect when that does not go through (Redis gone: it would wait). */
+async function closeRedis(redis: Redis): Promise<void> {
+  const quit = redis.quit().catch(() => undefined);
+  if ((await settleWithin(quit, STEP_TIMEOUT_MS / 2)) === SETTLED.late) redis.disconnect();
+}
+
+interface Serving {
+  readonly jobs: JobSet;
+  readonly target: DaemonTarget;
+  readonly client: IrodsClient;
+  /** What the control socket reports about the start: ready (READY=1 sent), jobs started. */
+  readonly facts: { ready: boolean; jobsRunning: boolean };
+}
+
+/** The metrics endpoint, the jobs (not started yet), the control socket and the watchdog. */
+async function serve(
+  config: Config,
+  options: DaemonOptions,
+  run: DaemonRun,
+  { redis, connection, embedded }: Awaited<ReturnType<typeof connectRedis>>,
+): Promise<Serving> {
+  const { logger, metrics, notifier, role } = options;
+  const facts = { ready: false, jobsRunning: false };
+  metrics.onScrapeRedis(redisProbe(redis));
+  metrics.setWatchLimit(await readWatchLimit());
+  if (config.daemon.metrics_listen !== '') {
+    const server = await startMetricsServer({
+      listen: config.daemon.metrics_listen,
+      metrics,
+      logger,
+    });
+    run.shutdown.add('the metrics server', () => server.close());
+    logger.info(`metrics at ${server.url}`);
+  }
+  const client = new IrodsClient({
+    url: config.irods.url,
+    username: config.irods.username,
+    password: config.irods.password.reveal(),
+    connections: Math.max(8, config.daemon.workers),
+    onRequest: (op, seconds, error) =>
+      metrics.irodsRequest(op, seconds, error === undefined ? undefined : irodsErrorLabel(error)),
+  });
+  run.shutdown.add('the iRODS client', () => client.close());
+
+  const events = new EventHub();
+  const graceMs = options.graceMs ?? 60_000;
+  const jobs = new JobSet(
+    {
+      redis,
+      connection,
+      keyPrefix: config.redis.key_prefix,
+      client,
+      logger,
+      scans: role === 'all',
+      metrics,
+      events,
+    },
+    config.daemon.workers,
+    graceMs,
+  );
+  // A daemon that gave up (Redis lost) gives its batches no grace: they cannot record anything.
+  run.shutdown.add(
+    'the jobs',
+    () => jobs.stopAll(run.gaveUp ? 0 : graceMs),
+    graceMs + JOBS_STOP_MARGIN_MS,
+  );
+
+  const target = new DaemonTarget({
+    facts: {
+      version: options.version,
+      pid: options.pid,
+      uid: options.uid,
+      role,
+      startedAt: new Date(),
+      embeddedRedis: embedded,
+      redisConnected: () => redis.status === 'ready',
+      ready: () => facts.ready,
+      jobsRunning: () => facts.jobsRunning,
+    },
+    jobs,
+    events,
+    logger,
+    configFile: options.configFile,
+    env: options.env,
+    config,
+    applyLive: options.applyLive,
+    onReload: (phase) => {
+      if (phase === 'start') void notifier.reloading('reloading the config');
+      else void notifier.ready(runningStatus(jobs.list().length));
+    },
+    stopDaemon: () => run.stop(),
+  });
+  const sockets = await socketSettings(config.daemon);
+  const { path: socketPath, ...access } = sockets.control;
+  const control = await startControlServer({ socketPath, ...access, target, logger });
+  run.shutdown.add('the control socket', () => control.close());
+  logger.info(`control socket at ${control.socketPath}`);
+  if (sockets.status !== undefined) {
+    const { path, ...statusAccess } = sockets.status;
+    const status = await startControlServer({
+      socketPath: path,
+      ...statusAccess,
+      readOnly: true,
+      target,
+      logger,
+    });
+    run.shutdown.add('the read-only socket', () => status.close());
+    logger.info(`read-only socket at ${status.socketPath}`);
+  }
+
+  const watchdog = startWatchdog(notifier, {
+    check: () => healthProblem(redis),
+    onUnhealthy: (reason) => logger.warn(`health check failed, watchdog not pinged: ${reason}`),
+  });
+  run.shutdown.add('the watchdog', () => Promise.resolve(watchdog.stop()));
+  facts.ready = true;
+  void notifier.ready(`waiting for iRODS at ${config.irods.url}`);
+  return { jobs, target, client, facts };
+}
+
+/**
+ * Waits for iRODS (with backoff), then starts the jobs of the config in force; false when the
+ * daemon stopped first.
+ */
+async function startJobsWhenIrodsAnswers(
+  options: DaemonOptions,
+  run: DaemonRun,
+  redis: Redis,
+  { jobs, target, client, facts }: Serving,
+): Promise<boolean> {
+  const { logger, notifier } = options;
+  try {
+    await connectWithRetry(client, logger, notifier, run.signal);
+  } catch (error) {
+    if (!run.signal.aborted) {
+      run.fail(new Error(`iRODS refused the daemon: ${(error as Error).message}`));
+    }
+    return false;
+  }
+  if (run.signal.aborted) return false;
+  const config = target.configInForce();
+  jobs.start(config.job);
+  facts.jobsRunning = true;
+  // Events may have been lost while Redis was away or the loop stood still: watching jobs
+  // rescan (the others rescan on their timer anyway).
+  const rescanWatching = (why: string) => {
+    for (const job of jobs.list()) if (job.watching) job.rescan(why);
+  };
+  let connectedBefore = redis.status === 'ready';
+  redis.on('ready', () => {
+    if (connectedBefore) rescanWatching('Redis reconnected');
+    connectedBefore = true;
+  });
+  const stopStallWatch = watchLoopStalls((ms) =>
+    rescanWatching(`the event loop stalled for ${Math.round(ms / 1000)} s`),
+  );
+  run.shutdown.add('the stall watch', () => Promise.resolve(stopStallWatch()));
+  logger.info(
+    `irods-ingestd running (${options.role}): ${config.job.length} job(s), ${config.daemon.workers} worker(s) in all, iRODS ${config.irods.url}, Redis ${config.redis.url === 'embedded' ? 'embedded' : 'external'}`,
+  );
+  void notifier.status(runningStatus(config.job.length));
+  return true;
 }
 
 function runningStatus(jobs: number): string {

@@ -6,24 +6,20 @@
  * exit codes. Exit codes: 0 stopped cleanly (or the config is valid), 1 the config is invalid or
  * the daemon failed, 2 usage error.
  *
- * Signals: SIGTERM or SIGINT stop taking work, let in-flight work finish within the shutdown
- * deadline and exit 0; a second one exits at once (1), recording nothing half-done. SIGHUP
- * reloads the config (validated first; a bad one is refused and the old one keeps running).
+ * Signals are handled from the first instant: the handlers go in before the daemon's code is
+ * even loaded (it is imported afterwards), so a signal during start-up is a stop like any other.
+ * - SIGTERM or SIGINT, to the daemon alone or to its whole process group (Ctrl-C in a terminal):
+ *   stop taking work, let in-flight work finish within the grace period and exit 0. During
+ *   start-up the start is cut short and undone (the embedded Redis stopped, the socket removed).
+ * - The same signal again: exit at once with 1, recording nothing half-done (the embedded Redis
+ *   ends with us: it gets SIGTERM when its parent dies).
+ * - SIGHUP: reload the config (validated first; a bad one is refused and the old one keeps
+ *   running). One that comes before the daemon can reload (during start-up, while it waits for
+ *   iRODS) is carried out once its jobs run.
  */
 import { fstatSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { checkConfigReport, ConfigError, loadConfig } from './config/index.js';
-import { startDaemon } from './daemon.js';
-import { IngestError } from './errors.js';
-import { createLogger, LOG_STYLES, type LogStyle } from './log.js';
-import { Metrics } from './metrics/index.js';
-import { createNotifier } from './systemd.js';
-
-/** The version in package.json, which sits next to dist/ (and src/). */
-function packageVersion(): string {
-  const manifest = readFileSync(new URL('../package.json', import.meta.url), 'utf8');
-  return (JSON.parse(manifest) as { version: string }).version;
-}
+import type { Logger, LogStyle } from './log.js';
 
 const USAGE = 'usage: irods-ingestd --config FILE [--check-config] [--role all|worker]';
 
@@ -65,25 +61,87 @@ function parseCli(): Cli {
   }
 }
 
+/** The signals' side of the daemon's life: see the module comment. */
+interface SignalTrap {
+  /** Aborted by the first SIGTERM or SIGINT. */
+  readonly stopRequest: AbortSignal;
+  /** Where messages go once the logger exists (stderr before). */
+  useLogger(logger: Logger): void;
+  say(level: 'info' | 'warn', message: string): void;
+  /**
+   * How the daemon reloads, and when it can (`whenReloadable`: once its jobs run; before, it
+   * refuses). SIGHUPs from the first instant on are carried out from then on.
+   */
+  onReload(reload: () => void, whenReloadable: Promise<void>): void;
+}
+
+function trapSignals(): SignalTrap {
+  const stop = new AbortController();
+  let logger: Logger | undefined;
+  const say = (level: 'info' | 'warn', message: string) => {
+    if (logger) logger[level](message);
+    else process.stderr.write(`irods-ingestd: ${message}\n`);
+  };
+  const onStopSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) {
+      say('warn', `${signal} again: exiting now, in-flight work is not recorded`);
+      process.exit(1);
+    }
+    say('info', `${signal}: stopping (in-flight work finishes first; send it again to force)`);
+    stop.abort();
+  };
+  process.on('SIGTERM', onStopSignal);
+  process.on('SIGINT', onStopSignal);
+  // A SIGHUP before the daemon can reload (it is starting, or waits for iRODS) is carried out
+  // once it can, rather than refused with nobody to tell. One reload reads the latest config.
+  let reload: (() => void) | undefined;
+  let asked = false;
+  process.on('SIGHUP', () => {
+    if (reload) return reload();
+    asked = true;
+    say('info', 'SIGHUP: the config is reloaded once the daemon runs its jobs');
+  });
+  return {
+    stopRequest: stop.signal,
+    say,
+    useLogger(next) {
+      logger = next;
+    },
+    onReload(next, whenReloadable) {
+      void whenReloadable.then(() => {
+        reload = next;
+        if (asked) next();
+      });
+    },
+  };
+}
+
+/** The version in package.json, which sits next to dist/ (and src/). */
+function packageVersion(): string {
+  const manifest = readFileSync(new URL('../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(manifest) as { version: string }).version;
+}
+
 /** journald when stdout is the stream journald gave us (systemd.exec(5) JOURNAL_STREAM). */
-function logStyle(): LogStyle {
+function logStyle(styles: Record<LogStyle, LogStyle>): LogStyle {
   const stream = process.env.JOURNAL_STREAM;
   if (stream !== undefined) {
     const stat = fstatSync(1);
-    if (`${stat.dev}:${stat.ino}` === stream) return LOG_STYLES.journald;
+    if (`${stat.dev}:${stat.ino}` === stream) return styles.journald;
   }
-  return process.stdout.isTTY ? LOG_STYLES.text : LOG_STYLES.json;
+  return process.stdout.isTTY ? styles.text : styles.json;
 }
 
-async function main(): Promise<void> {
-  const cli = parseCli();
-  if (cli.checkConfig) {
-    const report = await checkConfigReport(cli.config, process.env);
-    process.stdout.write(`${report.text}\n`);
-    process.exitCode = report.ok ? 0 : 1;
-    return;
-  }
+async function checkConfig(file: string): Promise<void> {
+  const { checkConfigReport } = await import('./config/index.js');
+  const report = await checkConfigReport(file, process.env);
+  process.stdout.write(`${report.text}\n`);
+  process.exitCode = report.ok ? 0 : 1;
+}
 
+/** Runs the daemon until it stops; returns its exit code. */
+async function runDaemon(cli: Cli, trap: SignalTrap): Promise<number> {
+  const { checkConfigReport, ConfigError, loadConfig } = await import('./config/index.js');
   let config;
   try {
     config = await loadConfig(cli.config, process.env);
@@ -91,14 +149,17 @@ async function main(): Promise<void> {
     if (!(error instanceof ConfigError)) throw error;
     const report = await checkConfigReport(cli.config, process.env);
     process.stderr.write(`${report.text}\n`);
-    process.exitCode = 1;
-    return;
+    return 1;
   }
-  const logger = createLogger(config.daemon.log_level, logStyle());
-  const notifier = createNotifier(process.env, {
-    pid: process.pid,
-    onError: (error) => logger.warn(error.message),
-  });
+  const [{ createLogger, LOG_STYLES }, { startDaemon }, { Metrics }, { createNotifier }] =
+    await Promise.all([
+      import('./log.js'),
+      import('./daemon.js'),
+      import('./metrics/index.js'),
+      import('./systemd.js'),
+    ]);
+  const logger = createLogger(config.daemon.log_level, logStyle(LOG_STYLES));
+  trap.useLogger(logger);
   // A reader of our stdout that went away (EPIPE) must not crash the daemon mid-shutdown and
   // leave the embedded Redis behind: logs are lost then, the work and its cleanup are not.
   process.stdout.on('error', () => undefined);
@@ -107,8 +168,12 @@ async function main(): Promise<void> {
   const daemon = await startDaemon(config, {
     role: cli.role ?? config.daemon.role,
     logger,
+    signal: trap.stopRequest,
     metrics: new Metrics({ logger }),
-    notifier,
+    notifier: createNotifier(process.env, {
+      pid: process.pid,
+      onError: (error) => logger.warn(error.message),
+    }),
     configFile: cli.config,
     env: process.env,
     version: packageVersion(),
@@ -119,29 +184,37 @@ async function main(): Promise<void> {
     },
   });
   // Reload, like `irods-ingestctl reload`: a bad config is refused and the old one keeps running.
-  process.on('SIGHUP', () => {
+  trap.onReload(() => {
     daemon
       .reload()
       .catch((error: unknown) => logger.error(`reload failed: ${(error as Error).message}`));
-  });
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) {
-      logger.warn(`${signal} again: exiting now, in-flight work is not recorded`);
-      process.exit(1);
-    }
-    logger.info(`${signal}: stopping (in-flight work finishes first; send it again to force)`);
-    void daemon.stop();
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  process.exitCode = await daemon.finished;
-  logger.info('stopped');
+  }, daemon.jobsStarted);
+  const code = await daemon.finished;
+  logger.info(code === 0 ? 'stopped' : `stopped with exit code ${code}`);
+  return code;
 }
 
-main().catch((error: unknown) => {
+async function main(): Promise<void> {
+  const cli = parseCli();
+  if (cli.checkConfig) return checkConfig(cli.config);
+  const trap = trapSignals();
+  let code: number;
+  try {
+    code = await runDaemon(cli, trap);
+  } catch (error) {
+    // Stopped during start-up: the start undid itself, and a requested stop is a clean one.
+    if (!trap.stopRequest.aborted) throw error;
+    trap.say('info', 'stopped during start-up');
+    code = 0;
+  }
+  // Whatever a step of the stop left behind (a connection to a Redis that is gone, retrying for
+  // ever) must not keep the process alive: every step has run or run out of time.
+  process.exit(code);
+}
+
+main().catch(async (error: unknown) => {
   // A refusal the daemon explains (IngestError) needs no stack; anything else is a bug.
+  const { IngestError } = await import('./errors.js');
   const text =
     error instanceof IngestError
       ? error.message
@@ -149,5 +222,5 @@ main().catch((error: unknown) => {
         ? (error.stack ?? error.message)
         : String(error);
   process.stderr.write(`irods-ingestd: ${text}\n`);
-  process.exitCode = 1;
+  process.exit(1);
 });

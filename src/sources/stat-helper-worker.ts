@@ -1,5 +1,6 @@
 /** Body of a scan thread's stat helper (stat-helper.ts). */
 import { lstatSync } from 'node:fs';
+import { isGoneError } from '../core/gone.js';
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { HELPER_CONTROL, HELPER_FIELDS, HELPER_STATUS, type HelperShared } from './stat-helper.js';
 
@@ -25,9 +26,9 @@ function answer(paths: (string | Uint8Array)[]): void {
       values[at + 4] = info.ino;
       values[at + 5] = info.dev;
       status[i] = HELPER_STATUS.stated;
-    } catch {
-      // The walk stats this one again itself, to report the failure as it always does.
-      status[i] = HELPER_STATUS.failed;
+    } catch (error) {
+      // The walk stats a failed one again itself, to report the failure as it always does.
+      status[i] = isGoneError(error) ? HELPER_STATUS.gone : HELPER_STATUS.failed;
     }
   }
 }

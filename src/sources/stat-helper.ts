@@ -28,7 +28,7 @@ export const HELPER_FIELDS = 6;
 /** Per path, in the shared Int32Array: how its stat went. */
 export const HELPER_STATUS = { stated: 0, gone: 1, failed: 2 } as const;
 
-/** A prefetched stat: its facts, `gone` (ENOENT), or undefined to stat it again in the walk. */
+/** A prefetched stat: its facts, `gone` (core/gone.ts), or undefined to stat it again in the walk. */
 export type Prefetched = StatFacts | 'gone' | undefined;
 
 export interface HelperShared {

@@ -1,6 +1,7 @@
 /** Body of a stat thread (stat-thread.ts): answers each request with its paths' stats, in order. */
 import { lstatSync, statSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
+import { isGoneErrno } from '../core/gone.js';
 import type { StatAnswer, StatReply, StatRequest } from './stat-thread.js';
 
 const port = parentPort!;
@@ -20,8 +21,7 @@ function statOf(bytesOrText: string | Uint8Array, followSymlinks: boolean): Stat
     return { mode, size, mtimeNs, ctimeNs, ino, dev };
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
-    // A parent that is no longer a directory: the path is gone, as for the scanner.
-    if (code === 'ENOTDIR') return undefined;
+    if (isGoneErrno(code)) return undefined;
     return { errno: code ?? 'EIO', message };
   }
 }

@@ -24,6 +24,7 @@ import {
   type BigIntStats,
 } from 'node:fs';
 import type { EntryType } from '../core/entry.js';
+import { isGoneError } from '../core/gone.js';
 import { EntryWriter } from './entry-codec.js';
 import { entryTypeOfMode, type StatFacts } from './stat-facts.js';
 import { childText, type Exclusion } from './exclude.js';
@@ -167,7 +168,7 @@ class Walker {
     try {
       names = list(dir.abs);
     } catch (error) {
-      if (isGone(error)) return;
+      if (isGoneError(error)) return;
       const relPath = bytesOf(dir.rel);
       this.#sink({
         dir: relPath,
@@ -216,7 +217,7 @@ class Walker {
         else [stats, type] = [target, entryTypeOfMode(Number(target.mode))];
       }
     } catch (error) {
-      if (!isGone(error)) parts.failures.push(failureOf(bytesOf(rel), error));
+      if (!isGoneError(error)) parts.failures.push(failureOf(bytesOf(rel), error));
       return;
     }
 
@@ -273,7 +274,7 @@ function statTarget(abs: string | Buffer): BigIntStats | undefined {
   try {
     return statSync(abs, BIGINT_STATS);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    if (isGoneError(error)) return undefined;
     throw error;
   }
 }
@@ -299,7 +300,7 @@ function probeDirectory(
     closeSync(openSync(abs, DIRECTORY_OPEN_FLAGS));
     return undefined;
   } catch (error) {
-    return isGone(error) ? 'gone' : failureOf(bytesOf(rel), error);
+    return isGoneError(error) ? 'gone' : failureOf(bytesOf(rel), error);
   }
 }
 
@@ -314,12 +315,6 @@ function childRelPath(dir: Uint8Array, name: Buffer): Uint8Array {
   out[dir.length] = 0x2f;
   out.set(name, dir.length + 1);
   return out;
-}
-
-/** Removed (or replaced by a non-directory) between listing and looking: not a failure. */
-function isGone(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
 function failureOf(relPath: Uint8Array, error: unknown): ScanFailure {

@@ -11,8 +11,8 @@
  * pass makes another pass follow it at once.
  *
  * Lifecycle: start() → stop() (memoised): the pass loop stops scanning at once; the workers let
- * their running batches finish (BullMQ close), or after `graceMs` are closed by force, which
- * leaves those batches to be taken again from the queue later (nothing half-done is recorded).
+ * their running batches finish (BullMQ close); those still running after `graceMs` are left
+ * behind, to be taken again from the queue later (nothing half-done is recorded).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,6 +21,7 @@ import type { Redis } from 'ioredis';
 import type { JobConfig } from '../config/index.js';
 import { excludeGlobs } from '../core/job-rules.js';
 import { formatPassSummary } from '../core/pass-summary.js';
+import { SETTLED, settleWithin } from '../core/deadline.js';
 import { backoffDelay } from '../core/retry.js';
 import type { IrodsClient } from '../irods/index.js';
 import type { Logger } from '../log.js';
@@ -48,6 +49,7 @@ import {
   type JobStatus,
 } from '../control/target.js';
 import type { WatcherFactory } from '../sources/watcher.js';
+import { CLOSE_MS, closeQueue, closeWorker } from './closing.js';
 import { JobSafety, PassRefusedError } from './job-safety.js';
 import { JobWatch } from './job-watch.js';
 import { scanAndQueue, type PassContext } from './pass.js';
@@ -385,28 +387,33 @@ export class JobRunner {
     await this.#queue.drained(() => this.#closing || unworked());
   }
 
+  /**
+   * Stops the job: no more passes or watching, and its workers take no new batch. Running batches
+   * get `graceMs` to finish (BullMQ's close waits for them); those still running then are left
+   * behind: the worker's connections are cut, nothing half-done is recorded, and the queue hands
+   * the batches out again once their locks lapse. The stop ends within about graceMs + 2 ×
+   * CLOSE_MS whatever the state of Redis, whose commands would otherwise wait for a reconnect.
+   */
   stop(graceMs: number): Promise<void> {
     this.#stopped ??= (async () => {
       this.#closing = true;
       this.#stopping = true;
       this.#wake.abort();
-      await this.#watch?.close();
-      await this.#passLoop?.catch(() => undefined);
-      if (this.#worker) {
-        const closing = this.#worker.close();
-        // The grace timer is cancelled once the worker closed: left running, it alone kept the
-        // process alive for the whole grace period after a clean stop.
-        const grace = new AbortController();
-        const forced = sleep(graceMs, undefined, { signal: grace.signal }).then(
-          () => this.#worker?.close(true),
-          () => undefined,
-        );
-        await Promise.race([closing, forced]);
-        grace.abort();
+      const graceEnds = Date.now() + graceMs;
+      const graceLeft = () => Math.max(0, graceEnds - Date.now());
+      const scanning = Promise.all([this.#watch?.close(), this.#passLoop]).catch(() => undefined);
+      if ((await settleWithin(scanning, graceLeft())) === SETTLED.late) {
+        this.#deps.logger.warn(`job ${this.name}: the pass did not stop in time; left behind`);
       }
-      await this.#queue.close();
-      await this.#batchDeps.stats.close();
-      await this.#safety.close();
+      if (this.#worker && !(await closeWorker(this.#worker, graceLeft()))) {
+        this.#deps.logger.warn(
+          `job ${this.name}: batches still running after the grace period are left to run again later (nothing half-done is recorded)`,
+          { job: this.name },
+        );
+      }
+      await closeQueue(this.#queue);
+      await settleWithin(this.#batchDeps.stats.close(), CLOSE_MS).catch(() => undefined);
+      await settleWithin(this.#safety.close(), CLOSE_MS).catch(() => undefined);
       if (this.#state !== JOB_STATES.done && this.#state !== JOB_STATES.failed) {
         this.#state = JOB_STATES.stopped;
       }

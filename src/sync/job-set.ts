@@ -63,12 +63,15 @@ export class JobSet {
     }
   }
 
-  /** Stops and removes a job; its queue and state stay in Redis. */
-  async stop(name: string): Promise<boolean> {
+  /**
+   * Stops and removes a job; its queue and state stay in Redis. Its running batches get
+   * `graceMs` (the daemon's grace period unless said otherwise) to finish.
+   */
+  async stop(name: string, graceMs = this.#graceMs): Promise<boolean> {
     const runner = this.#runners.get(name);
     if (runner === undefined) return false;
     this.#runners.delete(name);
-    await runner.stop(this.#graceMs);
+    await runner.stop(graceMs);
     this.#shared.metrics.forgetJob(name);
     return true;
   }
@@ -78,7 +81,7 @@ export class JobSet {
     this.start([job]);
   }
 
-  async stopAll(): Promise<void> {
-    await Promise.all(this.list().map((runner) => this.stop(runner.name)));
+  async stopAll(graceMs = this.#graceMs): Promise<void> {
+    await Promise.all(this.list().map((runner) => this.stop(runner.name, graceMs)));
   }
 }

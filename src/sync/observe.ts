@@ -5,6 +5,7 @@
  */
 import { lstat, stat } from 'node:fs/promises';
 import { utf8OrUndefined, type ObservedEntry } from '../core/entry.js';
+import { isGoneError } from '../core/gone.js';
 import { entryTypeOfMode, type StatFacts } from '../sources/stat-facts.js';
 
 export function sourcePathOf(source: string, relPath: Uint8Array): string | Buffer {
@@ -46,7 +47,7 @@ export async function observe(
       ? await stat(sourcePath, { bigint: true })
       : await lstat(sourcePath, { bigint: true });
   } catch (error) {
-    if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
+    if (isGoneError(error)) return undefined;
     throw error;
   }
   return entryOf(relPath, info);

@@ -4,6 +4,7 @@ import { createReadStream } from 'node:fs';
 import { lstat, stat } from 'node:fs/promises';
 import { sha2Checksum } from '../core/checksum.js';
 import type { RecordedState } from '../core/decide.js';
+import { isGoneError } from '../core/gone.js';
 
 /** The facts of a file that decide whether it changed (the same ones the state store keeps). */
 export interface SourceStat {
@@ -28,7 +29,7 @@ export async function statSource(
       ? await stat(path, { bigint: true })
       : await lstat(path, { bigint: true });
   } catch (error) {
-    if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
+    if (isGoneError(error)) return undefined;
     throw error;
   }
   if (!info.isFile()) return undefined;

@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { dyingWithParent } from '../../src/parent-death.js';
 
 /**
  * A service process started by a test helper. Every live child is killed when the test process
- * exits, so a failing or interrupted test never leaves a server behind.
+ * exits, and by the kernel when it dies without exiting (SIGKILL on parent death), so a failing
+ * or interrupted test never leaves a server behind.
  */
 export interface ServiceChild {
   readonly process: ChildProcess;
@@ -30,7 +32,11 @@ export async function startChild(
   ready: RegExp,
   { timeoutMs = 20_000, env }: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<{ child: ServiceChild; match: RegExpMatchArray }> {
-  const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
+  const run = await dyingWithParent(command, args, 'SIGKILL');
+  const proc = spawn(run.command, run.args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: env ?? process.env,
+  });
   live.add(proc);
   const exited = new Promise<void>((resolve) => {
     proc.once('exit', () => {

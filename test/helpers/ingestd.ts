@@ -2,13 +2,20 @@
  * Runs the real daemon (src/main.ts, as `irods-ingestd --config FILE`) as a child process for
  * integration tests, with a config written from a small spec, and reads its JSON log lines.
  * Tests wait for log events (a pass summary, a stop) rather than sleeping.
+ *
+ * The daemon runs in its own process group, as under a terminal or a supervisor, so that a test
+ * can signal the whole group (Ctrl-C). Nothing it started outlives the test: it dies with the
+ * test process (SIGKILL on parent death), and after a kill or at clean-up the helper waits for
+ * its embedded redis-server to end with it, killing it if it does not.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { dyingWithParent } from '../../src/parent-death.js';
 import type { TestEmulator } from './emulator.js';
+import { endRedisServers } from './processes.js';
 
 const projectRoot = resolve(import.meta.dirname, '../..');
 const mainTs = join(projectRoot, 'src/main.ts');
@@ -45,6 +52,8 @@ export interface IngestdSpec {
   metricsListen?: string;
   /** More `[daemon]` keys, e.g. `{ adhoc_sources: [...] }`. */
   daemon?: Record<string, unknown>;
+  /** Runs before the first start, with the daemon's (still empty) state directory. */
+  prepare?: (stateDir: string) => Promise<void>;
 }
 
 /** One JSON log line of the daemon. */
@@ -62,15 +71,21 @@ export interface Ingestd {
   stop(): Promise<number | null>;
   /** The exit code once the daemon exits on its own (null when a signal ended it). */
   exit(): Promise<number | null>;
-  /** SIGKILL, like a crash. */
+  /** SIGKILL, like a crash; resolves once the daemon and its embedded Redis are gone. */
   kill(): Promise<void>;
+  /** Sends `signal` to the daemon's whole process group, as a terminal's Ctrl-C does. */
+  signalGroup(signal: NodeJS.Signals): void;
   /** Starts the daemon again on the same config and state directory. */
   restart(): Promise<void>;
   /** The control socket in the config. */
   readonly socket: string;
   /** The daemon's process id (for SIGSTOP/SIGCONT in tests). */
   readonly pid: number | undefined;
-  /** Removes the temp directory (after stop or kill). */
+  /** `daemon.state_dir`. */
+  readonly stateDir: string;
+  /** The embedded Redis's socket (with `redisUrl` "embedded"). */
+  readonly embeddedRedisSocket: string;
+  /** Ends what is left of the embedded Redis, then removes the temp directory. */
   cleanUp(): Promise<void>;
 }
 
@@ -90,9 +105,11 @@ export async function startIngestd(spec: IngestdSpec): Promise<Ingestd> {
   const passwordFile = join(dir, 'irods.password');
   await writeFile(passwordFile, spec.password ?? 'rods');
   await chmod(passwordFile, 0o600);
+  const stateDir = join(dir, 'state');
+  const embeddedRedisSocket = join(stateDir, 'redis', 'redis.sock');
   const lines = [
     '[daemon]',
-    `state_dir = ${toml(join(dir, 'state'))}`,
+    `state_dir = ${toml(stateDir)}`,
     `control_socket = ${toml(join(dir, 'ctl.sock'))}`,
     `workers = ${spec.workers ?? 4}`,
     'log_level = "debug"',
@@ -120,9 +137,15 @@ export async function startIngestd(spec: IngestdSpec): Promise<Ingestd> {
   const waiters: { match: (e: LogEvent) => boolean; resolve: (e: LogEvent) => void }[] = [];
   let child: ChildProcess;
   let exited: Promise<number | null>;
+  const daemonCommand = await dyingWithParent(
+    process.execPath,
+    ['--import', 'tsx', mainTs, '--config', configFile],
+    'SIGKILL',
+  );
   const launch = () => {
-    child = spawn(process.execPath, ['--import', 'tsx', mainTs, '--config', configFile], {
+    child = spawn(daemonCommand.command, daemonCommand.args, {
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     exited = new Promise((resolveExit) => child.once('exit', (code) => resolveExit(code)));
     const onLine = (line: string) => {
@@ -143,8 +166,10 @@ export async function startIngestd(spec: IngestdSpec): Promise<Ingestd> {
     createInterface({ input: child.stdout! }).on('line', onLine);
     createInterface({ input: child.stderr! }).on('line', onLine);
   };
+  await spec.prepare?.(stateDir);
   launch();
   process.on('exit', () => child.kill('SIGKILL'));
+  const running = () => child.exitCode === null && child.signalCode === null;
 
   const firstJob = spec.jobs[0]?.name ?? 'job0';
   const handle: Ingestd = {
@@ -152,6 +177,8 @@ export async function startIngestd(spec: IngestdSpec): Promise<Ingestd> {
     configFile,
     logs,
     socket: join(dir, 'ctl.sock'),
+    stateDir,
+    embeddedRedisSocket,
     get pid() {
       return child.pid;
     },
@@ -185,21 +212,26 @@ export async function startIngestd(spec: IngestdSpec): Promise<Ingestd> {
       );
     },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      if (running()) child.kill('SIGTERM');
       return exited;
     },
     exit() {
       return exited;
     },
     async kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (running()) child.kill('SIGKILL');
       await exited;
+      await endRedisServers(embeddedRedisSocket);
+    },
+    signalGroup(signal) {
+      process.kill(-child.pid!, signal);
     },
     async restart() {
       launch();
       await Promise.resolve();
     },
     async cleanUp() {
+      await endRedisServers(embeddedRedisSocket);
       await rm(dir, { recursive: true, force: true });
     },
   };

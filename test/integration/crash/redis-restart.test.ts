@@ -20,7 +20,8 @@ describe('a put_sync job whose Redis is killed and restarted (AOF) during the pa
   });
 
   it('ends with every file in iRODS once, nothing failed, no handle left', async () => {
-    const { daemon, redis } = rig;
+    const { daemon } = rig;
+    const redis = rig.redis!;
     await daemon.waitFor(isRunning);
     await sleep(randomMs(2_000, 8_000));
     assert.equal(daemon.logs.some(isPassSummary), false, 'the pass ended before Redis was killed');

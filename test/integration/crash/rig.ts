@@ -38,9 +38,21 @@ export interface ExpectedObject {
   readonly sha2: string;
 }
 
+export interface RigOptions {
+  /** Run the daemon on its embedded Redis instead of a test Redis. @defaultValue false */
+  readonly embeddedRedis?: boolean;
+  /** @defaultValue SMALL_FILES */
+  readonly smallFiles?: number;
+  /** Add the large files (parallel writes). @defaultValue true */
+  readonly largeFiles?: boolean;
+}
+
 export interface CrashRig {
   readonly emulator: TestEmulator;
-  readonly redis: TestRedis;
+  /** The test Redis; undefined when the daemon runs its embedded one. */
+  readonly redis: TestRedis | undefined;
+  /** The socket of the Redis the daemon uses (the embedded one's only while it runs). */
+  readonly redisSocket: string;
   readonly daemon: Ingestd;
   readonly target: string;
   /** Logical path → what it must hold. */
@@ -54,9 +66,13 @@ const sha2Of = (bytes: Uint8Array) => `sha2:${createHash('sha256').update(bytes)
  * Writes the source tree and returns what each file must become in iRODS. Small files have
  * 0-2,000 random bytes (some empty), named by their directory and number.
  */
-async function writeTree(source: string, target: string): Promise<Map<string, ExpectedObject>> {
+async function writeTree(
+  source: string,
+  target: string,
+  { smallFiles = SMALL_FILES, largeFiles = true }: RigOptions,
+): Promise<Map<string, ExpectedObject>> {
   const expected = new Map<string, ExpectedObject>();
-  const perDirectory = SMALL_FILES / DIRECTORIES;
+  const perDirectory = smallFiles / DIRECTORIES;
   for (let d = 0; d < DIRECTORIES; d++) {
     const dir = `d${String(d).padStart(2, '0')}`;
     await mkdir(join(source, dir));
@@ -64,7 +80,7 @@ async function writeTree(source: string, target: string): Promise<Map<string, Ex
     for (let f = 0; f < perDirectory; f++) {
       files.push({ name: `f${f}.dat`, bytes: randomBytes((d * perDirectory + f) % 2_001) });
     }
-    if (LARGE_FILE_DIRS.includes(d)) {
+    if (largeFiles && LARGE_FILE_DIRS.includes(d)) {
       files.push({ name: 'large.bin', bytes: randomBytes(LARGE_FILE_BYTES + d) });
     }
     await Promise.all(
@@ -77,15 +93,15 @@ async function writeTree(source: string, target: string): Promise<Map<string, Ex
   return expected;
 }
 
-export async function startRig(): Promise<CrashRig> {
+export async function startRig(options: RigOptions = {}): Promise<CrashRig> {
   const emulator = await startEmulator();
-  const redis = await startRedis({ persistence: true });
+  const redis = options.embeddedRedis ? undefined : await startRedis({ persistence: true });
   const source = await mkdtemp(join(tmpdir(), 'ingest-crash-src-'));
   const target = '/tempZone/home/rods/crash';
-  const expected = await writeTree(source, target);
+  const expected = await writeTree(source, target, options);
   const daemon = await startIngestd({
     emulator,
-    redisUrl: redis.url,
+    redisUrl: redis?.url ?? 'embedded',
     keyPrefix: KEY_PREFIX,
     workers: 4,
     jobs: [
@@ -103,6 +119,7 @@ export async function startRig(): Promise<CrashRig> {
   return {
     emulator,
     redis,
+    redisSocket: redis?.socketPath ?? daemon.embeddedRedisSocket,
     daemon,
     target,
     expected,
@@ -110,7 +127,7 @@ export async function startRig(): Promise<CrashRig> {
       await daemon.kill();
       await daemon.cleanUp();
       await emulator.stop();
-      await redis.stop();
+      await redis?.stop();
       await rm(source, { recursive: true, force: true });
     },
   };
@@ -145,7 +162,7 @@ export const isPassSummary = (event: LogEvent) => event.durationMs !== undefined
  * shut that one down.
  */
 export async function parallelWriteInFlight(rig: CrashRig, timeoutMs = 30_000): Promise<void> {
-  const redis = new Redis({ path: rig.redis.socketPath });
+  const redis = new Redis({ path: rig.redisSocket });
   const handles = new WriteHandles(redis, KEY_PREFIX, JOB);
   try {
     const deadline = Date.now() + timeoutMs;
@@ -178,7 +195,7 @@ async function eachLimited<T>(
 /** The end checks every crash test shares; see the module comment. */
 export async function assertIngestedExactlyOnce(rig: CrashRig): Promise<void> {
   const client = new IrodsClient({ url: rig.emulator.url, username: 'rods', password: 'rods' });
-  const redis = new Redis({ path: rig.redis.socketPath });
+  const redis = new Redis({ path: rig.redisSocket });
   try {
     await client.connect();
     // First: a failure's message tells why an object below is missing or wrong.

@@ -44,7 +44,8 @@ export interface CtlUser {
  * socket's mode and group decide, as they would for that user's shell.
  */
 export function runCtlAs(user: CtlUser, args: string[]): Promise<CtlResult> {
-  const base: NodeJS.ProcessEnv = { ...process.env, HOME: '/tmp' };
+  // The run's TMPDIR (scripts/test) is only searchable by others: tsx keeps its cache in /tmp.
+  const base: NodeJS.ProcessEnv = { ...process.env, HOME: '/tmp', TMPDIR: '/tmp' };
   delete base.IRODS_INGEST_SOCKET;
   const groups =
     user.groups.length === 0 ? ['--clear-groups'] : [`--groups=${user.groups.join(',')}`];

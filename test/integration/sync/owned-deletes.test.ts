@@ -191,6 +191,7 @@ describe('targets of two jobs may not be equal or nested', () => {
     await writeTree(source, { 'a.txt': 'a' });
     const daemon = await fx.daemon({
       jobs: [{ name: 'first', source, target: `${ROOT}/adhoc`, rescan_interval: '1h' }],
+      daemon: { adhoc_sources: [source], adhoc_targets: ['/tempZone/home/rods'] },
     });
     await daemon.passDone(1, 'first');
     for (const target of [`${ROOT}/adhoc`, `${ROOT}/adhoc/inner`, ROOT]) {

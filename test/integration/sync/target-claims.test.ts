@@ -32,6 +32,7 @@ describe('target claims among daemons sharing a Redis', () => {
     await first.passDone(1, 'outer');
     second = await fx.daemon({
       ...shared,
+      daemon: { adhoc_sources: [source], adhoc_targets: ['/tempZone/home/rods'] },
       jobs: [
         {
           name: 'inner',

@@ -17,6 +17,7 @@ import {
 import { globProblem } from '../core/glob-check.js';
 import {
   CHECKSUM_MODES,
+  CTIME_CHANGES,
   DELETE_MODES,
   EXCLUDE_TYPES,
   OPERATIONS,
@@ -99,6 +100,7 @@ export const jobSchema = z.strictObject({
   follow_symlinks: z.boolean().default(false),
   resource: z.string().default(''),
   checksum: z.enum(CHECKSUM_MODES).default('none'),
+  ctime_changes: z.enum(CTIME_CHANGES).default('check'),
   files_per_task: z.int().min(1).max(1000).default(50),
   handler: checked(handlerProblem).default(''),
   metadata: avus.default({}),

@@ -15,6 +15,9 @@
  * | `P:handles`             | hash   | encodeRelPath(relPath) → parallel-write handle of an    |
  * |                         |        | upload in progress (or cut short by a crash)            |
  * | `P:lock:<relPath text>` | string | the owner of a per-file lock, expiring (PX)             |
+ * | `P:recheck`             | hash   | encodeRelPath(relPath) → owner of a batch run that lost |
+ * |                         |        | the file's lock while acting on it: what iRODS holds    |
+ * |                         |        | is checked against the file before the next decision    |
  * | `P:pass`                | hash   | the current (or last) pass: number, times and counters  |
  * | `<prefix>:~bull:...`    | (many) | BullMQ's own keys for the job queues (`queuePrefix`)    |
  * | `<prefix>:~schema`      | string | the layout version of all of the above (schema.ts)      |
@@ -64,6 +67,10 @@ export class StateKeys {
 
   lock(relPathText: string): string {
     return `${this.#base}:lock:${relPathText}`;
+  }
+
+  get recheck(): string {
+    return `${this.#base}:recheck`;
   }
 
   get pass(): string {

@@ -7,6 +7,7 @@
  */
 import { IrodsError } from '../irods/index.js';
 import { IngestError } from '../errors.js';
+import { LockLostError } from '../state/index.js';
 
 export const WORKER_ERROR_CODE = {
   /** An iRODS request or a local file operation failed. */
@@ -19,6 +20,11 @@ export const WORKER_ERROR_CODE = {
   targetProtected: 'WORKER_TARGET_PROTECTED',
   /** The source path is not valid UTF-8, so the HTTP API cannot carry it as a physical path. */
   unregistrablePath: 'WORKER_UNREGISTRABLE_PATH',
+  /**
+   * The run lost the file's lock during the action: it stopped, and what it may have written is
+   * checked against the file on the next try.
+   */
+  lockLost: 'WORKER_LOCK_LOST',
 } as const;
 export type WorkerErrorCode = (typeof WORKER_ERROR_CODE)[keyof typeof WORKER_ERROR_CODE];
 
@@ -112,6 +118,14 @@ export function asWorkerError(error: unknown, failure: EntryFailure): WorkerErro
       irodsCode: error.irodsCode,
       cause: error,
     });
+  }
+  if (error instanceof LockLostError) {
+    return new WorkerError(
+      WORKER_ERROR_CODE.lockLost,
+      failure,
+      `${what}: ${error.message}; it stopped, and iRODS is checked against the file on the next try`,
+      { retryable: true, cause: error },
+    );
   }
   const errno = errnoOf(error);
   const reason = error instanceof Error ? error.message : String(error);

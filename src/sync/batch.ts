@@ -28,7 +28,7 @@ import { syncDirectory } from '../worker/directories.js';
 import { syncFile } from '../worker/actions.js';
 import type { WorkerDeps } from '../worker/context.js';
 import { asWorkerError } from '../worker/errors.js';
-import { ReplicaLookup } from '../worker/replica-lookup.js';
+import { BatchCheckLookup, type CheckCandidate } from '../worker/check-lookup.js';
 import { isStatFailure, type StatAnswer, type StatThread } from '../sources/stat-thread.js';
 import { BatchLocks, CLAIMS } from './batch-locks.js';
 import {
@@ -40,6 +40,7 @@ import {
   type EntryResult,
   type OutcomeDeps,
 } from './batch-outcomes.js';
+import { entryTypeOfMode } from '../sources/stat-facts.js';
 import { entryOf, sourcePathOf } from './observe.js';
 
 /** A lock outlives a dead (or frozen) worker by at most this long; renewed while its batch runs. */
@@ -76,6 +77,8 @@ interface BatchEntry {
   mark: string | undefined;
   /** The batch's own look at it; none for deletes. */
   readonly look: StatAnswer;
+  /** The look calls for a content check (core/decide.ts). */
+  readonly checks: boolean;
 }
 
 export async function processBatch(deps: BatchDeps, batch: BatchPayload): Promise<BatchResult> {
@@ -91,7 +94,7 @@ export async function processBatch(deps: BatchDeps, batch: BatchPayload): Promis
   let tally: BatchTally;
   try {
     const entries = await look(deps, batch, locks.mine);
-    const workerDeps = workerDepsOf(deps, writes, locks, checkLookup(deps, batch, entries));
+    const workerDeps = workerDepsOf(deps, writes, locks, checkLookup(deps, entries));
     for (const entry of entries) {
       const claim = await locks.claim(entry.text);
       if (claim === CLAIMS.lost) {
@@ -135,41 +138,45 @@ async function look(
       ? []
       : deps.stats.statMany(sourcePaths, deps.job.follow_symlinks),
   ]);
-  return mine.map((text, i) => ({
-    text,
-    relPath: relPaths[i]!,
-    sourcePath: sourcePaths[i]!,
-    recorded: recorded[i],
-    mark: marks[i],
-    look: looks[i],
-  }));
+  return mine.map((text, i) => {
+    const look = looks[i];
+    const options = { ctimeChanges: deps.job.ctime_changes, recheck: marks[i] !== undefined };
+    const checks =
+      look !== undefined &&
+      !isStatFailure(look) &&
+      entryTypeOfMode(Number(look.mode)) === 'file' &&
+      decideFile(entryOf(relPaths[i]!, look), recorded[i], deps.job.operation, options).kind ===
+        'check-content';
+    return {
+      text,
+      relPath: relPaths[i]!,
+      sourcePath: sourcePaths[i]!,
+      recorded: recorded[i],
+      mark: marks[i],
+      look,
+      checks,
+    };
+  });
 }
 
-/**
- * The lookup of catalog facts shared by the batch's content checks, for the files that look
- * like they will need one.
- */
+/** The lookups shared by the batch's content checks, for the files whose look calls for one. */
 function checkLookup(
   deps: BatchDeps,
-  batch: BatchPayload,
   entries: readonly BatchEntry[],
-): ReplicaLookup | undefined {
-  if (batch.kind !== BATCH_KINDS.sync) return undefined;
+): BatchCheckLookup | undefined {
   const { job } = deps;
-  const paths: string[] = [];
-  for (const { relPath, look, recorded, mark } of entries) {
-    if (look === undefined || isStatFailure(look)) continue;
-    const entry = entryOf(relPath, look);
-    if (entry.type !== 'file') continue;
-    const options = { ctimeChanges: job.ctime_changes, recheck: mark !== undefined };
-    if (decideFile(entry, recorded, job.operation, options).kind !== 'check-content') continue;
+  const candidates: CheckCandidate[] = [];
+  for (const { relPath, sourcePath, checks } of entries) {
+    if (!checks) continue;
     try {
-      paths.push(mapRelPath(relPath, job.target, sha256Hex).logicalPath);
+      const { logicalPath } = mapRelPath(relPath, job.target, sha256Hex);
+      candidates.push({ logicalPath, sourcePath });
     } catch (error) {
       if (!(error instanceof UnmappablePathError)) throw error;
     }
   }
-  return paths.length === 0 ? undefined : new ReplicaLookup(deps.client, paths);
+  if (candidates.length === 0) return undefined;
+  return new BatchCheckLookup(deps.client, deps.stats, candidates, job.follow_symlinks);
 }
 
 async function runEntry(
@@ -204,8 +211,8 @@ async function runEntry(
       mapped,
       originalB64,
       // The batch looked at all its files before the first one's action. A registration follows
-      // its look within the batch's own time; an upload, after the uploads before it, so it looks
-      // again right before it reads the file.
+      // its look within the batch's own time; an upload (or a content check), after the uploads
+      // before it, so it looks again right before it reads the file and is decided on that.
       justObserved: !sendsBytes(job.operation),
       recheck: mark !== undefined,
     };
@@ -232,7 +239,7 @@ function workerDepsOf(
   deps: BatchDeps,
   writes: BatchWrites,
   locks: BatchLocks,
-  lookup: ReplicaLookup | undefined,
+  checks: BatchCheckLookup | undefined,
 ): WorkerDeps {
   return {
     job: deps.job,
@@ -247,7 +254,7 @@ function workerDepsOf(
       else await deps.states.forget([relPath]);
     },
     keepLock: (relPath) => locks.keep(encodeRelPath(relPath)),
-    ...(lookup === undefined ? {} : { replicas: (path: string) => lookup.get(path) }),
+    ...(checks === undefined ? {} : { checks }),
   };
 }
 

@@ -17,9 +17,10 @@ import { checksumScheme, CHECKSUM_SCHEMES, type ChecksumScheme } from '../core/c
 import { sendsBytes } from '../core/job-rules.js';
 import { GOOD_REPLICA, type ReplicaFacts } from '../irods/index.js';
 import type { EntryContext } from './context.js';
+import { SourceChangedError } from './errors.js';
 import { keepLock, sourceStat } from './file-steps.js';
 import { step } from './pipeline.js';
-import { localChecksum } from './source.js';
+import { localChecksum, statDifference } from './source.js';
 
 export const checkContent = step<EntryContext>('check-content', async (ctx) => {
   const { action } = ctx;
@@ -49,7 +50,7 @@ async function holdsSameContent(ctx: EntryContext): Promise<boolean> {
     if (scheme === undefined) return false;
     let digest = local.get(scheme);
     if (digest === undefined) {
-      digest = await localChecksum(sourcePath, scheme, { progress: keepLock(ctx) });
+      digest = await fileChecksum(ctx, scheme, size);
       local.set(scheme, digest);
     }
     if (digest !== checksum) return false;
@@ -59,9 +60,35 @@ async function holdsSameContent(ctx: EntryContext): Promise<boolean> {
   return true;
 }
 
+/**
+ * The file's checksum, over the size of the stat decided on: a file that grew since shows in the
+ * stat after the read (verify-source), one that shrank here.
+ */
+async function fileChecksum(
+  ctx: EntryContext,
+  scheme: ChecksumScheme,
+  size: number,
+): Promise<string> {
+  if (scheme === CHECKSUM_SCHEMES.sha256) {
+    const known = await ctx.deps.checks?.sha256(ctx.task.logicalPath);
+    if (known !== undefined && statDifference(known.stat, sourceStat(ctx)) === undefined) {
+      return known.checksum;
+    }
+  }
+  try {
+    return await localChecksum(ctx.task.sourcePath, scheme, {
+      length: size,
+      progress: keepLock(ctx),
+    });
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new SourceChangedError({ ...ctx.failure, step: 'check-content' }, 'it shrank', error);
+  }
+}
+
 async function replicasOf(ctx: EntryContext): Promise<ReplicaFacts[]> {
   const { deps, task } = ctx;
-  if (deps.replicas !== undefined) return deps.replicas(task.logicalPath);
+  if (deps.checks !== undefined) return deps.checks.replicas(task.logicalPath);
   const facts = await deps.client.dataObjects.replicaFacts([task.logicalPath]);
   return facts.get(task.logicalPath) ?? [];
 }

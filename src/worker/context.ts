@@ -54,11 +54,22 @@ export interface WorkerDeps {
    * lock of the file, and throws `LockLostError` once it no longer holds it, which stops the step.
    */
   readonly keepLock?: (relPath: Uint8Array) => Promise<void>;
-  /**
-   * The catalog's replicas of a data object, from a lookup shared by the caller's batch (one
-   * query for many objects); without it, each object is looked up alone.
-   */
-  readonly replicas?: (logicalPath: string) => Promise<ReplicaFacts[]>;
+  /** Lookups shared by the caller's batch for its content checks; without it, each file alone. */
+  readonly checks?: CheckLookup;
+}
+
+/** A file's checksum (iRODS form), known for the file as `stat` describes it. */
+export interface KnownChecksum {
+  readonly stat: SourceStat;
+  readonly checksum: string;
+}
+
+/** What content checks look up (worker/check-lookup.ts), keyed by the object's logical path. */
+export interface CheckLookup {
+  /** The catalog's replicas of the data object (none when there is no object). */
+  replicas(logicalPath: string): Promise<ReplicaFacts[]>;
+  /** The SHA-256 of the object's source file, when at hand. */
+  sha256(logicalPath: string): Promise<KnownChecksum | undefined>;
 }
 
 /** Open parallel-write handles per file (text form of its relative path), kept across crashes. */

@@ -1,6 +1,8 @@
 /** What the worker reads from a source file itself: its stat and digests of its bytes. */
 import { createHash } from 'node:crypto';
-import { lstat, open, stat } from 'node:fs/promises';
+import { close, open, read } from 'node:fs';
+import { lstat, stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { CHECKSUM_SCHEMES, irodsChecksumOf, type ChecksumScheme } from '../core/checksum.js';
 import type { ObservedEntry } from '../core/entry.js';
 import type { RecordedState } from '../core/decide.js';
@@ -77,6 +79,12 @@ const READ_BYTES = 1024 * 1024;
 /** How many bytes of hashing pass between two progress calls. */
 const PROGRESS_BYTES = 64 * 1024 * 1024;
 
+// The callback forms: for the many small reads of a content check they cost a fraction of what
+// FileHandle's promises do (measured: about 4x the files per second on 4 KiB files).
+const openFile = promisify(open);
+const readFile = promisify(read);
+const closeFile = promisify(close);
+
 /**
  * `sha2:` + base64 SHA-256 of the file's first `length` bytes (all of it when absent), in the form
  * iRODS answers. Throws when the file holds fewer bytes than asked for: it shrank.
@@ -90,8 +98,11 @@ export async function localSha2(
 }
 
 /**
- * The file's checksum under `scheme`, in the form iRODS writes it, read in pieces (memory stays
- * at one piece whatever the file's size).
+ * The checksum under `scheme` of the file's first `length` bytes (all of it when absent), in the
+ * form iRODS writes it, read in pieces (memory stays at one piece whatever the file's size).
+ * Throws RangeError when the file holds fewer bytes than asked for: it shrank. To hash a whole
+ * file of a known size, give that size and compare a stat taken afterwards: a file that grew
+ * meanwhile shows there.
  */
 export async function localChecksum(
   path: string | Buffer,
@@ -102,14 +113,13 @@ export async function localChecksum(
   const want = length ?? Number.POSITIVE_INFINITY;
   let read = 0;
   if (want > 0) {
-    const file = await open(path, 'r');
+    const fd = await openFile(path, 'r');
     try {
       const buffer = Buffer.allocUnsafe(Math.min(READ_BYTES, want));
       let reported = 0;
-      for (;;) {
+      while (read < want) {
         const asked = Math.min(buffer.length, want - read);
-        if (asked <= 0) break;
-        const { bytesRead } = await file.read(buffer, 0, asked, read);
+        const { bytesRead } = await readFile(fd, buffer, 0, asked, read);
         if (bytesRead === 0) break;
         hash.update(buffer.subarray(0, bytesRead));
         read += bytesRead;
@@ -119,7 +129,7 @@ export async function localChecksum(
         }
       }
     } finally {
-      await file.close();
+      await closeFile(fd);
     }
   }
   if (length !== undefined && read < length) {

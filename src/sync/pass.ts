@@ -14,6 +14,7 @@ import { BATCH_KINDS, batchesFor } from '../queue/payload.js';
 import type { JobQueue } from '../queue/queue.js';
 import type { DirectoryChunk, ScanOptions } from '../sources/index.js';
 import { scanTree } from '../sources/index.js';
+import { compileExclusion } from '../sources/exclude.js';
 import type { FailureStore, FileStateStore, JobRecords } from '../state/index.js';
 import type { PassCounts } from '../state/job-records.js';
 
@@ -176,14 +177,21 @@ async function compareChunk(
 
 /**
  * Files an earlier run lost the lock of while acting on it (FileLocks.release marks them) are
- * queued whatever their recorded state says: their retry may never have run (a daemon stopped
- * for good), and until a worker compared iRODS with them, what iRODS holds is unknown.
+ * queued whatever their recorded state says: their retry may never have run (it failed for good,
+ * or the run was a delete), and until a worker compared iRODS with them, what iRODS holds is
+ * unknown. A path the job excludes by now is left alone.
  */
 async function queueRechecks(ctx: PassContext, pass: number, tally: PassTally): Promise<void> {
   const marked = await ctx.states.recheckPaths();
   if (marked.length === 0) return;
-  await ctx.queue.add(batchesFor(BATCH_KINDS.sync, ctx.job, pass, marked), ctx.stopped);
-  tally.add({}, marked.length, 0);
+  const { exclude, excludeTypes } = ctx.job.scan;
+  const exclusion = compileExclusion(exclude, excludeTypes);
+  const due = marked.filter((path) => {
+    const text = Buffer.from(decodeRelPath(path)).toString('utf8');
+    return !exclusion.usesPaths || !exclusion.excludesPath(text, false);
+  });
+  await ctx.queue.add(batchesFor(BATCH_KINDS.sync, ctx.job, pass, due), ctx.stopped);
+  tally.add({}, due.length, 0);
 }
 
 async function recordScanFailures(ctx: PassContext, chunk: DirectoryChunk): Promise<void> {

@@ -10,11 +10,13 @@
  *   a checksum equal to its file's.
  */
 import assert from 'node:assert/strict';
-import { chmod, open, readdir, readFile, utimes } from 'node:fs/promises';
+import { chmod, open, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
 import type { Ingestd, LogEvent } from '../../helpers/ingestd.js';
+import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { bytesOf, countsOf, expected, later, sha2, useSyncFixture, writeTree } from './fixture.js';
 
 const ROOT = '/tempZone/home/rods/lost-updates';
@@ -190,6 +192,63 @@ describe('no lost updates', () => {
         daemon.logs.some((e) => /^will retry large\.bin .*status change time/.test(e.message)),
         'the first upload was not recorded',
       );
+    });
+  });
+
+  describe('a recheck mark left by a run that lost its lock', () => {
+    let passes: Promise<[LogEvent, LogEvent]>;
+    let source: string;
+    let redis: TestRedis;
+    const target = `${ROOT}/marked`;
+
+    before(async () => {
+      source = await fx.tempDir('lost-marked-');
+      await writeTree(source, { 'a.txt': 'the file', 'later.tmp': 'excluded by now' }, T1);
+      redis = await startRedis();
+      const daemon = await fx.daemon({
+        redisUrl: redis.url,
+        jobs: [
+          {
+            name: 'marked',
+            source,
+            target,
+            operation: 'put_sync',
+            exclude: ['**/*.tmp'],
+            rescan_interval: '3s',
+          },
+        ],
+      });
+      const flow = async (): Promise<[LogEvent, LogEvent]> => {
+        const first = await daemon.passDone(1, 'marked');
+        // What a run that lost its lock leaves: its stale bytes in iRODS, and a mark.
+        const stale = join(await fx.tempDir('lost-stale-'), 'a.txt');
+        await writeFile(stale, 'stale bytes');
+        await fx.client.upload(stale, `${target}/a.txt`);
+        const client = new Redis({ path: redis.socketPath });
+        await client.hset('ingest-test:marked:recheck', 'a.txt', 'run-x', 'later.tmp', 'run-y');
+        client.disconnect();
+        return [first, await daemon.passDone(2, 'marked')];
+      };
+      passes = later(flow());
+    });
+    after(async () => {
+      await passes.catch(() => undefined);
+      await redis.stop();
+    });
+
+    it('is checked by the next pass, whatever its recorded state says', async () => {
+      const [first, second] = await passes;
+      assert.deepEqual(countsOf(first), expected({ seen: 1, new: 1, excluded: 1 }));
+      assert.deepEqual(countsOf(second), expected({ seen: 1, updated: 1, excluded: 1 }));
+      assert.equal((await fx.client.dataObjects.read(`${target}/a.txt`)).toString(), 'the file');
+      const client = new Redis({ path: redis.socketPath });
+      try {
+        // The excluded path is left alone, mark and all.
+        assert.deepEqual(await client.hkeys('ingest-test:marked:recheck'), ['later.tmp']);
+      } finally {
+        client.disconnect();
+      }
+      assert.equal(await fx.client.dataObjects.stat(`${target}/later.tmp`), undefined);
     });
   });
 

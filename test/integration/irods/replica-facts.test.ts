@@ -48,3 +48,34 @@ describe('replica facts of many data objects', () => {
     assert.ok(requests <= 6, `${requests} requests for ${paths.length} paths`);
   });
 });
+
+describe('replica facts of objects with odd names', () => {
+  const fx = useClientFixture();
+
+  it('finds each by its exact name', async () => {
+    const collection = testCollection('facts-odd');
+    await fx.client.collections.ensure(collection);
+    const names = [
+      'tab\there',
+      'per%cent_under',
+      'comma, (paren) "quoted"',
+      'ünïcödé 名前',
+      '#&=;?',
+      'a_c',
+      'abc',
+    ];
+    for (const name of names) {
+      await fx.client.upload(await localFile(fx.dir, 'odd', name), `${collection}/${name}`);
+    }
+    const facts = await fx.client.dataObjects.replicaFacts([
+      ...names.map((name) => `${collection}/${name}`),
+      `${collection}/a%c`,
+    ]);
+    for (const name of names) {
+      const replicas = facts.get(`${collection}/${name}`);
+      assert.equal(replicas?.length, 1, name);
+      assert.equal(replicas?.[0]?.size, Buffer.byteLength(name), name);
+    }
+    assert.deepEqual(facts.get(`${collection}/a%c`), [], 'no wildcard match');
+  });
+});

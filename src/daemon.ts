@@ -13,6 +13,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { Config, Environment } from './config/index.js';
+import { socketSettings } from './config/socket-checks.js';
 import { DaemonTarget } from './control/daemon-target.js';
 import { EventHub } from './control/events.js';
 import { startControlServer } from './control/server.js';
@@ -41,6 +42,8 @@ export interface DaemonOptions {
   readonly env: Environment;
   readonly version: string;
   readonly pid: number;
+  /** The daemon's user id (the trusted owner of handlers besides root). */
+  readonly uid: number;
   /** Applies the settings that change while running (the log level) after a reload. */
   readonly applyLive: (config: Config) => void;
 }
@@ -151,6 +154,7 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
       facts: {
         version: options.version,
         pid: options.pid,
+        uid: options.uid,
         role: options.role,
         startedAt: new Date(),
         embeddedRedis: embedded !== undefined,
@@ -171,13 +175,23 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
       },
       stopDaemon: stop,
     });
-    const control = await startControlServer({
-      socketPath: config.daemon.control_socket,
-      target,
-      logger,
-    });
+    const sockets = await socketSettings(config.daemon);
+    const { path: socketPath, ...access } = sockets.control;
+    const control = await startControlServer({ socketPath, ...access, target, logger });
     cleanups.push({ what: 'the control socket', run: () => control.close() });
     logger.info(`control socket at ${control.socketPath}`);
+    if (sockets.status !== undefined) {
+      const { path, ...statusAccess } = sockets.status;
+      const status = await startControlServer({
+        socketPath: path,
+        ...statusAccess,
+        readOnly: true,
+        target,
+        logger,
+      });
+      cleanups.push({ what: 'the read-only socket', run: () => status.close() });
+      logger.info(`read-only socket at ${status.socketPath}`);
+    }
 
     const watchdog = startWatchdog(notifier, {
       check: () => healthProblem(redis),

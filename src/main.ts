@@ -113,6 +113,7 @@ async function main(): Promise<void> {
     env: process.env,
     version: packageVersion(),
     pid: process.pid,
+    uid: process.geteuid?.() ?? 0,
     applyLive: (next) => {
       logger.level = next.daemon.log_level;
     },

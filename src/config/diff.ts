@@ -13,8 +13,16 @@ export interface ConfigDiff {
   readonly needsRestart: string[];
 }
 
-/** Keys applied while running: everything else outside [[job]] waits for a restart. */
-const LIVE_KEYS: ReadonlySet<string> = new Set(['daemon.log_level']);
+/**
+ * Keys applied while running: everything else outside [[job]] waits for a restart. The ad-hoc
+ * bounds are read at each `start`; jobs started before keep running (a reload drops them).
+ */
+const LIVE_KEYS: ReadonlySet<string> = new Set([
+  'daemon.log_level',
+  'daemon.adhoc_sources',
+  'daemon.adhoc_targets',
+  'daemon.handler_dirs',
+]);
 
 export function diffConfig(before: Config, after: Config): ConfigDiff {
   const old = new Map(before.job.map((job) => [job.name, job]));

@@ -13,6 +13,7 @@ import { isTable, mergeFiles, originOf, type Merged } from './merge.js';
 import { ConfigError, type ConfigProblem } from './problems.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 import { applyServiceDefaults } from './service-defaults.js';
+import { socketFindings } from './socket-checks.js';
 import type { Secret } from './secret.js';
 import { credentialPath, fileExists, readSecretFile } from './secret-files.js';
 import { listDropIns, readTomlFile, type SourceFile } from './toml-files.js';
@@ -58,6 +59,7 @@ export async function loadConfig(file: string, env: Environment): Promise<Config
     ? []
     : parsed.error.issues.flatMap((issue) => findingsOf(issue, merged.data));
   findings.push(...crossCheck(merged.data));
+  findings.push(...(await socketFindings(merged.data)));
   problems.push(...findings.map(locate));
 
   const secrets = await readSecrets(merged, env, locate);

@@ -15,6 +15,8 @@ import {
   trimUrl,
 } from '../core/endpoint-rules.js';
 import { globProblem } from '../core/glob-check.js';
+import { adhocSourceRootProblem, adhocTargetRootProblem } from '../core/adhoc-rules.js';
+import { groupNameProblem, socketModeProblem } from '../core/socket-rules.js';
 import {
   CHECKSUM_MODES,
   CTIME_CHANGES,
@@ -49,6 +51,12 @@ const keyPrefix = checked((value) =>
   value === '' || /\s/.test(value) ? 'must be non-empty and without spaces' : undefined,
 );
 
+/** A local path or S3 URL without trailing slashes ("/" stays). */
+const trimmedSource = (source: string) => source.replace(/(?<=.)\/+$/, '');
+const controlMode = checked((mode) => socketModeProblem(mode, true));
+const statusMode = checked((mode) => socketModeProblem(mode, false));
+const groupName = checked(groupNameProblem);
+
 const avus = z.record(z.string(), z.string()).check((ctx) => {
   for (const [attribute, value] of Object.entries(ctx.value)) {
     if (attribute === '' || value === '') {
@@ -65,6 +73,22 @@ const daemonSchema = z.strictObject({
   role: z.enum(ROLES).default('all'),
   log_level: z.enum(LOG_LEVELS).default('info'),
   metrics_listen: checked(listenAddressProblem).default(''),
+  control_socket_mode: controlMode.default('0660'),
+  /** "" keeps the daemon's own group. */
+  control_socket_group: groupName.default(''),
+  /** The read-only socket (GET routes only); "" = off. */
+  status_socket: checked((path) => (path === '' ? undefined : localPathProblem(path))).default(''),
+  status_socket_mode: statusMode.default('0660'),
+  status_socket_group: groupName.default(''),
+  /** Where ad-hoc jobs may read and write; empty = `start` is refused. */
+  adhoc_sources: z.array(checked(adhocSourceRootProblem).transform(trimmedSource)).default([]),
+  adhoc_targets: z
+    .array(checked(adhocTargetRootProblem).transform(trimTrailingSlashes))
+    .default([]),
+  /** Where handlers named through the socket must lie. */
+  handler_dirs: z
+    .array(absolutePath.transform(trimmedSource))
+    .default(['/etc/irods-ingest/handlers']),
 });
 
 const redisSchema = z.strictObject({

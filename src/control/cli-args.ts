@@ -31,7 +31,9 @@ job options (as in [[job]]): --operation OP, --delete MODE, --watch | --no-watch
   --handler PATH, --metadata KEY=VALUE (repeatable)
 
 options:
-  --socket PATH   control socket (default: $IRODS_INGEST_SOCKET or /run/irods-ingest/ctl.sock)
+  --socket PATH   control socket (default: $IRODS_INGEST_SOCKET or /run/irods-ingest/ctl.sock);
+                  the read-only socket (daemon.status_socket) serves status, jobs, job,
+                  failures, watch and wait-ready
   --json          print the daemon's JSON answer instead of text
   --help, --version
 

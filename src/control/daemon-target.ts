@@ -5,6 +5,7 @@
  */
 import { checkConfigReport, loadConfig, type Config, type Environment } from '../config/index.js';
 import { diffConfig } from '../config/diff.js';
+import { adhocOffProblem, boundAdhocJob } from '../config/adhoc-bounds.js';
 import { validateJobSpec } from '../config/job-spec.js';
 import type { Logger } from '../log.js';
 import type { JobRunner } from '../sync/job-runner.js';
@@ -24,6 +25,8 @@ import {
 export interface DaemonFacts {
   readonly version: string;
   readonly pid: number;
+  /** The daemon's user: with root, the only one trusted to own the handlers it runs. */
+  readonly uid: number;
   readonly role: 'all' | 'worker';
   readonly startedAt: Date;
   readonly embeddedRedis: boolean;
@@ -32,6 +35,27 @@ export interface DaemonFacts {
   readonly ready: () => boolean;
   /** iRODS answered and the jobs were started: the job set may change. */
   readonly jobsRunning: () => boolean;
+}
+
+/**
+ * Longest a `start` may look at paths for: on a hung mount it would otherwise hold every later
+ * start and reload, which wait for it.
+ */
+const BOUNDS_CHECK_MS = 30_000;
+
+async function withinDeadline<T>(check: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      const message = `checking the job's paths took longer than ${BOUNDS_CHECK_MS / 1000} s (is a filesystem hung?)`;
+      reject(new ControlError(CONTROL_ERROR_CODES.unavailable, message));
+    }, BOUNDS_CHECK_MS);
+  });
+  try {
+    return await Promise.race([check, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export interface DaemonTargetDeps {
@@ -94,11 +118,22 @@ export class DaemonTarget implements ControlTarget {
     return this.#serially(async () => {
       this.#refuseWhileDraining();
       const { config, jobs, logger, events } = this.#deps;
+      // Refusals are logged: they are a socket user reaching beyond what the admin allowed.
+      const refusal = (problems: string) => {
+        logger.warn(`ad-hoc job refused: ${problems}`);
+        return new ControlError(CONTROL_ERROR_CODES.forbidden, problems);
+      };
+      const off = adhocOffProblem(config.daemon);
+      if (off !== undefined) throw refusal(off);
       const result = validateJobSpec(spec, config);
       if ('problems' in result) {
         throw new ControlError(CONTROL_ERROR_CODES.badRequest, result.problems.join('; '));
       }
-      const { job } = result;
+      const bounded = await withinDeadline(
+        boundAdhocJob(result.job, config.daemon, this.#deps.facts.uid),
+      );
+      if ('problems' in bounded) throw refusal(bounded.problems.join('; '));
+      const { job } = bounded;
       if (jobs.get(job.name) !== undefined) {
         throw new ControlError(CONTROL_ERROR_CODES.conflict, `job ${job.name} exists already`);
       }

@@ -8,6 +8,11 @@ import { CONTROL_ERROR_CODES, ControlError } from './target.js';
 
 export const HTTP_ERROR_CODES = {
   ...CONTROL_ERROR_CODES,
+  /**
+   * 403 on the read-only socket (daemon.status_socket): it serves the GET routes of monitoring
+   * only; everything else goes through the control socket.
+   */
+  readOnly: 'read-only',
   /** 405: the route exists but not for this method (the answer has an `Allow` header). */
   methodNotAllowed: 'method-not-allowed',
   /** 408: the request did not arrive in time (slow or stalled client). */
@@ -21,6 +26,8 @@ export type HttpErrorCode = (typeof HTTP_ERROR_CODES)[keyof typeof HTTP_ERROR_CO
 
 const STATUS_OF: Readonly<Record<HttpErrorCode, number>> = {
   'bad-request': 400,
+  forbidden: 403,
+  'read-only': 403,
   'not-found': 404,
   'method-not-allowed': 405,
   timeout: 408,
@@ -36,7 +43,7 @@ export class HttpError extends Error {
   readonly code: HttpErrorCode;
 
   constructor(code: HttpErrorCode, message: string, status = STATUS_OF[code]) {
-    super(clip(message));
+    super(clip(message, MAX_MESSAGE));
     this.name = 'HttpError';
     this.code = code;
     this.status = status;
@@ -61,6 +68,11 @@ export function httpErrorOf(error: unknown): HttpError {
 
 /** Longest text taken from a request or an error into an answer. */
 const MAX_ECHO = 300;
+/**
+ * Longest message of an answer: room for every problem of a refused job, each of which clips
+ * what it quotes from the request.
+ */
+const MAX_MESSAGE = 2_000;
 
 /**
  * `text` cut to a length that is safe to put into an answer or a log line: a request can carry

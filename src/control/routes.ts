@@ -12,6 +12,8 @@
  *   POST /v1/reload, POST /v1/drain
  *   GET  /v1/events                      NDJSON stream
  *   GET  /v1/config                      effective config, secrets redacted
+ *
+ * The read-only socket (daemon.status_socket) serves READ_ONLY_ROUTES and nothing else.
  */
 import { clip, HTTP_ERROR_CODES, HttpError } from './http-errors.js';
 
@@ -75,6 +77,20 @@ const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: ['events'], build: () => ({ name: 'events' }) },
   { method: 'GET', path: ['config'], build: () => ({ name: 'config' }) },
 ];
+
+/**
+ * What the read-only socket serves: what monitoring needs. A route added above is not served
+ * there until it is listed here. The config is left out: it names the Redis URL (whoever can
+ * reach that Redis can queue work for the daemon), the iRODS user and the credential files,
+ * none of which a dashboard needs.
+ */
+export const READ_ONLY_ROUTES: ReadonlySet<Route['name']> = new Set([
+  'status',
+  'jobs',
+  'job',
+  'failures',
+  'events',
+]);
 
 const PREFIX = '/v1/';
 

@@ -12,8 +12,8 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { clip, HTTP_ERROR_CODES, HttpError, httpErrorOf } from './http-errors.js';
-import { matchRoute, MethodNotAllowed, type Route } from './routes.js';
-import { bindSocketFile } from './socket-file.js';
+import { matchRoute, MethodNotAllowed, READ_ONLY_ROUTES, type Route } from './routes.js';
+import { bindSocketFile, SOCKET_MODE, unreachableBy } from './socket-file.js';
 import { streamEvents } from './event-stream.js';
 import type { ControlTarget } from './target.js';
 
@@ -28,6 +28,15 @@ export interface ControlServerOptions {
   socketPath: string;
   target: ControlTarget;
   logger: ControlLogger;
+  /** Permission bits of the socket file. @defaultValue 0o660 */
+  mode?: number;
+  /** The group the socket file gets; absent keeps the daemon's group. */
+  group?: { gid: number; name: string };
+  /**
+   * The read-only socket: only READ_ONLY_ROUTES are served; every other request, POSTs first,
+   * answers 403 `read-only`. @defaultValue false
+   */
+  readOnly?: boolean;
   /** Largest request body accepted. @defaultValue 1 MiB */
   maxBodyBytes?: number;
   /** Time a client has to send the request headers. @defaultValue 10 s */
@@ -59,6 +68,7 @@ const CLOSE_GRACE_MS = 2_000;
 
 export async function startControlServer(options: ControlServerOptions): Promise<ControlServer> {
   const { socketPath, target, logger } = options;
+  const readOnly = options.readOnly ?? false;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
   const headersTimeout = options.headersTimeoutMs ?? DEFAULTS.headersTimeoutMs;
   const requestTimeout = Math.max(
@@ -79,7 +89,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
   });
   server.maxConnections = MAX_CONNECTIONS;
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    serve(req, res, { target, logger, maxBodyBytes, streams }).catch((error: unknown) => {
+    serve(req, res, { target, logger, maxBodyBytes, streams, readOnly }).catch((error: unknown) => {
       logger.error(`control request failed: ${String(error)}`);
       res.destroy();
     });
@@ -98,14 +108,18 @@ export async function startControlServer(options: ControlServerOptions): Promise
   });
   server.on('error', (error) => logger.error(`control socket: ${error.message}`));
 
-  const bound = await bindSocketFile(server, socketPath);
-  if (bound.replacedStale) logger.warn(`control socket ${socketPath}: replaced a stale socket`);
+  const mode = options.mode ?? SOCKET_MODE;
+  const what = readOnly ? 'read-only socket' : 'control socket';
+  const bound = await bindSocketFile(server, socketPath, { mode, group: options.group });
+  if (bound.replacedStale) logger.warn(`${what} ${socketPath}: replaced a stale socket`);
+  const unreachable = await unreachableBy(socketPath, mode);
+  if (unreachable !== undefined) logger.warn(`${what} ${socketPath}: ${unreachable}`);
 
   let closing: Promise<void> | undefined;
   const close = async () => {
     // The file goes first, so new clients see "not running" rather than hang on a closing server.
     await bound.release().catch((error: unknown) => {
-      logger.warn(`control socket ${socketPath}: cannot remove it: ${String(error)}`);
+      logger.warn(`${what} ${socketPath}: cannot remove it: ${String(error)}`);
     });
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const stream of streams) stream.abort();
@@ -125,6 +139,7 @@ interface Context {
   logger: ControlLogger;
   maxBodyBytes: number;
   streams: Set<AbortController>;
+  readOnly: boolean;
 }
 
 async function serve(req: IncomingMessage, res: ServerResponse, context: Context): Promise<void> {
@@ -132,7 +147,9 @@ async function serve(req: IncomingMessage, res: ServerResponse, context: Context
   const url = req.url ?? '';
   try {
     const body = await readBody(req, context.maxBodyBytes);
+    if (context.readOnly && method !== 'GET') throw readOnlyRefusal(method, url);
     const route = matchRoute(method, url);
+    if (context.readOnly && !READ_ONLY_ROUTES.has(route.name)) throw readOnlyRefusal(method, url);
     if (route.name === 'events') {
       await streamEvents(res, context.target, context.streams, (message) => {
         context.logger.warn(message);
@@ -232,6 +249,14 @@ class ClientGone extends Error {
     super('the client went away before sending the whole request');
     this.name = 'ClientGone';
   }
+}
+
+function readOnlyRefusal(method: string, url: string): HttpError {
+  const path = clip(url.split('?')[0] ?? '', 200);
+  return new HttpError(
+    HTTP_ERROR_CODES.readOnly,
+    `this is the read-only socket (daemon.status_socket): ${method} ${path} is not served here; use the control socket`,
+  );
 }
 
 function tooLarge(limit: number): HttpError {

@@ -145,6 +145,11 @@ export interface DaemonEvent {
 export const CONTROL_ERROR_CODES = {
   /** 400: the request is malformed or a field is invalid (message names the field). */
   badRequest: 'bad-request',
+  /**
+   * 403: the admin's config does not allow it: an ad-hoc job while daemon.adhoc_sources or
+   * daemon.adhoc_targets is empty, or one reaching outside them or daemon.handler_dirs.
+   */
+  forbidden: 'forbidden',
   /** 404: no such job or route. */
   notFound: 'not-found',
   /** 409: the job exists already, or is in a state that does not allow the action. */
@@ -173,7 +178,9 @@ export interface ControlTarget {
   /**
    * Adds an ad-hoc job. `spec` is the `[[job]]` table as JSON (TOML key names: `name`, `source`,
    * `target`, `operation`, `rescan_interval`, ...), validated exactly like a config file's job;
-   * its problems come back as ControlError bad-request naming the keys.
+   * its problems come back as ControlError bad-request naming the keys. It must stay within the
+   * admin's bounds (daemon.adhoc_sources, adhoc_targets, handler_dirs), else ControlError
+   * forbidden naming the key to set; the job runs on its source resolved (symlinks, `..`).
    */
   startJob(spec: Record<string, unknown>): Promise<JobStatus>;
   /** Stops the job's passes and watcher and removes it until restart or reload. */

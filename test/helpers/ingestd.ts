@@ -41,6 +41,8 @@ export interface IngestdSpec {
   password?: string;
   /** `daemon.metrics_listen`, e.g. "127.0.0.1:0". @defaultValue off */
   metricsListen?: string;
+  /** More `[daemon]` keys, e.g. `{ adhoc_sources: [...] }`. */
+  daemon?: Record<string, unknown>;
 }
 
 /** One JSON log line of the daemon. */
@@ -93,6 +95,7 @@ export async function startIngestd(spec: IngestdSpec): Promise<Ingestd> {
     `workers = ${spec.workers ?? 4}`,
     'log_level = "debug"',
     `metrics_listen = ${toml(spec.metricsListen ?? '')}`,
+    ...Object.entries(spec.daemon ?? {}).map(([key, value]) => `${key} = ${toml(value)}`),
     '[redis]',
     `url = ${toml(spec.redisUrl ?? 'embedded')}`,
     `key_prefix = ${toml(spec.keyPrefix ?? 'ingest-test')}`,

@@ -224,7 +224,7 @@ describe('irods-ingestctl against the control server', { concurrency: 4 }, () =>
     assert.equal(lines.length, 1 + 100 + 1);
     assert.match(
       lines[1]!,
-      /^run\/0\.tif +5 +1 min ago +CAT_NO_ACCESS_PERMISSION \(iRODS -818000, register\)$/,
+      /^run\/0\.tif +5 +\d+ min ago +CAT_NO_ACCESS_PERMISSION \(iRODS -818000, register\)$/,
     );
     assert.equal(
       lines.at(-1),

@@ -80,6 +80,7 @@ describe('irods-ingestctl with the real daemon', () => {
       emulator,
       password: SECRET,
       metricsListen: `127.0.0.1:${await freePort()}`,
+      daemon: { adhoc_sources: [work], adhoc_targets: [HOME] },
       jobs: [
         {
           name: 'alpha',

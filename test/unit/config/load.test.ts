@@ -69,6 +69,14 @@ describe('loadConfig', () => {
       role: 'all',
       log_level: 'info',
       metrics_listen: '',
+      control_socket_mode: '0660',
+      control_socket_group: '',
+      status_socket: '',
+      status_socket_mode: '0660',
+      status_socket_group: '',
+      adhoc_sources: [],
+      adhoc_targets: [],
+      handler_dirs: ['/etc/irods-ingest/handlers'],
     });
     assert.equal(config.redis.url, 'embedded');
     assert.equal(config.redis.key_prefix, 'irods-ingest');

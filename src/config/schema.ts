@@ -20,6 +20,7 @@ import { adhocSourceRootProblem, adhocTargetRootProblem } from '../core/adhoc-ru
 import { groupNameProblem, socketModeProblem } from '../core/socket-rules.js';
 import {
   CHECKSUM_MODES,
+  CTIME_CHANGES,
   DELETE_MODES,
   EXCLUDE_TYPES,
   OPERATIONS,
@@ -125,6 +126,7 @@ export const jobSchema = z.strictObject({
   follow_symlinks: z.boolean().default(false),
   resource: z.string().default(''),
   checksum: z.enum(CHECKSUM_MODES).default('none'),
+  ctime_changes: z.enum(CTIME_CHANGES).default('check'),
   files_per_task: z.int().min(1).max(1000).default(50),
   handler: checked(handlerProblem).default(''),
   metadata: avus.default({}),

@@ -29,8 +29,8 @@ commands:
 
 job options (as in [[job]]): --operation OP, --delete MODE, --watch | --no-watch,
   --rescan-interval D, --settle D, --exclude GLOB (repeatable), --exclude-type T (repeatable),
-  --follow-symlinks, --resource R, --checksum MODE, --files-per-task N, --handler PATH,
-  --metadata KEY=VALUE (repeatable), --max-delete N|P%, --source-marker NAME
+  --follow-symlinks, --resource R, --checksum MODE, --ctime-changes MODE, --files-per-task N,
+  --handler PATH, --metadata KEY=VALUE (repeatable), --max-delete N|P%, --source-marker NAME
 
 options:
   --socket PATH   control socket (default: $IRODS_INGEST_SOCKET or /run/irods-ingest/ctl.sock);
@@ -103,6 +103,7 @@ const JOB_OPTION_KEYS = {
   'follow-symlinks': 'follow_symlinks',
   resource: 'resource',
   checksum: 'checksum',
+  'ctime-changes': 'ctime_changes',
   'files-per-task': 'files_per_task',
   handler: 'handler',
   metadata: 'metadata',
@@ -124,6 +125,7 @@ const START_OPTIONS: Record<keyof typeof JOB_OPTION_KEYS, OptionSpec> = {
   'follow-symlinks': { type: 'boolean' },
   resource: { type: 'string' },
   checksum: { type: 'string' },
+  'ctime-changes': { type: 'string' },
   'files-per-task': { type: 'string' },
   handler: { type: 'string' },
   metadata: { type: 'string', multiple: true },

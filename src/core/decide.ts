@@ -4,7 +4,7 @@
  * Pure: the workers and the orchestrator call these and do the I/O.
  */
 import type { ObservedEntry } from './entry.js';
-import type { Operation } from './job-rules.js';
+import { CTIME_CHANGES, OPERATIONS, type CtimeChanges, type Operation } from './job-rules.js';
 
 /** What the state store keeps of a file or directory once iRODS confirmed its action. */
 export interface RecordedState {
@@ -15,29 +15,39 @@ export interface RecordedState {
   ino: bigint;
   type: 'file' | 'dir';
   /**
-   * Status change time in nanoseconds, when the store keeps it. Without it a ctime-only change
-   * (chmod, chown) cannot be told apart from no change at all, and counts as unchanged.
+   * Status change time in nanoseconds: that of the stat the recorded action was decided and
+   * carried out on. Every write moves it, also one that puts the mtime back, so a file whose
+   * ctime differs from this one may hold other bytes than iRODS. Absent in states of directories.
    */
   ctimeNs?: bigint;
 }
 
 export const SKIP_REASONS = {
   unchanged: 'unchanged',
-  /** Only the status change time moved (chmod, chown): no data moves. */
+  /** Only the status change time moved, and the job takes that for a chmod (`ctime_changes`). */
   metadataOnly: 'metadata-only',
   /** `put` uploads a file once and ignores later changes, as upstream does. */
   putOnce: 'put-once',
 } as const;
 export type SkipReason = (typeof SKIP_REASONS)[keyof typeof SKIP_REASONS];
 
-export type FileAction =
-  | { kind: 'skip'; why: SkipReason }
+/** The actions that bring iRODS in line with the file. */
+export type SyncAction =
   | { kind: 'register' }
   | { kind: 'update-registration' }
   | { kind: 'register-replica' }
   | { kind: 'upload' }
   /** Send the bytes from `fromOffset` on; the worker first checks the prefix is what iRODS holds. */
-  | { kind: 'append'; fromOffset: number }
+  | { kind: 'append'; fromOffset: number };
+
+export type FileAction =
+  | { kind: 'skip'; why: SkipReason }
+  | SyncAction
+  /**
+   * Compare the file's digest with the checksum of what iRODS holds: the same content is only
+   * recorded (no bytes move), other content gets `onDifference`.
+   */
+  | { kind: 'check-content'; onDifference: SyncAction }
   /** Operation none: remember the file, touch nothing in iRODS. */
   | { kind: 'record-only' };
 
@@ -47,6 +57,7 @@ export type FileActionKind = FileAction['kind'];
 export const CHANGES = {
   new: 'new',
   unchanged: 'unchanged',
+  /** Only the status change time moved: a chmod or chown, or a write with the mtime put back. */
   metadataOnly: 'metadata-only',
   /** Same inode, more bytes: possibly appended to. */
   grown: 'grown',
@@ -77,6 +88,19 @@ export function classifyChange(
   return CHANGES.unchanged;
 }
 
+export interface DecideOptions {
+  /** What a ctime-only change means (job key `ctime_changes`). @defaultValue "check" */
+  readonly ctimeChanges?: CtimeChanges;
+  /**
+   * An earlier run acted on the file without holding its lock to the end, so its writes may have
+   * landed after another worker's: whatever iRODS holds is checked against the file before
+   * anything else is decided, unchanged or not. @defaultValue false
+   */
+  readonly recheck?: boolean;
+}
+
+const skip = (why: SkipReason): FileAction => ({ kind: 'skip', why });
+
 /**
  * The action for a regular file (a followed symlink is observed as its target, so it arrives
  * here as a file too). Directories become collections and other types are excluded or kept as
@@ -86,28 +110,73 @@ export function decideFile(
   observed: ObservedEntry,
   recorded: RecordedState | undefined,
   operation: Operation,
+  { ctimeChanges = CTIME_CHANGES.check, recheck = false }: DecideOptions = {},
 ): FileAction {
   if (observed.type !== 'file') {
     throw new RangeError(`decideFile takes regular files, got a ${observed.type}`);
   }
   const change = classifyChange(observed, recorded);
-  if (change === CHANGES.unchanged) return { kind: 'skip', why: SKIP_REASONS.unchanged };
-  if (change === CHANGES.metadataOnly) return { kind: 'skip', why: SKIP_REASONS.metadataOnly };
-  const isNew = change === CHANGES.new;
+  // Operation none holds nothing in iRODS that could be checked.
+  if (operation === OPERATIONS.none) {
+    if (change === CHANGES.unchanged) return skip(SKIP_REASONS.unchanged);
+    return change === CHANGES.metadataOnly
+      ? skip(SKIP_REASONS.metadataOnly)
+      : { kind: 'record-only' };
+  }
+  const check = (): FileAction => ({
+    kind: 'check-content',
+    onDifference: syncActionFor(operation, change, recorded),
+  });
+  if (recheck) {
+    const action =
+      change === CHANGES.unchanged ? undefined : actionFor(operation, change, recorded);
+    // Registrations rewrite the catalog's facts of the file anyway; sending bytes waits for
+    // the check, which often finds them in iRODS already.
+    return action === undefined || !registers(action) ? check() : action;
+  }
+  if (change === CHANGES.unchanged) return skip(SKIP_REASONS.unchanged);
+  if (change === CHANGES.metadataOnly) {
+    if (operation === OPERATIONS.put) return skip(SKIP_REASONS.putOnce);
+    return ctimeChanges === CTIME_CHANGES.check ? check() : skip(SKIP_REASONS.metadataOnly);
+  }
+  return actionFor(operation, change, recorded);
+}
+
+/** The action for a file whose size, mtime or inode changed (or that is new). */
+function actionFor(
+  operation: Exclude<Operation, 'none'>,
+  change: Change,
+  recorded: RecordedState | undefined,
+): FileAction {
+  if (operation === OPERATIONS.put && change !== CHANGES.new) return skip(SKIP_REASONS.putOnce);
+  return syncActionFor(operation, change, recorded);
+}
+
+/** What brings iRODS in line with the file under `operation`, whatever it holds now. */
+function syncActionFor(
+  operation: Exclude<Operation, 'none'>,
+  change: Change,
+  recorded: RecordedState | undefined,
+): SyncAction {
   switch (operation) {
     case 'register':
-      return isNew ? { kind: 'register' } : { kind: 'update-registration' };
+      return change === CHANGES.new ? { kind: 'register' } : { kind: 'update-registration' };
     case 'register_replica':
       return { kind: 'register-replica' };
     case 'put':
-      return isNew ? { kind: 'upload' } : { kind: 'skip', why: SKIP_REASONS.putOnce };
     case 'put_sync':
       return { kind: 'upload' };
     case 'put_append':
       return appendOrUpload(change, recorded);
-    case 'none':
-      return { kind: 'record-only' };
   }
+}
+
+function registers(action: FileAction): boolean {
+  return (
+    action.kind === 'register' ||
+    action.kind === 'update-registration' ||
+    action.kind === 'register-replica'
+  );
 }
 
 /**
@@ -115,7 +184,7 @@ export function decideFile(
  * replaced file is uploaded whole (upstream appended blindly here and corrupted data). Appending
  * to an empty object is an upload with an extra prefix check, so it is an upload.
  */
-function appendOrUpload(change: Change, recorded: RecordedState | undefined): FileAction {
+function appendOrUpload(change: Change, recorded: RecordedState | undefined): SyncAction {
   if (change === CHANGES.grown && recorded !== undefined && recorded.size > 0) {
     return { kind: 'append', fromOffset: recorded.size };
   }

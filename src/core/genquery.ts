@@ -83,6 +83,26 @@ export function buildGenQuery(spec: GenQuerySpec): BuiltGenQuery | { problem: st
   };
 }
 
+/** Whether `value` can stand in a literal as it is (no `+`, `'` or `\`). */
+export function canTravelAsLiteral(value: string): boolean {
+  return !unsendable.test(value);
+}
+
+/**
+ * `COLUMN in ('a', 'b')` for values that can all stand in a literal (check them with
+ * canTravelAsLiteral first), or a problem.
+ */
+export function inCondition(
+  column: string,
+  values: readonly string[],
+): string | { problem: string } {
+  if (!columnName.test(column)) return { problem: `"${column}" is not a GenQuery column name` };
+  if (values.length === 0) return { problem: `an "in" condition on ${column} needs a value` };
+  const bad = values.find((value) => !canTravelAsLiteral(value));
+  if (bad !== undefined) return { problem: `"${bad}" cannot stand in a GenQuery literal` };
+  return `${column} in (${values.map((value) => `'${value}'`).join(', ')})`;
+}
+
 /** SQL LIKE as GenQuery applies it: `%` any run, `_` any one character, case-sensitive. */
 export function likeMatches(pattern: string, value: string): boolean {
   let source = '';

@@ -48,6 +48,15 @@ export const CHECKSUM_MODES = { none: 'none', register: 'register', verify: 'ver
 export type ChecksumMode = (typeof CHECKSUM_MODES)[keyof typeof CHECKSUM_MODES];
 
 /**
+ * What a change of the status change time alone (same size, mtime and inode) means. `check`
+ * compares the file's content with the object's checksum in iRODS, since a write with the mtime
+ * put back (`touch -r`, `cp -p`, `tar x`, `rsync -t`) looks exactly like a chmod; `ignore` takes
+ * it for a chmod or chown and moves nothing.
+ */
+export const CTIME_CHANGES = { check: 'check', ignore: 'ignore' } as const;
+export type CtimeChanges = (typeof CTIME_CHANGES)[keyof typeof CTIME_CHANGES];
+
+/**
  * Unregistering only makes sense for registered data (the bytes stay in place); trash and
  * no_trash remove bytes iRODS owns, which only the syncing put operations create. Upstream
  * refuses every other pair before syncing anything; so do we, at config time.

@@ -7,6 +7,7 @@ import { IRODS_ERROR_CODE, IrodsError } from './errors.js';
 import { checkPath, checkSeconds } from './paths.js';
 import type { GenQuery } from './query.js';
 import type { Session } from './session.js';
+import { replicaFacts, type ReplicaFacts } from './replica-facts.js';
 import { statDataObject } from './stat.js';
 import { ENDPOINT, REPEAT, type ApiCall } from './transport.js';
 import {
@@ -251,6 +252,11 @@ export class DataObjects {
       number: Number(row.DATA_REPL_NUM),
       physicalPath: row.DATA_PATH,
     }));
+  }
+
+  /** The replicas of many data objects, in few requests (see replica-facts.ts). */
+  async replicaFacts(paths: readonly string[]): Promise<Map<string, ReplicaFacts[]>> {
+    return replicaFacts(this.#query, paths);
   }
 
   /** Renames (moves) a data object; a lost answer is checked before sending it again. */

@@ -3,6 +3,7 @@ export { IrodsClient } from './client.js';
 export { IRODS_ERROR_CODE, IrodsError, IrodsOptionError, type IrodsErrorCode } from './errors.js';
 export type { IrodsClientOptions } from './options.js';
 export type { QueryOptions, QueryRow, QuerySpec } from './query.js';
+export { GOOD_REPLICA, type ReplicaFacts } from './replica-facts.js';
 export type { TransportCounters } from './transport.js';
 export * from './types.js';
 export { HANDLE_EVENTS, type HandleEvent, type HandleHook, type UploadOptions } from './upload.js';

@@ -57,6 +57,12 @@ export interface UploadOptions {
   /** Parallel streams, capped by the server's per-handle limit. */
   streams?: number;
   onHandle?: HandleHook;
+  /**
+   * Called before each chunk is sent, with the bytes sent so far; the upload waits for it, and
+   * one that throws stops the upload (no chunk starts after it). The daemon renews the file's
+   * lock here, so an upload whose lock lapsed stops writing.
+   */
+  onProgress?: (bytesSent: number) => Promise<void>;
 }
 
 /** One transfer: which bytes go where, and how the object is opened. */
@@ -72,6 +78,7 @@ interface Transfer {
   headerSafe: boolean;
   action: string;
   onHandle: HandleHook | undefined;
+  onProgress: ((bytesSent: number) => Promise<void>) | undefined;
 }
 
 export class Uploader {
@@ -155,6 +162,7 @@ export class Uploader {
         headerSafe,
         action,
         onHandle: options.onHandle,
+        onProgress: options.onProgress,
       };
       const mode = await this.#send(transfer, plan);
       return { size: fileSize, bytesSent: fileSize - startOffset, sha2: source.sha2(), mode };
@@ -244,6 +252,12 @@ export class Uploader {
           transfer.startOffset,
           transfer.fileSize,
         );
+        try {
+          await transfer.onProgress?.(offset - transfer.startOffset);
+        } catch (error) {
+          failure = { error };
+          break;
+        }
         const chunk = await transfer.source.next(buffers[stream]!.subarray(0, length), offset);
         inFlight[stream] = this.#write(transfer, chunk, offset, {
           'irods-api-request-parallel-write-handle': handle,
@@ -271,6 +285,7 @@ export class Uploader {
         transfer.startOffset,
         transfer.fileSize,
       );
+      await transfer.onProgress?.(offset - transfer.startOffset);
       const chunk = await transfer.source.next(buffer.subarray(0, length), offset);
       // Only the first chunk of a full upload may create or truncate the object.
       const inPlace = !transfer.truncate || index > 0;

@@ -139,6 +139,44 @@ if added > 0 then redis.call('INCRBY', trackedKey, added) end
 return added
 `);
 
+/**
+ * RECORD fenced by the file locks: an entry is written only while its lock is held by the
+ * writer, checked here, atomically with the write, so a run whose lock lapsed (and may have been
+ * taken by another worker since) cannot overwrite a newer state.
+ * ARGV[4] = placeholder value, ARGV[5] = the writer's lock owner token, ARGV[6] = n, then n
+ * (lock key, id, name, value) quadruples, then chains of ancestors: the id of the directory the
+ * chain belongs to, a length k and k (id, name) pairs, nearest first (as in RECORD). A chain is
+ * written only when an entry of its directory was.
+ * Returns, per entry, 1 when it was written and 0 when its lock was not held.
+ */
+export const RECORD_HELD = new LuaScript(`${PRELUDE}${GROW}
+local placeholder, owner, n = ARGV[4], ARGV[5], tonumber(ARGV[6])
+local added, at, held, heldDirs = 0, 7, {}, {}
+for i = 1, n do
+  if redis.call('GET', ARGV[at]) == owner then
+    added = added + put(ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], false)
+    held[i] = 1
+    heldDirs[ARGV[at + 1]] = true
+  else
+    held[i] = 0
+  end
+  at = at + 4
+end
+while at <= #ARGV do
+  local dir, k = ARGV[at], tonumber(ARGV[at + 1])
+  at = at + 2
+  if heldDirs[dir] then
+    for j = 0, k - 1 do
+      if put(ARGV[at + 2 * j], ARGV[at + 2 * j + 1], placeholder, true) == 0 then break end
+      added = added + 1
+    end
+  end
+  at = at + 2 * k
+end
+if added > 0 then redis.call('INCRBY', trackedKey, added) end
+return held
+`);
+
 /** ARGV[4..] (id, name) pairs to delete. Returns how many were recorded. */
 export const FORGET = new LuaScript(`${PRELUDE}
 local removed = 0

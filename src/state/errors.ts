@@ -20,3 +20,16 @@ export class StatePathError extends IngestError {
     this.relPath = relPath;
   }
 }
+
+/**
+ * A file's lock is no longer held by the run that took it: it lapsed (a stall longer than its
+ * TTL) and may belong to another worker now. That run must stop writing for the file.
+ */
+export class LockLostError extends IngestError {
+  readonly relPath: string;
+
+  constructor(relPath: string) {
+    super('STATE_LOCK_LOST', `the lock of ${relPath} lapsed; another worker may hold it now`);
+    this.relPath = relPath;
+  }
+}

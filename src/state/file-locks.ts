@@ -3,6 +3,10 @@
  * daemons sharing the Redis). A lock expires after its TTL, so a crashed worker cannot hold a file
  * forever, and only its owner can release it: a worker whose lock expired and was taken over
  * must not release the new owner's lock.
+ *
+ * The owner token also fences the state: FileStateStore.recordHeld writes a file's state only
+ * while its lock is held by the writer. A batch run that lost the lock of a file it acted on
+ * leaves a recheck mark (`release`), so that the next run compares iRODS with the file first.
  */
 import type { Redis } from 'ioredis';
 import { StateKeys } from './keys.js';
@@ -19,16 +23,54 @@ end
 return released
 `);
 
-/** ARGV[1] owner, ARGV[2] ttl ms, ARGV[3..] lock keys. Renews those the owner still holds. */
+/**
+ * ARGV[1] owner, ARGV[2] ttl ms, ARGV[3..] lock keys. Renews those the owner still holds;
+ * returns 1 for each of those and 0 for the others.
+ */
 const EXTEND = new LuaScript(`
-local renewed = 0
+local held = {}
 for at = 3, #ARGV do
   if redis.call('GET', ARGV[at]) == ARGV[1] then
-    renewed = renewed + redis.call('PEXPIRE', ARGV[at], ARGV[2])
+    held[#held + 1] = redis.call('PEXPIRE', ARGV[at], ARGV[2])
+  else
+    held[#held + 1] = 0
   end
 end
-return renewed
+return held
 `);
+
+/**
+ * ARGV[1] owner, ARGV[2] the recheck hash, then (lock key, path text, touched, mark) quadruples.
+ * A lock the owner still holds is deleted, and the file's recheck mark with it when it equals
+ * `mark` (the one this run found and resolved). A lock it no longer holds is left alone, and a
+ * file it touched gets a recheck mark in the owner's name: its writes may have landed after those
+ * of the worker that took the file over. Returns 1 per lock released, 0 per lock lost.
+ */
+const RELEASE = new LuaScript(`
+local owner, marks, out = ARGV[1], ARGV[2], {}
+for at = 3, #ARGV, 4 do
+  local key, path, touched, mark = ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3]
+  if redis.call('GET', key) == owner then
+    redis.call('DEL', key)
+    if mark ~= '' and redis.call('HGET', marks, path) == mark then redis.call('HDEL', marks, path) end
+    out[#out + 1] = 1
+  else
+    if touched == '1' then redis.call('HSET', marks, path, owner) end
+    out[#out + 1] = 0
+  end
+end
+return out
+`);
+
+/** One file of a batch run ending, for FileLocks.release. */
+export interface LockRelease {
+  /** encodeRelPath text. */
+  readonly relPath: string;
+  /** The run acted on the file (it may have written to iRODS for it). */
+  readonly touched: boolean;
+  /** The recheck mark the run found for the file and resolved: cleared with the lock. */
+  readonly resolvedMark?: string | undefined;
+}
 
 export class FileLocks {
   readonly #redis: Redis;
@@ -62,10 +104,28 @@ export class FileLocks {
     return (await UNLOCK.run(this.#redis, [owner, ...keys])) as number;
   }
 
-  /** Gives the locks that `owner` still holds another `ttlMs`; returns how many it renewed. */
-  async extend(relPaths: readonly string[], ttlMs: number, owner: string): Promise<number> {
-    if (relPaths.length === 0) return 0;
+  /**
+   * Gives the locks that `owner` still holds another `ttlMs`; returns, per file, whether it still
+   * held (and renewed) it.
+   */
+  async extend(relPaths: readonly string[], ttlMs: number, owner: string): Promise<boolean[]> {
+    if (relPaths.length === 0) return [];
     const keys = relPaths.map((relPath) => this.#keys.lock(relPath));
-    return (await EXTEND.run(this.#redis, [owner, String(ttlMs), ...keys])) as number;
+    const held = (await EXTEND.run(this.#redis, [owner, String(ttlMs), ...keys])) as number[];
+    return held.map((flag) => flag === 1);
+  }
+
+  /**
+   * Ends a batch run's hold on its files (see RELEASE): releases what `owner` still holds, marks
+   * for a recheck what it touched and lost. Returns, per file, whether it still held the lock.
+   */
+  async release(files: readonly LockRelease[], owner: string): Promise<boolean[]> {
+    if (files.length === 0) return [];
+    const args = [owner, this.#keys.recheck];
+    for (const { relPath, touched, resolvedMark } of files) {
+      args.push(this.#keys.lock(relPath), relPath, touched ? '1' : '0', resolvedMark ?? '');
+    }
+    const held = (await RELEASE.run(this.#redis, args)) as number[];
+    return held.map((flag) => flag === 1);
   }
 }

@@ -12,6 +12,7 @@ import {
   FORGET,
   GET_MANY,
   RECORD,
+  RECORD_HELD,
   SHAPE,
   SUBDIRECTORIES,
 } from './dir-scripts.js';
@@ -81,13 +82,51 @@ export class FileStateStore {
       if (dir.length > 0) dirs.set(encodeRelPath(dir), dir);
     }
     for (const dir of dirs.values()) {
-      const chain: (string | Buffer)[] = [];
-      for (let path = dir; path.length > 0; path = splitRelPath(path).dir) {
-        chain.push(...this.#address(path));
-      }
+      const chain = this.#ancestors(dir);
       args.push(chain.length / 2, ...chain);
     }
     await RECORD.run(this.#redis, args);
+  }
+
+  /**
+   * Records entries whose lock `owner` still holds, checked atomically with the write (see
+   * RECORD_HELD); returns, per entry, whether it was written. A run whose lock lapsed learns here
+   * that its state must not go in.
+   */
+  async recordHeld(entries: readonly RecordEntry[], owner: string): Promise<boolean[]> {
+    if (entries.length === 0) return [];
+    const args: (string | Buffer | number)[] = [...this.#head, PLACEHOLDER, owner, entries.length];
+    const dirs = new Map<string, Uint8Array>();
+    for (const { relPath, state } of entries) {
+      args.push(
+        this.#keys.lock(encodeRelPath(relPath)),
+        ...this.#address(relPath),
+        packState(state),
+      );
+      const { dir } = splitRelPath(relPath);
+      if (dir.length > 0) dirs.set(encodeRelPath(dir), dir);
+    }
+    for (const dir of dirs.values()) {
+      const chain = this.#ancestors(dir);
+      args.push(dirId(dir), chain.length / 2, ...chain);
+    }
+    const held = (await RECORD_HELD.run(this.#redis, args)) as number[];
+    return held.map((flag) => flag === 1);
+  }
+
+  /**
+   * The recheck marks of files (text paths): the owner token of the run that lost the file's
+   * lock while acting on it, or undefined (see FileLocks.release).
+   */
+  async recheckMarks(relPaths: readonly string[]): Promise<(string | undefined)[]> {
+    if (relPaths.length === 0) return [];
+    const marks = await this.#redis.hmget(this.#keys.recheck, ...relPaths);
+    return marks.map((mark) => mark ?? undefined);
+  }
+
+  /** Every file with a recheck mark (text paths); few, if any. */
+  async recheckPaths(): Promise<string[]> {
+    return this.#redis.hkeys(this.#keys.recheck);
   }
 
   /** Forgets single entries. A directory's own children stay: use forgetTree for directories. */
@@ -206,6 +245,15 @@ export class FileStateStore {
       level = next;
     }
     return levels;
+  }
+
+  /** Addresses of `dir` and its ancestors, nearest first, flat: what RECORD's chains hold. */
+  #ancestors(dir: Uint8Array): (string | Buffer)[] {
+    const chain: (string | Buffer)[] = [];
+    for (let path = dir; path.length > 0; path = splitRelPath(path).dir) {
+      chain.push(...this.#address(path));
+    }
+    return chain;
   }
 
   /** Where an entry is stored: its directory's id and its name bytes. */

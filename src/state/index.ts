@@ -12,7 +12,7 @@ export {
   type PassCounts,
   type PassRecord,
 } from './job-records.js';
-export { StateCorruptError, StatePathError } from './errors.js';
+export { LockLostError, StateCorruptError, StatePathError } from './errors.js';
 export type { RecordedState } from '../core/decide.js';
 export { queuePrefix } from './keys.js';
 export { redisOptions, type RedisConnectionOptions } from './connection.js';

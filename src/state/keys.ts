@@ -15,6 +15,9 @@
  * | `P:handles`             | hash   | encodeRelPath(relPath) → parallel-write handle of an    |
  * |                         |        | upload in progress (or cut short by a crash)            |
  * | `P:lock:<relPath text>` | string | the owner of a per-file lock, expiring (PX)             |
+ * | `P:recheck`             | hash   | encodeRelPath(relPath) → owner of a batch run that lost |
+ * |                         |        | the file's lock while acting on it: what iRODS holds    |
+ * |                         |        | is checked against the file before the next decision    |
  * | `P:pass`                | hash   | the current (or last) pass: number, times and counters  |
  * | `P:source`              | hash   | what the state belongs to: `source`, `target`, and the  |
  * |                         |        | source root's `dev` and `ino` once recorded             |
@@ -70,6 +73,10 @@ export class StateKeys {
 
   lock(relPathText: string): string {
     return `${this.#base}:lock:${relPathText}`;
+  }
+
+  get recheck(): string {
+    return `${this.#base}:recheck`;
   }
 
   get pass(): string {

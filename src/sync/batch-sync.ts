@@ -25,6 +25,8 @@ export interface SyncTarget extends MappedPath {
   readonly text: string;
   readonly relPath: Uint8Array;
   readonly sourcePath: string | Buffer;
+  /** An earlier run lost the file's lock while acting on it: iRODS is compared first. */
+  readonly recheck: boolean;
 }
 
 /** The counts of what was done, or undefined when nothing was (skipped, or gone meanwhile). */
@@ -45,19 +47,22 @@ export async function syncEntry(
     mapped: target.mapped,
     originalB64: target.originalB64,
     // The batch looked at all its files before the first one's action. A registration follows
-    // its look within the batch's own time; an upload, after the uploads before it, so it looks
-    // again right before it reads the file.
+    // its look within the batch's own time; an upload (or a content check), after the uploads
+    // before it, so it looks again right before it reads the file and is decided on that.
     justObserved: !sendsBytes(job.operation),
+    recheck: target.recheck,
   };
   const outcome =
     entry.type === 'dir'
       ? await syncDirectory(workerDeps, task)
       : await syncFile(workerDeps, task, before);
   const removed = cleared === true ? { deleted: 1 } : {};
-  if (outcome.recorded === undefined || outcome.action.kind === 'skip') {
+  const { action } = outcome;
+  // A content check that found iRODS the same records the new stat and changes nothing there.
+  if (outcome.recorded === undefined || action.kind === 'skip' || action.kind === 'check-content') {
     return cleared === true ? removed : undefined;
   }
-  deps.logger.debug(`${outcome.action.kind} ${target.text}`, { job: job.name });
+  deps.logger.debug(`${action.kind} ${target.text}`, { job: job.name });
   return { [before === undefined ? 'new' : 'updated']: 1, bytes: outcome.bytesSent, ...removed };
 }
 

@@ -3,8 +3,11 @@
  * action through the worker pipelines, and sorts the outcomes. Each file stands alone (upstream
  * skipped the rest of a batch after one failure):
  *
- * - done: its state was recorded by the pipeline after iRODS confirmed; an old failure is cleared;
- * - retry: a retryable failure, queued again by the caller with backoff, up to MAX_ATTEMPTS;
+ * - done: its state was recorded after iRODS confirmed, while this run still held the file's
+ *   lock (checked in the same script as the write); an old failure is cleared;
+ * - retry: a retryable failure, queued again by the caller with backoff, up to MAX_ATTEMPTS; so
+ *   is a file whose lock this run lost while acting on it, with a recheck mark that has the next
+ *   try compare iRODS with the file before anything else;
  * - failed: permanent, or retryable too often; listed with its reason (`FailureStore`);
  * - busy: another worker holds its lock (the file is in flight); queued again after it.
  *
@@ -16,55 +19,44 @@
  * deletes nothing), and the entry still gone. What is back on disk is synced instead.
  */
 import { createHash } from 'node:crypto';
-import type { JobConfig } from '../config/index.js';
-import type { RecordedState } from '../core/decide.js';
-import { decodeRelPath, type ObservedEntry } from '../core/entry.js';
+import { decideFile, type RecordedState } from '../core/decide.js';
+import { decodeRelPath, encodeRelPath, type ObservedEntry } from '../core/entry.js';
 import { mapRelPath, UnmappablePathError } from '../core/names.js';
 import type { IrodsClient } from '../irods/index.js';
-import type { Logger } from '../log.js';
-import { FILE_OUTCOMES, type FileOutcome, type Metrics } from '../metrics/index.js';
+import type { Metrics } from '../metrics/index.js';
 import { BATCH_KINDS, type BatchPayload } from '../queue/payload.js';
-import type {
-  RecordEntry,
-  FailureStore,
-  FileLocks,
-  FileStateStore,
-  JobRecords,
-  WriteHandles,
-} from '../state/index.js';
-import type { PassCounts } from '../state/job-records.js';
+import type { WriteHandles } from '../state/index.js';
 import { deleteEntry } from '../worker/deletes.js';
 import type { WorkerDeps } from '../worker/context.js';
-import { asWorkerError, WorkerError } from '../worker/errors.js';
+import { asWorkerError } from '../worker/errors.js';
+import { BatchCheckLookup, type CheckCandidate } from '../worker/check-lookup.js';
 import { isStatFailure, type StatAnswer, type StatThread } from '../sources/stat-thread.js';
+import { BatchLocks, CLAIMS } from './batch-locks.js';
 import { syncEntry } from './batch-sync.js';
+import {
+  failed,
+  settleBatch,
+  type BatchTally,
+  type BatchWrites,
+  type EntryOutcome,
+  type EntryResult,
+  type OutcomeDeps,
+} from './batch-outcomes.js';
+import { entryTypeOfMode } from '../sources/stat-facts.js';
 import { entryOf, sourcePathOf } from './observe.js';
 
-/**
- * Tries per file for retryable failures before the file is listed as failed. With the job
- * runner's backoff (2 s doubling with jitter, at most 5 min) that rides out 7 to 15 minutes of
- * iRODS being unreachable.
- */
-export const MAX_ATTEMPTS = 10;
-/** A lock outlives a dead worker by at most this long; renewed while its batch runs. */
+/** A lock outlives a dead (or frozen) worker by at most this long; renewed while its batch runs. */
 export const LOCK_TTL_MS = 30_000;
-const LOCK_RENEW_MS = 10_000;
 
-export interface BatchDeps {
-  readonly job: JobConfig;
+export interface BatchDeps extends OutcomeDeps {
   readonly client: IrodsClient;
-  readonly states: FileStateStore;
-  readonly failures: FailureStore;
-  readonly records: JobRecords;
-  readonly locks: FileLocks;
   /** Open parallel-write handles, so a crashed upload's handle is shut down on the next try. */
   readonly handles: WriteHandles;
-  /** Identifies this run of the batch in its locks; unique per run. */
-  readonly owner: string;
-  readonly logger: Logger;
   readonly metrics: Metrics;
   /** Looks at a batch's files, all at once, off the main thread. */
   readonly stats: StatThread;
+  /** Lifetime of the file locks. @defaultValue LOCK_TTL_MS */
+  readonly lockTtlMs?: number;
   /**
    * Why deletes may not run now (the source root is not the one recorded for the job's source
    * and target), or undefined when they may.
@@ -83,95 +75,122 @@ export interface BatchResult {
 
 const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-/** One path of a batch that this run holds the lock of. */
+/** One path of a batch that this run holds the lock of, with what the batch knows of it. */
 interface BatchEntry {
   /** The payload's text form (`encodeRelPath`). */
   readonly text: string;
   readonly relPath: Uint8Array;
   readonly sourcePath: string | Buffer;
+  recorded: RecordedState | undefined;
+  /** The file's recheck mark, when an earlier run lost its lock while acting on it. */
+  mark: string | undefined;
+  /** The batch's own look at it. */
+  readonly look: StatAnswer;
+  /** The look calls for a content check (core/decide.ts). */
+  readonly checks: boolean;
 }
 
 export async function processBatch(deps: BatchDeps, batch: BatchPayload): Promise<BatchResult> {
-  const locked = await deps.locks.tryLock(batch.paths, LOCK_TTL_MS, deps.owner);
-  const mine = batch.paths.filter((_, i) => locked[i]);
-  const busy = batch.paths.filter((_, i) => !locked[i]);
-  const counts: Partial<PassCounts> = {};
-  const outcomes = new Map<FileOutcome, number>();
-  const retry: string[] = [];
-  const writes = new BatchWrites();
-  // A long upload keeps its locks; a crashed worker's locks lapse within LOCK_TTL_MS.
-  const renew = setInterval(() => {
-    deps.locks.extend(mine, LOCK_TTL_MS, deps.owner).catch(() => undefined);
-  }, LOCK_RENEW_MS);
+  const locks = await BatchLocks.take(
+    deps.locks,
+    batch.paths,
+    deps.owner,
+    deps.lockTtlMs ?? LOCK_TTL_MS,
+  );
+  const busy = [...locks.busy];
+  const results: EntryResult[] = [];
+  const writes: BatchWrites = { states: [] };
+  let tally: BatchTally;
   try {
-    const workerDeps = workerDepsOf(deps, writes);
     const refused = batch.kind === BATCH_KINDS.delete ? await deps.deletesRefused() : undefined;
     if (refused !== undefined) {
       // They stay recorded: the next pass decides again, once the source is back.
       deps.logger.warn(
-        `job ${deps.job.name}: ${mine.length} delete(s) not carried out: ${refused}`,
+        `job ${deps.job.name}: ${locks.mine.length} delete(s) not carried out: ${refused}`,
         { job: deps.job.name },
       );
       deps.rescan(`deletes were not carried out: ${refused}`);
     }
-    const entries = (refused === undefined ? mine : []).map((text): BatchEntry => {
-      const relPath = decodeRelPath(text);
-      return { text, relPath, sourcePath: sourcePathOf(deps.job.source, relPath) };
-    });
-    const recorded = await deps.states.getMany(entries.map((entry) => entry.relPath));
-    // A delete looks at the disk too: what is back is synced instead.
-    const looks = await deps.stats.statMany(
-      entries.map((entry) => entry.sourcePath),
-      deps.job.follow_symlinks,
-    );
-    for (const [i, entry] of entries.entries()) {
-      const { text } = entry;
-      const outcome = await runEntry(deps, workerDeps, batch, entry, recorded[i], looks[i]);
-      const kind = outcomeKind(outcome);
-      outcomes.set(kind, (outcomes.get(kind) ?? 0) + 1);
-      if (outcome === 'retry') retry.push(text);
-      else if (outcome !== undefined) add(counts, outcome);
-      if (outcome !== 'retry' && !outcome?.failed) writes.succeeded.push(text);
+    const entries = await look(deps, refused === undefined ? locks.mine : []);
+    const workerDeps = workerDepsOf(deps, writes, locks, checkLookup(deps, entries));
+    for (const entry of entries) {
+      const claim = await locks.claim(entry.text);
+      if (claim === CLAIMS.lost) {
+        busy.push(entry.text);
+        continue;
+      }
+      if (claim === CLAIMS.retaken) {
+        // Another worker may have acted on the file while the lock was lapsed.
+        [entry.recorded] = await deps.states.getMany([entry.relPath]);
+        [entry.mark] = await deps.states.recheckMarks([entry.text]);
+      }
+      // Aborted until it has an outcome: the batch may throw while the file is in hand.
+      const result: EntryResult = { text: entry.text, outcome: 'aborted', mark: entry.mark };
+      results.push(result);
+      result.outcome = await runEntry(deps, workerDeps, batch, entry);
     }
   } finally {
-    clearInterval(renew);
-    // The states go in before the locks are released, so that no other worker sees a file
-    // unlocked with its old state. A crash before this line only makes the batch run again.
-    await writes.flush(deps);
-    await deps.locks.unlock(mine, deps.owner);
-    await deps.records.incrementBy(counts);
+    locks.stop();
+    tally = await settleBatch(deps, batch, { mine: locks.mine, results, writes });
   }
   // Counted once the batch's writes went through: a batch run again is not counted twice.
-  for (const [kind, n] of outcomes) deps.metrics.fileOutcome(deps.job.name, kind, n);
-  deps.metrics.bytes(deps.job.name, counts.bytes ?? 0);
-  return { retry, busy };
+  for (const [kind, n] of tally.outcomes) deps.metrics.fileOutcome(deps.job.name, kind, n);
+  deps.metrics.bytes(deps.job.name, tally.bytes);
+  const retry = results.filter((result) => result.outcome === 'retry');
+  return { retry: retry.map((result) => result.text), busy };
 }
 
 /**
- * What a batch writes to Redis about its files, gathered so that it costs one round trip per
- * kind of write and batch instead of one per file. The states are still written only for
- * actions iRODS confirmed.
+ * The batch's files with their recorded states, recheck marks and stats (a delete looks at the
+ * disk too: what is back is synced instead).
  */
-class BatchWrites {
-  readonly states: RecordEntry[] = [];
-  /** Files done (or gone): an old failure record of theirs is stale. */
-  readonly succeeded: string[] = [];
-
-  async flush(deps: BatchDeps): Promise<void> {
-    if (this.states.length > 0) await deps.states.record(this.states);
-    if (this.succeeded.length > 0) await deps.failures.clear(...this.succeeded);
-  }
+async function look(deps: BatchDeps, mine: readonly string[]): Promise<BatchEntry[]> {
+  const relPaths = mine.map((text) => decodeRelPath(text));
+  const sourcePaths = relPaths.map((relPath) => sourcePathOf(deps.job.source, relPath));
+  const [recorded, marks, looks] = await Promise.all([
+    deps.states.getMany(relPaths),
+    deps.states.recheckMarks(mine),
+    deps.stats.statMany(sourcePaths, deps.job.follow_symlinks),
+  ]);
+  return mine.map((text, i) => {
+    const look = looks[i];
+    const options = { ctimeChanges: deps.job.ctime_changes, recheck: marks[i] !== undefined };
+    const checks =
+      look !== undefined &&
+      !isStatFailure(look) &&
+      entryTypeOfMode(Number(look.mode)) === 'file' &&
+      decideFile(entryOf(relPaths[i]!, look), recorded[i], deps.job.operation, options).kind ===
+        'check-content';
+    return {
+      text,
+      relPath: relPaths[i]!,
+      sourcePath: sourcePaths[i]!,
+      recorded: recorded[i],
+      mark: marks[i],
+      look,
+      checks,
+    };
+  });
 }
 
-type EntryOutcome = Partial<PassCounts> | 'retry' | undefined;
-
-function outcomeKind(outcome: EntryOutcome): FileOutcome {
-  if (outcome === 'retry') return FILE_OUTCOMES.retried;
-  if (outcome?.failed) return FILE_OUTCOMES.failed;
-  if (outcome?.new) return FILE_OUTCOMES.new;
-  if (outcome?.updated) return FILE_OUTCOMES.updated;
-  if (outcome?.deleted) return FILE_OUTCOMES.deleted;
-  return FILE_OUTCOMES.skipped;
+/** The lookups shared by the batch's content checks, for the files whose look calls for one. */
+function checkLookup(
+  deps: BatchDeps,
+  entries: readonly BatchEntry[],
+): BatchCheckLookup | undefined {
+  const { job } = deps;
+  const candidates: CheckCandidate[] = [];
+  for (const { relPath, sourcePath, checks } of entries) {
+    if (!checks) continue;
+    try {
+      const { logicalPath } = mapRelPath(relPath, job.target, sha256Hex);
+      candidates.push({ logicalPath, sourcePath });
+    } catch (error) {
+      if (!(error instanceof UnmappablePathError)) throw error;
+    }
+  }
+  if (candidates.length === 0) return undefined;
+  return new BatchCheckLookup(deps.client, deps.stats, candidates, job.follow_symlinks);
 }
 
 async function runEntry(
@@ -179,11 +198,9 @@ async function runEntry(
   workerDeps: WorkerDeps,
   batch: BatchPayload,
   entry: BatchEntry,
-  recorded: RecordedState | undefined,
-  look: StatAnswer,
 ): Promise<EntryOutcome> {
   const { job } = deps;
-  const { text, relPath } = entry;
+  const { text, relPath, recorded, mark, look } = entry;
   try {
     const mappedPath = mapRelPath(relPath, job.target, sha256Hex);
     if (isStatFailure(look)) {
@@ -193,20 +210,23 @@ async function runEntry(
     }
     if (batch.kind === BATCH_KINDS.delete) {
       if (recorded === undefined) return undefined;
-      if (look === undefined)
+      if (look === undefined) {
         return await runDelete(deps, workerDeps, entry, mappedPath.logicalPath, recorded);
+      }
       deps.logger.info(`job ${job.name}: ${text} is back on disk: synced instead of deleted`, {
         job: job.name,
       });
       // What changed in a directory while it was away was listed by no pass.
-      if (entryOf(relPath, look).type === 'dir')
+      if (entryOf(relPath, look).type === 'dir') {
         deps.rescan(`${text} came back before its delete ran`);
+      }
     }
     // Gone since it was queued: the next complete scan deletes it.
     if (look === undefined) return undefined;
     const observed = entryOf(relPath, look);
     if (!syncable(observed)) return undefined;
-    return await syncEntry(deps, workerDeps, { ...entry, ...mappedPath }, observed, recorded);
+    const target = { ...entry, ...mappedPath, recheck: mark !== undefined };
+    return await syncEntry(deps, workerDeps, target, observed, recorded);
   } catch (error) {
     return failed(deps, batch, text, error);
   }
@@ -247,39 +267,16 @@ async function runDelete(
   return { deleted: 1 };
 }
 
-async function failed(
+/**
+ * The worker pipelines' view of the stores: states gathered for the batch's fenced write, forget
+ * on delete, the file locks kept from a long step's progress, one catalog lookup for the checks.
+ */
+function workerDepsOf(
   deps: BatchDeps,
-  batch: BatchPayload,
-  text: string,
-  error: unknown,
-): Promise<EntryOutcome> {
-  const known = error instanceof WorkerError || error instanceof UnmappablePathError;
-  if (!known) throw error;
-  const retryable = error instanceof WorkerError && error.retryable;
-  if (retryable && batch.attempt < MAX_ATTEMPTS) {
-    deps.logger.debug(`will retry ${text} (attempt ${batch.attempt}): ${error.message}`, {
-      job: deps.job.name,
-    });
-    return 'retry';
-  }
-  await deps.failures.record({
-    relPath: text,
-    operation:
-      batch.kind === BATCH_KINDS.delete ? `delete (${deps.job.delete})` : deps.job.operation,
-    ...(error instanceof WorkerError && error.irodsCode !== undefined
-      ? { irodsCode: error.irodsCode }
-      : {}),
-    ...(error instanceof WorkerError && error.errno !== undefined ? { errno: error.errno } : {}),
-    message: error.message,
-    attempts: batch.attempt,
-    at: Date.now(),
-  });
-  deps.logger.debug(`failed ${text}: ${error.message}`, { job: deps.job.name });
-  return { failed: 1 };
-}
-
-/** The worker pipelines' view of the stores: record after iRODS confirmed, forget on delete. */
-function workerDepsOf(deps: BatchDeps, writes: BatchWrites): WorkerDeps {
+  writes: BatchWrites,
+  locks: BatchLocks,
+  checks: BatchCheckLookup | undefined,
+): WorkerDeps {
   return {
     job: deps.job,
     client: deps.client,
@@ -297,16 +294,12 @@ function workerDepsOf(deps: BatchDeps, writes: BatchWrites): WorkerDeps {
       forget: (relPaths) => deps.states.forget(relPaths),
     },
     logicalPathOf: (relPath) => mapRelPath(relPath, deps.job.target, sha256Hex).logicalPath,
+    keepLock: (relPath) => locks.keep(encodeRelPath(relPath)),
+    ...(checks === undefined ? {} : { checks }),
   };
 }
 
 /** What changed type since the scan (a file became a fifo) is left to the next scan. */
 function syncable(entry: ObservedEntry): boolean {
   return entry.type === 'file' || entry.type === 'dir';
-}
-
-function add(into: Partial<PassCounts>, more: Partial<PassCounts>): void {
-  for (const [key, value] of Object.entries(more) as [keyof PassCounts, number][]) {
-    into[key] = (into[key] ?? 0) + value;
-  }
 }

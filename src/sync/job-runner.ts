@@ -170,6 +170,7 @@ export class JobRunner {
         name: job.name,
         source: job.source,
         operation: job.operation,
+        ctimeChanges: job.ctime_changes,
         filesPerTask: job.files_per_task,
         scan: {
           exclude: excludeGlobs(job.exclude, job.source_marker),

@@ -9,11 +9,12 @@
  */
 import { decideDeletes, decideFile, type RecordedState } from '../core/decide.js';
 import { decodeRelPath, encodeRelPath, joinRelPath, type ObservedEntry } from '../core/entry.js';
-import { sendsBytes } from '../core/job-rules.js';
+import { sendsBytes, type CtimeChanges } from '../core/job-rules.js';
 import { BATCH_KINDS, batchesFor } from '../queue/payload.js';
 import type { JobQueue } from '../queue/queue.js';
 import type { DirectoryChunk, ScanOptions } from '../sources/index.js';
 import { scanTree } from '../sources/index.js';
+import { compileExclusion } from '../sources/exclude.js';
 import type { FailureStore, FileStateStore, JobRecords } from '../state/index.js';
 import type { PassCounts } from '../state/job-records.js';
 import type { DeleteGate, GoneEntry } from './delete-gate.js';
@@ -22,6 +23,7 @@ export interface PassJob {
   readonly name: string;
   readonly source: string;
   readonly operation: Parameters<typeof decideFile>[2];
+  readonly ctimeChanges: CtimeChanges;
   readonly filesPerTask: number;
   readonly scan: ScanOptions;
 }
@@ -51,9 +53,10 @@ export function needsWork(
   entry: ObservedEntry,
   recorded: RecordedState | undefined,
   operation: PassJob['operation'],
+  ctimeChanges: CtimeChanges,
 ): boolean {
   if (entry.type === 'dir') return recorded?.type !== 'dir';
-  return decideFile(entry, recorded, operation).kind !== 'skip';
+  return decideFile(entry, recorded, operation, { ctimeChanges }).kind !== 'skip';
 }
 
 /** What the pass holds of the directory being listed: its recorded children and what it saw. */
@@ -81,6 +84,7 @@ export async function scanAndQueue(
   let current: DirectoryInProgress | undefined;
   let directories = 0;
   const tally = new PassTally(ctx.records);
+  await queueRechecks(ctx, pass, tally);
   for await (const chunk of scanTree(job.source, job.scan)) {
     if (ctx.stopped()) break;
     const dirText = encodeRelPath(chunk.dir);
@@ -144,7 +148,7 @@ async function compareChunk(
     const path = encodeRelPath(entry.relPath);
     const name = nameOf(path, entry.relPath);
     seen.add(name);
-    if (needsWork(entry, recorded.get(name), job.operation)) {
+    if (needsWork(entry, recorded.get(name), job.operation, job.ctimeChanges)) {
       work.push(path);
       if (sends) bytes += entry.size;
     } else {
@@ -176,6 +180,25 @@ async function compareChunk(
     failed: chunk.failures.length + unsyncable.length,
   };
   return { paths: work, bytes, counts };
+}
+
+/**
+ * Files an earlier run lost the lock of while acting on it (FileLocks.release marks them) are
+ * queued whatever their recorded state says: their retry may never have run (it failed for good,
+ * or the run was a delete), and until a worker compared iRODS with them, what iRODS holds is
+ * unknown. A path the job excludes by now is left alone.
+ */
+async function queueRechecks(ctx: PassContext, pass: number, tally: PassTally): Promise<void> {
+  const marked = await ctx.states.recheckPaths();
+  if (marked.length === 0) return;
+  const { exclude, excludeTypes } = ctx.job.scan;
+  const exclusion = compileExclusion(exclude, excludeTypes);
+  const due = marked.filter((path) => {
+    const text = Buffer.from(decodeRelPath(path)).toString('utf8');
+    return !exclusion.usesPaths || !exclusion.excludesPath(text, false);
+  });
+  await ctx.queue.add(batchesFor(BATCH_KINDS.sync, ctx.job, pass, due), ctx.stopped);
+  tally.add({}, due.length, 0);
 }
 
 async function recordScanFailures(ctx: PassContext, chunk: DirectoryChunk): Promise<void> {

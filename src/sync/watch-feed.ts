@@ -182,7 +182,9 @@ export class WatchFeed {
         else look.recorded = from.recorded;
       }
     }
-    const work = arrived.filter((look) => needsWork(look.entry!, look.recorded, job.operation));
+    const work = arrived.filter((look) =>
+      needsWork(look.entry!, look.recorded, job.operation, job.ctime_changes),
+    );
     await this.#queue(BATCH_KINDS.sync, work);
 
     for (const look of looks) {

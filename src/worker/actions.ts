@@ -3,11 +3,16 @@
  * action is a fixed list of steps (pre-checks, iRODS calls, post-steps, record), so hooks can wrap
  * any of them. The state is recorded last, only after iRODS confirmed everything before it.
  *
+ * The decision is made on the stat the action starts from and records (the check-source step),
+ * never on an older look: a file that changed between its batch's look and its turn is decided
+ * on what it is now, so no path records a stat it did not act on.
+ *
  * ```ts
  * const outcome = await syncFile({ job, client, record }, task, recordedState);
  * ```
  */
 import { decideFile, type FileAction, type RecordedState } from '../core/decide.js';
+import { checkContent } from './content-check.js';
 import {
   newContext,
   outcomeOf,
@@ -25,10 +30,12 @@ import {
   ensureCollection,
   recordFile,
   registerInPlace,
+  sourceStat,
   upload,
   verifySource,
 } from './file-steps.js';
 import { runSteps, step, type Step } from './pipeline.js';
+import { observedAs } from './source.js';
 
 type Steps = readonly Step<EntryContext>[];
 
@@ -39,6 +46,9 @@ const registration: Steps = [checkSource, ensureCollection, registerInPlace, ...
 export const FILE_PIPELINES: Readonly<Record<FileAction['kind'], Steps>> = {
   skip: [],
   'record-only': [checkSource, recordFile],
+  // What follows a content check that found the file's content in iRODS (see carryOut): the
+  // new stat is recorded once a second look shows the file did not change while it was read.
+  'check-content': [verifySource, recordFile],
   register: registration,
   'update-registration': registration,
   'register-replica': registration,
@@ -46,9 +56,8 @@ export const FILE_PIPELINES: Readonly<Record<FileAction['kind'], Steps>> = {
   append: [checkSource, ensureCollection, appendOrUpload, ...afterTransfer],
 };
 
-/** The steps `action` runs. A chmod or chown only refreshes the recorded state. */
+/** The steps `action` runs. */
 export function pipelineFor(action: FileAction): Steps {
-  if (action.kind === 'skip' && action.why === 'metadata-only') return [checkSource, recordFile];
   return FILE_PIPELINES[action.kind];
 }
 
@@ -59,11 +68,14 @@ export async function performFileAction(
   action: FileAction,
 ): Promise<ActionOutcome> {
   const ctx = newContext(deps, task, action);
-  await runSteps(pipelineFor(action), ctx, deps.wrap);
+  await carryOut(ctx);
   return outcomeOf(ctx);
 }
 
-/** Decides the action for a file from its recorded state, then carries it out. */
+/**
+ * Decides the action for a file from its recorded state and its stat now, then carries it out. A
+ * content check that finds other content in iRODS goes on as the sync it stood for.
+ */
 export async function syncFile(
   deps: WorkerDeps,
   task: EntryTask,
@@ -71,10 +83,26 @@ export async function syncFile(
 ): Promise<ActionOutcome> {
   const ctx = newContext(deps, task, { kind: 'skip', why: 'unchanged' });
   const decide = step<EntryContext>('decide', (current) => {
-    current.action = decideFile(task.entry, recorded, deps.job.operation);
+    current.action = decideFile(
+      observedAs(task.entry, sourceStat(current)),
+      recorded,
+      deps.job.operation,
+      {
+        ctimeChanges: deps.job.ctime_changes,
+        recheck: task.recheck === true,
+      },
+    );
     return Promise.resolve();
   });
-  await runSteps([decide], ctx, deps.wrap);
-  await runSteps(pipelineFor(ctx.action), ctx, deps.wrap);
+  await runSteps([checkSource, decide], ctx, deps.wrap);
+  await carryOut(ctx);
   return outcomeOf(ctx);
+}
+
+/** Runs the action's steps; a content check first settles which action that is. */
+async function carryOut(ctx: EntryContext): Promise<void> {
+  if (ctx.action.kind === 'check-content') {
+    await runSteps([checkSource, checkContent], ctx, ctx.deps.wrap);
+  }
+  await runSteps(pipelineFor(ctx.action), ctx, ctx.deps.wrap);
 }

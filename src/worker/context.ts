@@ -2,7 +2,7 @@
 import type { JobConfig } from '../config/index.js';
 import type { FileAction, RecordedState } from '../core/decide.js';
 import { encodeRelPath, type ObservedEntry } from '../core/entry.js';
-import type { IrodsClient } from '../irods/index.js';
+import type { IrodsClient, ReplicaFacts } from '../irods/index.js';
 import type { StepContext, StepWrapper } from './pipeline.js';
 import type { SourceStat } from './source.js';
 
@@ -27,6 +27,11 @@ export interface EntryTask {
   readonly mapped: boolean;
   /** Base64 of the original relative path bytes, when mapped. */
   readonly originalB64?: string | undefined;
+  /**
+   * An earlier run lost the file's lock while acting on it: what iRODS holds is compared with the
+   * file before anything else (core/decide.ts DecideOptions.recheck).
+   */
+  readonly recheck?: boolean;
 }
 
 /** What the actions need from their caller. */
@@ -48,6 +53,27 @@ export interface WorkerDeps {
   readonly handles?: WriteHandleRegistry;
   /** Wraps every step (per-site event handler hooks). */
   readonly wrap?: StepWrapper<StepContext>;
+  /**
+   * Called as a long step (an upload, a full read of the file) makes progress: renews this run's
+   * lock of the file, and throws `LockLostError` once it no longer holds it, which stops the step.
+   */
+  readonly keepLock?: (relPath: Uint8Array) => Promise<void>;
+  /** Lookups shared by the caller's batch for its content checks; without it, each file alone. */
+  readonly checks?: CheckLookup;
+}
+
+/** A file's checksum (iRODS form), known for the file as `stat` describes it. */
+export interface KnownChecksum {
+  readonly stat: SourceStat;
+  readonly checksum: string;
+}
+
+/** What content checks look up (worker/check-lookup.ts), keyed by the object's logical path. */
+export interface CheckLookup {
+  /** The catalog's replicas of the data object (none when there is no object). */
+  replicas(logicalPath: string): Promise<ReplicaFacts[]>;
+  /** The SHA-256 of the object's source file, when at hand. */
+  sha256(logicalPath: string): Promise<KnownChecksum | undefined>;
 }
 
 /** What the delete pipeline reads and drops of the job's recorded state. */

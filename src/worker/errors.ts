@@ -7,6 +7,7 @@
  */
 import { IrodsError } from '../irods/index.js';
 import { IngestError } from '../errors.js';
+import { LockLostError } from '../state/index.js';
 
 export const WORKER_ERROR_CODE = {
   /** An iRODS request or a local file operation failed. */
@@ -21,6 +22,11 @@ export const WORKER_ERROR_CODE = {
   unregistrablePath: 'WORKER_UNREGISTRABLE_PATH',
   /** A swapped entry's old copy (collection or object) stays in iRODS where the new one goes. */
   inTheWay: 'WORKER_IN_THE_WAY',
+  /**
+   * The run lost the file's lock during the action: it stopped, and what it may have written is
+   * checked against the file on the next try.
+   */
+  lockLost: 'WORKER_LOCK_LOST',
 } as const;
 export type WorkerErrorCode = (typeof WORKER_ERROR_CODE)[keyof typeof WORKER_ERROR_CODE];
 
@@ -126,6 +132,14 @@ export function asWorkerError(error: unknown, failure: EntryFailure): WorkerErro
       irodsCode: error.irodsCode,
       cause: error,
     });
+  }
+  if (error instanceof LockLostError) {
+    return new WorkerError(
+      WORKER_ERROR_CODE.lockLost,
+      failure,
+      `${what}: ${error.message}; it stopped, and iRODS is checked against the file on the next try`,
+      { retryable: true, cause: error },
+    );
   }
   const errno = errnoOf(error);
   const reason = error instanceof Error ? error.message : String(error);

@@ -17,7 +17,14 @@ import {
   WorkerError,
 } from './errors.js';
 import { step } from './pipeline.js';
-import { localSha2, recordedFile, secondsOf, statDifference, statSource } from './source.js';
+import {
+  localSha2,
+  recordedFile,
+  secondsOf,
+  statDifference,
+  statSource,
+  type SourceStat,
+} from './source.js';
 
 /**
  * Stats the source, unless the caller just did (EntryTask.justObserved); a file that is gone (or
@@ -133,7 +140,7 @@ async function holdsPrefix(ctx: EntryContext, fromOffset: number): Promise<boole
   const irods = object.checksum || (await client.dataObjects.calculateChecksum(logicalPath));
   let local;
   try {
-    local = await localSha2(sourcePath, fromOffset);
+    local = await localSha2(sourcePath, fromOffset, keepLock(ctx));
   } catch (error) {
     if (error instanceof RangeError) return false;
     throw error;
@@ -186,7 +193,7 @@ export const checksumPolicy = step<EntryContext>('checksum', async (ctx) => {
     ctx.checksumComputed = true;
     return;
   }
-  const local = ctx.localSha2 ?? (await localSha2(sourcePath));
+  const local = ctx.localSha2 ?? (await localSha2(sourcePath, undefined, keepLock(ctx)));
   const { irods, match } = await client.dataObjects.compareChecksum(logicalPath, local);
   ctx.checksumComputed = true;
   if (!match) throw new ChecksumMismatchError({ ...ctx.failure, step: 'checksum' }, irods, local);
@@ -220,10 +227,18 @@ export const recordFile = step<EntryContext>('record', async (ctx) => {
   ctx.recorded = state;
 });
 
-function sourceStat(ctx: EntryContext) {
+export function sourceStat(ctx: EntryContext): SourceStat {
   // The check-source step runs first in every pipeline that gets here and stops it otherwise.
   if (ctx.before === undefined) throw new Error('the source was not checked before this step');
   return ctx.before;
+}
+
+/** The progress hook of a long step: it keeps the file's lock (see WorkerDeps.keepLock). */
+export function keepLock(ctx: EntryContext): (() => Promise<void>) | undefined {
+  const { keepLock: keep } = ctx.deps;
+  if (keep === undefined) return undefined;
+  const { relPath } = ctx.task.entry;
+  return () => keep(relPath);
 }
 
 /**
@@ -247,8 +262,10 @@ async function shutDownLeftoverHandle(ctx: EntryContext): Promise<void> {
 function uploadOptions(ctx: EntryContext): UploadOptions {
   const { job, handles } = ctx.deps;
   const relPath = encodeRelPath(ctx.task.entry.relPath);
+  const progress = keepLock(ctx);
   return {
     ...(job.resource === '' ? {} : { resource: job.resource }),
+    ...(progress === undefined ? {} : { onProgress: progress }),
     ...(handles === undefined
       ? {}
       : {

@@ -1,8 +1,10 @@
-/** What the worker reads from a source file itself: its stat and SHA-256 digests of its bytes. */
+/** What the worker reads from a source file itself: its stat and digests of its bytes. */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { close, open, read } from 'node:fs';
 import { lstat, stat } from 'node:fs/promises';
-import { sha2Checksum } from '../core/checksum.js';
+import { promisify } from 'node:util';
+import { CHECKSUM_SCHEMES, irodsChecksumOf, type ChecksumScheme } from '../core/checksum.js';
+import type { ObservedEntry } from '../core/entry.js';
 import type { RecordedState } from '../core/decide.js';
 import { isGoneError } from '../core/gone.js';
 
@@ -45,7 +47,14 @@ export function statDifference(
   if (after.ino !== before.ino) return 'it was replaced by another file';
   if (after.size !== before.size) return `its size went from ${before.size} to ${after.size} bytes`;
   if (after.mtimeNs !== before.mtimeNs) return 'its modification time moved';
+  // A write with the mtime put back (touch -r, cp -p, tar x) shows only here.
+  if (after.ctimeNs !== before.ctimeNs) return 'its status change time moved';
   return undefined;
+}
+
+/** `entry` as `stat` describes it now: what an action is decided on. */
+export function observedAs(entry: ObservedEntry, stat: SourceStat): ObservedEntry {
+  return { ...entry, size: stat.size, mtimeNs: stat.mtimeNs, ctimeNs: stat.ctimeNs, ino: stat.ino };
 }
 
 export function recordedFile(stat: SourceStat): RecordedState {
@@ -63,22 +72,69 @@ export function secondsOf(ns: bigint): number {
   return Number(ns / 1_000_000_000n);
 }
 
+/** Called as a long read of a file goes on, with the bytes read so far; throwing stops it. */
+export type ReadProgress = (bytesRead: number) => Promise<void>;
+
+/** Bytes read per call while hashing: large enough that the calls cost little per byte. */
+const READ_BYTES = 1024 * 1024;
+/** How many bytes of hashing pass between two progress calls. */
+const PROGRESS_BYTES = 64 * 1024 * 1024;
+
+// The callback forms: for the many small reads of a content check they cost a fraction of what
+// FileHandle's promises do (measured: about 4x the files per second on 4 KiB files).
+const openFile = promisify(open);
+const readFile = promisify(read);
+const closeFile = promisify(close);
+
 /**
  * `sha2:` + base64 SHA-256 of the file's first `length` bytes (all of it when absent), in the form
  * iRODS answers. Throws when the file holds fewer bytes than asked for: it shrank.
  */
-export async function localSha2(path: string | Buffer, length?: number): Promise<string> {
-  const hash = createHash('sha256');
+export async function localSha2(
+  path: string | Buffer,
+  length?: number,
+  progress?: ReadProgress,
+): Promise<string> {
+  return localChecksum(path, CHECKSUM_SCHEMES.sha256, { length, progress });
+}
+
+/**
+ * The checksum under `scheme` of the file's first `length` bytes (all of it when absent), in the
+ * form iRODS writes it, read in pieces (memory stays at one piece whatever the file's size).
+ * Throws RangeError when the file holds fewer bytes than asked for: it shrank. To hash a whole
+ * file of a known size, give that size and compare a stat taken afterwards: a file that grew
+ * meanwhile shows there.
+ */
+export async function localChecksum(
+  path: string | Buffer,
+  scheme: ChecksumScheme,
+  { length, progress }: { length?: number | undefined; progress?: ReadProgress | undefined } = {},
+): Promise<string> {
+  const hash = createHash(scheme);
+  const want = length ?? Number.POSITIVE_INFINITY;
   let read = 0;
-  if (length !== 0) {
-    const stream = createReadStream(path, length === undefined ? {} : { end: length - 1 });
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      hash.update(chunk);
-      read += chunk.length;
+  if (want > 0) {
+    const fd = await openFile(path, 'r');
+    try {
+      const buffer = Buffer.allocUnsafe(Math.min(READ_BYTES, want));
+      let reported = 0;
+      while (read < want) {
+        const asked = Math.min(buffer.length, want - read);
+        const { bytesRead } = await readFile(fd, buffer, 0, asked, read);
+        if (bytesRead === 0) break;
+        hash.update(buffer.subarray(0, bytesRead));
+        read += bytesRead;
+        if (progress !== undefined && read - reported >= PROGRESS_BYTES) {
+          reported = read;
+          await progress(read);
+        }
+      }
+    } finally {
+      await closeFile(fd);
     }
   }
   if (length !== undefined && read < length) {
     throw new RangeError(`${String(path)} holds ${read} bytes, fewer than the ${length} to hash`);
   }
-  return sha2Checksum(hash.digest('base64'));
+  return irodsChecksumOf(scheme, hash.digest());
 }

@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -52,6 +53,8 @@ export interface BenchDaemon {
   onLine(listener: (event: LogLine, arrivedAt: number) => void): void;
   /** Resident memory of the daemon's process now, in bytes. */
   rss(): Promise<number>;
+  /** Asks for a pass of the job now (`irods-ingestctl rescan bench`, through the socket). */
+  rescan(): Promise<void>;
   /** SIGTERM, then the exit code. */
   stop(): Promise<number | null>;
 }
@@ -64,13 +67,14 @@ export async function startBenchDaemon(spec: BenchDaemonSpec): Promise<BenchDaem
   await writeFile(passwordFile, 'rods');
   await chmod(passwordFile, 0o600);
   const q = JSON.stringify;
+  const socket = join(dir, 'ctl.sock');
   const configFile = join(dir, 'ingestd.toml');
   await writeFile(
     configFile,
     [
       '[daemon]',
       `state_dir = ${q(join(dir, 'state'))}`,
-      `control_socket = ${q(join(dir, 'ctl.sock'))}`,
+      `control_socket = ${q(socket)}`,
       `workers = ${spec.workers}`,
       `log_level = ${q(spec.logLevel ?? 'info')}`,
       '[redis]',
@@ -150,6 +154,20 @@ export async function startBenchDaemon(spec: BenchDaemonSpec): Promise<BenchDaem
       const kib = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
       if (kib === undefined) throw new Error(`no VmRSS for the daemon (pid ${child.pid})`);
       return Number(kib) * 1024;
+    },
+    rescan() {
+      return new Promise((done, reject) => {
+        const req = request(
+          { socketPath: socket, method: 'POST', path: '/v1/jobs/bench/rescan' },
+          (res) => {
+            res.resume();
+            if (res.statusCode === 200 || res.statusCode === 202) done();
+            else reject(new Error(`rescan: HTTP ${res.statusCode}`));
+          },
+        );
+        req.once('error', reject);
+        req.end();
+      });
     },
     passDone(pass) {
       const seen = passes.get(pass);

@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { startEmulator } from '../helpers/emulator.js';
 import { benchClient } from './irods-client.js';
 import { formatRows, type BenchRow } from './measure.js';
+import { benchRecheck } from './recheck.js';
 import { benchScan } from './scan.js';
 import { benchStateMemory } from './state.js';
 import { benchSync } from './sync.js';
@@ -81,6 +82,17 @@ try {
       reps,
       storeBytesPerFile: state.bytesPerFile,
     })),
+  );
+
+  say('recheck: chmod -R over a synced put_sync tree, against a no-change rescan of it');
+  const recheckEmulator = await startEmulator();
+  rows.push(
+    ...(await benchRecheck({
+      tree,
+      workDir,
+      workers: env('BENCH_WORKERS', 16),
+      emulator: recheckEmulator,
+    }).finally(() => recheckEmulator.stop())),
   );
 
   say('watch: latency of a watched put job, then ready time and memory on the big tree');

@@ -9,6 +9,8 @@ export interface TestRedis {
   readonly url: string;
   readonly socketPath: string;
   readonly dir: string;
+  /** The server's process id (for SIGSTOP/SIGCONT: a stalled Redis). */
+  readonly pid: number | undefined;
   /** Kills the server (SIGKILL, like a crash) and starts it again on the same socket and data. */
   restart(): Promise<void>;
   /** Stops the server and removes its directory. */
@@ -47,6 +49,9 @@ export async function startRedis({ persistence = false } = {}): Promise<TestRedi
     url: `unix://${socketPath}`,
     socketPath,
     dir,
+    get pid() {
+      return child.process.pid;
+    },
     async restart() {
       await child.kill();
       child = await launch();

@@ -65,6 +65,7 @@ const KNOWN_JOB_KEYS = new Set([
   'follow_symlinks',
   'resource',
   'checksum',
+  'ctime_changes',
   'files_per_task',
   'handler',
   'metadata',

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -26,6 +27,40 @@ describe('StatThread', () => {
     writeFileSync(bytePath(root, latin1Name), 'x');
   });
   after(() => dispose());
+
+  it('hashes the small regular files it is given, with the stat the digest belongs to', async () => {
+    const stats = new StatThread();
+    try {
+      writeFileSync(join(root, 'large'), Buffer.alloc(2048, 1));
+      const answers = await stats.hashMany(
+        [
+          join(root, 'file'),
+          bytePath(root, latin1Name),
+          join(root, 'large'),
+          join(root, 'dir'),
+          join(root, 'link'),
+          join(root, 'missing'),
+        ],
+        false,
+        1024,
+      );
+      const sha256 = (text: string) => new Uint8Array(createHash('sha256').update(text).digest());
+      assert.deepEqual(answers, [
+        { stat: expected(join(root, 'file')), sha256: sha256('twelve bytes') },
+        { stat: expected(bytePath(root, latin1Name)), sha256: sha256('x') },
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+      ]);
+      const followed = await stats.hashMany([join(root, 'link')], true, 1024);
+      assert.deepEqual(followed, [
+        { stat: expected(join(root, 'file'), true), sha256: sha256('twelve bytes') },
+      ]);
+    } finally {
+      await stats.close();
+    }
+  });
 
   it('answers each path in order: its stat, undefined when gone, the errno when unreadable', async () => {
     const stats = new StatThread();

@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import {
   FailureStore,
   FileLocks,
+  FileStateStore,
   JobRecords,
   WriteHandles,
   type FileFailure,
@@ -96,9 +97,48 @@ describe('FileLocks', () => {
     const locks = new FileLocks(redis, prefix, 'job');
     await locks.tryLock(['a'], 100, 'w1');
     await locks.tryLock(['b'], 100, 'w2');
-    assert.equal(await locks.extend(['a', 'b'], 10_000, 'w1'), 1);
+    assert.deepEqual(await locks.extend(['a', 'b'], 10_000, 'w1'), [true, false]);
     await sleep(200);
     assert.deepEqual(await locks.tryLock(['a', 'b'], 10_000, 'w3'), [false, true]);
+  });
+
+  it('releases held locks, and marks for a recheck the touched files whose lock it lost', async () => {
+    const { redis, prefix } = open();
+    const locks = new FileLocks(redis, prefix, 'job');
+    const states = new FileStateStore(redis, prefix, 'job');
+    await locks.tryLock(['kept', 'lapsed', 'untouched'], 10_000, 'w1');
+    // The lock of `lapsed` expired and another run took it; `untouched` was never acted on.
+    await redis.del(`${prefix}:job:lock:lapsed`, `${prefix}:job:lock:untouched`);
+    await locks.tryLock(['lapsed'], 10_000, 'w2');
+    const held = await locks.release(
+      [
+        { relPath: 'kept', touched: true },
+        { relPath: 'lapsed', touched: true },
+        { relPath: 'untouched', touched: false },
+      ],
+      'w1',
+    );
+    assert.deepEqual(held, [true, false, false]);
+    assert.deepEqual(await states.recheckPaths(), ['lapsed']);
+    assert.deepEqual(await states.recheckMarks(['kept', 'lapsed']), [undefined, 'w1']);
+    assert.deepEqual(await locks.tryLock(['kept', 'lapsed'], 10_000, 'w3'), [true, false]);
+  });
+
+  it('clears a recheck mark only with the lock, and only the mark the run resolved', async () => {
+    const { redis, prefix } = open();
+    const locks = new FileLocks(redis, prefix, 'job');
+    const states = new FileStateStore(redis, prefix, 'job');
+    await redis.hset(`${prefix}:job:recheck`, 'a', 'old-run', 'b', 'newer-run');
+    await locks.tryLock(['a', 'b'], 10_000, 'w1');
+    // `b` was marked again after w1 read its mark ('old-run'): that newer mark stays.
+    await locks.release(
+      [
+        { relPath: 'a', touched: true, resolvedMark: 'old-run' },
+        { relPath: 'b', touched: true, resolvedMark: 'old-run' },
+      ],
+      'w1',
+    );
+    assert.deepEqual(await states.recheckMarks(['a', 'b']), [undefined, 'newer-run']);
   });
 });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Redis } from 'ioredis';
 import { encodeRelPath } from '../../../src/core/entry.js';
-import { FileStateStore, type RecordedState } from '../../../src/state/index.js';
+import { FileLocks, FileStateStore, type RecordedState } from '../../../src/state/index.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { bytes, connect } from './setup.js';
 
@@ -26,10 +26,12 @@ describe('FileStateStore', () => {
     await server.stop();
   });
 
+  let prefix: string;
   const fresh = () => {
     const client = connect(server);
     redis?.disconnect();
     redis = client.redis;
+    prefix = client.prefix;
     store = new FileStateStore(redis, client.prefix, 'job');
     return store;
   };
@@ -91,6 +93,32 @@ describe('FileStateStore', () => {
     assert.equal(q?.type, 'dir');
     assert.equal(r?.type, 'dir');
     assert.equal(await s.trackedCount(), 4);
+  });
+
+  it('records a state only while the writer holds its lock, ancestors with it', async () => {
+    const s = fresh();
+    const locks = new FileLocks(redis, prefix, 'job');
+    await locks.tryLock(['mine/a', 'lapsed/b', 'mine/c'], 10_000, 'run-1');
+    // The lock of lapsed/b expired and another run took it over.
+    await redis.del(`${prefix}:job:lock:lapsed/b`);
+    await locks.tryLock(['lapsed/b'], 10_000, 'run-2');
+    const written = await s.recordHeld(
+      [
+        { relPath: bytes('mine/a'), state: file(1) },
+        { relPath: bytes('lapsed/b'), state: file(2) },
+        { relPath: bytes('mine/c'), state: file(3) },
+        { relPath: bytes('unlocked'), state: file(4) },
+      ],
+      'run-1',
+    );
+    assert.deepEqual(written, [true, false, true, false]);
+    const got = await s.getMany(
+      ['mine/a', 'lapsed/b', 'mine/c', 'unlocked', 'mine', 'lapsed'].map(bytes),
+    );
+    assert.deepEqual(got.slice(0, 4), [file(1), undefined, file(3), undefined]);
+    assert.equal(got[4]?.type, 'dir', 'the ancestor of a written entry');
+    assert.equal(got[5], undefined, 'no ancestor for a refused entry alone');
+    assert.equal(await s.trackedCount(), 3);
   });
 
   it('shards a directory of 1,000 entries, keeping every shard compact', async () => {

@@ -26,6 +26,7 @@ export function job(source: string, overrides: Partial<JobConfig> = {}): JobConf
     follow_symlinks: false,
     resource: 'demoResc',
     checksum: 'none',
+    ctime_changes: 'check',
     files_per_task: 50,
     handler: '',
     metadata: {},

@@ -90,6 +90,7 @@ describe('loadConfig', () => {
     assert.equal(job.settle, 2000);
     assert.equal(job.resource, 'demoResc');
     assert.equal(job.checksum, 'none');
+    assert.equal(job.ctime_changes, 'check');
     assert.equal(job.files_per_task, 50);
     assert.equal(job.follow_symlinks, false);
     assert.deepEqual(job.exclude_types, ['socket', 'fifo', 'char', 'block']);

@@ -81,6 +81,8 @@ const registerReplica: FileAction = { kind: 'register-replica' };
 const upload: FileAction = { kind: 'upload' };
 const recordOnly: FileAction = { kind: 'record-only' };
 const append: FileAction = { kind: 'append', fromOffset: 1000 };
+const check = (onDifference: FileAction): FileAction =>
+  ({ kind: 'check-content', onDifference }) as FileAction;
 
 /** Expected actions in the order of the columns below. */
 const columns: Operation[] = [
@@ -103,7 +105,15 @@ const expectations: Record<keyof typeof situations, FileAction[]> = {
     upload,
     recordOnly,
   ],
-  'ctime-only': Array<FileAction>(6).fill(skip('metadata-only')),
+  // A write with the mtime put back looks like a chmod: the content decides.
+  'ctime-only': [
+    check(updateRegistration),
+    check(registerReplica),
+    skip('put-once'),
+    check(upload),
+    check(upload),
+    skip('metadata-only'),
+  ],
   'ctime-only, store keeps no ctime': Array<FileAction>(6).fill(skip('unchanged')),
   'mtime-only': [updateRegistration, registerReplica, skip('put-once'), upload, upload, recordOnly],
   'mtime going back': [
@@ -155,7 +165,12 @@ describe('decideFile', () => {
   for (const [name, situation] of Object.entries(situations)) {
     for (const [column, operation] of columns.entries()) {
       const expected = expectations[name]![column]!;
-      const shown = expected.kind === 'skip' ? `skip (${expected.why})` : expected.kind;
+      const shown =
+        expected.kind === 'skip'
+          ? `skip (${expected.why})`
+          : expected.kind === 'check-content'
+            ? `check content, else ${expected.onDifference.kind}`
+            : expected.kind;
       it(`${operation}, ${name}: ${shown}`, () => {
         assert.deepEqual(decideFile(situation.observed, situation.recorded, operation), expected);
       });
@@ -172,6 +187,44 @@ describe('decideFile', () => {
     assert.deepEqual(decideFile(observed, state, 'put_append'), {
       kind: 'append',
       fromOffset: 123_456,
+    });
+  });
+
+  it('takes a ctime-only change for a chmod with ctime_changes = "ignore"', () => {
+    const { observed } = situations['ctime-only']!;
+    for (const operation of columns) {
+      const action = decideFile(observed, recorded, operation, { ctimeChanges: 'ignore' });
+      const expected = operation === 'put' ? skip('put-once') : skip('metadata-only');
+      assert.deepEqual(action, expected, operation);
+    }
+  });
+
+  describe("after a run lost the file's lock (recheck)", () => {
+    const recheck = { recheck: true } as const;
+    const table: [keyof typeof situations, Operation, FileAction][] = [
+      ['unchanged', 'put_sync', check(upload)],
+      ['unchanged', 'put', check(upload)],
+      ['unchanged', 'register', check(updateRegistration)],
+      ['unchanged', 'none', skip('unchanged')],
+      ['new', 'put_sync', check(upload)],
+      ['new', 'register', register],
+      ['changed (size and mtime)', 'register', updateRegistration],
+      ['changed (size and mtime)', 'put', check(upload)],
+      ['grown', 'put_append', check(append)],
+      ['ctime-only', 'put_sync', check(upload)],
+      ['changed (size and mtime)', 'none', recordOnly],
+    ];
+    for (const [name, operation, expected] of table) {
+      it(`${operation}, ${name}: ${expected.kind}`, () => {
+        const { observed, recorded: state } = situations[name]!;
+        assert.deepEqual(decideFile(observed, state, operation, recheck), expected);
+      });
+    }
+
+    it('checks a ctime-only change even when the job ignores them', () => {
+      const { observed } = situations['ctime-only']!;
+      const options = { recheck: true, ctimeChanges: 'ignore' } as const;
+      assert.deepEqual(decideFile(observed, recorded, 'put_sync', options), check(upload));
     });
   });
 

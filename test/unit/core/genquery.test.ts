@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildGenQuery, likeMatches, parseGenQueryTime } from '../../../src/core/genquery.js';
+import {
+  buildGenQuery,
+  canTravelAsLiteral,
+  inCondition,
+  likeMatches,
+  parseGenQueryTime,
+} from '../../../src/core/genquery.js';
 
 function built(spec: Parameters<typeof buildGenQuery>[0]) {
   const result = buildGenQuery(spec);
@@ -105,5 +111,20 @@ describe('likeMatches', () => {
 describe('parseGenQueryTime', () => {
   it('reads zero-padded seconds', () => {
     assert.equal(parseGenQueryTime('01712345678'), 1712345678);
+  });
+});
+
+describe('inCondition', () => {
+  it('lists quoted values', () => {
+    assert.equal(inCondition('DATA_NAME', ['a.txt', 'b c']), "DATA_NAME in ('a.txt', 'b c')");
+  });
+
+  it('refuses values that cannot stand in a literal, and an empty list', () => {
+    for (const value of ['a+b', "it's", 'back\\slash']) {
+      assert.equal(canTravelAsLiteral(value), false, value);
+      assert.ok(typeof inCondition('DATA_NAME', ['ok', value]) === 'object', value);
+    }
+    assert.ok(typeof inCondition('DATA_NAME', []) === 'object');
+    assert.ok(typeof inCondition('data_name', ['a']) === 'object');
   });
 });

@@ -1,0 +1,71 @@
+/**
+ * What a batch looks up at once for the content checks of its files (a `chmod -R` moved their
+ * ctimes): the catalog's replicas of their objects, one query per collection and page of rows
+ * (irods/replica-facts.ts) instead of one request per file; and the SHA-256 of the small ones,
+ * read by the job's stat thread in one message (sources/stat-thread.ts hashMany) while the main
+ * thread goes on with the batch. Both start with the batch; a file they do not cover (a large
+ * one, one that changed while it was read, a path the batch did not expect) is looked up alone.
+ *
+ * The catalog's answers stay valid while the batch runs: it holds the files' locks, so no other
+ * worker writes their objects meanwhile.
+ */
+import type { IrodsClient, ReplicaFacts } from '../irods/index.js';
+import { CHECKSUM_SCHEMES, irodsChecksumOf } from '../core/checksum.js';
+import type { StatThread } from '../sources/stat-thread.js';
+import type { CheckLookup, KnownChecksum } from './context.js';
+
+/** Files up to this size are hashed by the stat thread; larger ones stream on the main thread. */
+export const THREAD_HASH_BYTES = 1024 * 1024;
+
+export interface CheckCandidate {
+  readonly logicalPath: string;
+  readonly sourcePath: string | Buffer;
+}
+
+export class BatchCheckLookup implements CheckLookup {
+  readonly #client: IrodsClient;
+  readonly #replicas: Promise<Map<string, ReplicaFacts[]> | undefined>;
+  readonly #checksums: Promise<Map<string, KnownChecksum>>;
+
+  constructor(
+    client: IrodsClient,
+    stats: Pick<StatThread, 'hashMany'>,
+    candidates: readonly CheckCandidate[],
+    followSymlinks: boolean,
+  ) {
+    this.#client = client;
+    const paths = candidates.map((candidate) => candidate.logicalPath);
+    // A failed lookup (iRODS away) is not kept: each file then asks alone, and fails alone.
+    this.#replicas = client.dataObjects.replicaFacts(paths).catch(() => undefined);
+    this.#checksums = stats
+      .hashMany(
+        candidates.map((candidate) => candidate.sourcePath),
+        followSymlinks,
+        THREAD_HASH_BYTES,
+      )
+      .then((answers) => {
+        const known = new Map<string, KnownChecksum>();
+        answers.forEach((answer, i) => {
+          if (answer === undefined) return;
+          const { size, mtimeNs, ctimeNs, ino } = answer.stat;
+          known.set(paths[i]!, {
+            stat: { size: Number(size), mtimeNs, ctimeNs, ino },
+            checksum: irodsChecksumOf(CHECKSUM_SCHEMES.sha256, answer.sha256),
+          });
+        });
+        return known;
+      })
+      .catch(() => new Map());
+  }
+
+  async replicas(logicalPath: string): Promise<ReplicaFacts[]> {
+    const all = await this.#replicas;
+    const facts = all?.get(logicalPath);
+    if (facts !== undefined) return facts;
+    return (await this.#client.dataObjects.replicaFacts([logicalPath])).get(logicalPath) ?? [];
+  }
+
+  async sha256(logicalPath: string): Promise<KnownChecksum | undefined> {
+    return (await this.#checksums).get(logicalPath);
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The content check (action `check-content`): for a file whose ctime alone moved, or whose last
+ * run lost its lock, the file's digest is compared with the checksum of what iRODS holds. The
+ * same content is recorded with the new stat and nothing moves; other content, a missing object
+ * or a checksum this daemon cannot reproduce turns the action into the sync that the operation
+ * does for a change (`onDifference`).
+ *
+ * - Uploaded objects (put operations): every good replica must have the file's size and
+ *   checksum. A replica without a checksum (writes clear it, and `checksum = "none"` never asks
+ *   for one) has the server compute it, once: it stays in the catalog, so the next check of the
+ *   file costs no read on the server.
+ * - Registrations: the replica that points at the file is the file itself, so its bytes cannot be
+ *   stale; only the catalog's size and checksum of it can. Without a checksum there, the size
+ *   decides and the file is not read at all.
+ */
+import { checksumScheme, CHECKSUM_SCHEMES, type ChecksumScheme } from '../core/checksum.js';
+import { sendsBytes } from '../core/job-rules.js';
+import { GOOD_REPLICA, type ReplicaFacts } from '../irods/index.js';
+import type { EntryContext } from './context.js';
+import { SourceChangedError } from './errors.js';
+import { keepLock, sourceStat } from './file-steps.js';
+import { step } from './pipeline.js';
+import { localChecksum, statDifference } from './source.js';
+
+export const checkContent = step<EntryContext>('check-content', async (ctx) => {
+  const { action } = ctx;
+  if (action.kind !== 'check-content') return;
+  if (!(await holdsSameContent(ctx))) ctx.action = action.onDifference;
+});
+
+async function holdsSameContent(ctx: EntryContext): Promise<boolean> {
+  const { client, job } = ctx.deps;
+  const { logicalPath, sourcePath } = ctx.task;
+  const { size } = sourceStat(ctx);
+  const all = await replicasOf(ctx);
+  const registered = !sendsBytes(job.operation);
+  const replicas = registered
+    ? all.filter((replica) => replica.physicalPath === sourcePath)
+    : all.filter((replica) => replica.status === GOOD_REPLICA);
+  if (replicas.length === 0 || replicas.some((replica) => replica.size !== size)) return false;
+  const checksums = replicas.map((replica) => replica.checksum).filter((sum) => sum !== '');
+  if (registered && checksums.length === 0) return true;
+  if (checksums.length < replicas.length) {
+    checksums.push(await client.dataObjects.calculateChecksum(logicalPath));
+  }
+  const local = new Map<ChecksumScheme, string>();
+  for (const checksum of checksums) {
+    // Another scheme than the ones known here: the file cannot be shown to be the same.
+    const scheme = checksumScheme(checksum);
+    if (scheme === undefined) return false;
+    let digest = local.get(scheme);
+    if (digest === undefined) {
+      digest = await fileChecksum(ctx, scheme, size);
+      local.set(scheme, digest);
+    }
+    if (digest !== checksum) return false;
+  }
+  const sha2 = local.get(CHECKSUM_SCHEMES.sha256);
+  if (sha2 !== undefined) ctx.localSha2 = sha2;
+  return true;
+}
+
+/**
+ * The file's checksum, over the size of the stat decided on: a file that grew since shows in the
+ * stat after the read (verify-source), one that shrank here.
+ */
+async function fileChecksum(
+  ctx: EntryContext,
+  scheme: ChecksumScheme,
+  size: number,
+): Promise<string> {
+  if (scheme === CHECKSUM_SCHEMES.sha256) {
+    const known = await ctx.deps.checks?.sha256(ctx.task.logicalPath);
+    if (known !== undefined && statDifference(known.stat, sourceStat(ctx)) === undefined) {
+      return known.checksum;
+    }
+  }
+  try {
+    return await localChecksum(ctx.task.sourcePath, scheme, {
+      length: size,
+      progress: keepLock(ctx),
+    });
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new SourceChangedError({ ...ctx.failure, step: 'check-content' }, 'it shrank', error);
+  }
+}
+
+async function replicasOf(ctx: EntryContext): Promise<ReplicaFacts[]> {
+  const { deps, task } = ctx;
+  if (deps.checks !== undefined) return deps.checks.replicas(task.logicalPath);
+  const facts = await deps.client.dataObjects.replicaFacts([task.logicalPath]);
+  return facts.get(task.logicalPath) ?? [];
+}

@@ -122,14 +122,24 @@ export class ResourceTree {
    * The leaf a new replica below `resource` is created on: a storage resource is its own leaf,
    * a coordinating one passes the choice to its first child. No children → CHILD_NOT_FOUND (the
    * replication plugin's "No children found for resource"); a type without a plugin here →
-   * SYS_INVALID_RESC_TYPE.
+   * SYS_INVALID_RESC_TYPE; a storage resource without a vault → SYS_INVALID_FILE_PATH.
    */
   leafForCreate(resource: Resource): Resolution {
-    if (this.isStorage(resource)) return { ok: true, resource };
+    if (this.isStorage(resource)) return this.withVault(resource);
     if (!this.isCoordinating(resource)) return { ok: false, code: IRODS.SYS_INVALID_RESC_TYPE };
     const [first] = this.children(resource);
     if (!first) return { ok: false, code: IRODS.CHILD_NOT_FOUND };
     return this.leafForCreate(first);
+  }
+
+  /**
+   * A storage resource that can hold new replicas: its vault must be an absolute path (one made
+   * without a location has EMPTY_RESC_PATH), or new files would land relative to the process.
+   */
+  withVault(resource: Resource): Resolution {
+    return resource.vaultPath.startsWith('/')
+      ? { ok: true, resource }
+      : { ok: false, code: IRODS.SYS_INVALID_FILE_PATH };
   }
 
   /** The object's replicas on leaves below `resource`, the latest good one first. */

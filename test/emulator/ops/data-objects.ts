@@ -66,7 +66,7 @@ async function touch(ctx: OpContext): Promise<void> {
       return ctx.reply.irods(200, IRODS.CAT_NO_ACCESS_PERMISSION);
     }
     const target = leaf
-      ? { ok: true as const, resource: leaf }
+      ? catalog.resources.withVault(leaf)
       : catalog.resources.leafForCreate(catalog.defaultResource);
     if (!target.ok) return ctx.reply.irods(200, target.code);
     const path = await catalog.vaults.createEmpty(target.resource, lpath);

@@ -18,7 +18,7 @@ import {
   type Replica,
   type Resource,
 } from '../model.js';
-import { copyReplica, placeBelow } from '../replication.js';
+import { copyReplica, placeBelow, replicateAfterWrite } from '../replication.js';
 import type { Resolution } from '../resources.js';
 import type { OpContext } from '../state.js';
 import { StorageError } from '../storage.js';
@@ -77,6 +77,8 @@ export async function replicate(ctx: OpContext): Promise<void> {
   } catch (error) {
     return ctx.reply.irods(200, storageCode(error));
   }
+  // The destination's fileModified lets a replication resource there fill its other children.
+  await replicateAfterWrite(catalog, object, placement.replica);
   ctx.reply.irods(200, 0);
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { IrodsClient } from '../../../src/irods/index.js';
 import { syncFile } from '../../../src/worker/actions.js';
-import { startEmulator, type TestEmulator } from '../../helpers/emulator.js';
+import { startEmulator } from '../../helpers/emulator.js';
 import { connect, localDir, removeLocalDir, type ClientFixture } from '../irods/setup.js';
 import { job, Records, sha2, sourceDir, taskFor } from './fixture.js';
 
@@ -108,7 +108,7 @@ describe('jobs with a resource', () => {
       ],
     );
     for (const row of rows)
-      assert.equal(await readFile(row.DATA_PATH!, 'utf8'), 'replicated content');
+      assert.equal(await readFile(row.DATA_PATH, 'utf8'), 'replicated content');
     const stat = await fx.client.dataObjects.stat(task.logicalPath);
     assert.equal(stat?.checksum, sha2('replicated content'));
     assert.equal(records.states.get('both.txt')?.size, 18);

@@ -116,7 +116,13 @@ export class Vaults {
 
   /** The checksum of the replica's stored bytes in `scheme`. */
   async checksum(replica: Replica, scheme: HashScheme): Promise<string> {
-    return digest(await this.storageFor(replica).read(replica.physicalPath), scheme);
+    try {
+      return await digest(await this.storageFor(replica).read(replica.physicalPath), scheme);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ENOENT') throw error;
+      // UNIX_FILE_OPEN_ERR with ENOENT's errno, as the server reports a missing file.
+      throw new StorageError(`${replica.physicalPath} is missing`, IRODS.UNIX_FILE_OPEN_ERR - 2);
+    }
   }
 
   /** The size of the replica's stored bytes, or undefined when nothing is stored. */

@@ -35,6 +35,7 @@ import {
   type Resource,
 } from './model.js';
 import { placeBelow, replicateAfterWrite } from './replication.js';
+import { StorageError } from './storage.js';
 
 export interface OpenFlags {
   /** Default true: create and truncate. false ("0"): read-write, no create. */
@@ -58,8 +59,25 @@ export type OpenOutcome = { ok: true; session: WriteSession } | { ok: false; cod
 
 type Choice = { ok: true; object: DataObject; replica: Replica } | { ok: false; code: number };
 
-/** Opens `lpath` for writing as `who` with the open flags of §5.2.1. */
+/**
+ * Opens `lpath` for writing as `who` with the open flags of §5.2.1. A failure of the storage
+ * (an S3 endpoint that does not answer) is a failed open, as the server reports it.
+ */
 export async function openForWrite(
+  catalog: Catalog,
+  who: Principal,
+  lpath: string,
+  flags: OpenFlags,
+): Promise<OpenOutcome> {
+  try {
+    return await open(catalog, who, lpath, flags);
+  } catch (error) {
+    if (error instanceof StorageError) return { ok: false, code: error.irodsCode };
+    throw error;
+  }
+}
+
+async function open(
   catalog: Catalog,
   who: Principal,
   lpath: string,
@@ -87,8 +105,13 @@ export async function openForWrite(
   if (!catalog.vaults.isLocal(leaf)) {
     staging = catalog.vaults.stagingFile();
     path = staging;
-    if (!truncate && (await catalog.vaults.storedSize(replica)) !== undefined) {
-      await catalog.vaults.storageOf(leaf).fetch(replica.physicalPath, staging);
+    try {
+      if (!truncate && (await catalog.vaults.storedSize(replica)) !== undefined) {
+        await catalog.vaults.storageOf(leaf).fetch(replica.physicalPath, staging);
+      }
+    } catch (error) {
+      catalog.vaults.discard(staging);
+      throw error;
     }
   }
   const fd = openReplicaFile(path, truncate);

@@ -18,6 +18,7 @@ import { schemeOf } from '../checksum.js';
 import { IRODS } from '../codes.js';
 import { REPLICA_STATUS, latestGoodReplica, type Replica } from '../model.js';
 import type { OpContext } from '../state.js';
+import { StorageError } from '../storage.js';
 import { adminMode, required } from './common.js';
 import { visibleDataObject } from './data-read.js';
 import { REPLICA_RULES, targetReplica, type Target } from './replica-target.js';
@@ -64,22 +65,30 @@ export async function calculateChecksum(ctx: OpContext): Promise<void> {
     }
     return replica.checksum;
   };
-  if (all) {
-    const good = object.replicas.filter((r) => r.status === REPLICA_STATUS.good);
-    if (good.length === 0) return ctx.reply.irods(200, IRODS.SYS_NO_GOOD_REPLICA);
-    const checksums: string[] = [];
-    for (const replica of good) checksums.push(await update(replica));
-    // Replicas that disagree leave the server without a checksum to hand back.
-    const agreed = checksums.every((c) => c === checksums[0]) ? checksums.at(-1)! : null;
-    return ctx.reply.json(200, { checksum: agreed, irods_response: { status_code: 0 } });
+  try {
+    if (all) {
+      const good = object.replicas.filter((r) => r.status === REPLICA_STATUS.good);
+      if (good.length === 0) return ctx.reply.irods(200, IRODS.SYS_NO_GOOD_REPLICA);
+      const checksums: string[] = [];
+      for (const replica of good) checksums.push(await update(replica));
+      // Replicas that disagree leave the server without a checksum to hand back.
+      const agreed = checksums.every((c) => c === checksums[0]) ? checksums.at(-1)! : null;
+      return ctx.reply.json(200, { checksum: agreed, irods_response: { status_code: 0 } });
+    }
+    const replica =
+      target.kind === 'replica'
+        ? target.replica
+        : (latestGoodReplica(object) ?? object.replicas[0]!);
+    if (replica.status === REPLICA_STATUS.intermediate) {
+      return ctx.reply.irods(200, IRODS.SYS_REPLICA_INACCESSIBLE);
+    }
+    const checksum = await update(replica);
+    ctx.reply.json(200, { checksum, irods_response: { status_code: 0 } });
+  } catch (error) {
+    // The stored bytes could not be read (a missing file, an unreachable S3 endpoint).
+    if (!(error instanceof StorageError)) throw error;
+    ctx.reply.irods(200, error.irodsCode);
   }
-  const replica =
-    target.kind === 'replica' ? target.replica : (latestGoodReplica(object) ?? object.replicas[0]!);
-  if (replica.status === REPLICA_STATUS.intermediate) {
-    return ctx.reply.irods(200, IRODS.SYS_REPLICA_INACCESSIBLE);
-  }
-  const checksum = await update(replica);
-  ctx.reply.json(200, { checksum, irods_response: { status_code: 0 } });
 }
 
 export async function verifyChecksum(ctx: OpContext): Promise<void> {

@@ -40,7 +40,8 @@ export async function read(ctx: OpContext): Promise<void> {
   if (target.kind !== 'replica' && target.kind !== 'unnamed') return ctx.reply.fail(400);
   const replica = target.kind === 'replica' ? target.replica : latest;
   const { vaults } = ctx.state.catalog;
-  const stored = await vaults.storedSize(replica);
+  // The open of a replica whose bytes cannot be found (or reached) fails: 400.
+  const stored = await vaults.storedSize(replica).catch(() => undefined);
   if (stored === undefined) return ctx.reply.fail(400);
   // A negative length (offset past the end) and a replica shorter than the range both fail.
   if (length < 0 || start + length > stored) return ctx.reply.fail(500);

@@ -76,6 +76,8 @@ function create(ctx: OpContext): void {
   if (catalog.resources.byName(name)) return fail(ctx, 'CATALOG_ALREADY_HAS_ITEM_BY_THAT_NAME');
   const host = ctx.params.str('host');
   const vault = ctx.params.str('vault-path');
+  // db_reg_resc_op's verify_non_root_vault_path.
+  if (vault === '/') return fail(ctx, 'CAT_INVALID_RESOURCE_VAULT_PATH');
   // Without a location, rsGeneralAdmin stores the EMPTY_RESC_* placeholders.
   const located = host !== undefined || vault !== undefined;
   const resource = storageResource(
@@ -139,6 +141,8 @@ function modify(ctx: OpContext): void {
       return fail(ctx, 'CATALOG_ALREADY_HAS_ITEM_BY_THAT_NAME', 400);
     }
     resource.name = value;
+  } else if (property === 'vault_path' && value === '/') {
+    return fail(ctx, 'CAT_INVALID_RESOURCE_VAULT_PATH', 400);
   } else {
     // A property the HTTP API does not know is skipped, and the op still succeeds [src].
     const apply = MODIFIABLE[property];

@@ -212,6 +212,24 @@ describe('an s3 resource', () => {
   });
 });
 
+describe('an s3 resource whose endpoint does not answer', () => {
+  it('fails opens, reads and checksums with the S3 errors, and still registers with data-size', async () => {
+    const context = 'S3_DEFAULT_HOSTNAME=127.0.0.1:1;S3_PROTO=HTTP;S3_REGIONNAME=us-east-1';
+    await rods.createResource('deadS3', 's3', { host: 'localhost', 'vault-path': VAULT, context });
+    const lpath = `${ADMIN_HOME}/${unique('unreachable')}`;
+    const write = { op: 'write', lpath, resource: 'deadS3', bytes: 'lost' };
+    assert.equal(code(await rods.postMultipart('/data-objects', write)), -175000);
+    assert.equal(code(await rods.statObject(lpath)), -171000, 'nothing was created');
+    const register = { op: 'register', lpath, ppath: `/${BUCKET}/dead.bin`, resource: 'deadS3' };
+    ok(await rods.postMultipart('/data-objects', { ...register, 'data-size': 4 }));
+    const checksum = await rods.postMultipart('/data-objects', { op: 'calculate_checksum', lpath });
+    assert.equal(code(checksum), -703000, 'S3_GET_ERROR');
+    assert.equal((await rods.get('/data-objects', { op: 'read', lpath })).status, 400);
+    // The emulator is still up and answering.
+    ok(await rods.get('/collections', { op: 'stat', lpath: ADMIN_HOME }));
+  });
+});
+
 /** Polls until `check` holds (the object's removal follows the answer). */
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

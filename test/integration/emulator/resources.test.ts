@@ -107,6 +107,31 @@ describe('resources: create and stat', () => {
     );
   });
 
+  it('refuses / as a vault; writes to a resource without a vault or of an unknown type fail', async () => {
+    const root = {
+      op: 'create',
+      name: unique('rooted'),
+      type: 'unixfilesystem',
+      'vault-path': '/',
+    };
+    assert.equal(code(await rods.post('/resources', root)), -813000);
+    const noVault = unique('novault');
+    await rods.createResource(noVault, 'unixfilesystem', { host: 'localhost' });
+    const odd = unique('compound');
+    await rods.createResource(odd, 'compound');
+    // The default build reports -175000 for every failed open (§5.2.6).
+    for (const resource of [noVault, odd]) {
+      const lpath = `${ADMIN_HOME}/${unique('nowhere')}`;
+      const write = { op: 'write', lpath, resource, bytes: 'x' };
+      assert.equal(
+        code(await rods.postMultipart('/data-objects', write)),
+        -175000,
+        real['dstream-note'],
+      );
+      assert.equal(code(await rods.statObject(lpath)), -171000);
+    }
+  });
+
   it('refuses every admin op to a rodsuser with SYS_NO_API_PRIV (modify with HTTP 400)', async () => {
     const name = unique('forbidden');
     assert.equal(

@@ -255,6 +255,11 @@ export class Catalog {
     this.#append(dataObjectRecord(object));
   }
 
+  /** Whether the object is still in the catalog (not removed while an op awaited its storage). */
+  isLive(object: DataObject): boolean {
+    return this.#objects.get(object.id) === object;
+  }
+
   deleteUser(user: User): void {
     this.users.delete(user.name);
     this.#append({ k: 'user', id: user.id, deleted: true });

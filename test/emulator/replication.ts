@@ -6,6 +6,7 @@
  * As rsDataObjRepl finalizes a destination: it becomes good, its mtime is now, and it keeps a
  * checksum only when the source has one (the copy's is computed and recorded then).
  */
+import { randomUUID } from 'node:crypto';
 import type { Catalog } from './catalog.js';
 import { newReplica } from './catalog.js';
 import { schemeOf } from './checksum.js';
@@ -58,7 +59,26 @@ export async function copyReplica(
     throw error;
   } finally {
     destination.modifyTime = nowSeconds();
-    catalog.saveDataObject(object);
+    if (catalog.isLive(object)) catalog.saveDataObject(object);
+  }
+}
+
+/**
+ * Runs `work` with the object locked, as the server locks the replicas a replication reads and
+ * writes: meanwhile a writer gets HIERARCHY_ERROR and a remove is refused. Undefined when the
+ * object is already locked.
+ */
+export async function whileLocked<T>(
+  object: DataObject,
+  work: () => Promise<T>,
+): Promise<{ value: T } | undefined> {
+  if (object.lock !== undefined) return undefined;
+  const lockId = randomUUID();
+  object.lock = lockId;
+  try {
+    return { value: await work() };
+  } finally {
+    if (object.lock === lockId) object.lock = undefined;
   }
 }
 

@@ -39,10 +39,6 @@ export class ResourceTree {
     this.#byId.delete(resource.id);
   }
 
-  get size(): number {
-    return this.#byId.size;
-  }
-
   /** Every resource, oldest first. */
   all(): Resource[] {
     return [...this.#byId.values()].sort((a, b) => a.id - b.id);

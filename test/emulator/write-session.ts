@@ -211,11 +211,14 @@ export async function closeWrite(catalog: Catalog, session: WriteSession): Promi
   replica.checksum = '';
   replica.status = stored ? REPLICA_STATUS.good : REPLICA_STATUS.stale;
   if (stored) markOthersStale(object, replica);
-  if (object.lock === session.lockId) object.lock = undefined;
-  const current = catalog.findDataObject(catalog.dataObjectPath(object)) === object;
-  if (!current) return;
-  catalog.saveDataObject(object);
-  if (stored) await replicateAfterWrite(catalog, object, replica);
+  try {
+    if (!catalog.isLive(object)) return;
+    catalog.saveDataObject(object);
+    // The object stays locked until its replication resources have their copies.
+    if (stored) await replicateAfterWrite(catalog, object, replica);
+  } finally {
+    if (object.lock === session.lockId) object.lock = undefined;
+  }
 }
 
 function openReplicaFile(path: string, truncate: boolean): number {

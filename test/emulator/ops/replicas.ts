@@ -18,7 +18,7 @@ import {
   type Replica,
   type Resource,
 } from '../model.js';
-import { copyReplica, placeBelow, replicateAfterWrite } from '../replication.js';
+import { copyReplica, placeBelow, replicateAfterWrite, whileLocked } from '../replication.js';
 import type { Resolution } from '../resources.js';
 import type { OpContext } from '../state.js';
 import { StorageError } from '../storage.js';
@@ -70,16 +70,19 @@ export async function replicate(ctx: OpContext): Promise<void> {
   if (existing && (existing === source || existing.status === REPLICA_STATUS.good)) {
     return ctx.reply.irods(200, 0);
   }
-  const placement = await placeBelow(catalog, object, dst.resource);
-  if (!placement.ok) return ctx.reply.irods(200, placement.code);
-  try {
-    await copyReplica(catalog, object, source, placement.replica);
-  } catch (error) {
-    return ctx.reply.irods(200, storageCode(error));
-  }
-  // The destination's fileModified lets a replication resource there fill its other children.
-  await replicateAfterWrite(catalog, object, placement.replica);
-  ctx.reply.irods(200, 0);
+  const outcome = await whileLocked(object, async () => {
+    const placement = await placeBelow(catalog, object, dst.resource);
+    if (!placement.ok) return placement.code;
+    try {
+      await copyReplica(catalog, object, source, placement.replica);
+    } catch (error) {
+      return storageCode(error);
+    }
+    // The destination's fileModified lets a replication resource there fill its other children.
+    await replicateAfterWrite(catalog, object, placement.replica);
+    return 0;
+  });
+  ctx.reply.irods(200, outcome ? outcome.value : IRODS.HIERARCHY_ERROR);
 }
 
 export function trim(ctx: OpContext): void {

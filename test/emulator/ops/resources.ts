@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { storageResource } from '../catalog-load.js';
 import { IRODS, type IrodsErrorName } from '../codes.js';
 import { nowSeconds, REPLICA_STATUS, type Resource } from '../model.js';
-import { copyReplica, placeBelow } from '../replication.js';
+import { copyReplica, placeBelow, whileLocked } from '../replication.js';
 import { EMPTY_RESC_HOST, EMPTY_RESC_PATH, RESOURCE_TYPES } from '../resources.js';
 import type { OpContext, RouteOps } from '../state.js';
 import { METADATA_ENTITIES, modifyMetadata } from './metadata.js';
@@ -208,17 +208,19 @@ async function rebalance(ctx: OpContext): Promise<void> {
   if (resource.type !== RESOURCE_TYPES.replication) return ctx.reply.irods(200, 0);
   const children = catalog.resources.children(resource);
   for (const object of [...catalog.dataObjects()]) {
-    if (object.lock !== undefined) continue;
     const [source] = catalog.resources
       .replicasBelow(object, resource)
       .filter((r) => r.status === REPLICA_STATUS.good);
     if (!source) continue;
-    for (const child of children) {
-      if (catalog.resources.contains(child, source.resourceId)) continue;
-      const placement = await placeBelow(catalog, object, child);
-      if (!placement.ok || placement.replica.status === REPLICA_STATUS.good) continue;
-      await copyReplica(catalog, object, source, placement.replica);
-    }
+    // An object open for writing is left to the replication of its close.
+    await whileLocked(object, async () => {
+      for (const child of children) {
+        if (catalog.resources.contains(child, source.resourceId)) continue;
+        const placement = await placeBelow(catalog, object, child);
+        if (!placement.ok || placement.replica.status === REPLICA_STATUS.good) continue;
+        await copyReplica(catalog, object, source, placement.replica);
+      }
+    });
   }
   ctx.reply.irods(200, 0);
 }

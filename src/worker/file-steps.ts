@@ -92,12 +92,12 @@ export const registerInPlace = step<EntryContext>('register', async (ctx) => {
     ctx.mtimeCarried = true;
     return;
   }
-  await client.dataObjects.register(logicalPath, {
-    ...registration,
-    // register_replica adds this file to an object that already exists elsewhere.
-    asAdditionalReplica: job.operation === 'register_replica' && replicas.length > 0,
-  });
-  ctx.checksumComputed = computeChecksum;
+  // register_replica adds this file to an object that already exists elsewhere.
+  const asAdditionalReplica = job.operation === 'register_replica' && replicas.length > 0;
+  await client.dataObjects.register(logicalPath, { ...registration, asAdditionalReplica });
+  // The server ignores `checksum` for an additional replica (rsRegReplica only checksums it when
+  // the existing replica has a checksum), so the checksum step computes it.
+  ctx.checksumComputed = computeChecksum && !asAdditionalReplica;
 });
 
 export const upload = step<EntryContext>('upload', async (ctx) => {

@@ -1,33 +1,41 @@
 /**
- * The emulated iRODS catalog (spec §7): one zone, users and groups, resources, the collection
- * tree with its data objects and replicas, ACLs and AVUs. Each replica is a real file at its
- * physical path. Every mutation goes through a `save*`/`delete*` method so that it is journaled
- * (see journal.ts for the persistence scheme).
+ * The emulated iRODS catalog (spec §7): one zone, users and groups, the resource tree, the
+ * collection tree with its data objects and replicas, ACLs and AVUs. Every mutation goes through
+ * a `save*`/`delete*` method so that it is journaled (see journal.ts for the persistence scheme,
+ * records.ts for the record layouts); the bytes of replicas are the business of vaults.ts.
  */
-import { closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { PERMISSION_LEVELS, USER_TYPES, type Principal } from './acl.js';
+import { loadContents } from './catalog-load.js';
+import type { ResourceDeclaration } from './config.js';
 import { Journal } from './journal.js';
 import {
   REPLICA_STATUS,
-  collectionRecord,
-  dataObjectRecord,
   nowSeconds,
-  userRecord,
   type Collection,
   type DataObject,
-  type JournalRecord,
+  type Replica,
   type Resource,
   type User,
 } from './model.js';
+import {
+  collectionRecord,
+  dataObjectRecord,
+  resourceRecord,
+  userRecord,
+  type JournalRecord,
+} from './records.js';
+import type { ResourceTree } from './resources.js';
+import { Vaults } from './vaults.js';
 
 export interface CatalogOptions {
   readonly root: string;
   readonly zone: string;
   readonly adminName: string;
   readonly adminPassword: string;
+  /** The root resource of creates that name none. */
   readonly defaultResource: string;
+  readonly resources: readonly ResourceDeclaration[];
   readonly compactionThreshold: number;
 }
 
@@ -35,42 +43,46 @@ const PUBLIC_GROUP = 'public';
 
 export class Catalog {
   readonly zone: string;
-  readonly users = new Map<string, User>();
-  readonly resources = new Map<string, Resource>();
-  readonly defaultResource: Resource;
-  readonly #collections = new Map<number, Collection>();
-  readonly #objects = new Map<number, DataObject>();
+  readonly users: Map<string, User>;
+  readonly resources: ResourceTree;
+  readonly vaults: Vaults;
+  readonly #defaultResource: number;
+  readonly #collections: Map<number, Collection>;
+  readonly #objects: Map<number, DataObject>;
   readonly #journal: Journal;
   readonly #threshold: number;
   #root: Collection | undefined;
-  #nextId = 10000;
+  #nextId: number;
 
-  private constructor(options: CatalogOptions, journal: Journal) {
+  private constructor(options: CatalogOptions, journal: Journal, records: JournalRecord[]) {
     this.zone = options.zone;
     this.#journal = journal;
     this.#threshold = options.compactionThreshold;
-    const created = nowSeconds();
-    this.defaultResource = {
-      id: 9000,
-      name: options.defaultResource,
-      type: 'unixfilesystem',
-      host: hostname(),
-      vaultPath: join(options.root, 'vault', options.defaultResource),
-      createTime: created,
-      modifyTime: created,
-    };
-    this.resources.set(this.defaultResource.name, this.defaultResource);
-    mkdirSync(this.defaultResource.vaultPath, { recursive: true });
+    const contents = loadContents(records, options.root, options.resources);
+    this.users = contents.users;
+    this.resources = contents.resources;
+    this.#collections = contents.collections;
+    this.#objects = contents.objects;
+    this.#root = contents.root;
+    this.#nextId = contents.nextId;
+    this.vaults = new Vaults(options.root, this.resources);
+    // Held by id, so that renaming it keeps it the default (config-resources.ts checked it).
+    this.#defaultResource = this.resources.byName(options.defaultResource)!.id;
+    for (const resource of contents.created) this.saveResource(resource);
   }
 
   /** Loads the catalog stored under `options.root`, or creates the initial state of §7.1. */
   static open(options: CatalogOptions): Catalog {
     mkdirSync(options.root, { recursive: true });
     const { journal, records } = Journal.open(options.root);
-    const catalog = new Catalog(options, journal);
-    if (records.size === 0) catalog.#initialize(options);
-    else catalog.#load(records.values());
+    const catalog = new Catalog(options, journal, [...records.values()]);
+    if (catalog.#root === undefined) catalog.#initialize(options);
     return catalog;
+  }
+
+  /** The root resource of creates that name none (it cannot be removed, see ops/resources.ts). */
+  get defaultResource(): Resource {
+    return this.resources.byId(this.#defaultResource)!;
   }
 
   get root(): Collection {
@@ -176,45 +188,21 @@ export class Catalog {
     return coll;
   }
 
-  /** Creates an empty data object with one good, empty replica on `resource`. */
+  /** Creates an empty data object with one good, empty replica at `physicalPath` on `leaf`. */
   createDataObject(
     parent: Collection,
     name: string,
     owner: string,
-    resource: Resource,
+    leaf: Resource,
+    physicalPath: string,
   ): DataObject {
-    const now = nowSeconds();
-    const object: DataObject = {
-      id: this.newId(),
-      collection: parent,
-      name,
-      owner,
-      createTime: now,
-      acl: inheritedAcl(parent, owner),
-      avus: [],
-      replicas: [],
-      lock: undefined,
-    };
-    const physicalPath = this.vaultPathFor(resource, this.dataObjectPath(object));
-    object.replicas.push({
-      number: 0,
-      resource: resource.name,
-      physicalPath,
-      size: 0,
-      checksum: '',
-      status: REPLICA_STATUS.good,
-      createTime: now,
-      modifyTime: now,
-    });
-    // Claim the physical path at once so that a concurrent create picks another one.
-    closeSync(openSync(physicalPath, 'w'));
-    parent.objects.set(name, object);
-    this.#objects.set(object.id, object);
+    const object = this.adoptDataObject(parent, name, owner);
+    object.replicas.push(newReplica(0, leaf, physicalPath, REPLICA_STATUS.good));
     this.saveDataObject(object);
     return object;
   }
 
-  /** Registers a data object whose replica 0 is an existing file (nothing is written). */
+  /** Adds a data object without replicas; the caller adds them and saves it. */
   adoptDataObject(parent: Collection, name: string, owner: string): DataObject {
     const object: DataObject = {
       id: this.newId(),
@@ -232,18 +220,27 @@ export class Catalog {
     return object;
   }
 
-  /**
-   * A free physical path for a new replica: `<vault>/<logical path below the zone>`, with a
-   * numeric suffix when a file (e.g. of a renamed object) already sits there. Parent directories
-   * are created.
-   */
-  vaultPathFor(resource: Resource, lpath: string): string {
-    const below = lpath.split('/').slice(2).join('/');
-    const base = join(resource.vaultPath, below);
-    mkdirSync(dirname(base), { recursive: true });
-    let candidate = base;
-    for (let n = 1; existsSync(candidate); n++) candidate = `${base}.${n}`;
-    return candidate;
+  saveResource(resource: Resource): void {
+    this.#append(resourceRecord(resource));
+  }
+
+  /** Adds a resource to the tree and the journal. */
+  addResource(resource: Resource): void {
+    this.resources.add(resource);
+    this.saveResource(resource);
+  }
+
+  deleteResource(resource: Resource): void {
+    this.resources.delete(resource);
+    this.#append({ k: 'resc', id: resource.id, deleted: true });
+  }
+
+  /** Whether any replica lives on the resource (the server's _rescHasData). */
+  resourceHoldsData(resource: Resource): boolean {
+    for (const object of this.#objects.values()) {
+      if (object.replicas.some((replica) => replica.resourceId === resource.id)) return true;
+    }
+    return false;
   }
 
   saveUser(user: User): void {
@@ -258,6 +255,11 @@ export class Catalog {
     this.#append(dataObjectRecord(object));
   }
 
+  /** Whether the object is still in the catalog (not removed while an op awaited its storage). */
+  isLive(object: DataObject): boolean {
+    return this.#objects.get(object.id) === object;
+  }
+
   deleteUser(user: User): void {
     this.users.delete(user.name);
     this.#append({ k: 'user', id: user.id, deleted: true });
@@ -268,9 +270,7 @@ export class Catalog {
     object.collection.objects.delete(object.name);
     this.#objects.delete(object.id);
     this.#append({ k: 'data', id: object.id, deleted: true });
-    if (removeFiles) {
-      for (const replica of object.replicas) rmSync(replica.physicalPath, { force: true });
-    }
+    if (removeFiles) this.vaults.removeAll(object.replicas);
   }
 
   /** Removes a collection and everything below it. */
@@ -311,6 +311,7 @@ export class Catalog {
 
   *#allRecords(): Generator<JournalRecord> {
     for (const user of this.users.values()) yield userRecord(user);
+    for (const resource of this.resources.all()) yield resourceRecord(resource);
     // Parents before children keeps the snapshot readable; the loader does not depend on it.
     for (const coll of this.#collections.values()) yield collectionRecord(coll);
     for (const object of this.#objects.values()) yield dataObjectRecord(object);
@@ -325,6 +326,7 @@ export class Catalog {
       password: options.adminPassword,
       createTime: now,
       members: new Set(),
+      avus: [],
     };
     const publicGroup: User = {
       id: this.newId(),
@@ -333,6 +335,7 @@ export class Catalog {
       password: '',
       createTime: now,
       members: new Set(),
+      avus: [],
     };
     for (const user of [admin, publicGroup]) {
       this.users.set(user.name, user);
@@ -368,79 +371,31 @@ export class Catalog {
     const trashHome = readable(this.createCollection(trash, 'home', admin.name));
     this.createCollection(trashHome, admin.name, admin.name);
   }
-
-  #load(records: Iterable<JournalRecord>): void {
-    const parents = new Map<Collection, number>();
-    const objectParents = new Map<DataObject, number>();
-    let maxId = this.#nextId;
-    for (const record of records) {
-      if ('deleted' in record) continue;
-      maxId = Math.max(maxId, record.id);
-      if (record.k === 'user') {
-        this.users.set(record.name, {
-          id: record.id,
-          name: record.name,
-          type: record.type,
-          password: record.pw,
-          createTime: record.ct,
-          members: new Set(record.members),
-        });
-      } else if (record.k === 'coll') {
-        const coll: Collection = {
-          id: record.id,
-          parent: undefined,
-          name: record.name,
-          owner: record.owner,
-          createTime: record.ct,
-          modifyTime: record.mt,
-          inheritance: record.inh,
-          acl: new Map(record.acl),
-          avus: record.avus,
-          collections: new Map(),
-          objects: new Map(),
-        };
-        for (const avu of coll.avus) maxId = Math.max(maxId, avu.id);
-        this.#collections.set(coll.id, coll);
-        parents.set(coll, record.parent);
-      } else {
-        const object: DataObject = {
-          id: record.id,
-          collection: undefined as unknown as Collection,
-          name: record.name,
-          owner: record.owner,
-          createTime: record.ct,
-          acl: new Map(record.acl),
-          avus: record.avus,
-          replicas: record.replicas,
-          lock: undefined,
-        };
-        for (const avu of object.avus) maxId = Math.max(maxId, avu.id);
-        // A crash during a write leaves the replica intermediate; nobody holds it any more.
-        for (const replica of object.replicas) {
-          if (replica.status === REPLICA_STATUS.intermediate) replica.status = REPLICA_STATUS.stale;
-        }
-        this.#objects.set(object.id, object);
-        objectParents.set(object, record.coll);
-      }
-    }
-    for (const [coll, parentId] of parents) {
-      const parent = this.#collections.get(parentId);
-      if (parent) {
-        coll.parent = parent;
-        parent.collections.set(coll.name, coll);
-      } else this.#root = coll;
-    }
-    for (const [object, parentId] of objectParents) {
-      const parent = this.#collections.get(parentId)!;
-      object.collection = parent;
-      parent.objects.set(object.name, object);
-    }
-    this.#nextId = maxId + 1;
-  }
 }
 
 function inheritedAcl(parent: Collection, owner: string): Map<string, number> {
   const acl = parent.inheritance ? new Map(parent.acl) : new Map<string, number>();
   acl.set(owner, PERMISSION_LEVELS.own);
   return acl;
+}
+
+/** A replica as a create makes it: empty, no checksum, now. */
+export function newReplica(
+  number: number,
+  leaf: Resource,
+  physicalPath: string,
+  status: Replica['status'],
+): Replica {
+  const now = nowSeconds();
+  return {
+    number,
+    resourceId: leaf.id,
+    physicalPath,
+    size: 0,
+    checksum: '',
+    status,
+    createTime: now,
+    modifyTime: now,
+    accessTime: now,
+  };
 }

@@ -1,9 +1,17 @@
 /**
- * Emulator configuration: the real server's keys (spec §6) with the same names, nesting and
- * defaults, plus an `emulator` section for what only the emulator has. A --config JSON file is
- * deep-merged over the defaults; unknown keys and wrongly typed values are errors naming the key.
- * The result is validated once and frozen.
+ * Emulator configuration: the real HTTP API's keys (spec §6) with the same names, nesting and
+ * defaults, the iRODS server's `default_hash_scheme` (server_config.json's name and values) under
+ * `irods_server`, and an `emulator` section for what only the emulator has, among them the
+ * resources of the zone (config-resources.ts). A --config JSON file is deep-merged over the
+ * defaults (a list replaces the default list); unknown keys and wrongly typed values are errors
+ * naming the key. The result is validated once and frozen.
  */
+import { HASH_SCHEMES, type HashScheme } from './checksum.js';
+import { ConfigError } from './config-error.js';
+import { checkResourceDeclarations, type ResourceDeclaration } from './config-resources.js';
+
+export { ConfigError } from './config-error.js';
+export type { ResourceDeclaration } from './config-resources.js';
 
 export interface EmulatorConfig {
   readonly http_server: {
@@ -26,6 +34,10 @@ export interface EmulatorConfig {
     readonly max_number_of_bytes_per_write_operation: number;
     readonly max_number_of_rows_per_catalog_query: number;
   };
+  readonly irods_server: {
+    /** Scheme of computed checksums: SHA256 (`sha2:` + base64) or MD5 (hex), §5.2.10. */
+    readonly default_hash_scheme: HashScheme;
+  };
   readonly emulator: {
     /** The API version of the route prefix and of /info. */
     readonly version: string;
@@ -35,6 +47,8 @@ export interface EmulatorConfig {
     readonly dstream_exposes_irods_error_codes: boolean;
     /** Journal lines after which the catalog is compacted into a new snapshot. */
     readonly journal_compaction_threshold: number;
+    /** Resources ensured at start-up; the catalog keeps those created through the API. */
+    readonly resources: readonly ResourceDeclaration[];
   };
 }
 
@@ -59,23 +73,17 @@ export const DEFAULT_CONFIG: EmulatorConfig = {
     max_number_of_bytes_per_write_operation: 1024 * 1024,
     max_number_of_rows_per_catalog_query: 15,
   },
+  irods_server: {
+    default_hash_scheme: HASH_SCHEMES.sha256,
+  },
   emulator: {
     version: '0.7.0',
     irods_server_version: 'rods4.3.2',
     dstream_exposes_irods_error_codes: false,
     journal_compaction_threshold: 500_000,
+    resources: [{ name: 'demoResc', type: 'unixfilesystem' }],
   },
 };
-
-export class ConfigError extends Error {
-  readonly code = 'EMULATOR_CONFIG_INVALID';
-  constructor(
-    message: string,
-    readonly key: string,
-  ) {
-    super(message);
-  }
-}
 
 /** Deep-merges `overrides` over the defaults, checking every key and type, and freezes it. */
 export function buildConfig(overrides: unknown = {}): EmulatorConfig {
@@ -85,6 +93,8 @@ export function buildConfig(overrides: unknown = {}): EmulatorConfig {
 }
 
 function mergeChecked(defaults: unknown, override: unknown, path: string): unknown {
+  // A list is replaced as a whole and checked by its own validation.
+  if (Array.isArray(defaults)) return override;
   if (isRecord(defaults)) {
     if (!isRecord(override)) {
       throw new ConfigError(`config key "${path || '(root)'}" must be an object`, path);
@@ -148,6 +158,12 @@ function validate(config: EmulatorConfig): void {
       key,
     );
   }
+  const scheme = config.irods_server.default_hash_scheme;
+  if (scheme !== HASH_SCHEMES.sha256 && scheme !== HASH_SCHEMES.md5) {
+    const key = 'irods_server.default_hash_scheme';
+    throw new ConfigError(`config key "${key}" must be SHA256 or MD5`, key);
+  }
+  checkResourceDeclarations(config.emulator.resources, config.irods_client.default_resource);
   if (!/^\d+\.\d+\.\d+$/.test(config.emulator.version)) {
     throw new ConfigError('config key "emulator.version" must look like 0.7.0', 'emulator.version');
   }
@@ -158,6 +174,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function deepFreeze<T>(value: T): T {
-  if (isRecord(value)) for (const inner of Object.values(value)) deepFreeze(inner);
+  if (isRecord(value) || Array.isArray(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
   return Object.freeze(value);
 }

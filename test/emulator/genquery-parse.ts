@@ -1,8 +1,11 @@
 /**
- * GenQuery1 parsing for the emulator (spec §5.3.2): the column catalogue, literals, tokens and a
- * recursive-descent parser that turns a query string into select items and ready-to-run condition
- * tests. Pure: no I/O. Execution lives in genquery.ts.
+ * GenQuery1 parsing for the emulator (spec §5.3.2): literals, tokens and a recursive-descent
+ * parser that turns a query string into select items and ready-to-run condition tests, over the
+ * column catalogue of genquery-columns.ts. Pure: no I/O. Execution lives in genquery.ts.
  */
+import { GENQUERY_COLUMNS, isIntegerColumn } from './genquery-columns.js';
+
+export { GENQUERY_COLUMNS } from './genquery-columns.js';
 
 const ERRORS = {
   INPUT_ARG_NOT_WELL_FORMED_ERR: -1084000,
@@ -16,67 +19,6 @@ export class GenQueryError extends Error {
     super(`${what}: ${name}`);
     this.code = ERRORS[name];
   }
-}
-
-/** Column names by catalog table: `PREFIX: SUFFIX ...` names PREFIX_SUFFIX for each suffix. */
-function columnNames(table: string): string[] {
-  return table
-    .trim()
-    .split('\n')
-    .flatMap((line) => {
-      const [prefix = '', suffixes = ''] = line.split(':');
-      return suffixes
-        .trim()
-        .split(/\s+/)
-        .map((suffix) => `${prefix.trim()}_${suffix}`);
-    });
-}
-
-/** Every valid GenQuery1 column name (§5.3.2's list and the other common ones). */
-export const GENQUERY_COLUMNS: ReadonlySet<string> = new Set(
-  columnNames(`
-    ZONE: ID NAME TYPE CONNECTION COMMENT CREATE_TIME MODIFY_TIME
-    USER: ID NAME TYPE ZONE DN INFO COMMENT CREATE_TIME MODIFY_TIME GROUP_ID GROUP_NAME
-    RESC: ID NAME ZONE_NAME TYPE_NAME CLASS_NAME LOC VAULT_PATH FREE_SPACE FREE_SPACE_TIME INFO
-    RESC: COMMENT CREATE_TIME MODIFY_TIME MODIFY_TIME_MILLIS STATUS CHILDREN CONTEXT PARENT
-    RESC: PARENT_CONTEXT
-    DATA: ID COLL_ID NAME REPL_NUM VERSION TYPE_NAME SIZE MODE RESC_NAME RESC_HIER PATH
-    DATA: OWNER_NAME OWNER_ZONE REPL_STATUS STATUS CHECKSUM EXPIRY MAP_ID COMMENTS CREATE_TIME
-    DATA: MODIFY_TIME ACCESS_TIME RESC_ID USER_NAME ZONE_NAME ACCESS_TYPE ACCESS_NAME
-    DATA: TOKEN_NAMESPACE ACCESS_USER_ID ACCESS_DATA_ID
-    COLL: ID NAME PARENT_NAME OWNER_NAME OWNER_ZONE MAP_ID INHERITANCE COMMENTS CREATE_TIME
-    COLL: MODIFY_TIME USER_NAME ZONE_NAME TYPE INFO_1 INFO_2 ACCESS_TYPE ACCESS_NAME
-    COLL: TOKEN_NAMESPACE ACCESS_USER_ID ACCESS_COLL_ID
-    META_DATA: ATTR_NAME ATTR_VALUE ATTR_UNITS ATTR_ID CREATE_TIME MODIFY_TIME
-    META_COLL: ATTR_NAME ATTR_VALUE ATTR_UNITS ATTR_ID CREATE_TIME MODIFY_TIME
-    META_RESC: ATTR_NAME ATTR_VALUE ATTR_UNITS ATTR_ID CREATE_TIME MODIFY_TIME
-    META_USER: ATTR_NAME ATTR_VALUE ATTR_UNITS ATTR_ID CREATE_TIME MODIFY_TIME
-    RULE_EXEC: ID NAME REI_FILE_PATH USER_NAME ADDRESS TIME FREQUENCY PRIORITY
-    RULE_EXEC: ESTIMATED_EXE_TIME NOTIFICATION_ADDR LAST_EXE_TIME STATUS CONTEXT LOCK_HOST
-    RULE_EXEC: LOCK_HOST_PID LOCK_TIME
-    TOKEN: NAMESPACE ID NAME VALUE VALUE2 VALUE3 COMMENT CREATE_TIME MODIFY_TIME
-    TICKET: ID STRING TYPE USER_ID OBJECT_ID OBJECT_TYPE USES_LIMIT USES_COUNT EXPIRY
-    TICKET: WRITE_FILE_COUNT WRITE_FILE_LIMIT WRITE_BYTE_COUNT WRITE_BYTE_LIMIT CREATE_TIME
-    TICKET: MODIFY_TIME ALLOWED_HOST_TICKET_ID ALLOWED_HOST ALLOWED_USER_TICKET_ID
-    TICKET: ALLOWED_USER_NAME ALLOWED_GROUP_TICKET_ID ALLOWED_GROUP_NAME DATA_NAME
-    TICKET: DATA_COLL_NAME COLL_NAME OWNER_NAME OWNER_ZONE
-    QUOTA: USER_ID RESC_ID LIMIT OVER MODIFY_TIME USER_NAME USER_ZONE RESC_NAME USAGE
-    QUOTA_USAGE: USER_ID RESC_ID MODIFY_TIME
-  `),
-);
-
-/** Columns the catalog stores as integers, besides the `*_ID` ones; the rest (times too) is text. */
-const INTEGER_COLUMNS: ReadonlySet<string> = new Set(
-  columnNames(`
-    DATA: SIZE REPL_NUM REPL_STATUS ACCESS_TYPE
-    COLL: ACCESS_TYPE
-    TICKET: USES_LIMIT USES_COUNT WRITE_FILE_COUNT WRITE_FILE_LIMIT WRITE_BYTE_COUNT
-    TICKET: WRITE_BYTE_LIMIT
-    QUOTA: LIMIT OVER USAGE
-  `),
-);
-function isIntegerColumn(column: string): boolean {
-  return column.endsWith('_ID') || INTEGER_COLUMNS.has(column);
 }
 
 const AGGREGATES = ['count', 'min', 'max', 'sum', 'avg'] as const;

@@ -6,13 +6,15 @@ import { Faults } from './faults.js';
 import { collectionOps } from './ops/collections.js';
 import { dataObjectOps } from './ops/data-objects.js';
 import { headerWrite } from './ops/data-write.js';
-import { authenticate, info, resourceOps, ruleOps, zoneOps } from './ops/misc.js';
+import { authenticate, info, ruleOps, zoneOps } from './ops/misc.js';
 import { queryOps } from './ops/query.js';
+import { resourceOps } from './ops/resources.js';
 import { ticketOps } from './ops/tickets.js';
 import { usersGroupsOps } from './ops/users-groups.js';
 import { listen, type ApiRoutes } from './server.js';
 import type { EmulatorState } from './state.js';
-import { ParallelWrites, closeWrite } from './write-session.js';
+import { ParallelWrites } from './parallel-writes.js';
+import { closeWrite } from './write-session.js';
 
 export interface EmulatorServerOptions {
   /** 0 picks a free port. */
@@ -61,6 +63,7 @@ export async function startEmulatorServer(
     adminName: config.irods_client.proxy_admin_account.username,
     adminPassword: config.irods_client.proxy_admin_account.password,
     defaultResource: config.irods_client.default_resource,
+    resources: config.emulator.resources,
     compactionThreshold: config.emulator.journal_compaction_threshold,
   });
   const state: EmulatorState = {
@@ -87,7 +90,9 @@ export async function startEmulatorServer(
       }
     };
     await server.close().catch((error: unknown) => failures.push(error));
-    for (const session of state.writes.sessions()) attempt(() => closeWrite(catalog, session));
+    for (const session of state.writes.sessions()) {
+      await closeWrite(catalog, session).catch((error: unknown) => failures.push(error));
+    }
     attempt(() => state.tokens.close());
     attempt(() => catalog.close());
     if (failures.length > 0) throw new AggregateError(failures, 'emulator shutdown failed');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { Journal } from './journal.js';
-import type { JournalRecord } from './model.js';
+import type { JournalRecord } from './records.js';
 
 const user = (id: number, name: string): JournalRecord => ({
   k: 'user',

@@ -26,7 +26,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { JournalRecord } from './model.js';
+import type { JournalRecord } from './records.js';
 
 const SNAPSHOT = 'catalog.snapshot.jsonl';
 const JOURNAL = 'catalog.journal.jsonl';

@@ -1,7 +1,9 @@
 /**
- * The in-memory catalog entities (spec §7) and their journal records. Entities are linked into a
- * tree (collections know their parent and children) so that path lookups cost O(depth) and a
- * rename touches one record; records store parent ids instead of paths for the same reason.
+ * The in-memory catalog entities (spec §7). Entities are linked into a tree (collections know
+ * their parent and children) so that path lookups cost O(depth) and a rename touches one record.
+ * A replica names its leaf resource by id, as the catalog's `resc_id` does; its hierarchy
+ * (`DATA_RESC_HIER`) is derived from the resource tree when asked for, so re-parenting or renaming
+ * a resource never rewrites data objects. The journal records live in records.ts.
  */
 import type { UserType } from './acl.js';
 
@@ -20,30 +22,49 @@ export interface User {
   readonly createTime: number;
   /** Members, for groups only. Every user is implicitly in `public`. */
   readonly members: Set<string>;
+  avus: Avu[];
 }
 
+/**
+ * A resource as R_RESC_MAIN holds it. Coordinating resources (passthru, replication) store
+ * `EMPTY_RESC_HOST` and `EMPTY_RESC_PATH` when created without a location (rsGeneralAdmin).
+ */
 export interface Resource {
   readonly id: number;
-  readonly name: string;
-  readonly type: string;
-  readonly host: string;
-  readonly vaultPath: string;
+  name: string;
+  type: string;
+  host: string;
+  vaultPath: string;
+  context: string;
+  /** The parent resource's id, or undefined for a root. */
+  parent: number | undefined;
+  parentContext: string;
+  /** "", "up" or "down". */
+  status: string;
+  comments: string;
+  information: string;
+  freeSpace: string;
+  freeSpaceTime: number;
   readonly createTime: number;
-  readonly modifyTime: number;
+  modifyTime: number;
+  modifyMillis: number;
+  avus: Avu[];
 }
 
 export const REPLICA_STATUS = { stale: 0, good: 1, intermediate: 2 } as const;
 export type ReplicaStatus = (typeof REPLICA_STATUS)[keyof typeof REPLICA_STATUS];
 
 export interface Replica {
-  readonly number: number;
-  resource: string;
+  number: number;
+  /** Id of the leaf resource holding the replica. */
+  resourceId: number;
   physicalPath: string;
   size: number;
   checksum: string;
   status: ReplicaStatus;
-  readonly createTime: number;
+  createTime: number;
   modifyTime: number;
+  accessTime: number;
 }
 
 export interface Collection {
@@ -73,86 +94,36 @@ export interface DataObject {
   lock: string | undefined;
 }
 
-/** One journal line: an upsert of a whole entity, or its deletion. */
-export type JournalRecord =
-  | {
-      k: 'user';
-      id: number;
-      name: string;
-      type: UserType;
-      pw: string;
-      ct: number;
-      members: string[];
-    }
-  | {
-      k: 'coll';
-      id: number;
-      parent: number;
-      name: string;
-      owner: string;
-      ct: number;
-      mt: number;
-      inh: boolean;
-      acl: [string, number][];
-      avus: Avu[];
-    }
-  | {
-      k: 'data';
-      id: number;
-      coll: number;
-      name: string;
-      owner: string;
-      ct: number;
-      acl: [string, number][];
-      avus: Avu[];
-      replicas: Replica[];
-    }
-  | { k: 'user' | 'coll' | 'data'; id: number; deleted: true };
-
-export type RecordKind = JournalRecord['k'];
-
-export function userRecord(user: User): JournalRecord {
-  return {
-    k: 'user',
-    id: user.id,
-    name: user.name,
-    type: user.type,
-    pw: user.password,
-    ct: user.createTime,
-    members: [...user.members],
-  };
-}
-
-export function collectionRecord(coll: Collection): JournalRecord {
-  return {
-    k: 'coll',
-    id: coll.id,
-    parent: coll.parent?.id ?? 0,
-    name: coll.name,
-    owner: coll.owner,
-    ct: coll.createTime,
-    mt: coll.modifyTime,
-    inh: coll.inheritance,
-    acl: [...coll.acl],
-    avus: coll.avus,
-  };
-}
-
-export function dataObjectRecord(object: DataObject): JournalRecord {
-  return {
-    k: 'data',
-    id: object.id,
-    coll: object.collection.id,
-    name: object.name,
-    owner: object.owner,
-    ct: object.createTime,
-    acl: [...object.acl],
-    avus: object.avus,
-    replicas: object.replicas,
-  };
-}
-
 /** Seconds since the epoch, the unit of every catalog time (§7.4). */
 export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
+}
+
+/** The replica with that number, if any. */
+export function replicaNumbered(object: DataObject, number: number): Replica | undefined {
+  return object.replicas.find((replica) => replica.number === number);
+}
+
+/** The latest good replica: largest mtime among status 1 (§5.2.5). */
+export function latestGoodReplica(object: DataObject): Replica | undefined {
+  let best: Replica | undefined;
+  for (const replica of object.replicas) {
+    if (replica.status !== REPLICA_STATUS.good) continue;
+    if (!best || replica.modifyTime > best.modifyTime) best = replica;
+  }
+  return best;
+}
+
+/** The number a new replica gets: one above the highest in use. */
+export function nextReplicaNumber(object: DataObject): number {
+  return Math.max(-1, ...object.replicas.map((replica) => replica.number)) + 1;
+}
+
+/** Every other good replica becomes stale: `fresh` now holds the newest bytes (§5.2.1). */
+export function markOthersStale(object: DataObject, fresh: Replica): void {
+  for (const replica of object.replicas) {
+    if (replica !== fresh && replica.status === REPLICA_STATUS.good) {
+      replica.status = REPLICA_STATUS.stale;
+    }
+  }
 }

@@ -21,6 +21,10 @@ function openCatalog(root: string): Catalog {
     adminName: 'rods',
     adminPassword: 'rods',
     defaultResource: 'demoResc',
+    resources: [
+      { name: 'demoResc', type: 'unixfilesystem' },
+      { name: 'other', type: 'unixfilesystem' },
+    ],
     compactionThreshold: 1_000_000,
   });
 }
@@ -55,7 +59,7 @@ function populate(catalog: Catalog): void {
   const make = (parent: Collection, name: string, objects: number): Collection => {
     const coll = catalog.createCollection(parent, name, parent.owner);
     for (let i = 0; i < objects; i++) {
-      catalog.createDataObject(coll, `f${i}`, coll.owner, catalog.defaultResource);
+      catalog.createDataObject(coll, `f${i}`, coll.owner, catalog.defaultResource, `/vault/f${i}`);
     }
     return coll;
   };
@@ -66,14 +70,15 @@ function populate(catalog: Catalog): void {
   make(plain, 'sub', 2);
   make(make(home, 'deep', 1), 'er', 2);
   const object = plain.objects.get('f1')!;
-  object.replicas.push({ ...object.replicas[0]!, number: 1, size: 7, resource: 'other' });
+  const other = catalog.resources.byName('other')!.id;
+  object.replicas.push({ ...object.replicas[0]!, number: 1, size: 7, resourceId: other });
   object.avus = [
     { id: catalog.newId(), attribute: 'kind', value: 'raw', units: '' },
     { id: catalog.newId(), attribute: 'Kind', value: 'RAW', units: 'u' },
   ];
   plain.avus = [{ id: catalog.newId(), attribute: 'project', value: 'x', units: '' }];
   catalog.moveDataObject(plain.objects.get('f0')!, plain, 'moved');
-  catalog.createDataObject(plain, 'f0', 'rods', catalog.defaultResource);
+  catalog.createDataObject(plain, 'f0', 'rods', catalog.defaultResource, '/vault/f0');
 
   const alice = {
     id: catalog.newId(),
@@ -82,6 +87,7 @@ function populate(catalog: Catalog): void {
     password: 'a',
     createTime: nowSeconds(),
     members: new Set<string>(),
+    avus: [],
   };
   catalog.users.set(alice.name, alice);
   const aliceHome = catalog.createCollection(
@@ -246,7 +252,7 @@ describe('GenQuery narrowing timing', () => {
       for (let d = 0; d < 10; d++) {
         const coll = catalog.createCollection(home, `d${d}`, 'rods');
         for (let i = 0; i < objects / 10; i++) {
-          catalog.createDataObject(coll, `f${i}`, 'rods', catalog.defaultResource);
+          catalog.createDataObject(coll, `f${i}`, 'rods', catalog.defaultResource, `/v/${i}`);
         }
       }
       const source = catalogRows(catalog, catalog.principal('rods')!);

@@ -4,9 +4,9 @@
  *
  * Families, chosen by the referenced columns: anything DATA_* (or META_DATA_*) → one record per
  * replica of each visible data object, with its collection's COLL_* values and its leaf RESC_*;
- * otherwise COLL_* / META_COLL_* → one per visible collection; otherwise RESC_* → one per
- * resource; otherwise USER_* → one per user or group. AVU and ACL columns cross each entity with
- * its AVUs / ACL entries (an inner join: no AVU, no record).
+ * otherwise COLL_* / META_COLL_* → one per visible collection; otherwise RESC_* / META_RESC_* →
+ * one per resource; otherwise USER_* / META_USER_* → one per user or group. AVU and ACL columns
+ * cross each entity with its AVUs / ACL entries (an inner join: no AVU, no record).
  *
  * The query's Constraints on COLL_NAME, COLL_PARENT_NAME and DATA_NAME narrow the walk to the
  * collections (and objects) they can match, through the collection tree; the narrowed walk keeps
@@ -41,8 +41,18 @@ const NO_RESOURCE: Resource = {
   type: '',
   host: '',
   vaultPath: '',
+  context: '',
+  parent: undefined,
+  parentContext: '',
+  status: '',
+  comments: '',
+  information: '',
+  freeSpace: '',
+  freeSpaceTime: 0,
   createTime: 0,
   modifyTime: 0,
+  modifyMillis: 0,
+  avus: [],
 };
 const NO_USER: User = {
   id: 0,
@@ -51,16 +61,29 @@ const NO_USER: User = {
   password: '',
   createTime: 0,
   members: new Set(),
+  avus: [],
 };
 
-const avuColumns = (prefix: string): Record<string, Getter> => ({
-  [`${prefix}_ATTR_NAME`]: (r) => r.avu?.attribute ?? '',
-  [`${prefix}_ATTR_VALUE`]: (r) => r.avu?.value ?? '',
-  [`${prefix}_ATTR_UNITS`]: (r) => r.avu?.units ?? '',
-  [`${prefix}_ATTR_ID`]: (r) => String(r.avu?.id ?? ''),
-  [`${prefix}_CREATE_TIME`]: (r) => catalogTime(r.object?.createTime ?? r.coll?.createTime ?? 0),
-  [`${prefix}_MODIFY_TIME`]: (r) => catalogTime(r.object?.createTime ?? r.coll?.createTime ?? 0),
-});
+const resc = (r: RowContext) => r.resource ?? NO_RESOURCE;
+
+const avuColumns = (prefix: string): Record<string, Getter> => {
+  const created = (r: RowContext) =>
+    catalogTime(
+      r.object?.createTime ??
+        r.coll?.createTime ??
+        r.resource?.createTime ??
+        r.user?.createTime ??
+        0,
+    );
+  return {
+    [`${prefix}_ATTR_NAME`]: (r) => r.avu?.attribute ?? '',
+    [`${prefix}_ATTR_VALUE`]: (r) => r.avu?.value ?? '',
+    [`${prefix}_ATTR_UNITS`]: (r) => r.avu?.units ?? '',
+    [`${prefix}_ATTR_ID`]: (r) => String(r.avu?.id ?? ''),
+    [`${prefix}_CREATE_TIME`]: created,
+    [`${prefix}_MODIFY_TIME`]: created,
+  };
+};
 
 const GETTERS: Readonly<Record<string, Getter>> = {
   COLL_ID: (r) => String(r.coll!.id),
@@ -85,9 +108,10 @@ const GETTERS: Readonly<Record<string, Getter>> = {
   DATA_REPL_NUM: (r) => String(r.replica!.number),
   DATA_TYPE_NAME: () => 'generic',
   DATA_SIZE: (r) => String(r.replica!.size),
-  DATA_RESC_NAME: (r) => r.replica!.resource,
-  DATA_RESC_HIER: (r) => r.replica!.resource,
-  DATA_RESC_ID: (r, c) => String(c.resources.get(r.replica!.resource)?.id ?? ''),
+  // DATA_RESC_NAME joins R_RESC_MAIN on the leaf id; DATA_RESC_HIER is built from the tree.
+  DATA_RESC_NAME: (r) => resc(r).name,
+  DATA_RESC_HIER: (r, c) => c.resources.replicaHierarchy(r.replica!),
+  DATA_RESC_ID: (r) => String(r.replica!.resourceId),
   DATA_PATH: (r) => r.replica!.physicalPath,
   DATA_OWNER_NAME: (r) => r.object!.owner,
   DATA_OWNER_ZONE: (_r, c) => c.zone,
@@ -97,23 +121,34 @@ const GETTERS: Readonly<Record<string, Getter>> = {
   DATA_MAP_ID: () => '0',
   DATA_CREATE_TIME: (r) => catalogTime(r.replica!.createTime),
   DATA_MODIFY_TIME: (r) => catalogTime(r.replica!.modifyTime),
-  DATA_ACCESS_TIME: (r) => catalogTime(r.replica!.modifyTime),
+  DATA_ACCESS_TIME: (r) => catalogTime(r.replica!.accessTime),
   DATA_ACCESS_NAME: (r) => (r.acl ? permissionName(r.acl[1]) : ''),
   DATA_ACCESS_TYPE: (r) => String(r.acl?.[1] ?? ''),
   DATA_ACCESS_USER_ID: (r, c) => String(c.users.get(r.acl?.[0] ?? '')?.id ?? ''),
   DATA_ACCESS_DATA_ID: (r) => String(r.object!.id),
   DATA_USER_NAME: (r) => r.acl?.[0] ?? '',
   DATA_TOKEN_NAMESPACE: () => 'access_type',
-  RESC_ID: (r) => String((r.resource ?? NO_RESOURCE).id),
-  RESC_NAME: (r) => (r.resource ?? NO_RESOURCE).name,
+  RESC_ID: (r) => String(resc(r).id),
+  RESC_NAME: (r) => resc(r).name,
   RESC_ZONE_NAME: (_r, c) => c.zone,
-  RESC_TYPE_NAME: (r) => (r.resource ?? NO_RESOURCE).type,
+  RESC_TYPE_NAME: (r) => resc(r).type,
   RESC_CLASS_NAME: () => 'cache',
-  RESC_LOC: (r) => (r.resource ?? NO_RESOURCE).host,
-  RESC_VAULT_PATH: (r) => (r.resource ?? NO_RESOURCE).vaultPath,
-  RESC_CREATE_TIME: (r) => catalogTime((r.resource ?? NO_RESOURCE).createTime),
-  RESC_MODIFY_TIME: (r) => catalogTime((r.resource ?? NO_RESOURCE).modifyTime),
-  RESC_MODIFY_TIME_MILLIS: () => '0',
+  RESC_LOC: (r) => resc(r).host,
+  RESC_VAULT_PATH: (r) => resc(r).vaultPath,
+  RESC_FREE_SPACE: (r) => resc(r).freeSpace,
+  RESC_FREE_SPACE_TIME: (r) =>
+    resc(r).freeSpaceTime === 0 ? '' : catalogTime(resc(r).freeSpaceTime),
+  RESC_INFO: (r) => resc(r).information,
+  RESC_COMMENT: (r) => resc(r).comments,
+  RESC_STATUS: (r) => resc(r).status,
+  RESC_CREATE_TIME: (r) => catalogTime(resc(r).createTime),
+  RESC_MODIFY_TIME: (r) => catalogTime(resc(r).modifyTime),
+  RESC_MODIFY_TIME_MILLIS: (r) => String(resc(r).modifyMillis),
+  // Since 4.2 the catalog stores children through their parent's id, and no children list.
+  RESC_CHILDREN: () => '',
+  RESC_CONTEXT: (r) => resc(r).context,
+  RESC_PARENT: (r) => (resc(r).parent === undefined ? '' : String(resc(r).parent)),
+  RESC_PARENT_CONTEXT: (r) => resc(r).parentContext,
   USER_ID: (r) => String((r.user ?? NO_USER).id),
   USER_NAME: (r) => (r.user ?? NO_USER).name,
   USER_TYPE: (r) => (r.user ?? NO_USER).type,
@@ -122,6 +157,8 @@ const GETTERS: Readonly<Record<string, Getter>> = {
   USER_MODIFY_TIME: (r) => catalogTime((r.user ?? NO_USER).createTime),
   ...avuColumns('META_DATA'),
   ...avuColumns('META_COLL'),
+  ...avuColumns('META_RESC'),
+  ...avuColumns('META_USER'),
 };
 
 const ACL_COLUMNS =
@@ -224,7 +261,7 @@ function* rows(
         ? [...object.acl]
         : [undefined];
       for (const replica of object.replicas) {
-        const resource = catalog.resources.get(replica.resource);
+        const resource = catalog.resources.byId(replica.resourceId);
         for (const avu of avus) {
           for (const entry of acl) {
             yield build({ coll: object.collection, object, replica, resource, avu, acl: entry });
@@ -243,9 +280,15 @@ function* rows(
     }
     return;
   }
-  if (has('RESC_')) {
-    for (const resource of catalog.resources.values()) yield build({ resource });
+  if (has('RESC_') || has('META_RESC_')) {
+    for (const resource of catalog.resources.all()) {
+      const avus: (Avu | undefined)[] = has('META_RESC_') ? resource.avus : [undefined];
+      for (const avu of avus) yield build({ resource, avu });
+    }
     return;
   }
-  for (const user of catalog.users.values()) yield build({ user });
+  for (const user of catalog.users.values()) {
+    const avus: (Avu | undefined)[] = has('META_USER_') ? user.avus : [undefined];
+    for (const avu of avus) yield build({ user, avu });
+  }
 }

@@ -25,6 +25,7 @@ import {
   type Params,
 } from './params.js';
 import type { EmulatorState, OpHandler, RouteOps } from './state.js';
+import { StorageError } from './storage.js';
 
 const cpuSeconds = () => {
   const { user, system } = process.cpuUsage();
@@ -70,9 +71,13 @@ export async function listen(
       const deadline = setTimeout(() => socket.destroy(), timeoutMs);
       res.once('close', () => clearTimeout(deadline));
       handle(req, res).catch((error: unknown) => {
+        const reply = new Reply(res);
+        // The server reports a failure of a resource's storage as the op's iRODS status.
+        if (error instanceof StorageError && !reply.sent) {
+          return reply.irods(200, error.irodsCode, error.message);
+        }
         if (!(error instanceof BodyLimitExceeded))
           console.error('irods-emulator: request failed:', error);
-        const reply = new Reply(res);
         if (error instanceof BodyLimitExceeded || reply.sent) socket.destroy();
         else reply.fail(500);
       });

@@ -5,7 +5,7 @@ import type { Catalog } from './catalog.js';
 import type { EmulatorConfig } from './config.js';
 import type { Faults } from './faults.js';
 import type { Reply, RequestParams } from './http.js';
-import type { ParallelWrites } from './write-session.js';
+import type { ParallelWrites } from './parallel-writes.js';
 
 export interface EmulatorState {
   readonly config: EmulatorConfig;

@@ -1,8 +1,14 @@
 /**
- * Opening, writing and closing a replica for the write ops (spec §5.2.1) and the registry of
- * parallel-write handles (§5.2.3). An open marks the replica intermediate and locks the object
- * (a second writer gets HIERARCHY_ERROR); the close takes the size from storage, sets the mtime
- * to now, clears the checksum, makes the replica good and every other replica stale.
+ * Opening, writing and closing a replica for the write ops (spec §5.2.1). An open marks the
+ * replica intermediate and locks the object (a second writer gets HIERARCHY_ERROR); the close
+ * takes the size from storage, sets the mtime to now, clears the checksum, makes the replica good
+ * and every other replica stale, then lets replication resources above it copy it to their other
+ * children before the write is answered (synchronous replication on close, [test]).
+ *
+ * Which replica an open writes: the one on the named root resource (a new one there when the
+ * object has none below it), the numbered one, or the latest good one; a new object goes to the
+ * leaf the resource tree picks below the named or the default resource. An s3 replica is written
+ * into a local staging file that is stored as the object at close.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -18,7 +24,18 @@ import { dirname } from 'node:path';
 import { hasLevel, isVisible, type Principal } from './acl.js';
 import type { Catalog } from './catalog.js';
 import { IRODS } from './codes.js';
-import { REPLICA_STATUS, nowSeconds, type DataObject, type Replica } from './model.js';
+import {
+  REPLICA_STATUS,
+  latestGoodReplica,
+  markOthersStale,
+  nowSeconds,
+  replicaNumbered,
+  type DataObject,
+  type Replica,
+  type Resource,
+} from './model.js';
+import { placeBelow, replicateAfterWrite } from './replication.js';
+import { StorageError } from './storage.js';
 
 export interface OpenFlags {
   /** Default true: create and truncate. false ("0"): read-write, no create. */
@@ -34,62 +51,128 @@ export interface WriteSession {
   readonly fd: number;
   readonly append: boolean;
   readonly lockId: string;
+  /** For an s3 replica: the local file holding its bytes until the close stores them. */
+  readonly staging: string | undefined;
 }
 
 export type OpenOutcome = { ok: true; session: WriteSession } | { ok: false; code: number };
 
-/** Opens `lpath` for writing as `who` with the open flags of §5.2.1. */
-export function openForWrite(
+type Choice = { ok: true; object: DataObject; replica: Replica } | { ok: false; code: number };
+
+/**
+ * Opens `lpath` for writing as `who` with the open flags of §5.2.1. A failure of the storage
+ * (an S3 endpoint that does not answer) is a failed open, as the server reports it.
+ */
+export async function openForWrite(
   catalog: Catalog,
   who: Principal,
   lpath: string,
   flags: OpenFlags,
-): OpenOutcome {
-  if (flags.resource !== undefined && !catalog.resources.has(flags.resource)) {
-    return { ok: false, code: IRODS.SYS_RESC_DOES_NOT_EXIST };
+): Promise<OpenOutcome> {
+  try {
+    return await open(catalog, who, lpath, flags);
+  } catch (error) {
+    if (error instanceof StorageError) return { ok: false, code: error.irodsCode };
+    throw error;
   }
-  if (catalog.findCollection(lpath))
+}
+
+async function open(
+  catalog: Catalog,
+  who: Principal,
+  lpath: string,
+  flags: OpenFlags,
+): Promise<OpenOutcome> {
+  let root: Resource | undefined;
+  if (flags.resource !== undefined) {
+    const named = catalog.resources.rootNamed(flags.resource);
+    if (!named.ok) return named;
+    root = named.resource;
+  }
+  if (catalog.findCollection(lpath)) {
     return { ok: false, code: IRODS.CAT_NAME_EXISTS_AS_COLLECTION };
-  const existing = catalog.findDataObject(lpath);
-  const create = flags.truncate || flags.append;
-  let object: DataObject;
-  let replica: Replica | undefined;
-  if (existing) {
-    if (!isVisible(existing.acl, who) || !hasLevel(existing.acl, who, 'modify_object')) {
-      return { ok: false, code: IRODS.CAT_NO_ACCESS_PERMISSION };
-    }
-    if (existing.lock !== undefined) return { ok: false, code: IRODS.HIERARCHY_ERROR };
-    object = existing;
-    replica = pickReplica(existing, flags);
-    if (!replica) {
-      if (flags.replicaNumber !== undefined)
-        return { ok: false, code: IRODS.SYS_REPLICA_DOES_NOT_EXIST };
-      replica = addReplica(catalog, existing, flags.resource!);
-    }
-  } else {
-    if (!create) return { ok: false, code: IRODS.OBJ_PATH_DOES_NOT_EXIST };
-    const place = catalog.splitPath(lpath);
-    if (!place?.parent) return { ok: false, code: IRODS.OBJ_PATH_DOES_NOT_EXIST };
-    if (!isVisible(place.parent.acl, who) || !hasLevel(place.parent.acl, who, 'create_object')) {
-      return { ok: false, code: IRODS.CAT_NO_ACCESS_PERMISSION };
-    }
-    if (flags.replicaNumber !== undefined)
-      return { ok: false, code: IRODS.SYS_REPLICA_DOES_NOT_EXIST };
-    const resource = catalog.resources.get(flags.resource ?? catalog.defaultResource.name)!;
-    object = catalog.createDataObject(place.parent, place.name, who.name, resource);
-    replica = object.replicas[0]!;
   }
-  const fd = openReplicaFile(replica.physicalPath, flags.truncate && !flags.append);
+  const existing = catalog.findDataObject(lpath);
+  const choice = existing
+    ? await chooseExisting(catalog, who, existing, flags, root)
+    : await createForWrite(catalog, who, lpath, flags, root);
+  if (!choice.ok) return choice;
+  const { object, replica } = choice;
+  const truncate = flags.truncate && !flags.append;
+  const leaf = catalog.vaults.leafOf(replica)!;
+  let staging: string | undefined;
+  let path = replica.physicalPath;
+  if (!catalog.vaults.isLocal(leaf)) {
+    staging = catalog.vaults.stagingFile();
+    path = staging;
+    try {
+      if (!truncate && (await catalog.vaults.storedSize(replica)) !== undefined) {
+        await catalog.vaults.storageOf(leaf).fetch(replica.physicalPath, staging);
+      }
+    } catch (error) {
+      catalog.vaults.discard(staging);
+      throw error;
+    }
+  }
+  const fd = openReplicaFile(path, truncate);
   const lockId = randomUUID();
   object.lock = lockId;
   replica.status = REPLICA_STATUS.intermediate;
-  if (flags.truncate && !flags.append) {
+  if (truncate) {
     replica.size = 0;
     replica.checksum = '';
     replica.modifyTime = nowSeconds();
   }
   catalog.saveDataObject(object);
-  return { ok: true, session: { object, replica, fd, append: flags.append, lockId } };
+  return { ok: true, session: { object, replica, fd, append: flags.append, lockId, staging } };
+}
+
+async function chooseExisting(
+  catalog: Catalog,
+  who: Principal,
+  object: DataObject,
+  flags: OpenFlags,
+  root: Resource | undefined,
+): Promise<Choice> {
+  if (!isVisible(object.acl, who) || !hasLevel(object.acl, who, 'modify_object')) {
+    return { ok: false, code: IRODS.CAT_NO_ACCESS_PERMISSION };
+  }
+  if (object.lock !== undefined) return { ok: false, code: IRODS.HIERARCHY_ERROR };
+  if (root !== undefined) {
+    const placement = await placeBelow(catalog, object, root);
+    return placement.ok ? { ok: true, object, replica: placement.replica } : placement;
+  }
+  if (flags.replicaNumber !== undefined) {
+    const replica = replicaNumbered(object, flags.replicaNumber);
+    if (!replica) return { ok: false, code: IRODS.SYS_REPLICA_DOES_NOT_EXIST };
+    return { ok: true, object, replica };
+  }
+  return { ok: true, object, replica: latestGoodReplica(object) ?? object.replicas[0]! };
+}
+
+async function createForWrite(
+  catalog: Catalog,
+  who: Principal,
+  lpath: string,
+  flags: OpenFlags,
+  root: Resource | undefined,
+): Promise<Choice> {
+  if (!flags.truncate && !flags.append) return { ok: false, code: IRODS.OBJ_PATH_DOES_NOT_EXIST };
+  const place = catalog.splitPath(lpath);
+  if (!place?.parent) return { ok: false, code: IRODS.OBJ_PATH_DOES_NOT_EXIST };
+  if (!isVisible(place.parent.acl, who) || !hasLevel(place.parent.acl, who, 'create_object')) {
+    return { ok: false, code: IRODS.CAT_NO_ACCESS_PERMISSION };
+  }
+  if (flags.replicaNumber !== undefined) {
+    return { ok: false, code: IRODS.SYS_REPLICA_DOES_NOT_EXIST };
+  }
+  const leaf = catalog.resources.leafForCreate(root ?? catalog.defaultResource);
+  if (!leaf.ok) return leaf;
+  const path = await catalog.vaults.newPhysicalPath(leaf.resource, lpath);
+  // Another request may have created the object while the path was being found.
+  if (catalog.findDataObject(lpath)) return { ok: false, code: IRODS.HIERARCHY_ERROR };
+  const object = catalog.createDataObject(place.parent, place.name, who.name, leaf.resource, path);
+  return { ok: true, object, replica: object.replicas[0]! };
 }
 
 /** Writes at `position` (append sessions always write at the end); returns the new position. */
@@ -102,60 +185,40 @@ export function writeAt(session: WriteSession, data: Buffer, position: number): 
   return at + data.length;
 }
 
-/** Closes the replica and updates the catalog (size from storage, mtime now, checksum cleared). */
-export function closeWrite(catalog: Catalog, session: WriteSession): void {
+/**
+ * Closes the replica and updates the catalog (size from storage, mtime now, checksum cleared),
+ * then replicates it where a replication resource above it asks for that.
+ */
+export async function closeWrite(catalog: Catalog, session: WriteSession): Promise<void> {
   const { object, replica } = session;
   try {
     replica.size = fstatSync(session.fd).size;
   } finally {
     closeSync(session.fd);
   }
+  let stored = true;
+  if (session.staging !== undefined) {
+    try {
+      await catalog.vaults.storageFor(replica).store(replica.physicalPath, session.staging);
+    } catch (error) {
+      console.error('irods-emulator: storing a written replica failed:', error);
+      stored = false;
+    } finally {
+      catalog.vaults.discard(session.staging);
+    }
+  }
   replica.modifyTime = nowSeconds();
   replica.checksum = '';
-  replica.status = REPLICA_STATUS.good;
-  for (const other of object.replicas) {
-    if (other !== replica && other.status === REPLICA_STATUS.good)
-      other.status = REPLICA_STATUS.stale;
-  }
-  if (object.lock === session.lockId) object.lock = undefined;
-  if (catalog.findDataObject(catalog.dataObjectPath(object)) === object)
+  replica.status = stored ? REPLICA_STATUS.good : REPLICA_STATUS.stale;
+  if (stored) markOthersStale(object, replica);
+  try {
+    if (!catalog.isLive(object)) return;
     catalog.saveDataObject(object);
-}
-
-/** The latest good replica: largest mtime among status 1 (§5.2.5). */
-export function latestGoodReplica(object: DataObject): Replica | undefined {
-  let best: Replica | undefined;
-  for (const replica of object.replicas) {
-    if (replica.status !== REPLICA_STATUS.good) continue;
-    if (!best || replica.modifyTime > best.modifyTime) best = replica;
+    // The object stays locked until its replication resources have their copies.
+    if (stored) await replicateAfterWrite(catalog, object, replica);
+  } finally {
+    if (object.lock === session.lockId) object.lock = undefined;
   }
-  return best;
-}
-
-function pickReplica(object: DataObject, flags: OpenFlags): Replica | undefined {
-  if (flags.resource !== undefined)
-    return object.replicas.find((r) => r.resource === flags.resource);
-  if (flags.replicaNumber !== undefined) {
-    return object.replicas.find((r) => r.number === flags.replicaNumber);
-  }
-  return latestGoodReplica(object) ?? object.replicas[0];
-}
-
-function addReplica(catalog: Catalog, object: DataObject, resourceName: string): Replica {
-  const resource = catalog.resources.get(resourceName)!;
-  const now = nowSeconds();
-  const replica: Replica = {
-    number: Math.max(-1, ...object.replicas.map((r) => r.number)) + 1,
-    resource: resource.name,
-    physicalPath: catalog.vaultPathFor(resource, catalog.dataObjectPath(object)),
-    size: 0,
-    checksum: '',
-    status: REPLICA_STATUS.good,
-    createTime: now,
-    modifyTime: now,
-  };
-  object.replicas.push(replica);
-  return replica;
 }
 
 function openReplicaFile(path: string, truncate: boolean): number {
@@ -166,84 +229,4 @@ function openReplicaFile(path: string, truncate: boolean): number {
   const fd = openSync(path, mode, 0o644);
   if (truncate) ftruncateSync(fd, 0);
   return fd;
-}
-
-interface Stream {
-  position: number;
-  busy: boolean;
-}
-
-interface ParallelHandle {
-  readonly session: WriteSession;
-  readonly streams: Stream[];
-}
-
-export type StreamClaim =
-  | { kind: 'ok'; session: WriteSession; stream: Stream; release: () => void }
-  | { kind: 'unknown-handle' }
-  | { kind: 'bad-index' }
-  | { kind: 'busy' };
-
-/** Open parallel-write handles (memory only) and the server-wide stream budget. */
-export class ParallelWrites {
-  readonly #handles = new Map<string, ParallelHandle>();
-  #activeStreams = 0;
-
-  get handleCount(): number {
-    return this.#handles.size;
-  }
-
-  get activeStreams(): number {
-    return this.#activeStreams;
-  }
-
-  register(session: WriteSession, streamCount: number): string {
-    const id = randomUUID();
-    const streams = Array.from({ length: streamCount }, () => ({ position: 0, busy: false }));
-    this.#handles.set(id, { session, streams });
-    this.#activeStreams += streamCount;
-    return id;
-  }
-
-  /** Picks the stream for a write: the given index, or any free one (marked busy). */
-  claim(
-    handleId: string,
-    streamIndex: string | undefined,
-    parseIndex: (s: string) => number | undefined,
-  ): StreamClaim {
-    const handle = this.#handles.get(handleId);
-    if (!handle) return { kind: 'unknown-handle' };
-    if (streamIndex !== undefined) {
-      const index = parseIndex(streamIndex);
-      const stream = index === undefined ? undefined : handle.streams[index];
-      if (!stream || index! < 0) return { kind: 'bad-index' };
-      // With an explicit index the server does not track busy streams (§5.2.3).
-      return { kind: 'ok', session: handle.session, stream, release: () => undefined };
-    }
-    const stream = handle.streams.find((s) => !s.busy);
-    if (!stream) return { kind: 'busy' };
-    stream.busy = true;
-    return {
-      kind: 'ok',
-      session: handle.session,
-      stream,
-      release: () => {
-        stream.busy = false;
-      },
-    };
-  }
-
-  /** Removes the handle and returns its session, or undefined for an unknown handle. */
-  shutdown(handleId: string): WriteSession | undefined {
-    const handle = this.#handles.get(handleId);
-    if (!handle) return undefined;
-    this.#handles.delete(handleId);
-    this.#activeStreams -= handle.streams.length;
-    return handle.session;
-  }
-
-  /** Sessions still open, for a clean shutdown of the emulator. */
-  sessions(): WriteSession[] {
-    return [...this.#handles.values()].map((handle) => handle.session);
-  }
 }

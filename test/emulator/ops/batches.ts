@@ -1,12 +1,12 @@
 /**
- * ACL and AVU changes shared by /collections and /data-objects: `set_permission`, and the atomic
- * batches `modify_permissions` (§5.1.9) and `modify_metadata` (§5.1.10, §5.2.12). A batch is
- * applied to copies and committed only when every entry succeeded (one transaction).
+ * ACL changes shared by /collections and /data-objects: `set_permission` and the atomic batch
+ * `modify_permissions` (§5.1.9), plus the reply and parsing shared with the metadata batch
+ * (metadata.ts). A batch is applied to copies and committed only when every entry succeeded.
  */
 import { hasLevel, isVisible, parsePermission, PERMISSION_LEVELS } from '../acl.js';
 import { IRODS, type IrodsErrorName } from '../codes.js';
 import type { JsonValue } from '../json.js';
-import type { Avu, Collection, DataObject } from '../model.js';
+import type { Collection, DataObject } from '../model.js';
 import type { OpContext } from '../state.js';
 import { adminMode, required } from './common.js';
 
@@ -34,14 +34,14 @@ function save(ctx: OpContext, entity: Entity, kind: EntityKind): void {
   else ctx.state.catalog.saveDataObject(entity as DataObject);
 }
 
-interface BatchFailure {
+export interface BatchFailure {
   readonly code: number;
   readonly message: string;
   readonly operation: JsonValue;
   readonly index: number;
 }
 
-function failure(
+export function failure(
   name: IrodsErrorName,
   message: string,
   operation: JsonValue,
@@ -50,7 +50,7 @@ function failure(
   return { code: IRODS[name], message, operation, index };
 }
 
-function replyBatch(ctx: OpContext, outcome: BatchFailure | undefined): void {
+export function replyBatch(ctx: OpContext, outcome: BatchFailure | undefined): void {
   if (!outcome) {
     ctx.reply.json(200, { irods_response: { failed_operation: {}, status_code: 0 } });
     return;
@@ -68,7 +68,7 @@ function replyBatch(ctx: OpContext, outcome: BatchFailure | undefined): void {
 }
 
 /** Parses the `operations` JSON; undefined after answering 500 for malformed JSON. */
-function parseOperations(ctx: OpContext, text: string): unknown[] | undefined {
+export function parseOperations(ctx: OpContext, text: string): unknown[] | undefined {
   try {
     const parsed: unknown = JSON.parse(text);
     if (Array.isArray(parsed)) return parsed as unknown[];
@@ -162,65 +162,6 @@ export function modifyPermissions(ctx: OpContext, kind: EntityKind): void {
   }
   entity.acl.clear();
   for (const [name, level] of acl) entity.acl.set(name, level);
-  save(ctx, entity, kind);
-  replyBatch(ctx, undefined);
-}
-
-/** `modify_metadata` (§5.1.10): only add and remove, idempotent, all or nothing. */
-export function modifyMetadata(ctx: OpContext, kind: EntityKind): void {
-  const lpath = required(ctx, 'lpath');
-  if (lpath === undefined) return;
-  const text = required(ctx, 'operations');
-  if (text === undefined) return;
-  const operations = parseOperations(ctx, text);
-  if (!operations) return;
-  const asAdmin = adminMode(ctx, 400);
-  if (asAdmin === undefined) return;
-  const entity = findEntity(ctx, lpath, kind);
-  if (!entity) {
-    return replyBatch(
-      ctx,
-      failure('SYS_INVALID_INPUT_PARAM', `Entity does not exist [entity_name=${lpath}]`, null, 0),
-    );
-  }
-  if (!hasLevel(entity.acl, ctx.who, 'modify_object', asAdmin)) {
-    return replyBatch(ctx, failure('CAT_NO_ACCESS_PERMISSION', 'Insufficient privileges', null, 0));
-  }
-  const avus: Avu[] = [...entity.avus];
-  for (const [index, entry] of operations.entries()) {
-    const op = entry as Record<string, unknown>;
-    const json = entry as JsonValue;
-    if (typeof op !== 'object' || op === null || typeof op.operation !== 'string') {
-      return replyBatch(ctx, failure('JSON_VALIDATION_ERROR', 'Invalid operation', json, index));
-    }
-    if (op.operation !== 'add' && op.operation !== 'remove') {
-      return replyBatch(
-        ctx,
-        failure('INVALID_OPERATION', `Invalid operation [${op.operation}]`, json, index),
-      );
-    }
-    const units = op.units ?? '';
-    if (
-      typeof op.attribute !== 'string' ||
-      typeof op.value !== 'string' ||
-      typeof units !== 'string'
-    ) {
-      return replyBatch(ctx, failure('JSON_VALIDATION_ERROR', 'Invalid AVU', json, index));
-    }
-    if (op.attribute === '' || op.value === '') {
-      return replyBatch(
-        ctx,
-        failure('SYS_INVALID_INPUT_PARAM', 'Attribute and value must not be empty', json, index),
-      );
-    }
-    const at = avus.findIndex(
-      (avu) => avu.attribute === op.attribute && avu.value === op.value && avu.units === units,
-    );
-    if (op.operation === 'add' && at < 0) {
-      avus.push({ id: ctx.state.catalog.newId(), attribute: op.attribute, value: op.value, units });
-    } else if (op.operation === 'remove' && at >= 0) avus.splice(at, 1);
-  }
-  entity.avus = avus;
   save(ctx, entity, kind);
   replyBatch(ctx, undefined);
 }

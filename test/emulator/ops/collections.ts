@@ -5,7 +5,8 @@ import { IRODS, libraryMessage } from '../codes.js';
 import { nowSeconds, type Collection } from '../model.js';
 import type { OpContext, RouteOps } from '../state.js';
 import { trashDestination } from '../trash.js';
-import { ENTITY_KINDS, modifyMetadata, modifyPermissions, setPermission } from './batches.js';
+import { ENTITY_KINDS, modifyPermissions, setPermission } from './batches.js';
+import { modifyMetadata } from './metadata.js';
 import { permissionsJson, required } from './common.js';
 import { ticketRefused } from './tickets.js';
 

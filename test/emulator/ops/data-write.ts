@@ -52,7 +52,7 @@ async function writeOp(ctx: OpContext, payload: Payload): Promise<void> {
   if (lpath === undefined) return;
   const flags = openFlags(ctx);
   if (!flags || ticketRefused(ctx)) return;
-  const opened = openForWrite(ctx.state.catalog, ctx.who, lpath, flags);
+  const opened = await openForWrite(ctx.state.catalog, ctx.who, lpath, flags);
   if (!opened.ok) return badStream(ctx, openFailureCode(ctx, opened.code));
   const { session } = opened;
   try {
@@ -63,7 +63,7 @@ async function writeOp(ctx: OpContext, payload: Payload): Promise<void> {
     if (position < 0) return badStream(ctx, openFailureCode(ctx, IRODS.SYS_INVALID_INPUT_PARAM));
     await deliver(session, payload, position);
   } finally {
-    closeWrite(ctx.state.catalog, session);
+    await closeWrite(ctx.state.catalog, session);
   }
   ctx.reply.irods(200, 0);
 }
@@ -109,7 +109,7 @@ export function headerWrite(ctx: OpContext, req: IncomingMessage): Promise<void>
   return writeOp(ctx, { kind: 'stream', req, limit });
 }
 
-export function parallelWriteInit(ctx: OpContext): void {
+export async function parallelWriteInit(ctx: OpContext): Promise<void> {
   const lpath = required(ctx, 'lpath');
   if (lpath === undefined) return;
   const countText = required(ctx, 'stream-count');
@@ -131,18 +131,18 @@ export function parallelWriteInit(ctx: OpContext): void {
   if (ctx.params.str('ticket') !== undefined) {
     return ctx.reply.irods(200, openFailureCode(ctx, IRODS.CAT_TICKET_INVALID), BAD_STREAM_MESSAGE);
   }
-  const opened = openForWrite(ctx.state.catalog, ctx.who, lpath, flags);
+  const opened = await openForWrite(ctx.state.catalog, ctx.who, lpath, flags);
   if (!opened.ok)
     return ctx.reply.irods(200, openFailureCode(ctx, opened.code), BAD_STREAM_MESSAGE);
   const handle = ctx.state.writes.register(opened.session, count);
   ctx.reply.json(200, { irods_response: { status_code: 0 }, parallel_write_handle: handle });
 }
 
-export function parallelWriteShutdown(ctx: OpContext): void {
+export async function parallelWriteShutdown(ctx: OpContext): Promise<void> {
   const handle = required(ctx, 'parallel-write-handle');
   if (handle === undefined) return;
   const session = ctx.state.writes.shutdown(handle);
   // An unknown handle still answers success (§5.2.3).
-  if (session) closeWrite(ctx.state.catalog, session);
+  if (session) await closeWrite(ctx.state.catalog, session);
   ctx.reply.irods(200, 0);
 }

@@ -1,10 +1,9 @@
-/** `/authenticate`, `/info`, `/resources` and the out-of-scope routes (spec §2.1, §4, §5.4, §5.6). */
+/** `/authenticate`, `/info` and the out-of-scope routes (spec §2.1, §4, §5.6). */
 import type { IncomingMessage } from 'node:http';
 import { BASIC_OUTCOME, parseBasic, parseBearer } from '../auth.js';
 import type { Reply } from '../http.js';
 import { BUILD_SHA } from '../server.js';
-import type { EmulatorState, OpContext, RouteOps } from '../state.js';
-import { required } from './common.js';
+import type { EmulatorState, RouteOps } from '../state.js';
 
 export function authenticate(state: EmulatorState, req: IncomingMessage, reply: Reply): void {
   const credentials = parseBasic(req.headers.authorization);
@@ -49,40 +48,6 @@ export function info(state: EmulatorState, req: IncomingMessage, reply: Reply): 
     openid_connect_enabled: false,
   });
 }
-
-function resourceStat(ctx: OpContext): void {
-  const name = required(ctx, 'name');
-  if (name === undefined) return;
-  const resource = ctx.state.catalog.resources.get(name);
-  if (!resource)
-    return ctx.reply.json(200, { exists: false, info: {}, irods_response: { status_code: 0 } });
-  ctx.reply.json(200, {
-    exists: true,
-    info: {
-      comments: '',
-      context: '',
-      created: resource.createTime,
-      free_space: '',
-      free_space_last_modified: 0,
-      host: resource.host,
-      id: String(resource.id),
-      information: '',
-      last_modified: resource.modifyTime,
-      last_modified_millis: 0,
-      name: resource.name,
-      parent_context: '',
-      parent_id: '',
-      status: '',
-      type: resource.type,
-      vault_path: resource.vaultPath,
-      zone: ctx.state.catalog.zone,
-    },
-    irods_response: { status_code: 0 },
-  });
-}
-
-/** Resource administration is out of scope (§5.6): those ops are unknown (400). */
-export const resourceOps: RouteOps = { GET: { stat: resourceStat }, POST: {} };
 
 /** No rule engine, no zone administration (§5.6): every op is unknown (400). */
 export const ruleOps: RouteOps = { GET: {}, POST: {} };

@@ -4,8 +4,8 @@
  * `new-*` property to the server's ModDataObjMeta with the admin keyword set, and answers the
  * server's status with HTTP 200.
  *
- * The emulator keeps the properties its model has (size, checksum, status, times, path, resource,
- * replica number). The others (comments, mode, type, version, status string) are accepted as the
+ * The emulator keeps the properties its model has (size, checksum, status, times including the
+ * access time, path, resource, replica number). The others (comments, mode, type, version, status string) are accepted as the
  * server accepts them, but nothing in the model shows them, so they have no visible effect.
  */
 import { IRODS } from '../codes.js';
@@ -74,7 +74,9 @@ export function modifyReplica(ctx: OpContext): void {
   const object = place.parent.objects.get(place.name);
   if (!object) return ctx.reply.irods(200, IRODS.CAT_UNKNOWN_FILE);
   const index = object.replicas.findIndex((replica) =>
-    hierarchy === undefined ? replica.number === number : replica.resource === hierarchy,
+    hierarchy === undefined
+      ? replica.number === number
+      : catalog.resources.replicaHierarchy(replica) === hierarchy,
   );
   if (index < 0) return ctx.reply.irods(200, IRODS.SYS_REPLICA_DOES_NOT_EXIST);
   const outcome = applyChanges(ctx, object, object.replicas[index]!, changes);
@@ -107,6 +109,9 @@ function applyChanges(
   if (changes['new-data-create-time'] !== undefined) {
     next.createTime = Number(changes['new-data-create-time']);
   }
+  if (changes['new-data-access-time'] !== undefined) {
+    next.accessTime = Number(changes['new-data-access-time']);
+  }
   if (changes['new-data-size'] !== undefined) {
     const size = ctx.params.long('new-data-size');
     if (size.kind !== 'value' || size.value < 0) return IRODS.SYS_INVALID_INPUT_PARAM;
@@ -119,9 +124,9 @@ function applyChanges(
   }
   if (changes['new-data-resource-id'] !== undefined) {
     const id = Number(changes['new-data-resource-id']);
-    const resource = [...ctx.state.catalog.resources.values()].find((r) => r.id === id);
+    const resource = ctx.state.catalog.resources.byId(id);
     if (!resource) return IRODS.SYS_RESC_DOES_NOT_EXIST;
-    next.resource = resource.name;
+    next.resourceId = resource.id;
   }
   if (changes['new-data-replica-number'] !== undefined) {
     const wanted = ctx.params.int('new-data-replica-number');

@@ -12,5 +12,8 @@ export function ticketRefused(ctx: OpContext): boolean {
   return true;
 }
 
-/** POST is routed but its ops (create, remove, modify) are not emulated: unknown op → 400. */
-export const ticketOps: RouteOps = { POST: {} };
+/**
+ * Both methods are routed (0.7.0 has GET list/stat and POST create/remove) but no op is emulated:
+ * every op is unknown (400).
+ */
+export const ticketOps: RouteOps = { GET: {}, POST: {} };

@@ -4,6 +4,7 @@ import { IRODS } from '../codes.js';
 import { nowSeconds, type User } from '../model.js';
 import type { OpContext, RouteOps } from '../state.js';
 import { required } from './common.js';
+import { METADATA_ENTITIES, modifyMetadata } from './metadata.js';
 
 const CREATABLE_TYPES: ReadonlySet<string> = new Set([
   USER_TYPES.rodsuser,
@@ -41,6 +42,7 @@ function newEntity(ctx: OpContext, name: string, type: UserType): User {
     password: '',
     createTime: nowSeconds(),
     members: new Set(),
+    avus: [],
   };
 }
 
@@ -183,8 +185,8 @@ function isMemberOfGroup(ctx: OpContext): void {
   ctx.reply.json(200, { irods_response: { status_code: 0 }, is_member: member });
 }
 
+/** Anyone may list them: the HTTP API asks GenQuery, which shows users to every user [test]. */
 function listNames(ctx: OpContext, groups: boolean): void {
-  if (!requireAdmin(ctx)) return;
   const { catalog } = ctx.state;
   const entries = [...catalog.users.values()].filter(
     (u) => (u.type === USER_TYPES.rodsgroup) === groups,
@@ -198,6 +200,26 @@ function listNames(ctx: OpContext, groups: boolean): void {
     irods_response: { status_code: 0 },
     users: entries.map((u) => ({ name: u.name, zone: catalog.zone })),
   });
+}
+
+/**
+ * `set_user_type` (rodsadmin): `new-user-type` must be rodsuser, groupadmin or rodsadmin; any other
+ * value makes the HTTP API's conversion throw outside the iRODS error path, hence 500 [src].
+ */
+function setUserType(ctx: OpContext): void {
+  const name = required(ctx, 'name');
+  if (name === undefined) return;
+  if (required(ctx, 'zone') === undefined) return;
+  const type = required(ctx, 'new-user-type');
+  if (type === undefined) return;
+  if (!CREATABLE_TYPES.has(type)) return ctx.reply.fail(500);
+  if (!requireAdmin(ctx)) return;
+  const user = ctx.state.catalog.users.get(name);
+  if (!user || user.type === USER_TYPES.rodsgroup)
+    return ctx.reply.irods(200, IRODS.CAT_INVALID_USER, 'CAT_INVALID_USER');
+  user.type = type as UserType;
+  ctx.state.catalog.saveUser(user);
+  ctx.reply.irods(200, 0);
 }
 
 export const usersGroupsOps: RouteOps = {
@@ -216,5 +238,7 @@ export const usersGroupsOps: RouteOps = {
     remove_group: removeGroup,
     add_to_group: (ctx) => changeMembership(ctx, true),
     remove_from_group: (ctx) => changeMembership(ctx, false),
+    set_user_type: setUserType,
+    modify_metadata: (ctx) => modifyMetadata(ctx, METADATA_ENTITIES.user),
   },
 };

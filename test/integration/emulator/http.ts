@@ -242,6 +242,24 @@ export class Session {
     return ok(reply).rows as string[][];
   }
 
+  /** Creates a resource as this rodsadmin session, asserting success. */
+  async createResource(name: string, type: string, extra: Params = {}): Promise<void> {
+    ok(await this.post('/resources', { op: 'create', name, type, ...extra }));
+  }
+
+  async addChild(parent: string, child: string): Promise<void> {
+    const params = { op: 'add_child', 'parent-name': parent, 'child-name': child };
+    ok(await this.post('/resources', params));
+  }
+
+  /** GenQuery rows of an object's replicas, ordered by replica number. */
+  replicaRows(lpath: string, columns: string): Promise<string[][]> {
+    const slash = lpath.lastIndexOf('/');
+    return this.rows(
+      `select order_asc(DATA_REPL_NUM), ${columns} where COLL_NAME = '${lpath.slice(0, slash)}' and DATA_NAME = '${lpath.slice(slash + 1)}'`,
+    );
+  }
+
   /** Creates a rodsuser with a password (as this rodsadmin session) and logs in as it. */
   async createUser(name: string, password: string): Promise<Session> {
     ok(await this.post('/users-groups', { op: 'create_user', name, zone: ZONE }));

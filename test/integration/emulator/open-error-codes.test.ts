@@ -13,6 +13,10 @@ let alice: Session;
 before(async () => {
   emu = await startEmulator({ config: { emulator: { dstream_exposes_irods_error_codes: true } } });
   rods = await Session.login(emu);
+  await rods.createResource('parent', 'passthru');
+  await rods.createResource('child', 'unixfilesystem', { host: 'localhost' });
+  await rods.addChild('parent', 'child');
+  await rods.createResource('orphan', 'replication');
   alice = await rods.createUser(unique('coder'), 'coder-password');
 });
 
@@ -47,6 +51,16 @@ describe('failed opens with real error codes (§5.2.6)', () => {
         -78000,
       ],
       ['replica does not exist', () => write(rods, existing, { 'replica-number': 7 }), -164000],
+      [
+        'a child resource (upstream: targeting a child resource)',
+        () => write(rods, objectPath('child'), { resource: 'child' }),
+        -1816000,
+      ],
+      [
+        'a coordinating resource without children',
+        () => write(rods, objectPath('orphan'), { resource: 'orphan' }),
+        -1804000,
+      ],
     ];
     for (const [what, attempt, expected] of cases) {
       const reply = await attempt();

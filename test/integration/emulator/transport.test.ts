@@ -53,9 +53,13 @@ describe('routes (§1.1, §8 item 1)', () => {
   });
 
   it('answers 405 for a method with no ops on the route', async () => {
-    emptyError(await send(emu, { method: 'GET', path: '/tickets' }), 405);
     emptyError(await send(emu, { method: 'POST', path: '/info' }), 405);
     emptyError(await send(emu, { method: 'GET', path: '/authenticate' }), 405);
+  });
+
+  it('routes GET and POST on /tickets (0.7.0 has ops for both), unknown ops being 400', async () => {
+    emptyError(await rods.get('/tickets', { op: 'invalid_op' }), 400);
+    emptyError(await rods.post('/tickets', { op: 'invalid_op' }), 400);
   });
 
   it('sends the Server header on every response, errors included', async () => {

@@ -22,7 +22,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { Config, Environment } from './config/index.js';
 import { socketSettings } from './config/socket-checks.js';
-import { DaemonTarget } from './control/daemon-target.js';
+import { DaemonTarget } from './daemon-target.js';
 import { EventHub } from './control/events.js';
 import { startControlServer } from './control/server.js';
 import { SETTLED, settleWithin } from './core/deadline.js';

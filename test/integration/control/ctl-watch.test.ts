@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { JobStatus } from '../../../src/control/target.js';
+import type { JobStatus } from '../../../src/control/wire.js';
 import { jobStatus, MemoryTarget } from './memory-target.js';
 import { runCtl } from './run-ctl.js';
 import { useControlServer } from './server-fixture.js';

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ControlAnswerError, ControlClient } from '../../../src/control/client.js';
+import { ControlAnswerError, ControlClient } from '../../../src/ctl/client.js';
 import { startControlServer, type ControlServer } from '../../../src/control/server.js';
 import { ControlSocketError } from '../../../src/control/socket-file.js';
-import { ControlError } from '../../../src/control/target.js';
+import { ControlError } from '../../../src/control/http-errors.js';
 import { startChild } from '../../helpers/child.js';
 import { failure, jobStatus, MemoryTarget } from './memory-target.js';
 import { json, send } from './socket-http.js';
@@ -120,7 +120,7 @@ describe('the control socket file', () => {
         startControlServer({ socketPath: path, target: new MemoryTarget(), logger: testLogger() }),
         (error: unknown) =>
           error instanceof ControlSocketError &&
-          error.code === 'control-socket-in-use' &&
+          error.code === 'CONTROL_SOCKET_IN_USE' &&
           /another process is listening/.test(error.message),
       );
       assert.equal((await send(path, 'GET', '/v1/status')).status, 200);
@@ -135,7 +135,7 @@ describe('the control socket file', () => {
     await assert.rejects(
       startControlServer({ socketPath: path, target: new MemoryTarget(), logger: testLogger() }),
       (error: unknown) =>
-        error instanceof ControlSocketError && error.code === 'control-socket-not-a-socket',
+        error instanceof ControlSocketError && error.code === 'CONTROL_SOCKET_NOT_A_SOCKET',
     );
     assert.equal(await readFile(path, 'utf8'), 'precious');
     assert.deepEqual(
@@ -219,7 +219,7 @@ describe('the control API', () => {
     });
     await assert.rejects(client.job('nope'), (error: unknown) => {
       return (
-        error instanceof ControlAnswerError && error.status === 404 && error.code === 'not-found'
+        error instanceof ControlAnswerError && error.status === 404 && error.wire === 'not-found'
       );
     });
   });
@@ -358,7 +358,7 @@ describe('the control API', () => {
       );
       assert.ok(logged);
       assert.match(String(logged.meta?.stack), /TypeError/);
-      target.failWith = new ControlError('unavailable', 'the daemon is stopping');
+      target.failWith = new ControlError('UNAVAILABLE', 'the daemon is stopping');
       const unavailable = await send(socketPath, 'GET', '/v1/jobs');
       assert.equal(unavailable.status, 503);
       assert.deepEqual(json(unavailable), {

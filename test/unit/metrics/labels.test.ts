@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FAILURE_LAYER } from '../../../src/core/retry.js';
-import { IRODS_ERROR_CODE, IrodsError } from '../../../src/irods/errors.js';
+import { IrodsError } from '../../../src/irods/errors.js';
 import { irodsErrorLabel, parseListen } from '../../../src/metrics/index.js';
 import { usedMemoryOf } from '../../../src/metrics/redis-health.js';
 
@@ -37,8 +37,8 @@ describe('iRODS error label', () => {
         }),
         'ECONNREFUSED',
       ],
-      [new IrodsError({ ...failure, layer: FAILURE_LAYER.transport }), IRODS_ERROR_CODE.transport],
-      [new IrodsError({ ...failure, layer: FAILURE_LAYER.client }), IRODS_ERROR_CODE.badResponse],
+      [new IrodsError({ ...failure, layer: FAILURE_LAYER.transport }), 'IRODS_TRANSPORT'],
+      [new IrodsError({ ...failure, layer: FAILURE_LAYER.client }), 'IRODS_BAD_RESPONSE'],
       [
         Object.assign(new Error('timeout'), { code: 'UND_ERR_HEADERS_TIMEOUT' }),
         'UND_ERR_HEADERS_TIMEOUT',

@@ -29,6 +29,7 @@ import { SETTLED, settleWithin } from './core/deadline.js';
 import { backoffDelay } from './core/retry.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { DaemonRun, DaemonStoppedError } from './daemon-run.js';
+import { messageOf } from './errors.js';
 import { IrodsClient, IrodsError } from './irods/index.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics/index.js';
@@ -275,7 +276,7 @@ async function startJobsWhenIrodsAnswers(
     await connectWithRetry(client, logger, notifier, run.signal);
   } catch (error) {
     if (!run.signal.aborted) {
-      run.fail(new Error(`iRODS refused the daemon: ${(error as Error).message}`));
+      run.fail(new Error(`iRODS refused the daemon: ${messageOf(error)}`));
     }
     return false;
   }

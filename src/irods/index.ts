@@ -1,5 +1,6 @@
 /** Public surface of the iRODS HTTP API client. */
 export { IrodsClient } from './client.js';
+export { irodsErrorLabel } from './error-label.js';
 export { IrodsError, IrodsOptionError, type IrodsErrorCode } from './errors.js';
 export type { IrodsClientOptions } from './options.js';
 export type { QueryOptions, QueryRow, QuerySpec } from './query.js';

@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ControlAnswerError, ControlClient } from '../../../src/ctl/client.js';
 import { startControlServer, type ControlServer } from '../../../src/control/server.js';
 import { ControlSocketError } from '../../../src/control/socket-file.js';
 import { ControlError } from '../../../src/control/http-errors.js';
 import { startChild } from '../../helpers/child.js';
+import { eventually } from '../../helpers/eventually.js';
 import { failure, jobStatus, MemoryTarget } from './memory-target.js';
 import { json, send } from './socket-http.js';
 
@@ -20,14 +20,6 @@ function testLogger() {
     lines.push({ level, message, meta });
   };
   return { lines, error: at('error'), warn: at('warn'), debug: at('debug') };
-}
-
-async function until(check: () => boolean, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(20);
-  }
 }
 
 describe('the control socket file', () => {
@@ -389,21 +381,28 @@ describe('the control API', () => {
       });
       req.on('error', reject);
       req.end();
-      void until(() => target.openStreams > 0).then(() => {
-        target.emit({
-          at: '2026-11-29T10:00:00.000Z',
-          kind: 'pass-started',
-          job: 'm1',
-          message: 'pass 1',
-        });
-        target.emit({ at: '2026-11-29T10:00:01.000Z', kind: 'log', message: 'two' });
-      }, reject);
+      void eventually('the stream open', () => target.openStreams > 0, { intervalMs: 20 }).then(
+        () => {
+          target.emit({
+            at: '2026-11-29T10:00:00.000Z',
+            kind: 'pass-started',
+            job: 'm1',
+            message: 'pass 1',
+          });
+          target.emit({ at: '2026-11-29T10:00:01.000Z', kind: 'log', message: 'two' });
+        },
+        reject,
+      );
     });
     assert.deepEqual(lines, [
       { at: '2026-11-29T10:00:00.000Z', kind: 'pass-started', job: 'm1', message: 'pass 1' },
       { at: '2026-11-29T10:00:01.000Z', kind: 'log', message: 'two' },
     ]);
-    await until(() => target.endedStreams === ended + 1 && target.openStreams === 0);
+    await eventually(
+      'the stream ended',
+      () => target.endedStreams === ended + 1 && target.openStreams === 0,
+      { intervalMs: 20 },
+    );
   });
 });
 
@@ -423,7 +422,7 @@ describe('closing the control server', () => {
         req.on('error', reject);
         req.end();
       });
-      await until(() => target.openStreams === 1);
+      await eventually('the stream open', () => target.openStreams === 1, { intervalMs: 20 });
       const started = Date.now();
       await server.close();
       await streamEnded;

@@ -177,8 +177,6 @@ export async function parallelWriteInFlight(rig: CrashRig, timeoutMs = 30_000): 
   }
 }
 
-export const randomMs = (min: number, max: number) => min + Math.floor(Math.random() * (max - min));
-
 /** Runs `task` over `items` with at most `limit` at a time. */
 async function eachLimited<T>(
   items: readonly T[],

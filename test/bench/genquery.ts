@@ -40,18 +40,18 @@ export function benchGenQuery(workDir: string, objects: number): BenchRow {
     const query =
       'select DATA_REPL_NUM, DATA_SIZE, DATA_MODIFY_TIME ' +
       `where COLL_NAME = '${HOME}/d7' and DATA_NAME = 'f42'`;
-    const microsPerQuery = (rows: RowSource, runs: number): number => {
+    const queriesPerSecond = (rows: RowSource, runs: number): number => {
       const start = performance.now();
       for (let i = 0; i < runs; i++) executeGenQuery(query, OPTIONS, rows);
-      return ((performance.now() - start) * 1000) / runs;
+      return (runs * 1000) / (performance.now() - start);
     };
-    const full = microsPerQuery(unnarrowed, 20);
-    const narrowed = microsPerQuery(source, 200);
+    const full = queriesPerSecond(unnarrowed, 20);
+    const narrowed = queriesPerSecond(source, 200);
     return {
       name: `emulator GenQuery per-file lookup (${objects} objects)`,
       value: narrowed,
-      unit: 'µs/query',
-      baseline: { name: 'the full catalogue walk', value: full },
+      unit: 'queries/s',
+      baseline: { name: 'the same query over the full catalogue walk', value: full },
     };
   } finally {
     rmSync(root, { recursive: true, force: true });

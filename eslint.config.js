@@ -20,6 +20,120 @@ const ioModules = [
   'winston',
 ];
 
+/**
+ * Which folder of src/ may import which: the directions of style.md §2 ("Our layout"), so that a
+ * back edge between folders fails lint (madge sees only cycles of files). `imports` are folders,
+ * or single files as `folder/file.js`; `types` are folders whose types alone may be imported
+ * (`import type`), such as the job's config. Every folder may also import src/errors.ts (the
+ * catalogue imports nothing) and, but for core/, the types of src/log.ts. No folder imports
+ * another top-level module: daemon.ts composes the folders, not the reverse.
+ */
+export const LAYOUT = {
+  core: { imports: [] },
+  config: { imports: ['core'] },
+  state: { imports: ['core'] },
+  irods: { imports: ['core'] },
+  sources: { imports: ['core'] },
+  queue: { imports: ['core', 'state'] },
+  handlers: { imports: ['core'], types: ['config', 'irods'] },
+  worker: {
+    imports: ['core', 'state', 'irods', 'queue', 'handlers', 'sources'],
+    types: ['config'],
+  },
+  // It feeds the queue and does not act on iRODS: never worker/ or control/.
+  sync: { imports: ['core', 'state', 'queue', 'sources', 'handlers'], types: ['config'] },
+  // Its values are handed in through small interfaces.
+  metrics: { imports: ['core'] },
+  // The socket server knows only its own target interface (daemon-target.ts implements it).
+  control: { imports: ['core'] },
+  // The ctl program shares only what crosses the socket with the server.
+  ctl: { imports: ['core', 'control/wire.js'] },
+};
+
+/**
+ * The part-B moves of issue 14: back edges that only moving the code removes. sync/'s batch
+ * runner and its outcomes go to worker/ (they act on iRODS), the watch feed's inline renames to
+ * worker/, the job and watcher states and the counters to core/, and the event hub to where both
+ * sides may import it. Each file is allowed exactly what it uses now; delete its line with its
+ * move, and this table with the last one.
+ */
+const PENDING_MOVES = {
+  'src/sync/batch.ts': { imports: ['worker'], types: ['irods', 'metrics'] },
+  'src/sync/batch-sync.ts': { imports: ['worker'] },
+  'src/sync/batch-outcomes.ts': { imports: ['worker', 'metrics'] },
+  'src/sync/watch-feed.ts': { imports: ['worker'], types: ['irods'] },
+  'src/sync/job-runner.ts': { imports: ['control'], types: ['irods', 'metrics'] },
+  'src/sync/job-safety.ts': { types: ['control'] },
+  'src/sync/job-watch.ts': { imports: ['control'] },
+};
+
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * The `no-restricted-imports` options for a file of `folder`, which may import `rule.imports`
+ * (and, in `extra`, what a pending move allows it besides).
+ * @param {string} folder
+ * @param {{ imports?: string[], types?: string[] }} extra
+ */
+function layoutRule(folder, extra = {}) {
+  const rule = LAYOUT[folder];
+  const imports = [...rule.imports, ...(extra.imports ?? [])];
+  const types = [...(rule.types ?? []), ...(extra.types ?? [])];
+  const names = (entries) =>
+    entries.map((entry) => (entry.includes('/') ? entry.replace(/\.js$/, '.ts') : `${entry}/`));
+  const allowed = `src/${folder}/ may import ${names(rule.imports).join(', ') || 'no other folder'}${
+    rule.types ? ` and the types of ${names(rule.types).join(', ')}` : ''
+  } (style.md §2 "Our layout")`;
+  const patterns = [];
+  for (const other of Object.keys(LAYOUT)) {
+    if (other === folder || imports.includes(other)) continue;
+    const files = imports.filter((entry) => entry.startsWith(`${other}/`));
+    const except = files.map((entry) => `(?!${escape(entry.slice(other.length + 1))}$)`).join('');
+    patterns.push({
+      regex: `^\\.\\./${other}/${except}`,
+      allowTypeImports: types.includes(other),
+      message: allowed,
+    });
+  }
+  const topLevel = folder === 'core' ? 'errors\\.js$' : 'errors\\.js$|log\\.js$';
+  patterns.push({
+    regex: `^\\.\\./(?!${topLevel})[^/]+$`,
+    message: `folders import no top-level module but errors.ts${folder === 'core' ? '' : ' (and the types of log.ts)'}`,
+  });
+  if (folder !== 'core') {
+    patterns.push({
+      regex: '^\\.\\./log\\.js$',
+      allowTypeImports: true,
+      message: 'folders import only the types of log.ts',
+    });
+  }
+  return ['error', { patterns }];
+}
+
+const layoutConfigs = [
+  ...Object.keys(LAYOUT).map((folder) => ({
+    files: [`src/${folder}/**/*.ts`],
+    rules: { '@typescript-eslint/no-restricted-imports': layoutRule(folder) },
+  })),
+  ...Object.entries(PENDING_MOVES).map(([file, extra]) => ({
+    files: [file],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': layoutRule(file.split('/')[1] ?? '', extra),
+    },
+  })),
+  {
+    // daemon.ts composes everything; only the daemon's entry point loads it.
+    files: ['src/*.ts'],
+    ignores: ['src/main.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { paths: [{ name: './daemon.js', message: 'only src/main.ts imports daemon.ts' }] },
+      ],
+    },
+  },
+];
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.runtime/', '.bench/'] },
   js.configs.recommended,
@@ -41,6 +155,7 @@ export default tseslint.config(
       ],
     },
   },
+  ...layoutConfigs,
   {
     files: ['src/core/**/*.ts'],
     rules: {

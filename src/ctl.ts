@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `irods-ingestctl [--socket PATH] [--json] COMMAND ...`: the operator's client of the daemon's
- * control socket (see src/control/cli-args.ts for the commands).
+ * control socket (see src/ctl/cli-args.ts for the commands).
  *
  * The only place (with main.ts) that touches the process: arguments, environment, streams, the
  * interrupt signal and the exit code. Exit codes: 0 ok, 1 command failed, 2 usage error, 3 daemon
@@ -9,8 +9,8 @@
  * `$IRODS_INGEST_SOCKET`, else /run/irods-ingest/ctl.sock.
  */
 import { readFileSync } from 'node:fs';
-import { parseCtlArgs, USAGE, UsageError, type CtlArgs } from './control/cli-args.js';
-import { EXIT_CODES, runCommand } from './control/commands.js';
+import { parseCtlArgs, USAGE, UsageError, type CtlArgs } from './ctl/cli-args.js';
+import { EXIT_CODES, runCommand } from './ctl/commands.js';
 
 const DEFAULT_SOCKET = '/run/irods-ingest/ctl.sock';
 

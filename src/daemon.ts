@@ -22,17 +22,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { Config, Environment } from './config/index.js';
 import { socketSettings } from './config/socket-checks.js';
-import { DaemonTarget } from './control/daemon-target.js';
+import { DaemonTarget } from './daemon-target.js';
 import { EventHub } from './control/events.js';
 import { startControlServer } from './control/server.js';
 import { SETTLED, settleWithin } from './core/deadline.js';
 import { backoffDelay } from './core/retry.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { DaemonRun, DaemonStoppedError } from './daemon-run.js';
-import { IrodsClient, IrodsError } from './irods/index.js';
+import { messageOf } from './errors.js';
+import { IrodsClient, IrodsError, irodsErrorLabel } from './irods/index.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics/index.js';
-import { irodsErrorLabel, redisProbe, startMetricsServer } from './metrics/index.js';
+import { redisProbe, startMetricsServer } from './metrics/index.js';
 import { STEP_TIMEOUT_MS } from './shutdown.js';
 import { readWatchLimit } from './sources/inotify.js';
 import { ensureSchema, redisOptions, type RedisConnectionOptions } from './state/index.js';
@@ -165,23 +166,8 @@ async function serve(
   const facts = { ready: false, jobsRunning: false };
   metrics.onScrapeRedis(redisProbe(redis));
   metrics.setWatchLimit(await readWatchLimit());
-  if (config.daemon.metrics_listen !== '') {
-    const server = await startMetricsServer({
-      listen: config.daemon.metrics_listen,
-      metrics,
-      logger,
-    });
-    run.shutdown.add('the metrics server', () => server.close());
-    logger.info(`metrics at ${server.url}`);
-  }
-  const client = new IrodsClient({
-    url: config.irods.url,
-    username: config.irods.username,
-    password: config.irods.password.reveal(),
-    connections: Math.max(8, config.daemon.workers),
-    onRequest: (op, seconds, error) =>
-      metrics.irodsRequest(op, seconds, error === undefined ? undefined : irodsErrorLabel(error)),
-  });
+  if (config.daemon.metrics_listen !== '') await serveMetrics(config, metrics, run, logger);
+  const client = irodsClient(config, metrics);
   run.shutdown.add('the iRODS client', () => client.close());
 
   const events = new EventHub();
@@ -232,6 +218,53 @@ async function serve(
     },
     stopDaemon: () => run.stop(),
   });
+  await openSockets(config, target, run, logger);
+
+  const watchdog = startWatchdog(notifier, {
+    check: () => healthProblem(redis),
+    onUnhealthy: (reason) => logger.warn(`health check failed, watchdog not pinged: ${reason}`),
+  });
+  run.shutdown.add('the watchdog', () => Promise.resolve(watchdog.stop()));
+  facts.ready = true;
+  void notifier.ready(`waiting for iRODS at ${config.irods.url}`);
+  return { jobs, target, client, facts };
+}
+
+/** The metrics endpoint at `daemon.metrics_listen`. */
+async function serveMetrics(
+  config: Config,
+  metrics: Metrics,
+  run: DaemonRun,
+  logger: Logger,
+): Promise<void> {
+  const server = await startMetricsServer({
+    listen: config.daemon.metrics_listen,
+    metrics,
+    logger,
+  });
+  run.shutdown.add('the metrics server', () => server.close());
+  logger.info(`metrics at ${server.url}`);
+}
+
+/** The daemon's iRODS client, which reports every request to the metrics. */
+function irodsClient(config: Config, metrics: Metrics): IrodsClient {
+  return new IrodsClient({
+    url: config.irods.url,
+    username: config.irods.username,
+    password: config.irods.password.reveal(),
+    connections: Math.max(8, config.daemon.workers),
+    onRequest: (op, seconds, error) =>
+      metrics.irodsRequest(op, seconds, error === undefined ? undefined : irodsErrorLabel(error)),
+  });
+}
+
+/** The control socket and, when `daemon.status_socket` is set, the read-only one. */
+async function openSockets(
+  config: Config,
+  target: DaemonTarget,
+  run: DaemonRun,
+  logger: Logger,
+): Promise<void> {
   const sockets = await socketSettings(config.daemon);
   const { path: socketPath, ...access } = sockets.control;
   const control = await startControlServer({ socketPath, ...access, target, logger });
@@ -249,15 +282,6 @@ async function serve(
     run.shutdown.add('the read-only socket', () => status.close());
     logger.info(`read-only socket at ${status.socketPath}`);
   }
-
-  const watchdog = startWatchdog(notifier, {
-    check: () => healthProblem(redis),
-    onUnhealthy: (reason) => logger.warn(`health check failed, watchdog not pinged: ${reason}`),
-  });
-  run.shutdown.add('the watchdog', () => Promise.resolve(watchdog.stop()));
-  facts.ready = true;
-  void notifier.ready(`waiting for iRODS at ${config.irods.url}`);
-  return { jobs, target, client, facts };
 }
 
 /**
@@ -275,7 +299,7 @@ async function startJobsWhenIrodsAnswers(
     await connectWithRetry(client, logger, notifier, run.signal);
   } catch (error) {
     if (!run.signal.aborted) {
-      run.fail(new Error(`iRODS refused the daemon: ${(error as Error).message}`));
+      run.fail(new Error(`iRODS refused the daemon: ${messageOf(error)}`));
     }
     return false;
   }

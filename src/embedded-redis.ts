@@ -15,6 +15,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { messageOf } from './errors.js';
 import {
   EmbeddedRedisError,
   startRedisServer,
@@ -131,7 +132,7 @@ class SupervisedServer implements EmbeddedRedis {
     } catch (error) {
       if (this.#stopping.signal.aborted) return;
       this.#lose(
-        `redis-server for ${dir} ended (${how}) and could not be started again: ${(error as Error).message}`,
+        `redis-server for ${dir} ended (${how}) and could not be started again: ${messageOf(error)}`,
       );
       return;
     }

@@ -19,6 +19,7 @@
  */
 import { fstatSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { IngestError, messageOf } from './errors.js';
 import type { Logger, LogStyle } from './log.js';
 
 const USAGE = 'usage: irods-ingestd --config FILE [--check-config] [--role all|worker]';
@@ -57,7 +58,7 @@ function parseCli(): Cli {
     }
     usage(`--role must be "all" or "worker", not ${JSON.stringify(role)}`);
   } catch (error) {
-    usage((error as Error).message);
+    usage(messageOf(error));
   }
 }
 
@@ -185,9 +186,7 @@ async function runDaemon(cli: Cli, trap: SignalTrap): Promise<number> {
   });
   // Reload, like `irods-ingestctl reload`: a bad config is refused and the old one keeps running.
   trap.onReload(() => {
-    daemon
-      .reload()
-      .catch((error: unknown) => logger.error(`reload failed: ${(error as Error).message}`));
+    daemon.reload().catch((error: unknown) => logger.error(`reload failed: ${messageOf(error)}`));
   }, daemon.jobsStarted);
   const code = await daemon.finished;
   logger.info(code === 0 ? 'stopped' : `stopped with exit code ${code}`);
@@ -212,9 +211,8 @@ async function main(): Promise<void> {
   process.exit(code);
 }
 
-main().catch(async (error: unknown) => {
+main().catch((error: unknown) => {
   // A refusal the daemon explains (IngestError) needs no stack; anything else is a bug.
-  const { IngestError } = await import('./errors.js');
   const text =
     error instanceof IngestError
       ? error.message

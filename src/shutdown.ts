@@ -8,6 +8,7 @@
  * does not answer) is logged and left behind, and the next step runs.
  */
 import { SETTLED, settleWithin } from './core/deadline.js';
+import { messageOf } from './errors.js';
 
 /** How long a step may take unless it says otherwise. */
 export const STEP_TIMEOUT_MS = 5_000;
@@ -61,7 +62,7 @@ export class Shutdown {
         );
       }
     } catch (error) {
-      this.#logger.warn(`stopping: ${what} failed: ${(error as Error).message}`);
+      this.#logger.warn(`stopping: ${what} failed: ${messageOf(error)}`);
     }
   }
 }

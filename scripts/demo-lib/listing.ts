@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { JobStatus } from '../../src/control/target.js';
+import type { JobStatus } from '../../src/control/wire.js';
 import { formatBytes, formatDuration } from '../../src/core/pass-summary.js';
 import { IrodsClient } from '../../src/irods/index.js';
 

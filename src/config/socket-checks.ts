@@ -8,6 +8,7 @@
 import { execFile } from 'node:child_process';
 import { normalize } from 'node:path';
 import { groupNameProblem, parseSocketMode } from '../core/socket-rules.js';
+import { messageOf } from '../errors.js';
 import type { Finding } from './issues.js';
 import { isTable, type Table } from './merge.js';
 
@@ -64,7 +65,7 @@ export async function socketFindings(data: Table): Promise<Finding[]> {
         message = `no group named ${JSON.stringify(name)} on this host (getent group ${name} found nothing)`;
       }
     } catch (error) {
-      message = (error as Error).message;
+      message = messageOf(error);
     }
     if (message !== undefined) findings.push({ path: ['daemon', key], message });
   }

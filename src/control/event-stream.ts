@@ -5,7 +5,9 @@
  */
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import type { ControlTarget, DaemonEvent } from './target.js';
+import { messageOf } from '../errors.js';
+import type { ControlTarget } from './target.js';
+import type { DaemonEvent } from './wire.js';
 
 /**
  * Streams events until the client disconnects or the server closes (it aborts the controllers
@@ -43,9 +45,7 @@ export async function streamEvents(
     }
   } catch (error) {
     if (!signal.aborted) {
-      warn(
-        `control events stream ended: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      warn(`control events stream ended: ${messageOf(error)}`);
     }
   } finally {
     controller.abort();

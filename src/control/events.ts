@@ -3,7 +3,7 @@
  * to every subscriber. A subscriber that does not keep up loses the oldest events beyond its
  * buffer (and is told how many), so a stuck client never holds the daemon's memory.
  */
-import type { DaemonEvent } from './target.js';
+import type { DaemonEvent } from './wire.js';
 
 const BUFFER = 1000;
 
@@ -15,7 +15,11 @@ export class EventHub {
     message: string,
     extra: { job?: string; data?: Record<string, unknown> } = {},
   ): void {
-    const event: DaemonEvent = { at: new Date().toISOString(), kind, message, ...extra };
+    this.deliver({ at: new Date().toISOString(), kind, message, ...extra });
+  }
+
+  /** Hands `event` as it is to every subscriber (publish stamps the time itself). */
+  deliver(event: DaemonEvent): void {
     for (const deliver of this.#subscribers) deliver(event);
   }
 

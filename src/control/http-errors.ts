@@ -1,69 +1,42 @@
 /**
  * The error answers of the control API: `{ "error": { "code", "message" } }` with a status that
- * follows from the code. The codes the daemon raises (ControlError) and the ones only the HTTP
- * layer knows (routing, limits, timeouts) form one vocabulary, so a client can switch on `code`
- * without looking at the status.
+ * follows from the code. The codes the daemon raises (not-found, conflict, ...) and the ones only
+ * the HTTP layer knows (routing, limits, timeouts) are one vocabulary, the catalogue's codes with
+ * a wire spelling (src/errors.ts), so a client can switch on `code` without looking at the status.
  */
-import { CONTROL_ERROR_CODES, ControlError } from './target.js';
+import { ERROR_CODES, IngestError, messageOf, type AnswerCode } from '../errors.js';
 
-export const HTTP_ERROR_CODES = {
-  ...CONTROL_ERROR_CODES,
-  /**
-   * 403 on the read-only socket (daemon.status_socket): it serves the GET routes of monitoring
-   * only; everything else goes through the control socket.
-   */
-  readOnly: 'read-only',
-  /** 405: the route exists but not for this method (the answer has an `Allow` header). */
-  methodNotAllowed: 'method-not-allowed',
-  /** 408: the request did not arrive in time (slow or stalled client). */
-  timeout: 'timeout',
-  /** 413 for a body over the limit, 431 for headers over Node's limit. */
-  tooLarge: 'too-large',
-  /** 500: the daemon failed in a way it did not foresee; the message says what it was doing. */
-  internal: 'internal',
-} as const;
-export type HttpErrorCode = (typeof HTTP_ERROR_CODES)[keyof typeof HTTP_ERROR_CODES];
-
-const STATUS_OF: Readonly<Record<HttpErrorCode, number>> = {
-  'bad-request': 400,
-  forbidden: 403,
-  'read-only': 403,
-  'not-found': 404,
-  'method-not-allowed': 405,
-  timeout: 408,
-  conflict: 409,
-  'too-large': 413,
-  internal: 500,
-  unavailable: 503,
-};
-
-/** An error answer ready to send: status, code and a message that is safe to echo. */
-export class HttpError extends Error {
+/**
+ * An error answer: thrown by the target (see target.ts) or by the server itself, and sent with
+ * its status, its code as the wire spells it, and a message that is safe to echo.
+ */
+export class ControlError extends IngestError {
+  declare readonly code: AnswerCode;
   readonly status: number;
-  readonly code: HttpErrorCode;
 
-  constructor(code: HttpErrorCode, message: string, status = STATUS_OF[code]) {
-    super(clip(message, MAX_MESSAGE));
-    this.name = 'HttpError';
-    this.code = code;
+  constructor(code: AnswerCode, message: string, status: number = ERROR_CODES[code].status) {
+    super(code, clip(message, MAX_MESSAGE));
     this.status = status;
+  }
+
+  /** The code as the answer's JSON spells it (`not-found`). */
+  get wire(): string {
+    return ERROR_CODES[this.code].wire;
   }
 
   /** The JSON body of the answer, one line with its newline. */
   body(): string {
-    return `${JSON.stringify({ error: { code: this.code, message: this.message } })}\n`;
+    return `${JSON.stringify({ error: { code: this.wire, message: this.message } })}\n`;
   }
 }
 
 /**
- * The answer for an error thrown while serving a request: ControlErrors keep their code,
+ * The answer for an error thrown while serving a request: ControlErrors are answers already,
  * anything else is a 500 `internal` carrying the message (never the stack).
  */
-export function httpErrorOf(error: unknown): HttpError {
-  if (error instanceof HttpError) return error;
-  if (error instanceof ControlError) return new HttpError(error.code, error.message);
-  const message = error instanceof Error ? error.message : String(error);
-  return new HttpError(HTTP_ERROR_CODES.internal, message || 'internal error');
+export function answerOf(error: unknown): ControlError {
+  if (error instanceof ControlError) return error;
+  return new ControlError('INTERNAL', messageOf(error) || 'internal error');
 }
 
 /** Longest text taken from a request or an error into an answer. */

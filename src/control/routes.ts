@@ -15,19 +15,8 @@
  *
  * The read-only socket (daemon.status_socket) serves READ_ONLY_ROUTES and nothing else.
  */
-import { clip, HTTP_ERROR_CODES, HttpError } from './http-errors.js';
-
-export const JOB_ACTIONS = {
-  stop: 'stop',
-  pause: 'pause',
-  resume: 'resume',
-  rescan: 'rescan',
-  retry: 'retry',
-  'allow-deletes': 'allow-deletes',
-} as const;
-export type JobAction = (typeof JOB_ACTIONS)[keyof typeof JOB_ACTIONS];
-
-export const FAILURES_PAGE = { default: 100, max: 10_000 } as const;
+import { clip, ControlError } from './http-errors.js';
+import { FAILURES_PAGE, JOB_ACTIONS, type JobAction } from './wire.js';
 
 /** Longest cursor accepted; the daemon's cursors are short tokens. */
 const MAX_CURSOR = 1000;
@@ -96,7 +85,7 @@ export const READ_ONLY_ROUTES: ReadonlySet<Route['name']> = new Set([
 const PREFIX = '/v1/';
 
 /**
- * The route `method` and `url` (the request target as sent) name. Throws HttpError: 404
+ * The route `method` and `url` (the request target as sent) name. Throws ControlError: 404
  * `not-found` for an unknown path, 405 `method-not-allowed` (with `allow`) for a known path and
  * another method, 400 `bad-request` for broken percent-encoding or query values.
  */
@@ -108,7 +97,7 @@ export function matchRoute(method: string, url: string): Route {
 
   const matching = segments === undefined ? [] : ROUTES.filter((r) => fits(r.path, segments));
   if (segments === undefined || matching.length === 0) {
-    throw new HttpError(HTTP_ERROR_CODES.notFound, `no such route: ${method} ${clip(path, 200)}`);
+    throw new ControlError('NOT_FOUND', `no such route: ${method} ${clip(path, 200)}`);
   }
   const spec = matching.find((r) => r.method === method);
   if (spec === undefined) {
@@ -122,14 +111,11 @@ export function matchRoute(method: string, url: string): Route {
 }
 
 /** A 405 that knows which methods the path does take, for the `Allow` header. */
-export class MethodNotAllowed extends HttpError {
+export class MethodNotAllowed extends ControlError {
   readonly allow: readonly string[];
 
   constructor(method: string, path: string, allow: readonly string[]) {
-    super(
-      HTTP_ERROR_CODES.methodNotAllowed,
-      `${method} is not allowed on ${path}; use ${allow.join(', ')}`,
-    );
+    super('METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}; use ${allow.join(', ')}`);
     this.allow = allow;
   }
 }
@@ -158,8 +144,8 @@ function decodeSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {
-    throw new HttpError(
-      HTTP_ERROR_CODES.badRequest,
+    throw new ControlError(
+      'BAD_REQUEST',
       `malformed percent-encoding in the path segment ${JSON.stringify(clip(segment, 100))}`,
     );
   }
@@ -171,8 +157,8 @@ function failuresPage(query: URLSearchParams): { limit: number; cursor?: string 
   if (limitText !== null) {
     limit = /^\d{1,6}$/.test(limitText) ? Number(limitText) : 0;
     if (limit < 1 || limit > FAILURES_PAGE.max) {
-      throw new HttpError(
-        HTTP_ERROR_CODES.badRequest,
+      throw new ControlError(
+        'BAD_REQUEST',
         `limit must be a whole number from 1 to ${FAILURES_PAGE.max}, not ${JSON.stringify(clip(limitText, 40))}`,
       );
     }
@@ -180,10 +166,7 @@ function failuresPage(query: URLSearchParams): { limit: number; cursor?: string 
   const cursor = query.get('cursor');
   if (cursor === null || cursor === '') return { limit };
   if (cursor.length > MAX_CURSOR) {
-    throw new HttpError(
-      HTTP_ERROR_CODES.badRequest,
-      `cursor is longer than ${MAX_CURSOR} characters`,
-    );
+    throw new ControlError('BAD_REQUEST', `cursor is longer than ${MAX_CURSOR} characters`);
   }
   return { limit, cursor };
 }

@@ -11,7 +11,8 @@
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { clip, HTTP_ERROR_CODES, HttpError, httpErrorOf } from './http-errors.js';
+import { IngestError, messageOf } from '../errors.js';
+import { answerOf, clip, ControlError } from './http-errors.js';
 import { matchRoute, MethodNotAllowed, READ_ONLY_ROUTES, type Route } from './routes.js';
 import { bindSocketFile, SOCKET_MODE, unreachableBy } from './socket-file.js';
 import { streamEvents } from './event-stream.js';
@@ -164,8 +165,8 @@ async function serve(req: IncomingMessage, res: ServerResponse, context: Context
       res.destroy();
       return;
     }
-    const answer = httpErrorOf(error);
-    if (answer.code === HTTP_ERROR_CODES.internal) {
+    const answer = answerOf(error);
+    if (answer.code === 'INTERNAL') {
       context.logger.error(`control ${method} ${clip(url, 200)} failed: ${answer.message}`, {
         stack: error instanceof Error ? error.stack : undefined,
       });
@@ -220,48 +221,41 @@ const ACTIONS = {
 function jobSpec(body: Buffer): Record<string, unknown> {
   const text = body.toString('utf8');
   if (text.trim() === '') {
-    throw new HttpError(
-      HTTP_ERROR_CODES.badRequest,
-      'the body must be the job as a JSON object; it is empty',
-    );
+    throw new ControlError('BAD_REQUEST', 'the body must be the job as a JSON object; it is empty');
   }
   let spec: unknown;
   try {
     spec = JSON.parse(text);
   } catch (error) {
-    throw new HttpError(
-      HTTP_ERROR_CODES.badRequest,
-      `the body is not valid JSON: ${clip((error as Error).message, 200)}`,
+    throw new ControlError(
+      'BAD_REQUEST',
+      `the body is not valid JSON: ${clip(messageOf(error), 200)}`,
     );
   }
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
     const kind = spec === null ? 'null' : Array.isArray(spec) ? 'an array' : `a ${typeof spec}`;
-    throw new HttpError(
-      HTTP_ERROR_CODES.badRequest,
-      `the body must be the job as a JSON object, not ${kind}`,
-    );
+    throw new ControlError('BAD_REQUEST', `the body must be the job as a JSON object, not ${kind}`);
   }
   return spec as Record<string, unknown>;
 }
 
 /** The client closed the connection before its request was complete: nobody to answer. */
-class ClientGone extends Error {
+class ClientGone extends IngestError {
   constructor() {
-    super('the client went away before sending the whole request');
-    this.name = 'ClientGone';
+    super('CONTROL_CLIENT_GONE', 'the client went away before sending the whole request');
   }
 }
 
-function readOnlyRefusal(method: string, url: string): HttpError {
+function readOnlyRefusal(method: string, url: string): ControlError {
   const path = clip(url.split('?')[0] ?? '', 200);
-  return new HttpError(
-    HTTP_ERROR_CODES.readOnly,
+  return new ControlError(
+    'READ_ONLY',
     `this is the read-only socket (daemon.status_socket): ${method} ${path} is not served here; use the control socket`,
   );
 }
 
-function tooLarge(limit: number): HttpError {
-  return new HttpError(HTTP_ERROR_CODES.tooLarge, `the request body is larger than ${limit} bytes`);
+function tooLarge(limit: number): ControlError {
+  return new ControlError('TOO_LARGE', `the request body is larger than ${limit} bytes`);
 }
 
 /** The whole body, or a 413 once it passes `limit` (declared or counted); reading stops there. */
@@ -301,7 +295,7 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
   res.end(text);
 }
 
-function sendError(req: IncomingMessage, res: ServerResponse, error: HttpError): void {
+function sendError(req: IncomingMessage, res: ServerResponse, error: ControlError): void {
   if (res.headersSent || res.destroyed) {
     res.destroy();
     return;
@@ -312,7 +306,7 @@ function sendError(req: IncomingMessage, res: ServerResponse, error: HttpError):
     'Content-Length': Buffer.byteLength(text),
   };
   if (error instanceof MethodNotAllowed) headers.Allow = error.allow.join(', ');
-  if (error.code === HTTP_ERROR_CODES.tooLarge) {
+  if (error.code === 'TOO_LARGE') {
     // The rest of the body is not read: close once the answer is out instead of draining it.
     headers.Connection = 'close';
     res.once('finish', () => req.socket.destroy());
@@ -329,13 +323,10 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
   }
   const answer =
     error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-      ? new HttpError(HTTP_ERROR_CODES.timeout, 'the request did not arrive in time')
+      ? new ControlError('TIMEOUT', 'the request did not arrive in time')
       : error.code === 'HPE_HEADER_OVERFLOW'
-        ? new HttpError(HTTP_ERROR_CODES.tooLarge, 'the request headers are too large', 431)
-        : new HttpError(
-            HTTP_ERROR_CODES.badRequest,
-            `malformed HTTP request: ${clip(error.message, 120)}`,
-          );
+        ? new ControlError('TOO_LARGE', 'the request headers are too large', 431)
+        : new ControlError('BAD_REQUEST', `malformed HTTP request: ${clip(error.message, 120)}`);
   const text = answer.body();
   socket.end(
     `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\n` +

@@ -17,17 +17,10 @@ import { chown, lstat, mkdir, mkdtemp, rename, rm, chmod, unlink, rmdir } from '
 import { createConnection, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
 import { octalMode } from '../core/path-trust.js';
-import { IngestError } from '../errors.js';
+import { IngestError, messageOf, type ErrorCode } from '../errors.js';
 
-export const SOCKET_ERROR_CODES = {
-  /** Another process answers on the socket. */
-  inUse: 'control-socket-in-use',
-  /** The path holds something that is not a socket. */
-  notASocket: 'control-socket-not-a-socket',
-  /** The directory or the socket cannot be created or bound. */
-  unusable: 'control-socket-unusable',
-} as const;
-export type SocketErrorCode = (typeof SOCKET_ERROR_CODES)[keyof typeof SOCKET_ERROR_CODES];
+/** The CONTROL_SOCKET_ codes of src/errors.ts. */
+export type SocketErrorCode = Extract<ErrorCode, `CONTROL_SOCKET_${string}`>;
 
 export class ControlSocketError extends IngestError {
   readonly path: string;
@@ -116,7 +109,7 @@ async function inspectPath(path: string): Promise<'absent' | 'stale'> {
   }
   if (!stat.isSocket()) {
     throw new ControlSocketError(
-      SOCKET_ERROR_CODES.notASocket,
+      'CONTROL_SOCKET_NOT_A_SOCKET',
       path,
       'the path exists and is not a socket; not replacing it (move it away or set daemon.control_socket)',
     );
@@ -125,7 +118,7 @@ async function inspectPath(path: string): Promise<'absent' | 'stale'> {
   if (answer === 'refused') return 'stale';
   if (answer === 'live') {
     throw new ControlSocketError(
-      SOCKET_ERROR_CODES.inUse,
+      'CONTROL_SOCKET_IN_USE',
       path,
       'another process is listening on it (is another irods-ingestd running with this config?)',
     );
@@ -195,6 +188,7 @@ function listen(server: Server, path: string): Promise<void> {
 }
 
 function unusable(path: string, what: string, cause: unknown): ControlSocketError {
-  const reason = cause instanceof Error ? cause.message : String(cause);
-  return new ControlSocketError(SOCKET_ERROR_CODES.unusable, path, `${what}: ${reason}`, { cause });
+  return new ControlSocketError('CONTROL_SOCKET_UNUSABLE', path, `${what}: ${messageOf(cause)}`, {
+    cause,
+  });
 }

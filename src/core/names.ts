@@ -15,6 +15,7 @@
  * gets the AVU `irods::ingest::original_name` = base64 of the whole original relative path, as
  * upstream's `irods::automated_ingest::character_map`; digest forms can only be reversed with it.
  */
+import { IngestError } from '../errors.js';
 import { displayRelPath, utf8OrUndefined } from './entry.js';
 
 export const ORIGINAL_NAME_ATTRIBUTE = 'irods::ingest::original_name';
@@ -40,17 +41,16 @@ export interface MappedPath {
 }
 
 /** Even with every element it may shorten shortened, the path is too long for iRODS. */
-export class UnmappablePathError extends Error {
-  readonly code = 'UNMAPPABLE_PATH';
+export class UnmappablePathError extends IngestError {
   readonly relPath: Uint8Array;
   readonly target: string;
 
   constructor(relPath: Uint8Array, target: string) {
     super(
+      'UNMAPPABLE_PATH',
       `cannot place "${displayRelPath(relPath)}" under ${target}: its logical path would be ` +
         `longer than iRODS's ${MAX_LOGICAL_PATH_BYTES} bytes even with shortened names`,
     );
-    this.name = 'UnmappablePathError';
     this.relPath = relPath;
     this.target = target;
   }

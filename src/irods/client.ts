@@ -15,7 +15,7 @@ import { LruSet } from '../core/lru-set.js';
 import { FAILURE_LAYER } from '../core/retry.js';
 import { Collections } from './collections.js';
 import { DataObjects } from './data-objects.js';
-import { IRODS_ERROR_CODE, IrodsError } from './errors.js';
+import { IrodsError } from './errors.js';
 import { parseServerInfo } from './info.js';
 import { Metadata } from './metadata.js';
 import { resolveOptions, type IrodsClientOptions, type ResolvedOptions } from './options.js';
@@ -73,7 +73,7 @@ export class IrodsClient {
         op: 'info',
         action: `use of the iRODS client for ${this.#options.url}`,
         layer: FAILURE_LAYER.client,
-        code: IRODS_ERROR_CODE.clientState,
+        code: 'IRODS_CLIENT_STATE',
         reason: 'connect() has not completed',
         retryable: false,
       });

@@ -3,7 +3,7 @@ import { IRODS_ERRORS, isIrodsError } from '../core/irods-codes.js';
 import { canTravelInQueryString, isWithin, selfAndAncestors } from '../core/logical-path.js';
 import type { LruSet } from '../core/lru-set.js';
 import { FAILURE_LAYER } from '../core/retry.js';
-import { IRODS_ERROR_CODE, IrodsError } from './errors.js';
+import { IrodsError } from './errors.js';
 import { checkPath, checkSeconds } from './paths.js';
 import { listByQuery } from './plus-paths.js';
 import type { GenQuery } from './query.js';
@@ -48,7 +48,7 @@ export class Collections {
         action,
         path,
         layer: FAILURE_LAYER.client,
-        code: IRODS_ERROR_CODE.noEffect,
+        code: 'IRODS_NO_EFFECT',
         reason: 'something that is not a collection is already at this path',
         retryable: false,
       });
@@ -155,7 +155,7 @@ export class Collections {
         action,
         path,
         layer: FAILURE_LAYER.client,
-        code: IRODS_ERROR_CODE.noEffect,
+        code: 'IRODS_NO_EFFECT',
         reason: 'the server reported success but the collection is still there',
         retryable: false,
       });

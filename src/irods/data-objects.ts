@@ -3,7 +3,7 @@ import { compareChecksums, CHECKSUM_VERDICT } from '../core/checksum.js';
 import { isIrodsError } from '../core/irods-codes.js';
 import { baseName, parentPath } from '../core/logical-path.js';
 import { FAILURE_LAYER } from '../core/retry.js';
-import { IRODS_ERROR_CODE, IrodsError } from './errors.js';
+import { IrodsError } from './errors.js';
 import { checkPath, checkSeconds } from './paths.js';
 import type { GenQuery } from './query.js';
 import type { Session } from './session.js';
@@ -169,7 +169,7 @@ export class DataObjects {
       action: 'checksum verification of data object',
       path,
       layer: FAILURE_LAYER.client,
-      code: IRODS_ERROR_CODE.checksumMismatch,
+      code: 'IRODS_CHECKSUM_MISMATCH',
       reason: `iRODS has ${irods || 'no checksum'}, the local file ${localSha2}`,
       retryable: true,
     });
@@ -222,7 +222,7 @@ export class DataObjects {
         action,
         path,
         layer: FAILURE_LAYER.client,
-        code: IRODS_ERROR_CODE.unsupported,
+        code: 'IRODS_UNSUPPORTED',
         reason: 'no property to change was given',
         retryable: false,
       });

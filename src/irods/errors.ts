@@ -1,32 +1,9 @@
 import { describeIrodsCode, irodsErrorName, type IrodsErrorName } from '../core/irods-codes.js';
 import { FAILURE_LAYER, isRetryable, type FailureLayer } from '../core/retry.js';
-import { IngestError } from '../errors.js';
+import { IngestError, type ErrorCode } from '../errors.js';
 
-/** Stable `code`s of `IrodsError`, one per kind of failure. */
-export const IRODS_ERROR_CODE = {
-  /** No HTTP response: connection refused or dropped, timeout. */
-  transport: 'IRODS_TRANSPORT',
-  /** The server answered with an HTTP status other than 200. */
-  httpStatus: 'IRODS_HTTP_STATUS',
-  /** HTTP 200 with a negative `irods_response.status_code`. */
-  irodsStatus: 'IRODS_STATUS',
-  /** The user name or password was refused, or a fresh token was refused at once. */
-  authentication: 'IRODS_AUTHENTICATION',
-  /** The answer could not be understood (not the JSON the op returns). */
-  badResponse: 'IRODS_BAD_RESPONSE',
-  /** The request cannot be expressed through the HTTP API (e.g. `+` in a GET parameter). */
-  unsupported: 'IRODS_UNSUPPORTED',
-  /** The iRODS checksum after an upload differs from the local SHA-256. */
-  checksumMismatch: 'IRODS_CHECKSUM_MISMATCH',
-  /** The local file changed size while it was being uploaded. */
-  sourceChanged: 'IRODS_SOURCE_CHANGED',
-  /** The server reported success but the expected effect is not there. */
-  noEffect: 'IRODS_NO_EFFECT',
-  /** The client was used before `connect()` or after `close()`/`destroy()`. */
-  clientState: 'IRODS_CLIENT_STATE',
-} as const;
-
-export type IrodsErrorCode = (typeof IRODS_ERROR_CODE)[keyof typeof IRODS_ERROR_CODE];
+/** Stable `code`s of `IrodsError`, one per kind of failure (the IRODS_ codes of src/errors.ts). */
+export type IrodsErrorCode = Extract<ErrorCode, `IRODS_${string}`>;
 
 export interface IrodsFailure {
   /** HTTP API op (`stat`, `write`, `parallel_write_init`, ...) or `authenticate` / `info`. */
@@ -48,10 +25,10 @@ export interface IrodsFailure {
 }
 
 const codeByLayer: Record<FailureLayer, IrodsErrorCode> = {
-  [FAILURE_LAYER.transport]: IRODS_ERROR_CODE.transport,
-  [FAILURE_LAYER.http]: IRODS_ERROR_CODE.httpStatus,
-  [FAILURE_LAYER.irods]: IRODS_ERROR_CODE.irodsStatus,
-  [FAILURE_LAYER.client]: IRODS_ERROR_CODE.badResponse,
+  [FAILURE_LAYER.transport]: 'IRODS_TRANSPORT',
+  [FAILURE_LAYER.http]: 'IRODS_HTTP_STATUS',
+  [FAILURE_LAYER.irods]: 'IRODS_STATUS',
+  [FAILURE_LAYER.client]: 'IRODS_BAD_RESPONSE',
 };
 
 /**

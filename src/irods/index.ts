@@ -1,6 +1,7 @@
 /** Public surface of the iRODS HTTP API client. */
 export { IrodsClient } from './client.js';
-export { IRODS_ERROR_CODE, IrodsError, IrodsOptionError, type IrodsErrorCode } from './errors.js';
+export { irodsErrorLabel } from './error-label.js';
+export { IrodsError, IrodsOptionError, type IrodsErrorCode } from './errors.js';
 export type { IrodsClientOptions } from './options.js';
 export type { QueryOptions, QueryRow, QuerySpec } from './query.js';
 export { GOOD_REPLICA, type ReplicaFacts } from './replica-facts.js';

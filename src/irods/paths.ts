@@ -4,7 +4,7 @@
  */
 import { logicalPathProblem } from '../core/logical-path.js';
 import { FAILURE_LAYER } from '../core/retry.js';
-import { IRODS_ERROR_CODE, IrodsError } from './errors.js';
+import { IrodsError } from './errors.js';
 
 /** Throws a permanent `IrodsError` when `path` is not an absolute logical path. */
 export function checkPath(path: string, op: string, action: string): void {
@@ -15,7 +15,7 @@ export function checkPath(path: string, op: string, action: string): void {
       action,
       path,
       layer: FAILURE_LAYER.client,
-      code: IRODS_ERROR_CODE.unsupported,
+      code: 'IRODS_UNSUPPORTED',
       reason: `the logical path is unusable: ${problem}`,
       retryable: false,
     });
@@ -30,7 +30,7 @@ export function checkSeconds(seconds: number, op: string, action: string, path: 
       action,
       path,
       layer: FAILURE_LAYER.client,
-      code: IRODS_ERROR_CODE.unsupported,
+      code: 'IRODS_UNSUPPORTED',
       reason: `${seconds} is not a whole number of seconds in the 32-bit range`,
       retryable: false,
     });

@@ -6,7 +6,7 @@
  */
 import { buildGenQuery, type GenQueryCondition } from '../core/genquery.js';
 import { FAILURE_LAYER } from '../core/retry.js';
-import { IRODS_ERROR_CODE, IrodsError } from './errors.js';
+import { IrodsError } from './errors.js';
 import type { Session } from './session.js';
 import { ENDPOINT, REPEAT } from './transport.js';
 
@@ -53,7 +53,7 @@ export class GenQuery {
         op: 'execute_genquery',
         action: 'GenQuery',
         layer: FAILURE_LAYER.client,
-        code: IRODS_ERROR_CODE.unsupported,
+        code: 'IRODS_UNSUPPORTED',
         reason: built.problem,
         retryable: false,
       });

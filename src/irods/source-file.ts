@@ -6,7 +6,7 @@ import { createHash, type Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { sha2Checksum } from '../core/checksum.js';
 import { FAILURE_LAYER } from '../core/retry.js';
-import { IRODS_ERROR_CODE, IrodsError } from './errors.js';
+import { IrodsError } from './errors.js';
 
 export class SourceFile {
   readonly #file: FileHandle;
@@ -53,7 +53,7 @@ export class SourceFile {
         throw new IrodsError({
           ...this.#describe,
           layer: FAILURE_LAYER.client,
-          code: IRODS_ERROR_CODE.sourceChanged,
+          code: 'IRODS_SOURCE_CHANGED',
           reason: `the local file ended at ${position + filled} bytes, shorter than when the upload started`,
           retryable: true,
         });

@@ -9,7 +9,7 @@ import { Pool } from 'undici';
 import { canTravelInQueryString } from '../core/logical-path.js';
 import { backoffDelay, FAILURE_LAYER, wasRefusedUnprocessed } from '../core/retry.js';
 import { TokenSource } from './auth.js';
-import { IRODS_ERROR_CODE, IrodsError } from './errors.js';
+import { IrodsError } from './errors.js';
 import { multipartBody } from './multipart.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -234,7 +234,7 @@ export class ApiTransport {
           ...context(call),
           layer: FAILURE_LAYER.http,
           httpStatus: 401,
-          code: IRODS_ERROR_CODE.authentication,
+          code: 'IRODS_AUTHENTICATION',
           reason: 'a freshly issued token was refused',
         });
       }
@@ -247,7 +247,7 @@ export class ApiTransport {
       throw new IrodsError({
         ...context(call),
         layer: FAILURE_LAYER.client,
-        code: IRODS_ERROR_CODE.clientState,
+        code: 'IRODS_CLIENT_STATE',
         reason: 'the client is closed',
         retryable: false,
       });
@@ -284,7 +284,7 @@ export class ApiTransport {
       throw new IrodsError({
         ...context(call),
         layer: invalid ? FAILURE_LAYER.client : FAILURE_LAYER.transport,
-        code: invalid ? IRODS_ERROR_CODE.unsupported : undefined,
+        code: invalid ? 'IRODS_UNSUPPORTED' : undefined,
         reason: invalid
           ? 'the request could not be built'
           : `no response (${describeCause(cause)})`,
@@ -305,7 +305,7 @@ export class ApiTransport {
         layer: FAILURE_LAYER.http,
         httpStatus: response.status,
         irodsCode: irodsCode === 0 ? undefined : irodsCode,
-        code: response.status === 401 ? IRODS_ERROR_CODE.authentication : undefined,
+        code: response.status === 401 ? 'IRODS_AUTHENTICATION' : undefined,
         reason: statusReason(call, response.status),
       });
     }
@@ -352,7 +352,7 @@ function queryString(call: ApiCall): string {
       throw new IrodsError({
         ...context(call),
         layer: FAILURE_LAYER.client,
-        code: IRODS_ERROR_CODE.unsupported,
+        code: 'IRODS_UNSUPPORTED',
         reason: `the ${key} parameter contains "+", which a GET request delivers as a space`,
         retryable: false,
       });

@@ -12,7 +12,6 @@ export {
   type RedisHealth,
   type RedisProbe,
 } from './registry.js';
-export { irodsErrorLabel } from './irods-labels.js';
 export { redisProbe } from './redis-health.js';
 export {
   MetricsServerError,

@@ -13,6 +13,7 @@
  * count that is not positive, or a value that is not a finite number, is left out.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
 
 export const METRIC_PREFIX = 'irods_ingest_';
@@ -347,8 +348,7 @@ export class Metrics {
       if (this.#failing.delete(what)) this.#logger.info(`metrics: the ${what} probe answers again`);
       return value;
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      const message = `metrics: the ${what} probe failed, its values are left out: ${reason}`;
+      const message = `metrics: the ${what} probe failed, its values are left out: ${messageOf(error)}`;
       if (this.#failing.has(what)) this.#logger.debug(message);
       else this.#logger.warn(message);
       this.#failing.add(what);

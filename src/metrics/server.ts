@@ -10,7 +10,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { IngestError } from '../errors.js';
+import { IngestError, messageOf } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from './registry.js';
 
@@ -137,8 +137,4 @@ function send(
   const bytes = Buffer.from(body, 'utf8');
   response.writeHead(status, { 'content-type': contentType, 'content-length': bytes.length });
   response.end(head ? undefined : bytes);
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

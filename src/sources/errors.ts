@@ -1,13 +1,7 @@
-import { IngestError } from '../errors.js';
+import { IngestError, type ErrorCode } from '../errors.js';
 
-export const SCAN_ERROR_CODES = {
-  /** The source root is missing, not a directory, or cannot be listed. */
-  rootUnreadable: 'SCAN_ROOT_UNREADABLE',
-  /** The scan thread died (a bug or resource exhaustion, not a file system condition). */
-  workerFailed: 'SCAN_WORKER_FAILED',
-  invalidOption: 'SCAN_INVALID_OPTION',
-} as const;
-export type ScanErrorCode = (typeof SCAN_ERROR_CODES)[keyof typeof SCAN_ERROR_CODES];
+/** The SCAN_ codes of src/errors.ts. */
+export type ScanErrorCode = Extract<ErrorCode, `SCAN_${string}`>;
 
 /**
  * A scan that could not run or finish. An unreadable root is an error and not an empty listing:

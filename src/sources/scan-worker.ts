@@ -4,13 +4,18 @@
  * event loop, so that the next scan finds it started and its walk code compiled.
  */
 import { parentPort } from 'node:worker_threads';
+import { IngestError } from '../errors.js';
 import { compileExclusion } from './exclude.js';
 import { CONTROL, type ScanRequest, type ScanThreadMessage } from './scan-protocol.js';
 import { StatHelper } from './stat-helper.js';
 import { walkTree, type PackedChunk } from './walk.js';
 
 /** Thrown through the walk to unwind it when the consumer has stopped. */
-class Stopped extends Error {}
+class Stopped extends IngestError {
+  constructor() {
+    super('SCAN_STOPPED', 'the consumer of the scan stopped');
+  }
+}
 
 const port = parentPort!;
 /** Started with the thread; each scan uses it once it is ready (see stat-helper.ts). */

@@ -6,7 +6,7 @@
  */
 import { on } from 'node:events';
 import { decodeEntries } from './entry-codec.js';
-import { SCAN_ERROR_CODES, ScanError } from './errors.js';
+import { ScanError } from './errors.js';
 import {
   CONTROL,
   CONTROL_SLOTS,
@@ -35,7 +35,7 @@ export class TreeScan implements AsyncIterable<DirectoryChunk> {
     const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
     if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) {
       throw new ScanError(
-        SCAN_ERROR_CODES.invalidOption,
+        'SCAN_INVALID_OPTION',
         `chunkSize must be a positive integer, got ${chunkSize}`,
         { root },
       );
@@ -86,7 +86,7 @@ export class TreeScan implements AsyncIterable<DirectoryChunk> {
           ended = true;
           const { errno, message: reason } = message.failure;
           throw new ScanError(
-            SCAN_ERROR_CODES.rootUnreadable,
+            'SCAN_ROOT_UNREADABLE',
             `cannot scan source ${this.root}: ${reason}`,
             { root: this.root, errno },
           );
@@ -98,11 +98,10 @@ export class TreeScan implements AsyncIterable<DirectoryChunk> {
       }
     } catch (error) {
       if (error instanceof ScanError) throw error;
-      throw new ScanError(
-        SCAN_ERROR_CODES.workerFailed,
-        `scanning ${this.root} failed in the scan thread`,
-        { root: this.root, cause: error },
-      );
+      throw new ScanError('SCAN_WORKER_FAILED', `scanning ${this.root} failed in the scan thread`, {
+        root: this.root,
+        cause: error,
+      });
     } finally {
       if (ended) scanThreads.release(worker);
       else {
@@ -114,7 +113,7 @@ export class TreeScan implements AsyncIterable<DirectoryChunk> {
     }
     if (!ended) {
       throw new ScanError(
-        SCAN_ERROR_CODES.workerFailed,
+        'SCAN_WORKER_FAILED',
         `the scan thread for ${this.root} exited before finishing`,
         { root: this.root },
       );

@@ -47,7 +47,7 @@ import {
   type Counts,
   type JobState,
   type JobStatus,
-} from '../control/target.js';
+} from '../control/wire.js';
 import type { WatcherFactory } from '../sources/watcher.js';
 import { CLOSE_MS, closeQueue, closeWorker } from './closing.js';
 import { JobSafety, PassRefusedError } from './job-safety.js';

@@ -7,7 +7,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { JobConfig } from '../config/index.js';
-import type { AllowDeletesResult, HeldDeletes } from '../control/target.js';
+import type { AllowDeletesResult, HeldDeletes } from '../control/wire.js';
 import type { Logger } from '../log.js';
 import type { JobQueue } from '../queue/queue.js';
 import {

@@ -13,7 +13,7 @@ import { compileExclusion } from '../sources/exclude.js';
 import { readWatchLimit, watchesInUse } from '../sources/inotify.js';
 import { filesystemTypeOf } from '../sources/mounts.js';
 import type { TreeWatcher, WatcherFactory } from '../sources/watcher.js';
-import { WATCHER_STATES, type WatcherStatus } from '../control/target.js';
+import { WATCHER_STATES, type WatcherStatus } from '../control/wire.js';
 import { WatchFeed, type WatchFeedDeps } from './watch-feed.js';
 
 /** The feed's needs, less what the watch makes itself (the exclusion, where lost events go). */

@@ -6,28 +6,19 @@
  * kind of finding (a changed source is retried, a checksum mismatch is not).
  */
 import { IrodsError } from '../irods/index.js';
-import { IngestError } from '../errors.js';
+import { IngestError, type ErrorCode } from '../errors.js';
 import { LockLostError } from '../state/index.js';
 
+/** The WORKER_ codes of the catalogue (src/errors.ts, where each is explained), by name. */
 export const WORKER_ERROR_CODE = {
-  /** An iRODS request or a local file operation failed. */
   actionFailed: 'WORKER_ACTION_FAILED',
-  /** The source file changed while it was being sent; it is processed again later. */
   sourceChanged: 'WORKER_SOURCE_CHANGED',
-  /** The iRODS checksum differs from the local SHA-256 (checksum = "verify"). */
   checksumMismatch: 'WORKER_CHECKSUM_MISMATCH',
-  /** A delete was asked for the job's target collection itself, or for a path outside it. */
   targetProtected: 'WORKER_TARGET_PROTECTED',
-  /** The source path is not valid UTF-8, so the HTTP API cannot carry it as a physical path. */
   unregistrablePath: 'WORKER_UNREGISTRABLE_PATH',
-  /** A swapped entry's old copy (collection or object) stays in iRODS where the new one goes. */
   inTheWay: 'WORKER_IN_THE_WAY',
-  /**
-   * The run lost the file's lock during the action: it stopped, and what it may have written is
-   * checked against the file on the next try.
-   */
   lockLost: 'WORKER_LOCK_LOST',
-} as const;
+} as const satisfies Record<string, ErrorCode>;
 export type WorkerErrorCode = (typeof WORKER_ERROR_CODE)[keyof typeof WORKER_ERROR_CODE];
 
 export interface EntryFailure {

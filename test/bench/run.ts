@@ -10,13 +10,15 @@
  *   BENCH_STATE_FILES (default 100000): files recorded by the state store alone;
  *   BENCH_WORKERS (default 16): `daemon.workers` of the benchmarked daemon;
  *   BENCH_WATCH_TREE_FILES (default 20000), BENCH_WATCH_RATE (default 50 files/s),
- *   BENCH_WATCH_SECONDS (default 60): the watch latency run.
+ *   BENCH_WATCH_SECONDS (default 60): the watch latency run;
+ *   BENCH_GENQUERY_OBJECTS (default 5000): the emulator catalogue of the GenQuery lookup.
  * Results also go to .bench/results.json. Progress goes to stderr, the table to stdout.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator } from '../helpers/emulator.js';
+import { benchGenQuery } from './genquery.js';
 import { benchClient } from './irods-client.js';
 import { formatRows, type BenchRow } from './measure.js';
 import { benchRecheck } from './recheck.js';
@@ -44,6 +46,9 @@ try {
     concurrency,
     reps,
   }).finally(() => emulator.stop());
+
+  say('genquery: a per-file lookup in the emulator, narrowed against the full catalogue walk');
+  rows.push(benchGenQuery(workDir, env('BENCH_GENQUERY_OBJECTS', 5000)));
 
   const treeFiles = env('BENCH_TREE_FILES', 200_000);
   const started = performance.now();

@@ -241,34 +241,3 @@ describe('GenQuery narrowing by the where-clause changes no result', () => {
     assert.equal(yielded(), 2 + catalog.collectionCount);
   });
 });
-
-describe('GenQuery narrowing timing', () => {
-  it('prints the cost of a per-file lookup with and without narrowing', (t) => {
-    const objects = 5000;
-    const root = mkdtempSync(join(tmpdir(), 'rows-narrowing-timing-'));
-    try {
-      const catalog = openCatalog(root);
-      const home = catalog.findCollection(HOME)!;
-      for (let d = 0; d < 10; d++) {
-        const coll = catalog.createCollection(home, `d${d}`, 'rods');
-        for (let i = 0; i < objects / 10; i++) {
-          catalog.createDataObject(coll, `f${i}`, 'rods', catalog.defaultResource, `/v/${i}`);
-        }
-      }
-      const source = catalogRows(catalog, catalog.principal('rods')!);
-      const query = `select DATA_REPL_NUM, DATA_SIZE, DATA_MODIFY_TIME where COLL_NAME = '${HOME}/d7' and DATA_NAME = 'f42'`;
-      const perQuery = (s: RowSource, runs: number): number => {
-        const start = performance.now();
-        for (let i = 0; i < runs; i++) executeGenQuery(query, DEFAULTS, s);
-        return (performance.now() - start) / runs;
-      };
-      const full = perQuery(unnarrowed(source), 20);
-      const narrowed = perQuery(source, 200);
-      t.diagnostic(
-        `${objects} objects: full walk ${full.toFixed(3)} ms, narrowed ${narrowed.toFixed(3)} ms per query`,
-      );
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
-  });
-});

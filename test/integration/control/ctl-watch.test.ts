@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { JobStatus } from '../../../src/control/target.js';
+import type { JobStatus } from '../../../src/control/wire.js';
+import { eventually } from '../../helpers/eventually.js';
 import { jobStatus, MemoryTarget } from './memory-target.js';
 import { runCtl } from './run-ctl.js';
 import { useControlServer } from './server-fixture.js';
@@ -16,11 +17,11 @@ describe('irods-ingestctl watch', { concurrency: 4 }, () => {
 
   /** Resolves once ctl has looked at `name` at least `times` times. */
   async function looked(name: string, times = 1): Promise<void> {
-    const deadline = Date.now() + 15_000;
-    while (target.calls.filter((call) => call === `job ${name}`).length < times) {
-      if (Date.now() > deadline) throw new Error(`ctl never looked at ${name}`);
-      await sleep(25);
-    }
+    await eventually(
+      `ctl looking at ${name}`,
+      () => target.calls.filter((call) => call === `job ${name}`).length >= times,
+      { intervalMs: 25 },
+    );
   }
 
   function update(name: string, changes: Partial<JobStatus>): void {

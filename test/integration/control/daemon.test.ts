@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { IrodsClient } from '../../../src/irods/index.js';
 import { startEmulator, type TestEmulator } from '../../helpers/emulator.js';
+import { eventually } from '../../helpers/eventually.js';
 import { startIngestd, type Ingestd } from '../../helpers/ingestd.js';
 import { namesIn, writeTree } from '../sync/fixture.js';
 import { runCtl, type CtlResult } from './run-ctl.js';
@@ -47,15 +48,6 @@ describe('irods-ingestctl with the real daemon', () => {
     const result = await ctl('--json', ...args);
     assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
     return JSON.parse(result.stdout) as T;
-  }
-
-  async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-    for (let i = 0; i < 300; i++) {
-      const value = await check();
-      if (value !== undefined) return value;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`timed out waiting for ${what}`);
   }
 
   type Job = {
@@ -183,13 +175,13 @@ describe('irods-ingestctl with the real daemon', () => {
     const before = (await json<Job>('job', 'alpha')).pass;
     assert.equal((await ctl('resume', 'alpha')).code, 0);
     // Resuming rescans: what changed while paused is caught up.
-    await until('a pass after resume', async () =>
+    await eventually('a pass after resume', async () =>
       (await json<Job>('job', 'alpha')).pass > before ? true : undefined,
     );
     const pass = (await json<Job>('job', 'alpha')).pass;
     await writeFile(join(work, 'alpha', 'late.txt'), 'late');
     assert.equal((await ctl('rescan', 'alpha')).code, 0);
-    await until('late.txt', async () =>
+    await eventually('late.txt', async () =>
       (await client.dataObjects.stat(`${HOME}/alpha/late.txt`)) ? true : undefined,
     );
     assert.ok((await json<Job>('job', 'alpha')).pass > pass);
@@ -231,7 +223,7 @@ describe('irods-ingestctl with the real daemon', () => {
       '0',
     );
     assert.equal(started.code, 0, started.stderr);
-    await until('the ad-hoc job done', async () =>
+    await eventually('the ad-hoc job done', async () =>
       (await json<Job>('job', 'adhoc')).state === 'done' ? true : undefined,
     );
     assert.deepEqual(await namesIn(client, `${HOME}/adhoc`), ['x.txt']);
@@ -262,7 +254,7 @@ describe('irods-ingestctl with the real daemon', () => {
     // alpha is in the middle of registering these when the reload replaces it.
     await emulator.setFaults({ latencyMs: 300, ops: ['register'] });
     assert.equal((await ctl('rescan', 'alpha')).code, 0);
-    await until('alpha mid-pass', async () =>
+    await eventually('alpha mid-pass', async () =>
       (await namesIn(client, `${HOME}/alpha/mid`).catch(() => [])).length > 0 ? true : undefined,
     );
     const good = await readFile(daemon.configFile, 'utf8');
@@ -296,13 +288,13 @@ describe('irods-ingestctl with the real daemon', () => {
       },
       { applied: true, added: ['beta'], removed: ['odd'], changed: ['alpha'] },
     );
-    await until('beta synced', async () =>
+    await eventually('beta synced', async () =>
       (await namesIn(client, `${HOME}/beta`).catch(() => [])).length === 2 ? true : undefined,
     );
     const jobs = await json<{ jobs: Job[] }>('jobs');
     assert.deepEqual(jobs.jobs.map((job) => job.name).sort(), ['alpha', 'beta']);
     await emulator.clearFaults();
-    await until('every file of the interrupted pass', async () =>
+    await eventually('every file of the interrupted pass', async () =>
       (await namesIn(client, `${HOME}/alpha/mid`)).length === 30 ? true : undefined,
     );
   });

@@ -5,17 +5,18 @@
  * editing `jobs`, `failureLists`, `reloadResult`, `ready`, or `failWith`, and read what it was
  * asked through `calls` and `startedSpecs`.
  */
-import {
-  ControlError,
-  type AllowDeletesResult,
-  type ControlTarget,
-  type DaemonEvent,
-  type DaemonStatus,
-  type FailureList,
-  type FailureRecord,
-  type JobStatus,
-  type ReloadResult,
-} from '../../../src/control/target.js';
+import { EventHub } from '../../../src/control/events.js';
+import { ControlError } from '../../../src/control/http-errors.js';
+import type { ControlTarget } from '../../../src/control/target.js';
+import type {
+  AllowDeletesResult,
+  DaemonEvent,
+  DaemonStatus,
+  FailureList,
+  FailureRecord,
+  JobStatus,
+  ReloadResult,
+} from '../../../src/control/wire.js';
 
 const zero = () => ({ seen: 0, new: 0, updated: 0, deleted: 0, excluded: 0, failed: 0, bytes: 0 });
 
@@ -91,7 +92,8 @@ export class MemoryTarget implements ControlTarget {
   /** Event streams open now, and how many ended (client gone or server closed). */
   openStreams = 0;
   endedStreams = 0;
-  readonly #subscribers = new Set<(event: DaemonEvent) => void>();
+  /** The daemon's own hub: the streams see what a daemon's events route would. */
+  readonly #hub = new EventHub();
 
   constructor(jobs: JobStatus[] = []) {
     for (const job of jobs) this.jobsByName.set(job.name, job);
@@ -99,7 +101,7 @@ export class MemoryTarget implements ControlTarget {
 
   /** Sends `event` to every open events stream. */
   emit(event: DaemonEvent): void {
-    for (const subscriber of this.#subscribers) subscriber(event);
+    this.#hub.deliver(event);
   }
 
   /** Records the call and answers on a later tick, as a daemon that looks things up would. */
@@ -112,7 +114,7 @@ export class MemoryTarget implements ControlTarget {
   #job(name: string): JobStatus {
     const job = this.jobsByName.get(name);
     if (job === undefined)
-      throw new ControlError('not-found', `no job named ${JSON.stringify(name)}`);
+      throw new ControlError('NOT_FOUND', `no job named ${JSON.stringify(name)}`);
     return job;
   }
 
@@ -154,9 +156,9 @@ export class MemoryTarget implements ControlTarget {
         `job.operation: must be one of register, put (got ${JSON.stringify(spec.operation)})`,
       );
     }
-    if (problems.length > 0) throw new ControlError('bad-request', problems.join('\n'));
+    if (problems.length > 0) throw new ControlError('BAD_REQUEST', problems.join('\n'));
     const name = spec.name as string;
-    if (this.jobsByName.has(name)) throw new ControlError('conflict', `job ${name} exists already`);
+    if (this.jobsByName.has(name)) throw new ControlError('CONFLICT', `job ${name} exists already`);
     this.startedSpecs.push(spec);
     const job = jobStatus(name, {
       source: spec.source as string,
@@ -179,14 +181,14 @@ export class MemoryTarget implements ControlTarget {
   async pauseJob(name: string): Promise<void> {
     await this.#enter(`pause ${name}`);
     const job = this.#job(name);
-    if (job.state === 'paused') throw new ControlError('conflict', `job ${name} is paused already`);
+    if (job.state === 'paused') throw new ControlError('CONFLICT', `job ${name} is paused already`);
     job.state = 'paused';
   }
 
   async resumeJob(name: string): Promise<void> {
     await this.#enter(`resume ${name}`);
     const job = this.#job(name);
-    if (job.state !== 'paused') throw new ControlError('conflict', `job ${name} is not paused`);
+    if (job.state !== 'paused') throw new ControlError('CONFLICT', `job ${name} is not paused`);
     job.state = 'running';
   }
 
@@ -207,7 +209,7 @@ export class MemoryTarget implements ControlTarget {
     await this.#enter(`allow-deletes ${name}`);
     const job = this.#job(name);
     const held = job.heldDeletes;
-    if (held === undefined) throw new ControlError('conflict', `job ${name} holds no deletes`);
+    if (held === undefined) throw new ControlError('CONFLICT', `job ${name} holds no deletes`);
     delete job.heldDeletes;
     return { job: name, released: { entries: held.entries, paths: held.paths } };
   }
@@ -253,29 +255,10 @@ export class MemoryTarget implements ControlTarget {
 
   async *events(signal: AbortSignal): AsyncGenerator<DaemonEvent> {
     await this.#enter('events');
-    const queue: DaemonEvent[] = [];
-    let wake: (() => void) | undefined;
-    const subscriber = (event: DaemonEvent) => {
-      queue.push(event);
-      wake?.();
-    };
-    const onAbort = () => wake?.();
-    this.#subscribers.add(subscriber);
-    signal.addEventListener('abort', onAbort);
     this.openStreams += 1;
     try {
-      while (!signal.aborted) {
-        const next = queue.shift();
-        if (next !== undefined) {
-          yield next;
-          continue;
-        }
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
-      }
+      yield* this.#hub.subscribe(signal);
     } finally {
-      this.#subscribers.delete(subscriber);
-      signal.removeEventListener('abort', onAbort);
       this.openStreams -= 1;
       this.endedStreams += 1;
     }

@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { ControlAnswerError, ControlClient } from '../../../src/control/client.js';
+import { ControlAnswerError, ControlClient } from '../../../src/ctl/client.js';
 import { startControlServer, type ControlServer } from '../../../src/control/server.js';
 import { ControlSocketError } from '../../../src/control/socket-file.js';
-import { ControlError } from '../../../src/control/target.js';
+import { ControlError } from '../../../src/control/http-errors.js';
 import { startChild } from '../../helpers/child.js';
+import { eventually } from '../../helpers/eventually.js';
 import { failure, jobStatus, MemoryTarget } from './memory-target.js';
 import { json, send } from './socket-http.js';
 
@@ -20,14 +20,6 @@ function testLogger() {
     lines.push({ level, message, meta });
   };
   return { lines, error: at('error'), warn: at('warn'), debug: at('debug') };
-}
-
-async function until(check: () => boolean, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(20);
-  }
 }
 
 describe('the control socket file', () => {
@@ -120,7 +112,7 @@ describe('the control socket file', () => {
         startControlServer({ socketPath: path, target: new MemoryTarget(), logger: testLogger() }),
         (error: unknown) =>
           error instanceof ControlSocketError &&
-          error.code === 'control-socket-in-use' &&
+          error.code === 'CONTROL_SOCKET_IN_USE' &&
           /another process is listening/.test(error.message),
       );
       assert.equal((await send(path, 'GET', '/v1/status')).status, 200);
@@ -135,7 +127,7 @@ describe('the control socket file', () => {
     await assert.rejects(
       startControlServer({ socketPath: path, target: new MemoryTarget(), logger: testLogger() }),
       (error: unknown) =>
-        error instanceof ControlSocketError && error.code === 'control-socket-not-a-socket',
+        error instanceof ControlSocketError && error.code === 'CONTROL_SOCKET_NOT_A_SOCKET',
     );
     assert.equal(await readFile(path, 'utf8'), 'precious');
     assert.deepEqual(
@@ -219,7 +211,7 @@ describe('the control API', () => {
     });
     await assert.rejects(client.job('nope'), (error: unknown) => {
       return (
-        error instanceof ControlAnswerError && error.status === 404 && error.code === 'not-found'
+        error instanceof ControlAnswerError && error.status === 404 && error.wire === 'not-found'
       );
     });
   });
@@ -358,7 +350,7 @@ describe('the control API', () => {
       );
       assert.ok(logged);
       assert.match(String(logged.meta?.stack), /TypeError/);
-      target.failWith = new ControlError('unavailable', 'the daemon is stopping');
+      target.failWith = new ControlError('UNAVAILABLE', 'the daemon is stopping');
       const unavailable = await send(socketPath, 'GET', '/v1/jobs');
       assert.equal(unavailable.status, 503);
       assert.deepEqual(json(unavailable), {
@@ -389,21 +381,28 @@ describe('the control API', () => {
       });
       req.on('error', reject);
       req.end();
-      void until(() => target.openStreams > 0).then(() => {
-        target.emit({
-          at: '2026-11-29T10:00:00.000Z',
-          kind: 'pass-started',
-          job: 'm1',
-          message: 'pass 1',
-        });
-        target.emit({ at: '2026-11-29T10:00:01.000Z', kind: 'log', message: 'two' });
-      }, reject);
+      void eventually('the stream open', () => target.openStreams > 0, { intervalMs: 20 }).then(
+        () => {
+          target.emit({
+            at: '2026-11-29T10:00:00.000Z',
+            kind: 'pass-started',
+            job: 'm1',
+            message: 'pass 1',
+          });
+          target.emit({ at: '2026-11-29T10:00:01.000Z', kind: 'log', message: 'two' });
+        },
+        reject,
+      );
     });
     assert.deepEqual(lines, [
       { at: '2026-11-29T10:00:00.000Z', kind: 'pass-started', job: 'm1', message: 'pass 1' },
       { at: '2026-11-29T10:00:01.000Z', kind: 'log', message: 'two' },
     ]);
-    await until(() => target.endedStreams === ended + 1 && target.openStreams === 0);
+    await eventually(
+      'the stream ended',
+      () => target.endedStreams === ended + 1 && target.openStreams === 0,
+      { intervalMs: 20 },
+    );
   });
 });
 
@@ -423,7 +422,7 @@ describe('closing the control server', () => {
         req.on('error', reject);
         req.end();
       });
-      await until(() => target.openStreams === 1);
+      await eventually('the stream open', () => target.openStreams === 1, { intervalMs: 20 });
       const started = Date.now();
       await server.close();
       await streamEnded;

@@ -8,12 +8,12 @@ import {
   isRunning,
   nextEvent,
   parallelWriteInFlight,
-  randomMs,
   SMALL_FILES,
   startedPass,
   startRig,
   type CrashRig,
 } from './rig.js';
+import { randomDelays } from './delays.js';
 
 const KILLS = 5;
 
@@ -26,8 +26,9 @@ describe('a put_sync job killed with SIGKILL five times during its first pass', 
     await rig.cleanUp();
   });
 
-  it(`ends with its ${SMALL_FILES} files in iRODS once, none failed, no handle open`, async () => {
+  it(`ends with its ${SMALL_FILES} files in iRODS once, none failed, no handle open`, async (t) => {
     const { daemon } = rig;
+    const delay = randomDelays(t);
     const passStarted = (event: LogEvent) => startedPass(event) !== undefined;
     let running = daemon.waitFor(isRunning);
     let started = daemon.waitFor(passStarted);
@@ -36,7 +37,7 @@ describe('a put_sync job killed with SIGKILL five times during its first pass', 
       // The first kill lands while a large file is being written through a parallel-write
       // handle, which the killed process can never shut down; the others at random moments.
       if (kill === 1) await parallelWriteInFlight(rig);
-      else await sleep(randomMs(1_000, 4_000));
+      else await sleep(delay(1_000, 4_000));
       assert.equal(
         daemon.logs.some(isPassSummary),
         false,

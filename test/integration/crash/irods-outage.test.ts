@@ -6,10 +6,10 @@ import {
   assertIngestedExactlyOnce,
   isPassSummary,
   isRunning,
-  randomMs,
   startRig,
   type CrashRig,
 } from './rig.js';
+import { randomDelays } from './delays.js';
 
 const OUTAGE_MS = 20_000;
 
@@ -42,10 +42,10 @@ describe('a put_sync job whose iRODS is unreachable for 20 s during the pass', (
     await rig.cleanUp();
   });
 
-  it('rides out the outage in the same process and ends with every file in iRODS once', async () => {
+  it('rides out the outage in the same process and ends with every file in iRODS once', async (t) => {
     const { daemon, emulator } = rig;
     await daemon.waitFor(isRunning);
-    await sleep(randomMs(2_000, 8_000));
+    await sleep(randomDelays(t)(2_000, 8_000));
     assert.equal(daemon.logs.some(isPassSummary), false, 'the pass ended before the outage');
     await outage(emulator);
     // Pass 1 can only end in the process that started it: the daemon never went down.

@@ -5,10 +5,10 @@ import {
   assertIngestedExactlyOnce,
   isPassSummary,
   isRunning,
-  randomMs,
   startRig,
   type CrashRig,
 } from './rig.js';
+import { randomDelays } from './delays.js';
 
 describe('a put_sync job whose Redis is killed and restarted (AOF) during the pass', () => {
   let rig: CrashRig;
@@ -19,11 +19,11 @@ describe('a put_sync job whose Redis is killed and restarted (AOF) during the pa
     await rig.cleanUp();
   });
 
-  it('ends with every file in iRODS once, nothing failed, no handle left', async () => {
+  it('ends with every file in iRODS once, nothing failed, no handle left', async (t) => {
     const { daemon } = rig;
     const redis = rig.redis!;
     await daemon.waitFor(isRunning);
-    await sleep(randomMs(2_000, 8_000));
+    await sleep(randomDelays(t)(2_000, 8_000));
     assert.equal(daemon.logs.some(isPassSummary), false, 'the pass ended before Redis was killed');
     // SIGKILL, then a new redis-server on the same socket that replays the AOF (fsync'ed every
     // second, so up to a second of the daemon's last writes is lost, as in production).

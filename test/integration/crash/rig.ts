@@ -14,11 +14,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { IrodsClient } from '../../../src/irods/index.js';
 import { FailureStore, WriteHandles } from '../../../src/state/index.js';
 import { startEmulator, type TestEmulator } from '../../helpers/emulator.js';
+import { eventually } from '../../helpers/eventually.js';
 import { startIngestd, type Ingestd, type LogEvent } from '../../helpers/ingestd.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
 
@@ -165,19 +165,17 @@ export async function parallelWriteInFlight(rig: CrashRig, timeoutMs = 30_000): 
   const redis = new Redis({ path: rig.redisSocket });
   const handles = new WriteHandles(redis, KEY_PREFIX, JOB);
   try {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const open = (await rig.emulator.stats()).open_parallel_write_handles!;
-      if (open > 0 && (await handles.count()) > 0) return;
-      await sleep(20);
-    }
+    await eventually(
+      'a parallel write in flight',
+      async () =>
+        (await rig.emulator.stats()).open_parallel_write_handles! > 0 &&
+        (await handles.count()) > 0,
+      { timeoutMs, intervalMs: 20 },
+    );
   } finally {
     redis.disconnect();
   }
-  throw new Error(`no parallel write was in flight within ${timeoutMs} ms`);
 }
-
-export const randomMs = (min: number, max: number) => min + Math.floor(Math.random() * (max - min));
 
 /** Runs `task` over `items` with at most `limit` at a time. */
 async function eachLimited<T>(

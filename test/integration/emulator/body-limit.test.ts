@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startEmulator, type TestEmulator } from '../../helpers/emulator.js';
+import { describe, it } from 'node:test';
 import {
   ADMIN_HOME,
   RawConnection,
-  Session,
   URLENCODED,
   code,
   encodeParams,
@@ -14,23 +12,17 @@ import {
   send,
   unique,
 } from './http.js';
+import { useEmulatorSession } from './session.js';
 
 // Spec §1.4 and §8 item 14: a request body over `max_size_of_request_body_in_bytes` (1024 here)
 // loses its connection without any HTTP response.
 
 const limit = 1024;
-let emu: TestEmulator;
-let rods: Session;
 
-before(async () => {
-  emu = await startEmulator({
+const fx = useEmulatorSession({
+  emulator: {
     config: { http_server: { requests: { max_size_of_request_body_in_bytes: limit } } },
-  });
-  rods = await Session.login(emu);
-});
-
-after(async () => {
-  await emu?.stop();
+  },
 });
 
 function objectPath(prefix: string): string {
@@ -44,22 +36,22 @@ function assertDropped(outcome: { received: Buffer; closed: boolean }): void {
 
 describe('request body limit (§1.4, §8 item 14)', () => {
   it('reports the configured limit in /info', async () => {
-    const info = parse(await send(emu, { path: '/info' }));
+    const info = parse(await send(fx.emu, { path: '/info' }));
     assert.equal(info.max_size_of_request_body_in_bytes, limit);
   });
 
   it('accepts a header-form write of exactly the limit', async () => {
     const lpath = objectPath('at-limit');
-    ok(await rods.headerWrite({ lpath }, Buffer.alloc(limit, 'a')));
-    assert.equal(ok(await rods.statObject(lpath)).size, limit);
+    ok(await fx.rods.headerWrite({ lpath }, Buffer.alloc(limit, 'a')));
+    assert.equal(ok(await fx.rods.statObject(lpath)).size, limit);
   });
 
   it('drops a header-form write as soon as its Content-Length exceeds the limit', async () => {
     const lpath = objectPath('over-limit');
-    const connection = new RawConnection(emu.port);
+    const connection = new RawConnection(fx.emu.port);
     connection.write(
-      requestHead(emu, 'POST', '/data-objects', {
-        Authorization: `Bearer ${rods.token}`,
+      requestHead(fx.emu, 'POST', '/data-objects', {
+        Authorization: `Bearer ${fx.rods.token}`,
         'irods-api-request-op': 'write',
         'irods-api-request-lpath': lpath,
         'Content-Type': 'application/octet-stream',
@@ -67,23 +59,23 @@ describe('request body limit (§1.4, §8 item 14)', () => {
       }),
     );
     assertDropped(await connection.outcome());
-    assert.equal(code(await rods.statObject(lpath)), -171000);
+    assert.equal(code(await fx.rods.statObject(lpath)), -171000);
   });
 
   it('drops an urlencoded form over the limit', async () => {
     const lpath = objectPath('form');
     const body = encodeParams({ op: 'write', lpath, bytes: 'b'.repeat(limit) });
-    const connection = new RawConnection(emu.port);
+    const connection = new RawConnection(fx.emu.port);
     connection.write(
-      requestHead(emu, 'POST', '/data-objects', {
-        Authorization: `Bearer ${rods.token}`,
+      requestHead(fx.emu, 'POST', '/data-objects', {
+        Authorization: `Bearer ${fx.rods.token}`,
         'Content-Type': URLENCODED,
         'Content-Length': Buffer.byteLength(body),
       }),
     );
     connection.write(body);
     assertDropped(await connection.outcome());
-    assert.equal(code(await rods.statObject(lpath)), -171000);
+    assert.equal(code(await fx.rods.statObject(lpath)), -171000);
   });
 
   it('counts multipart framing: a payload under the limit can still exceed it', async () => {
@@ -93,25 +85,25 @@ describe('request body limit (§1.4, §8 item 14)', () => {
       `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
     const body = `${part('op', 'write')}${part('lpath', lpath)}${part('bytes', 'p'.repeat(limit - 100))}--${boundary}--\r\n`;
     assert.ok(Buffer.byteLength(body) > limit);
-    const connection = new RawConnection(emu.port);
+    const connection = new RawConnection(fx.emu.port);
     connection.write(
-      requestHead(emu, 'POST', '/data-objects', {
-        Authorization: `Bearer ${rods.token}`,
+      requestHead(fx.emu, 'POST', '/data-objects', {
+        Authorization: `Bearer ${fx.rods.token}`,
         'Content-Type': `multipart/form-data; boundary=${boundary}`,
         'Content-Length': Buffer.byteLength(body),
       }),
     );
     connection.write(body);
     assertDropped(await connection.outcome());
-    assert.equal(code(await rods.statObject(lpath)), -171000);
+    assert.equal(code(await fx.rods.statObject(lpath)), -171000);
   });
 
   it('drops a chunked form body once it grows past the limit', async () => {
     const lpath = objectPath('chunked');
-    const connection = new RawConnection(emu.port);
+    const connection = new RawConnection(fx.emu.port);
     connection.write(
-      requestHead(emu, 'POST', '/data-objects', {
-        Authorization: `Bearer ${rods.token}`,
+      requestHead(fx.emu, 'POST', '/data-objects', {
+        Authorization: `Bearer ${fx.rods.token}`,
         'Content-Type': URLENCODED,
         'Transfer-Encoding': 'chunked',
       }),
@@ -123,12 +115,12 @@ describe('request body limit (§1.4, §8 item 14)', () => {
     }
     connection.write('0\r\n\r\n');
     assertDropped(await connection.outcome());
-    assert.equal(code(await rods.statObject(lpath)), -171000);
+    assert.equal(code(await fx.rods.statObject(lpath)), -171000);
   });
 
   it('keeps serving requests under the limit afterwards', async () => {
     const lpath = objectPath('after');
-    await rods.put(lpath, 'still here');
-    assert.equal((await rods.content(lpath)).toString(), 'still here');
+    await fx.rods.put(lpath, 'still here');
+    assert.equal((await fx.rods.content(lpath)).toString(), 'still here');
   });
 });

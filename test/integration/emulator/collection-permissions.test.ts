@@ -1,32 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startEmulator, type TestEmulator } from '../../helpers/emulator.js';
-import { ADMIN_HOME, Session, ZONE, code, emptyError, ok, parse, unique } from './http.js';
+import { describe, it } from 'node:test';
+import { ADMIN_HOME, ZONE, code, emptyError, ok, parse, unique, type Session } from './http.js';
+import { useEmulatorSession } from './session.js';
 
 // Spec §5.1.7-§5.1.9: inheritance and permissions of collections.
 
-let emu: TestEmulator;
-let rods: Session;
-let alice: Session;
-let aliceName: string;
-
-before(async () => {
-  emu = await startEmulator();
-  rods = await Session.login(emu);
-  aliceName = unique('alice');
-  alice = await rods.createUser(aliceName, 'alice-password');
-});
-
-after(async () => {
-  await emu?.stop();
-});
+const fx = useEmulatorSession({ user: 'alice' });
 
 const notACollection = '{"irods_response":{"status_code":-170000}}';
 const success = '{"irods_response":{"status_code":0}}';
 
 async function fresh(prefix: string): Promise<string> {
   const lpath = `${ADMIN_HOME}/${unique(prefix)}`;
-  await rods.mkdir(lpath);
+  await fx.rods.mkdir(lpath);
   return lpath;
 }
 
@@ -37,29 +23,29 @@ function post(session: Session, params: Record<string, string | number>) {
 describe('collections inheritance and permissions (§5.1.7-§5.1.9)', () => {
   it('shows set_inheritance in stat and passes ACLs to new children', async () => {
     const lpath = await fresh('inherit');
-    ok(await post(rods, { op: 'touch', lpath, 'seconds-since-epoch': 1000000000 }));
-    const grant = { op: 'set_permission', lpath, 'entity-name': aliceName, permission: 'read' };
-    ok(await post(rods, grant));
+    ok(await post(fx.rods, { op: 'touch', lpath, 'seconds-since-epoch': 1000000000 }));
+    const grant = { op: 'set_permission', lpath, 'entity-name': fx.aliceName, permission: 'read' };
+    ok(await post(fx.rods, grant));
     assert.equal(
-      await post(rods, { op: 'set_inheritance', lpath, enable: 1 }).then((r) => r.text),
+      await post(fx.rods, { op: 'set_inheritance', lpath, enable: 1 }).then((r) => r.text),
       success,
     );
-    const stat = ok(await rods.statCollection(lpath));
+    const stat = ok(await fx.rods.statCollection(lpath));
     assert.equal(stat.inheritance_enabled, true);
     assert.ok((stat.modified_at as number) > 1000000000);
-    await rods.mkdir(`${lpath}/child`);
-    const child = ok(await rods.statCollection(`${lpath}/child`));
+    await fx.rods.mkdir(`${lpath}/child`);
+    const child = ok(await fx.rods.statCollection(`${lpath}/child`));
     assert.equal(child.inheritance_enabled, true);
     assert.deepEqual(byName(child.permissions), [
-      { name: aliceName, perm: 'read_object', type: 'rodsuser', zone: ZONE },
+      { name: fx.aliceName, perm: 'read_object', type: 'rodsuser', zone: ZONE },
       { name: 'rods', perm: 'own', type: 'rodsadmin', zone: ZONE },
     ]);
-    ok(await post(rods, { op: 'set_inheritance', lpath, enable: 0 }));
-    assert.equal(ok(await rods.statCollection(lpath)).inheritance_enabled, false);
+    ok(await post(fx.rods, { op: 'set_inheritance', lpath, enable: 0 }));
+    assert.equal(ok(await fx.rods.statCollection(lpath)).inheritance_enabled, false);
   });
 
   it('answers 400 with -170000 for set_inheritance on a non-collection', async () => {
-    const reply = await post(rods, {
+    const reply = await post(fx.rods, {
       op: 'set_inheritance',
       lpath: `${ADMIN_HOME}/${unique('none')}`,
       enable: 1,
@@ -71,10 +57,10 @@ describe('collections inheritance and permissions (§5.1.7-§5.1.9)', () => {
   it('grants, maps read/write aliases and removes with null', async () => {
     const lpath = await fresh('acl');
     const set = (permission: string) =>
-      post(rods, { op: 'set_permission', lpath, 'entity-name': aliceName, permission });
+      post(fx.rods, { op: 'set_permission', lpath, 'entity-name': fx.aliceName, permission });
     const aliceEntry = async () => {
-      const entries = byName(ok(await rods.statCollection(lpath)).permissions);
-      return entries.find((entry) => entry.name === aliceName)?.perm;
+      const entries = byName(ok(await fx.rods.statCollection(lpath)).permissions);
+      return entries.find((entry) => entry.name === fx.aliceName)?.perm;
     };
     assert.equal((await set('read')).text, success);
     assert.equal(await aliceEntry(), 'read_object');
@@ -89,14 +75,18 @@ describe('collections inheritance and permissions (§5.1.7-§5.1.9)', () => {
   it('checks set_permission parameters', async () => {
     const lpath = await fresh('acl-400');
     const base = { op: 'set_permission', lpath };
-    emptyError(await post(rods, { ...base, permission: 'read' }), 400);
-    emptyError(await post(rods, { ...base, 'entity-name': aliceName }), 400);
-    const invalid = await post(rods, { ...base, 'entity-name': aliceName, permission: 'rwx' });
+    emptyError(await post(fx.rods, { ...base, permission: 'read' }), 400);
+    emptyError(await post(fx.rods, { ...base, 'entity-name': fx.aliceName }), 400);
+    const invalid = await post(fx.rods, {
+      ...base,
+      'entity-name': fx.aliceName,
+      permission: 'rwx',
+    });
     assert.equal(invalid.status, 400);
-    const missing = await post(rods, {
+    const missing = await post(fx.rods, {
       ...base,
       lpath: `${lpath}/none`,
-      'entity-name': aliceName,
+      'entity-name': fx.aliceName,
       permission: 'read',
     });
     assert.equal(missing.status, 400);
@@ -106,17 +96,17 @@ describe('collections inheritance and permissions (§5.1.7-§5.1.9)', () => {
   it('refuses admin=1 from a rodsuser with -830000', async () => {
     const lpath = await fresh('admin-flag');
     ok(
-      await post(rods, {
+      await post(fx.rods, {
         op: 'set_permission',
         lpath,
-        'entity-name': aliceName,
+        'entity-name': fx.aliceName,
         permission: 'own',
       }),
     );
-    const reply = await post(alice, {
+    const reply = await post(fx.alice, {
       op: 'set_permission',
       lpath,
-      'entity-name': aliceName,
+      'entity-name': fx.aliceName,
       permission: 'read',
       admin: 1,
     });
@@ -125,21 +115,21 @@ describe('collections inheritance and permissions (§5.1.7-§5.1.9)', () => {
 
   it('applies a modify_permissions batch and reports an empty failed_operation', async () => {
     const lpath = await fresh('batch-acl');
-    const operations = JSON.stringify([{ entity_name: aliceName, acl: 'write' }]);
-    const reply = await post(rods, { op: 'modify_permissions', lpath, operations });
+    const operations = JSON.stringify([{ entity_name: fx.aliceName, acl: 'write' }]);
+    const reply = await post(fx.rods, { op: 'modify_permissions', lpath, operations });
     assert.equal(reply.status, 200);
     assert.equal(reply.text, '{"irods_response":{"failed_operation":{},"status_code":0}}');
-    const entries = byName(ok(await rods.statCollection(lpath)).permissions);
-    assert.equal(entries.find((entry) => entry.name === aliceName)?.perm, 'modify_object');
+    const entries = byName(ok(await fx.rods.statCollection(lpath)).permissions);
+    assert.equal(entries.find((entry) => entry.name === fx.aliceName)?.perm, 'modify_object');
   });
 
   it('answers 400 with the failing entry when a modify_permissions batch fails', async () => {
     const lpath = await fresh('batch-acl-fail');
     const entries = [
-      { entity_name: aliceName, acl: 'read' },
+      { entity_name: fx.aliceName, acl: 'read' },
       { entity_name: unique('nobody'), acl: 'read' },
     ];
-    const reply = await post(rods, {
+    const reply = await post(fx.rods, {
       op: 'modify_permissions',
       lpath,
       operations: JSON.stringify(entries),
@@ -150,9 +140,9 @@ describe('collections inheritance and permissions (§5.1.7-§5.1.9)', () => {
     const failed = body.irods_response.failed_operation as Record<string, unknown>;
     assert.equal(failed.operation_index, 1);
     assert.equal(typeof failed.error_message, 'string');
-    const acl = byName(ok(await rods.statCollection(lpath)).permissions);
+    const acl = byName(ok(await fx.rods.statCollection(lpath)).permissions);
     assert.equal(
-      acl.find((entry) => entry.name === aliceName),
+      acl.find((entry) => entry.name === fx.aliceName),
       undefined,
       'batch rolled back',
     );
@@ -160,9 +150,9 @@ describe('collections inheritance and permissions (§5.1.7-§5.1.9)', () => {
 
   it('answers 500 for operations that are not JSON and 400 for a non-collection', async () => {
     const lpath = await fresh('batch-acl-json');
-    emptyError(await post(rods, { op: 'modify_permissions', lpath, operations: '[{' }), 500);
-    const operations = JSON.stringify([{ entity_name: aliceName, acl: 'read' }]);
-    const none = await post(rods, {
+    emptyError(await post(fx.rods, { op: 'modify_permissions', lpath, operations: '[{' }), 500);
+    const operations = JSON.stringify([{ entity_name: fx.aliceName, acl: 'read' }]);
+    const none = await post(fx.rods, {
       op: 'modify_permissions',
       lpath: `${lpath}/none`,
       operations,

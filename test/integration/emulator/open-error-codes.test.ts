@@ -1,27 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startEmulator, type TestEmulator } from '../../helpers/emulator.js';
-import { ADMIN_HOME, Session, ok, parse, unique, type Params, type Reply } from './http.js';
+import { describe, it } from 'node:test';
+import { ADMIN_HOME, ok, parse, unique, type Params, type Reply, type Session } from './http.js';
+import { useEmulatorSession } from './session.js';
 
 // Spec §5.2.6 and §8 item 12: with `dstream_exposes_irods_error_codes` on, failed opens carry
 // the real iRODS code instead of -175000.
 
-let emu: TestEmulator;
-let rods: Session;
-let alice: Session;
-
-before(async () => {
-  emu = await startEmulator({ config: { emulator: { dstream_exposes_irods_error_codes: true } } });
-  rods = await Session.login(emu);
-  await rods.createResource('parent', 'passthru');
-  await rods.createResource('child', 'unixfilesystem', { host: 'localhost' });
-  await rods.addChild('parent', 'child');
-  await rods.createResource('orphan', 'replication');
-  alice = await rods.createUser(unique('coder'), 'coder-password');
-});
-
-after(async () => {
-  await emu?.stop();
+const fx = useEmulatorSession({
+  emulator: { config: { emulator: { dstream_exposes_irods_error_codes: true } } },
+  user: 'coder',
+  prepare: async (rods) => {
+    await rods.createResource('parent', 'passthru');
+    await rods.createResource('child', 'unixfilesystem', { host: 'localhost' });
+    await rods.addChild('parent', 'child');
+    await rods.createResource('orphan', 'replication');
+  },
 });
 
 const message = 'Output stream to data object is in a bad state.';
@@ -37,28 +30,28 @@ function write(session: Session, lpath: string, extra: Params = {}) {
 describe('failed opens with real error codes (§5.2.6)', () => {
   it('reports the iRODS code of each failed write open, with the bad-state message', async () => {
     const existing = objectPath('existing');
-    ok(await write(rods, existing));
+    ok(await write(fx.rods, existing));
     const cases: [string, () => Promise<Reply>, number][] = [
       [
         'truncate=0 on a missing object',
-        () => write(rods, objectPath('gone'), { truncate: 0 }),
+        () => write(fx.rods, objectPath('gone'), { truncate: 0 }),
         -358000,
       ],
-      ['no permission', () => write(alice, objectPath('denied')), -818000],
+      ['no permission', () => write(fx.alice, objectPath('denied')), -818000],
       [
         'unknown resource',
-        () => write(rods, objectPath('resc'), { resource: 'noSuchResc' }),
+        () => write(fx.rods, objectPath('resc'), { resource: 'noSuchResc' }),
         -78000,
       ],
-      ['replica does not exist', () => write(rods, existing, { 'replica-number': 7 }), -164000],
+      ['replica does not exist', () => write(fx.rods, existing, { 'replica-number': 7 }), -164000],
       [
         'a child resource (upstream: targeting a child resource)',
-        () => write(rods, objectPath('child'), { resource: 'child' }),
+        () => write(fx.rods, objectPath('child'), { resource: 'child' }),
         -1816000,
       ],
       [
         'a coordinating resource without children',
-        () => write(rods, objectPath('orphan'), { resource: 'orphan' }),
+        () => write(fx.rods, objectPath('orphan'), { resource: 'orphan' }),
         -1804000,
       ],
     ];
@@ -76,18 +69,18 @@ describe('failed opens with real error codes (§5.2.6)', () => {
   it('reports -1803000 for a second parallel_write_init on an object open for writing', async () => {
     const lpath = objectPath('locked');
     const init = { op: 'parallel_write_init', lpath, 'stream-count': 2 };
-    const first = ok(await rods.post('/data-objects', init));
+    const first = ok(await fx.rods.post('/data-objects', init));
     const handle = String(first.parallel_write_handle);
     try {
-      const second = await rods.post('/data-objects', init);
+      const second = await fx.rods.post('/data-objects', init);
       assert.equal(second.status, 200);
       assert.equal(parse(second).irods_response.status_code, -1803000);
       // §5.2.1 names either code for a second writer on a locked replica.
-      const writer = parse(await write(rods, lpath)).irods_response.status_code;
+      const writer = parse(await write(fx.rods, lpath)).irods_response.status_code;
       assert.ok([-1803000, -175000].includes(writer), `second writer got ${writer}`);
     } finally {
       ok(
-        await rods.post('/data-objects', {
+        await fx.rods.post('/data-objects', {
           op: 'parallel_write_shutdown',
           'parallel-write-handle': handle,
         }),
@@ -97,8 +90,8 @@ describe('failed opens with real error codes (§5.2.6)', () => {
 
   it('reports -164000 for parallel_write_init on a replica that does not exist', async () => {
     const lpath = objectPath('replica');
-    ok(await write(rods, lpath));
-    const reply = await rods.post('/data-objects', {
+    ok(await write(fx.rods, lpath));
+    const reply = await fx.rods.post('/data-objects', {
       op: 'parallel_write_init',
       lpath,
       'stream-count': 1,

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
-import { startEmulator, type TestEmulator } from '../../helpers/emulator.js';
+import { afterEach, describe, it } from 'node:test';
 import {
   ADMIN_HOME,
   RawConnection,
-  Session,
   code,
   emptyError,
   ok,
@@ -14,21 +12,13 @@ import {
   unique,
   type Params,
 } from './http.js';
+import { useEmulatorSession } from './session.js';
 
 // Spec §5.2.3 and §8 item 15, with the default limits: 3 streams per handle, 15 in all.
 
-let emu: TestEmulator;
-let rods: Session;
 const open = new Set<string>();
 
-before(async () => {
-  emu = await startEmulator();
-  rods = await Session.login(emu);
-});
-
-after(async () => {
-  await emu?.stop();
-});
+const fx = useEmulatorSession();
 
 afterEach(async () => {
   for (const handle of open) await shutdown(handle);
@@ -42,7 +32,7 @@ function objectPath(prefix: string): string {
 }
 
 function init(lpath: string, streamCount: string | number, extra: Params = {}) {
-  return rods.post('/data-objects', {
+  return fx.rods.post('/data-objects', {
     op: 'parallel_write_init',
     lpath,
     'stream-count': streamCount,
@@ -62,7 +52,7 @@ async function openHandle(lpath: string, streamCount: number): Promise<string> {
 
 async function shutdown(handle: string): Promise<void> {
   open.delete(handle);
-  const reply = await rods.post('/data-objects', {
+  const reply = await fx.rods.post('/data-objects', {
     op: 'parallel_write_shutdown',
     'parallel-write-handle': handle,
   });
@@ -70,7 +60,7 @@ async function shutdown(handle: string): Promise<void> {
 }
 
 function streamWrite(handle: string, bytes: string, extra: Params = {}) {
-  return rods.postMultipart('/data-objects', {
+  return fx.rods.postMultipart('/data-objects', {
     op: 'write',
     'parallel-write-handle': handle,
     bytes: Buffer.from(bytes),
@@ -81,20 +71,20 @@ function streamWrite(handle: string, bytes: string, extra: Params = {}) {
 describe('parallel_write_init checks (§5.2.3)', () => {
   it('answers 400 without lpath or stream-count and 500 for a non-integer stream-count', async () => {
     emptyError(
-      await rods.post('/data-objects', { op: 'parallel_write_init', 'stream-count': 1 }),
+      await fx.rods.post('/data-objects', { op: 'parallel_write_init', 'stream-count': 1 }),
       400,
     );
     const lpath = objectPath('checks');
-    emptyError(await rods.post('/data-objects', { op: 'parallel_write_init', lpath }), 400);
+    emptyError(await fx.rods.post('/data-objects', { op: 'parallel_write_init', lpath }), 400);
     emptyError(await init(lpath, 'three'), 500);
-    assert.equal(code(await rods.statObject(lpath)), -171000);
+    assert.equal(code(await fx.rods.statObject(lpath)), -171000);
   });
 
   it('answers 400 for fewer than one or more than three streams, creating nothing', async () => {
     for (const count of [0, -1, 4]) {
       const lpath = objectPath('count');
       emptyError(await init(lpath, count), 400);
-      assert.equal(code(await rods.statObject(lpath)), -171000, `stream-count ${count}`);
+      assert.equal(code(await fx.rods.statObject(lpath)), -171000, `stream-count ${count}`);
     }
   });
 
@@ -107,7 +97,7 @@ describe('parallel_write_init checks (§5.2.3)', () => {
     for (let i = 0; i < 5; i++) handles.push(await openHandle(objectPath('budget'), 3));
     const refused = objectPath('over-budget');
     emptyError(await init(refused, 1), 503);
-    assert.equal(code(await rods.statObject(refused)), -171000);
+    assert.equal(code(await fx.rods.statObject(refused)), -171000);
     await shutdown(handles[0]!);
     const afterRelease = await openHandle(refused, 3);
     emptyError(await init(objectPath('over-budget'), 1), 503);
@@ -126,7 +116,7 @@ describe('parallel_write_init checks (§5.2.3)', () => {
   });
 
   it('refuses an init the user may not write with an open failure, not an HTTP error', async () => {
-    const alice = await rods.createUser(unique('pw'), 'pw-password');
+    const alice = await fx.rods.createUser(unique('pw'), 'pw-password');
     const reply = await alice.post('/data-objects', {
       op: 'parallel_write_init',
       lpath: objectPath('denied'),
@@ -151,11 +141,11 @@ describe('writing through a handle (§5.2.3)', () => {
     }
     await shutdown(handle);
     assert.equal(
-      (await rods.content(lpath)).toString(),
+      (await fx.rods.content(lpath)).toString(),
       `${'A'.repeat(10)}${'B'.repeat(10)}${'C'.repeat(10)}`,
     );
-    assert.equal(await rods.checksum(lpath), TEN_EACH);
-    assert.equal(ok(await rods.statObject(lpath)).size, 30);
+    assert.equal(await fx.rods.checksum(lpath), TEN_EACH);
+    assert.equal(ok(await fx.rods.statObject(lpath)).size, 30);
   });
 
   it('assembles 32768 bytes per stream sent with the header form in reverse order', async () => {
@@ -164,15 +154,15 @@ describe('writing through a handle (§5.2.3)', () => {
     const page = 32768;
     for (const index of [2, 0, 1]) {
       const letter = 'ABC'[index]!;
-      const reply = await rods.headerWrite(
+      const reply = await fx.rods.headerWrite(
         { 'parallel-write-handle': handle, 'stream-index': index, offset: index * page },
         Buffer.alloc(page, letter),
       );
       assert.equal(reply.text, '{"irods_response":{"status_code":0}}');
     }
     await shutdown(handle);
-    assert.equal(await rods.checksum(lpath), PAGE_EACH);
-    assert.equal(ok(await rods.statObject(lpath)).size, 3 * page);
+    assert.equal(await fx.rods.checksum(lpath), PAGE_EACH);
+    assert.equal(ok(await fx.rods.statObject(lpath)).size, 3 * page);
   });
 
   it('keeps each stream position between requests when no offset is given', async () => {
@@ -181,9 +171,9 @@ describe('writing through a handle (§5.2.3)', () => {
     ok(await streamWrite(handle, 'AAAAA', { 'stream-index': 0, offset: 0 }));
     ok(await streamWrite(handle, 'CCCCC', { 'stream-index': 1, offset: 10 }));
     ok(await streamWrite(handle, 'BBBBB', { 'stream-index': 0 }));
-    ok(await rods.headerWrite({ 'parallel-write-handle': handle, 'stream-index': 1 }, 'DDDDD'));
+    ok(await fx.rods.headerWrite({ 'parallel-write-handle': handle, 'stream-index': 1 }, 'DDDDD'));
     await shutdown(handle);
-    assert.equal((await rods.content(lpath)).toString(), 'AAAAABBBBBCCCCCDDDDD');
+    assert.equal((await fx.rods.content(lpath)).toString(), 'AAAAABBBBBCCCCCDDDDD');
   });
 
   it('ignores lpath and open flags on a write with a handle', async () => {
@@ -192,43 +182,43 @@ describe('writing through a handle (§5.2.3)', () => {
     const handle = await openHandle(lpath, 1);
     ok(await streamWrite(handle, 'xyz', { 'stream-index': 0, lpath: elsewhere, append: 1 }));
     await shutdown(handle);
-    assert.equal((await rods.content(lpath)).toString(), 'xyz');
-    assert.equal(code(await rods.statObject(elsewhere)), -171000);
+    assert.equal((await fx.rods.content(lpath)).toString(), 'xyz');
+    assert.equal(code(await fx.rods.statObject(elsewhere)), -171000);
   });
 
   it('shows no good replica while the handle is open', async () => {
     const lpath = objectPath('intermediate');
     const handle = await openHandle(lpath, 1);
     ok(await streamWrite(handle, 'partial', { 'stream-index': 0 }));
-    const stat = await rods.statObject(lpath);
+    const stat = await fx.rods.statObject(lpath);
     assert.equal(
       stat.text,
       '{"irods_response":{"status_code":-166000,"status_message":"no good replica found: SYS_NO_GOOD_REPLICA"}}',
     );
-    emptyError(await rods.get('/data-objects', { op: 'read', lpath }), 500);
+    emptyError(await fx.rods.get('/data-objects', { op: 'read', lpath }), 500);
     await shutdown(handle);
-    assert.equal((await rods.content(lpath)).toString(), 'partial');
+    assert.equal((await fx.rods.content(lpath)).toString(), 'partial');
   });
 
   it('answers 400 for an unknown handle or a bad stream-index, 200 for shutting down an unknown handle', async () => {
     const unknown = '11111111-2222-4333-8444-555555555555';
     emptyError(await streamWrite(unknown, 'x', { 'stream-index': 0 }), 400);
-    emptyError(await rods.headerWrite({ 'parallel-write-handle': unknown }, 'x'), 400);
+    emptyError(await fx.rods.headerWrite({ 'parallel-write-handle': unknown }, 'x'), 400);
     const handle = await openHandle(objectPath('index'), 3);
     emptyError(await streamWrite(handle, 'x', { 'stream-index': 3 }), 400);
     emptyError(await streamWrite(handle, 'x', { 'stream-index': 'first' }), 400);
     await shutdown(unknown);
-    emptyError(await rods.post('/data-objects', { op: 'parallel_write_shutdown' }), 400);
+    emptyError(await fx.rods.post('/data-objects', { op: 'parallel_write_shutdown' }), 400);
   });
 
   it('answers 429 when every stream is busy and no stream-index is given', async () => {
     const lpath = objectPath('busy');
     const handle = await openHandle(lpath, 1);
     const total = 64;
-    const slow = new RawConnection(emu.port);
+    const slow = new RawConnection(fx.emu.port);
     slow.write(
-      requestHead(emu, 'POST', '/data-objects', {
-        Authorization: `Bearer ${rods.token}`,
+      requestHead(fx.emu, 'POST', '/data-objects', {
+        Authorization: `Bearer ${fx.rods.token}`,
         'irods-api-request-op': 'write',
         'irods-api-request-parallel-write-handle': handle,
         'Content-Length': total,
@@ -242,7 +232,7 @@ describe('writing through a handle (§5.2.3)', () => {
     const outcome = await slow.outcome();
     assert.equal(slow.status(), 200, outcome.received.toString('latin1'));
     await shutdown(handle);
-    assert.equal((await rods.content(lpath)).toString(), `${'a'.repeat(32)}${'b'.repeat(32)}`);
+    assert.equal((await fx.rods.content(lpath)).toString(), `${'a'.repeat(32)}${'b'.repeat(32)}`);
   });
 
   it('lets a stream be chosen by the server when it is free', async () => {
@@ -251,6 +241,6 @@ describe('writing through a handle (§5.2.3)', () => {
     ok(await streamWrite(handle, 'first', { offset: 0 }));
     ok(await streamWrite(handle, 'second', { offset: 5 }));
     await shutdown(handle);
-    assert.equal((await rods.content(lpath)).toString(), 'firstsecond');
+    assert.equal((await fx.rods.content(lpath)).toString(), 'firstsecond');
   });
 });

@@ -1,21 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startEmulator, type TestEmulator } from '../../helpers/emulator.js';
-import { ADMIN_HOME, Session, emptyError, ok, parse, sha2, unique, type Params } from './http.js';
+import { describe, it } from 'node:test';
+import { ADMIN_HOME, emptyError, ok, parse, sha2, unique, type Params } from './http.js';
+import { useEmulatorSession } from './session.js';
 
 // Spec §5.2.4 (read), §5.2.5 (stat), §5.2.10 (calculate_checksum) and §8 items 7, 16, 17, 18.
 
-let emu: TestEmulator;
-let rods: Session;
-
-before(async () => {
-  emu = await startEmulator();
-  rods = await Session.login(emu);
-});
-
-after(async () => {
-  await emu?.stop();
-});
+const fx = useEmulatorSession();
 
 const MiB = 1024 * 1024;
 const MESSAGE = 'hello, this message was written via the iRODS HTTP API!';
@@ -26,7 +16,7 @@ function objectPath(prefix: string): string {
 }
 
 function read(lpath: string, extra: Params = {}) {
-  return rods.get('/data-objects', { op: 'read', lpath, ...extra });
+  return fx.rods.get('/data-objects', { op: 'read', lpath, ...extra });
 }
 
 function isChunked(headers: Record<string, string | string[] | undefined>): boolean {
@@ -37,7 +27,7 @@ describe('data-objects read (§5.2.4, §8 item 16)', () => {
   it('answers a small read with the raw bytes labelled application/json', async () => {
     const lpath = objectPath('small');
     const bytes = Buffer.from([0x7b, 0x00, 0xff, 0x0d, 0x0a, 0x22]);
-    await rods.put(lpath, bytes);
+    await fx.rods.put(lpath, bytes);
     const reply = await read(lpath);
     assert.equal(reply.status, 200);
     assert.match(String(reply.headers['content-type']), /^application\/json/);
@@ -49,7 +39,7 @@ describe('data-objects read (§5.2.4, §8 item 16)', () => {
     const lpath = objectPath('large');
     const bytes = Buffer.alloc(MiB + 1, 'z');
     bytes[MiB] = 0x21;
-    ok(await rods.headerWrite({ lpath }, bytes));
+    ok(await fx.rods.headerWrite({ lpath }, bytes));
     const whole = await read(lpath);
     assert.equal(whole.status, 200);
     assert.match(String(whole.headers['content-type']), /^application\/octet-stream/);
@@ -67,7 +57,7 @@ describe('data-objects read (§5.2.4, §8 item 16)', () => {
 
   it('reads ranges, clamping count to what is left', async () => {
     const lpath = objectPath('range');
-    await rods.put(lpath, 'abcdef');
+    await fx.rods.put(lpath, 'abcdef');
     assert.equal((await read(lpath, { offset: 2, count: 3 })).text, 'cde');
     assert.equal((await read(lpath, { offset: 4, count: 10 })).text, 'ef');
     assert.equal((await read(lpath, { offset: 1 })).text, 'bcdef');
@@ -76,7 +66,7 @@ describe('data-objects read (§5.2.4, §8 item 16)', () => {
 
   it('answers an empty 200 at offset == size and 500 past it', async () => {
     const lpath = objectPath('eof');
-    await rods.put(lpath, 'abcdef');
+    await fx.rods.put(lpath, 'abcdef');
     const atEnd = await read(lpath, { offset: 6 });
     assert.equal(atEnd.status, 200);
     assert.equal(atEnd.body.length, 0);
@@ -86,7 +76,7 @@ describe('data-objects read (§5.2.4, §8 item 16)', () => {
 
   it('answers 400 for offsets and counts that are negative or not integers', async () => {
     const lpath = objectPath('bad-params');
-    await rods.put(lpath, 'abcdef');
+    await fx.rods.put(lpath, 'abcdef');
     const invalid: Params[] = [
       { offset: 'x' },
       { offset: -1 },
@@ -97,7 +87,7 @@ describe('data-objects read (§5.2.4, §8 item 16)', () => {
     for (const extra of invalid) {
       emptyError(await read(lpath, extra), 400);
     }
-    emptyError(await rods.get('/data-objects', { op: 'read' }), 400);
+    emptyError(await fx.rods.get('/data-objects', { op: 'read' }), 400);
   });
 
   it('answers 404 with an empty body for a missing path or a collection', async () => {
@@ -109,11 +99,11 @@ describe('data-objects read (§5.2.4, §8 item 16)', () => {
 describe('data-objects stat (§5.2.5, §8 items 7 and 17)', () => {
   it('describes an object with a numeric size and no registered key', async () => {
     const lpath = objectPath('stat');
-    await rods.put(lpath, MESSAGE);
-    const before = parse(await rods.statObject(lpath));
+    await fx.rods.put(lpath, MESSAGE);
+    const before = parse(await fx.rods.statObject(lpath));
     assert.equal(before.checksum, '');
-    assert.equal(await rods.checksum(lpath), MESSAGE_SUM);
-    const reply = await rods.statObject(lpath);
+    assert.equal(await fx.rods.checksum(lpath), MESSAGE_SUM);
+    const reply = await fx.rods.statObject(lpath);
     const body = parse(reply);
     assert.equal(typeof body.modified_at, 'number');
     assert.equal(
@@ -126,21 +116,27 @@ describe('data-objects stat (§5.2.5, §8 items 7 and 17)', () => {
   });
 
   it('answers 200 with -171000 for a missing path or a collection', async () => {
-    const missing = await rods.statObject(objectPath('missing'));
+    const missing = await fx.rods.statObject(objectPath('missing'));
     assert.equal(missing.status, 200);
     assert.equal(missing.text, '{"irods_response":{"status_code":-171000}}');
-    const collection = await rods.statObject(ADMIN_HOME);
+    const collection = await fx.rods.statObject(ADMIN_HOME);
     assert.equal(collection.status, 200);
     assert.equal(collection.text, '{"irods_response":{"status_code":-171000}}');
   });
 
   it('reports the mtime that GenQuery shows for the replica', async () => {
     const lpath = objectPath('mtime');
-    await rods.put(lpath, 'x');
-    ok(await rods.post('/data-objects', { op: 'touch', lpath, 'seconds-since-epoch': 1712345678 }));
-    assert.equal(ok(await rods.statObject(lpath)).modified_at, 1712345678);
+    await fx.rods.put(lpath, 'x');
+    ok(
+      await fx.rods.post('/data-objects', {
+        op: 'touch',
+        lpath,
+        'seconds-since-epoch': 1712345678,
+      }),
+    );
+    assert.equal(ok(await fx.rods.statObject(lpath)).modified_at, 1712345678);
     const name = lpath.slice(ADMIN_HOME.length + 1);
-    const rows = await rods.rows(
+    const rows = await fx.rods.rows(
       `select DATA_MODIFY_TIME where COLL_NAME = '${ADMIN_HOME}' and DATA_NAME = '${name}'`,
     );
     assert.deepEqual(rows, [['01712345678']]);
@@ -156,15 +152,18 @@ describe('calculate_checksum (§5.2.10, §8 item 18)', () => {
     ];
     for (const [content, expected] of examples) {
       const lpath = objectPath('sum');
-      await rods.put(lpath, content);
-      const reply = await rods.postMultipart('/data-objects', { op: 'calculate_checksum', lpath });
+      await fx.rods.put(lpath, content);
+      const reply = await fx.rods.postMultipart('/data-objects', {
+        op: 'calculate_checksum',
+        lpath,
+      });
       assert.equal(reply.status, 200);
       assert.equal(reply.text, `{"checksum":"${expected}","irods_response":{"status_code":0}}`);
     }
   });
 
   it('answers -808000 for a missing object', async () => {
-    const reply = await rods.post('/data-objects', {
+    const reply = await fx.rods.post('/data-objects', {
       op: 'calculate_checksum',
       lpath: objectPath('missing'),
     });
@@ -174,9 +173,15 @@ describe('calculate_checksum (§5.2.10, §8 item 18)', () => {
 
   it('does not change the mtime', async () => {
     const lpath = objectPath('sum-mtime');
-    await rods.put(lpath, 'some data');
-    ok(await rods.post('/data-objects', { op: 'touch', lpath, 'seconds-since-epoch': 1600000000 }));
-    assert.equal(await rods.checksum(lpath), sha2('some data'));
-    assert.equal(ok(await rods.statObject(lpath)).modified_at, 1600000000);
+    await fx.rods.put(lpath, 'some data');
+    ok(
+      await fx.rods.post('/data-objects', {
+        op: 'touch',
+        lpath,
+        'seconds-since-epoch': 1600000000,
+      }),
+    );
+    assert.equal(await fx.rods.checksum(lpath), sha2('some data'));
+    assert.equal(ok(await fx.rods.statObject(lpath)).modified_at, 1600000000);
   });
 });

@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { startEmulator, type TestEmulator } from '../../helpers/emulator.js';
-import { ADMIN_HOME, Session, code, ok, parse, unique, type Params } from './http.js';
+import { after, describe, it } from 'node:test';
+import { ADMIN_HOME, code, ok, parse, unique, type Params } from './http.js';
+import { useEmulatorSession } from './session.js';
 
 // Spec §5.2 (per-replica ops), §7.2 and the upstream Tier 2 data-object tests (0.7.0).
 
@@ -16,33 +16,30 @@ const SYS_REPLICA_DOES_NOT_EXIST = -164000;
 const SYS_NOT_ALLOWED = -169000;
 const USER_INCOMPATIBLE_PARAMS = -402000;
 
-let emu: TestEmulator;
-let rods: Session;
 let vaults: string;
 let other: string;
 
-before(async () => {
-  emu = await startEmulator();
-  rods = await Session.login(emu);
-  vaults = await mkdtemp(join(tmpdir(), 'emulator-replicas-'));
-  other = unique('other');
-  await rods.createResource(other, 'unixfilesystem', {
-    host: 'localhost',
-    'vault-path': join(vaults, other),
-  });
+const fx = useEmulatorSession({
+  prepare: async (rods) => {
+    vaults = await mkdtemp(join(tmpdir(), 'emulator-replicas-'));
+    other = unique('other');
+    await rods.createResource(other, 'unixfilesystem', {
+      host: 'localhost',
+      'vault-path': join(vaults, other),
+    });
+  },
 });
 
 after(async () => {
-  await emu?.stop();
   if (vaults) await rm(vaults, { recursive: true, force: true });
 });
 
-const dataObjects = (params: Params) => rods.postMultipart('/data-objects', params);
+const dataObjects = (params: Params) => fx.rods.postMultipart('/data-objects', params);
 
 /** A new object with HELLO on demoResc and a good copy on the other resource. */
 async function twoReplicas(): Promise<string> {
   const lpath = `${ADMIN_HOME}/${unique('two')}`;
-  await rods.put(lpath, HELLO);
+  await fx.rods.put(lpath, HELLO);
   ok(await dataObjects({ op: 'replicate', lpath, 'dst-resource': other }));
   return lpath;
 }
@@ -50,7 +47,7 @@ async function twoReplicas(): Promise<string> {
 describe('replicas: replicate, write, trim', () => {
   it('replicate adds replica 1 on the destination, with its own leaf, hierarchy and path', async () => {
     const lpath = await twoReplicas();
-    const rows = await rods.replicaRows(
+    const rows = await fx.rods.replicaRows(
       lpath,
       'DATA_REPL_STATUS, RESC_NAME, DATA_RESC_HIER, DATA_SIZE, DATA_PATH',
     );
@@ -63,10 +60,10 @@ describe('replicas: replicate, write, trim', () => {
     );
     assert.ok(rows[1]![5]!.startsWith(join(vaults, other)), 'replica 1 lives in the other vault');
     assert.notEqual(rows[0]![5], rows[1]![5]);
-    assert.equal((await rods.content(lpath)).toString(), HELLO);
+    assert.equal((await fx.rods.content(lpath)).toString(), HELLO);
     // Replicating onto a good replica moves nothing and succeeds.
     ok(await dataObjects({ op: 'replicate', lpath, 'dst-resource': other }));
-    assert.equal((await rods.replicaRows(lpath, 'DATA_SIZE')).length, 2);
+    assert.equal((await fx.rods.replicaRows(lpath, 'DATA_SIZE')).length, 2);
   });
 
   it('a write to one replica makes the others stale; stat reports the written one', async () => {
@@ -79,21 +76,21 @@ describe('replicas: replicate, write, trim', () => {
         bytes: 'Just made replica one stale.',
       }),
     );
-    assert.deepEqual(await rods.replicaRows(lpath, 'DATA_REPL_STATUS, DATA_SIZE'), [
+    assert.deepEqual(await fx.rods.replicaRows(lpath, 'DATA_REPL_STATUS, DATA_SIZE'), [
       ['0', '1', '28'],
       ['1', '0', '55'],
     ]);
-    assert.equal(ok(await rods.statObject(lpath)).size, 28);
-    const one = await rods.get('/data-objects', { op: 'read', lpath, 'replica-number': 1 });
+    assert.equal(ok(await fx.rods.statObject(lpath)).size, 28);
+    const one = await fx.rods.get('/data-objects', { op: 'read', lpath, 'replica-number': 1 });
     assert.equal(one.status, 200);
     // The count comes from the latest good replica (28 bytes), the bytes from replica 1.
     assert.equal(one.text, HELLO.slice(0, 28));
     ok(
       await dataObjects({ op: 'replicate', lpath, 'src-replica-number': 0, 'dst-resource': other }),
     );
-    const fromOther = await rods.get('/data-objects', { op: 'read', lpath, resource: other });
+    const fromOther = await fx.rods.get('/data-objects', { op: 'read', lpath, resource: other });
     assert.equal(fromOther.text, 'Just made replica one stale.');
-    assert.deepEqual(await rods.replicaRows(lpath, 'DATA_REPL_STATUS'), [
+    assert.deepEqual(await fx.rods.replicaRows(lpath, 'DATA_REPL_STATUS'), [
       ['0', '1'],
       ['1', '1'],
     ]);
@@ -101,42 +98,45 @@ describe('replicas: replicate, write, trim', () => {
 
   it('write and parallel_write_init take a root resource; a child resource is refused', async () => {
     const parent = unique('pt');
-    await rods.createResource(parent, 'passthru');
+    await fx.rods.createResource(parent, 'passthru');
     const child = unique('ufs');
-    await rods.createResource(child, 'unixfilesystem', {
+    await fx.rods.createResource(child, 'unixfilesystem', {
       host: 'localhost',
       'vault-path': join(vaults, child),
     });
-    await rods.addChild(parent, child);
+    await fx.rods.addChild(parent, child);
     const lpath = `${ADMIN_HOME}/${unique('targeted')}`;
     const refused = await dataObjects({ op: 'write', lpath, resource: child, bytes: 'x' });
     assert.equal(code(refused), INVALID_HANDLE, 'the default build hides the real code');
     const init = { op: 'parallel_write_init', lpath, resource: child, 'stream-count': 1 };
-    assert.equal(code(await rods.post('/data-objects', init)), INVALID_HANDLE);
-    assert.equal(code(await rods.statObject(lpath)), -171000, 'nothing was created');
-    const started = ok(await rods.post('/data-objects', { ...init, resource: parent }));
+    assert.equal(code(await fx.rods.post('/data-objects', init)), INVALID_HANDLE);
+    assert.equal(code(await fx.rods.statObject(lpath)), -171000, 'nothing was created');
+    const started = ok(await fx.rods.post('/data-objects', { ...init, resource: parent }));
     const handle = String(started.parallel_write_handle);
     ok(
-      await rods.headerWrite({ 'parallel-write-handle': handle, 'stream-index': 0 }, 'via parent'),
+      await fx.rods.headerWrite(
+        { 'parallel-write-handle': handle, 'stream-index': 0 },
+        'via parent',
+      ),
     );
     ok(
-      await rods.post('/data-objects', {
+      await fx.rods.post('/data-objects', {
         op: 'parallel_write_shutdown',
         'parallel-write-handle': handle,
       }),
     );
-    assert.deepEqual(await rods.replicaRows(lpath, 'RESC_NAME, DATA_RESC_HIER'), [
+    assert.deepEqual(await fx.rods.replicaRows(lpath, 'RESC_NAME, DATA_RESC_HIER'), [
       ['0', child, `${parent};${child}`],
     ]);
-    const readChild = await rods.get('/data-objects', { op: 'read', lpath, resource: child });
+    const readChild = await fx.rods.get('/data-objects', { op: 'read', lpath, resource: child });
     assert.equal(readChild.status, 400, 'a read names a root resource too');
   });
 
   it('a write naming a resource without a replica of the object adds one there', async () => {
     const lpath = `${ADMIN_HOME}/${unique('spread')}`;
-    await rods.put(lpath, 'first');
+    await fx.rods.put(lpath, 'first');
     ok(await dataObjects({ op: 'write', lpath, resource: other, bytes: 'second' }));
-    assert.deepEqual(await rods.replicaRows(lpath, 'RESC_NAME, DATA_REPL_STATUS, DATA_SIZE'), [
+    assert.deepEqual(await fx.rods.replicaRows(lpath, 'RESC_NAME, DATA_REPL_STATUS, DATA_SIZE'), [
       ['0', 'demoResc', '0', '5'],
       ['1', other, '1', '6'],
     ]);
@@ -146,7 +146,7 @@ describe('replicas: replicate, write, trim', () => {
 
   it('trim removes a replica and its file; the last good replica stays', async () => {
     const lpath = await twoReplicas();
-    const [, path1] = (await rods.replicaRows(lpath, 'DATA_PATH'))[1]!;
+    const [, path1] = (await fx.rods.replicaRows(lpath, 'DATA_PATH'))[1]!;
     ok(await dataObjects({ op: 'trim', lpath, 'replica-number': 1 }));
     assert.equal(existsSync(path1!), false, 'the trimmed replica file is gone');
     assert.equal(
@@ -154,7 +154,7 @@ describe('replicas: replicate, write, trim', () => {
       SYS_NOT_ALLOWED,
     );
     ok(await dataObjects({ op: 'replicate', lpath, 'dst-resource': other }));
-    const [, kept] = (await rods.replicaRows(lpath, 'DATA_PATH'))[1]!;
+    const [, kept] = (await fx.rods.replicaRows(lpath, 'DATA_PATH'))[1]!;
     ok(await dataObjects({ op: 'trim', lpath, 'replica-number': 1, 'catalog-only': 1 }));
     assert.equal(existsSync(kept!), true, 'catalog-only leaves the file');
   });
@@ -170,8 +170,8 @@ describe('replicas: replicate, write, trim', () => {
 describe('replicas: checksums, touch, truncate, modify_replica', () => {
   it('calculates per replica, and verify names the replica without a checksum', async () => {
     const lpath = await twoReplicas();
-    assert.equal(await rods.checksum(lpath, { 'replica-number': 0 }), HELLO_SUM);
-    const verify = await rods.get('/data-objects', { op: 'verify_checksum', lpath });
+    assert.equal(await fx.rods.checksum(lpath, { 'replica-number': 0 }), HELLO_SUM);
+    const verify = await fx.rods.get('/data-objects', { op: 'verify_checksum', lpath });
     assert.deepEqual(parse(verify), {
       irods_response: { status_code: -407000 },
       results: [
@@ -182,8 +182,8 @@ describe('replicas: checksums, touch, truncate, modify_replica', () => {
         },
       ],
     });
-    assert.equal(await rods.checksum(lpath, { resource: other }), HELLO_SUM);
-    ok(await rods.get('/data-objects', { op: 'verify_checksum', lpath }));
+    assert.equal(await fx.rods.checksum(lpath, { resource: other }), HELLO_SUM);
+    ok(await fx.rods.get('/data-objects', { op: 'verify_checksum', lpath }));
     const both = await dataObjects({
       op: 'calculate_checksum',
       lpath,
@@ -198,10 +198,10 @@ describe('replicas: checksums, touch, truncate, modify_replica', () => {
   it('verify counts stale replicas as skipped and reports a size that differs from the catalog', async () => {
     const lpath = await twoReplicas();
     ok(await dataObjects({ op: 'write', lpath, 'replica-number': 0, bytes: HELLO }));
-    await rods.checksum(lpath);
-    const [, path0] = (await rods.replicaRows(lpath, 'DATA_PATH'))[0]!;
+    await fx.rods.checksum(lpath);
+    const [, path0] = (await fx.rods.replicaRows(lpath, 'DATA_PATH'))[0]!;
     await writeFile(path0!, 'shorter');
-    const verify = parse(await rods.get('/data-objects', { op: 'verify_checksum', lpath }));
+    const verify = parse(await fx.rods.get('/data-objects', { op: 'verify_checksum', lpath }));
     assert.deepEqual(verify.results, [
       { error_code: 0, message: 'INFO: Number of replicas skipped: 1', severity: 'info' },
       {
@@ -235,7 +235,7 @@ describe('replicas: checksums, touch, truncate, modify_replica', () => {
         'seconds-since-epoch': 1100000000,
       }),
     );
-    assert.deepEqual(await rods.replicaRows(lpath, 'DATA_MODIFY_TIME'), [
+    assert.deepEqual(await fx.rods.replicaRows(lpath, 'DATA_MODIFY_TIME'), [
       ['0', '01100000000'],
       ['1', '01000000000'],
     ]);
@@ -250,7 +250,7 @@ describe('replicas: checksums, touch, truncate, modify_replica', () => {
     ok(await dataObjects({ op: 'truncate', lpath, 'replica-number': 1, size: 512 }));
     ok(await dataObjects({ op: 'truncate', lpath, 'replica-number': 0, size: 1024 }));
     ok(await dataObjects({ op: 'truncate', lpath, 'replica-number': 1, size: 5 }));
-    assert.deepEqual(await rods.replicaRows(lpath, 'DATA_SIZE, DATA_REPL_STATUS'), [
+    assert.deepEqual(await fx.rods.replicaRows(lpath, 'DATA_SIZE, DATA_REPL_STATUS'), [
       ['0', '1024', '0'],
       ['1', '5', '1'],
     ]);
@@ -267,7 +267,7 @@ describe('replicas: checksums, touch, truncate, modify_replica', () => {
         'new-data-size': 15,
       }),
     );
-    assert.deepEqual(await rods.replicaRows(lpath, 'DATA_REPL_STATUS, DATA_SIZE'), [
+    assert.deepEqual(await fx.rods.replicaRows(lpath, 'DATA_REPL_STATUS, DATA_SIZE'), [
       ['0', '1', '55'],
       ['1', '0', '15'],
     ]);
@@ -277,16 +277,16 @@ describe('replicas: checksums, touch, truncate, modify_replica', () => {
 describe('replicas: register and unregister', () => {
   it('registers a file as an additional replica on a second resource; the first goes stale', async () => {
     const lpath = `${ADMIN_HOME}/${unique('registered')}`;
-    await rods.put(lpath, HELLO);
-    await rods.checksum(lpath);
+    await fx.rods.put(lpath, HELLO);
+    await fx.rods.checksum(lpath);
     const ppath = join(vaults, unique('additional.txt'));
     await writeFile(ppath, HELLO);
     const register = { op: 'register', lpath, ppath, resource: other, 'as-additional-replica': 1 };
     ok(await dataObjects({ ...register, 'data-size': HELLO.length }));
     assert.deepEqual(
-      await rods.replicaRows(lpath, 'DATA_PATH, RESC_NAME, DATA_REPL_STATUS, DATA_CHECKSUM'),
+      await fx.rods.replicaRows(lpath, 'DATA_PATH, RESC_NAME, DATA_REPL_STATUS, DATA_CHECKSUM'),
       [
-        ['0', (await rods.replicaRows(lpath, 'DATA_PATH'))[0]![1]!, 'demoResc', '0', HELLO_SUM],
+        ['0', (await fx.rods.replicaRows(lpath, 'DATA_PATH'))[0]![1]!, 'demoResc', '0', HELLO_SUM],
         ['1', ppath, other, '1', HELLO_SUM],
       ],
     );
@@ -296,9 +296,9 @@ describe('replicas: register and unregister', () => {
 
   it('remove with catalog-only unregisters every replica and keeps their files', async () => {
     const lpath = await twoReplicas();
-    const paths = (await rods.replicaRows(lpath, 'DATA_PATH')).map((row) => row[1]!);
+    const paths = (await fx.rods.replicaRows(lpath, 'DATA_PATH')).map((row) => row[1]!);
     ok(await dataObjects({ op: 'remove', lpath, 'catalog-only': 1 }));
-    assert.equal(code(await rods.statObject(lpath)), -171000);
+    assert.equal(code(await fx.rods.statObject(lpath)), -171000);
     for (const path of paths) assert.equal(existsSync(path), true, `${path} is kept`);
     ok(await dataObjects({ op: 'register', lpath, ppath: paths[0]!, resource: 'demoResc' }));
     ok(
@@ -311,7 +311,7 @@ describe('replicas: register and unregister', () => {
       }),
     );
     for (const number of [0, 1]) {
-      assert.equal(await rods.checksum(lpath, { 'replica-number': number }), HELLO_SUM);
+      assert.equal(await fx.rods.checksum(lpath, { 'replica-number': number }), HELLO_SUM);
     }
   });
 });

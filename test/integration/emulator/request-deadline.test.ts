@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startEmulator, type TestEmulator } from '../../helpers/emulator.js';
-import { ADMIN_HOME, RawConnection, Session, requestHead, sleep, unique } from './http.js';
+import { describe, it } from 'node:test';
+import { ADMIN_HOME, RawConnection, requestHead, sleep, unique } from './http.js';
+import { useEmulatorSession } from './session.js';
 
 // Spec §1.4: `requests/timeout_in_seconds` (2 s here) is one deadline for the whole request,
 // armed when the server starts reading it and never extended; past it the socket is closed.
@@ -9,23 +9,16 @@ import { ADMIN_HOME, RawConnection, Session, requestHead, sleep, unique } from '
 // while the server closes it.
 
 const deadlineMs = 2_000;
-let emu: TestEmulator;
-let rods: Session;
 
-before(async () => {
-  emu = await startEmulator({ config: { http_server: { requests: { timeout_in_seconds: 2 } } } });
-  rods = await Session.login(emu);
-});
-
-after(async () => {
-  await emu?.stop();
+const fx = useEmulatorSession({
+  emulator: { config: { http_server: { requests: { timeout_in_seconds: 2 } } } },
 });
 
 function slowWrite(lpath: string, length: number): RawConnection {
-  const connection = new RawConnection(emu.port);
+  const connection = new RawConnection(fx.emu.port);
   connection.write(
-    requestHead(emu, 'POST', '/data-objects', {
-      Authorization: `Bearer ${rods.token}`,
+    requestHead(fx.emu, 'POST', '/data-objects', {
+      Authorization: `Bearer ${fx.rods.token}`,
       'irods-api-request-op': 'write',
       'irods-api-request-lpath': lpath,
       'Content-Length': length,
@@ -36,8 +29,8 @@ function slowWrite(lpath: string, length: number): RawConnection {
 
 describe('request deadline (§1.4)', () => {
   it('closes an idle keep-alive connection once the deadline passes', async () => {
-    const connection = new RawConnection(emu.port);
-    connection.write(requestHead(emu, 'GET', '/info', { Connection: 'keep-alive' }));
+    const connection = new RawConnection(fx.emu.port);
+    connection.write(requestHead(fx.emu, 'GET', '/info', { Connection: 'keep-alive' }));
     await sleep(200);
     assert.equal(connection.status(), 200);
     const idleSince = Date.now();
@@ -76,10 +69,10 @@ describe('request deadline (§1.4)', () => {
 
   it('answers a request that finishes in time', async () => {
     const lpath = `${ADMIN_HOME}/${unique('quick')}`;
-    const connection = new RawConnection(emu.port);
+    const connection = new RawConnection(fx.emu.port);
     connection.write(
-      requestHead(emu, 'POST', '/data-objects', {
-        Authorization: `Bearer ${rods.token}`,
+      requestHead(fx.emu, 'POST', '/data-objects', {
+        Authorization: `Bearer ${fx.rods.token}`,
         'irods-api-request-op': 'write',
         'irods-api-request-lpath': lpath,
         'Content-Length': 5,

@@ -16,10 +16,10 @@ import {
   assertIngestedExactlyOnce,
   isPassSummary,
   isRunning,
-  randomMs,
   startRig,
   type CrashRig,
 } from '../crash/rig.js';
+import { randomDelays } from '../crash/delays.js';
 import { within } from '../../helpers/within.js';
 
 /** Kills the daemon's embedded redis-server with SIGKILL; returns its pid. */
@@ -39,10 +39,10 @@ describe('a put_sync job whose embedded redis-server is killed with SIGKILL mid-
     await rig.cleanUp();
   });
 
-  it('is carried on by a restarted server: every file in iRODS once, none failed', async () => {
+  it('is carried on by a restarted server: every file in iRODS once, none failed', async (t) => {
     const { daemon } = rig;
     await daemon.waitFor(isRunning);
-    await sleep(randomMs(1_500, 3_000));
+    await sleep(randomDelays(t)(1_500, 3_000));
     assert.equal(daemon.logs.some(isPassSummary), false, 'the pass ended before Redis was killed');
     const killed = await killEmbeddedRedis(daemon);
     const restart = await daemon.waitFor(

@@ -12,11 +12,11 @@ import {
   isPassSummary,
   isRunning,
   nextEvent,
-  randomMs,
   startedPass,
   startRig,
   type CrashRig,
 } from '../crash/rig.js';
+import { randomDelays, type Delay } from '../crash/delays.js';
 import { within } from '../../helpers/within.js';
 
 describe('a put_sync job whose daemon gets SIGINT, then SIGTERM, to its process group mid-pass', () => {
@@ -29,11 +29,11 @@ describe('a put_sync job whose daemon gets SIGINT, then SIGTERM, to its process 
   });
 
   /** Waits until the daemon runs the job, then a little more, so that batches are in flight. */
-  async function midPass(since: number): Promise<void> {
+  async function midPass(since: number, delay: Delay): Promise<void> {
     await rig.daemon.waitFor(
       (event) => isRunning(event) && rig.daemon.logs.indexOf(event) >= since,
     );
-    await sleep(randomMs(1_500, 3_000));
+    await sleep(delay(1_500, 3_000));
     const summaries = rig.daemon.logs.slice(since).filter(isPassSummary);
     assert.deepEqual(summaries, [], 'the pass ended before the signal: the tree is too small');
   }
@@ -42,11 +42,11 @@ describe('a put_sync job whose daemon gets SIGINT, then SIGTERM, to its process 
     ['SIGINT', false],
     ['SIGTERM', true],
   ] as const) {
-    it(`${signal} to the process group: exit 0 within 30 s, the embedded Redis stopped`, async () => {
+    it(`${signal} to the process group: exit 0 within 30 s, the embedded Redis stopped`, async (t) => {
       const { daemon } = rig;
       const since = daemon.logs.length;
       if (restart) await daemon.restart();
-      await midPass(since);
+      await midPass(since, randomDelays(t));
       daemon.signalGroup(signal);
       const code = await within(daemon.exit(), 30_000, `the daemon did not exit after ${signal}`);
       assert.equal(code, 0);

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { startEmulator, type TestEmulator } from '../../helpers/emulator.js';
+import { eventually } from '../../helpers/eventually.js';
 import { startIngestd, type Ingestd, type LogEvent } from '../../helpers/ingestd.js';
 import { redisServersServing } from '../../helpers/processes.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
@@ -157,9 +158,9 @@ describe('signals during start-up', () => {
 
 /** Polls until no redis-server serves the daemon's embedded socket (10 s at most). */
 async function waitUntilGone(ingestd: Ingestd): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if ((await redisServersServing(ingestd.embeddedRedisSocket)).length === 0) return;
-    await sleep(100);
-  }
-  assert.fail('the embedded redis-server outlived its daemon by 10 s');
+  await eventually(
+    'the embedded redis-server to follow its daemon',
+    async () => (await redisServersServing(ingestd.embeddedRedisSocket)).length === 0,
+    { timeoutMs: 10_000 },
+  );
 }

@@ -8,9 +8,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { startEmulator, type TestEmulator } from '../../helpers/emulator.js';
+import { eventually } from '../../helpers/eventually.js';
 import { startIngestd, type Ingestd } from '../../helpers/ingestd.js';
 import { redisServersServing } from '../../helpers/processes.js';
 import { within } from '../../helpers/within.js';
@@ -29,12 +29,11 @@ async function freePort(): Promise<number> {
 
 /** Polls the daemon's metrics until one of its files is in flight in a batch. */
 async function batchInFlight(metricsUrl: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    const text = await (await fetch(metricsUrl)).text();
-    if (/^irods_ingest_in_flight_files\{job="job0"\} [1-9]/m.test(text)) return;
-    await sleep(100);
-  }
-  assert.fail('no batch went in flight within 60 s');
+  await eventually('a batch in flight', async () =>
+    /^irods_ingest_in_flight_files\{job="job0"\} [1-9]/m.test(
+      await (await fetch(metricsUrl)).text(),
+    ),
+  );
 }
 
 describe('a stop while a batch hangs on iRODS', () => {

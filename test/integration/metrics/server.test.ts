@@ -8,6 +8,7 @@ import {
   startMetricsServer,
   type MetricsServer,
 } from '../../../src/metrics/index.js';
+import { messageOf } from '../../../src/errors.js';
 import { recordingLogger, scrape, valueOf } from './fixture.js';
 
 describe('metrics server', () => {
@@ -262,7 +263,7 @@ describe('metrics server lifecycle', () => {
     try {
       server = await startMetricsServer({ listen: '[::1]:0', metrics, logger });
     } catch (error) {
-      t.skip(`no IPv6 loopback here: ${(error as Error).message}`);
+      t.skip(`no IPv6 loopback here: ${messageOf(error)}`);
       return;
     }
     assert.equal(server.address.host, '::1');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { SCAN_ERROR_CODES, ScanError } from '../../../src/sources/errors.js';
+import { ScanError } from '../../../src/sources/errors.js';
 import { SCAN_WINDOW, scanTree } from '../../../src/sources/scan.js';
 import {
   build,
@@ -380,7 +380,7 @@ describe('scanTree', () => {
     ] as const) {
       await assert.rejects(collect(path, NO_EXCLUSIONS), (error: unknown) => {
         assert.ok(error instanceof ScanError);
-        assert.equal(error.code, SCAN_ERROR_CODES.rootUnreadable);
+        assert.equal(error.code, 'SCAN_ROOT_UNREADABLE');
         assert.equal(error.errno, errno);
         assert.equal(error.root, path);
         return true;

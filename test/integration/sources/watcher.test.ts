@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { appendFile, mkdir, mkdtemp, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { watchWithChokidar } from '../../../src/sources/chokidar-watcher.js';
 import { compileExclusion } from '../../../src/sources/exclude.js';
 import type { TreeWatcher, WatchEvent } from '../../../src/sources/watcher.js';
+import { eventually } from '../../helpers/eventually.js';
 
 describe('the chokidar watcher', () => {
   let root: string;
@@ -19,13 +19,12 @@ describe('the chokidar watcher', () => {
   const events: WatchEvent[] = [];
   const errors: Error[] = [];
 
-  async function seen(match: (e: WatchEvent) => boolean): Promise<WatchEvent> {
-    for (let i = 0; i < 100; i++) {
-      const event = events.find(match);
-      if (event) return event;
-      await sleep(50);
-    }
-    throw new Error(`no such event; got ${JSON.stringify(events)}`);
+  function seen(match: (e: WatchEvent) => boolean): Promise<WatchEvent> {
+    return eventually(
+      () => `the event; got ${JSON.stringify(events)}`,
+      () => events.find(match),
+      { timeoutMs: 5_000, intervalMs: 50 },
+    );
   }
 
   before(async () => {

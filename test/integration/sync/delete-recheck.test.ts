@@ -13,7 +13,8 @@ import { redisOptions } from '../../../src/state/index.js';
 import type { Ingestd } from '../../helpers/ingestd.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { namesIn, useSyncFixture, writeTree } from './fixture.js';
-import { ctl, eventually, jobStatus } from './safety.js';
+import { eventually } from '../../helpers/eventually.js';
+import { ctl, jobStatus } from './safety.js';
 
 const ROOT = '/tempZone/home/rods/recheck';
 const PREFIX = 'recheck';

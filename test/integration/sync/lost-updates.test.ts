@@ -12,9 +12,9 @@
 import assert from 'node:assert/strict';
 import { chmod, open, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
+import { eventually } from '../../helpers/eventually.js';
 import type { Ingestd, LogEvent } from '../../helpers/ingestd.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { bytesOf, countsOf, expected, later, sha2, useSyncFixture, writeTree } from './fixture.js';
@@ -40,21 +40,6 @@ async function rewriteKeepingTimes(path: string, content: Buffer): Promise<void>
     await handle.close();
   }
   await utimes(path, T1, T1);
-}
-
-/** Polls until `check` returns a value that is not undefined, or fails after `timeoutMs`. */
-async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 const watching = (job: string) => (e: LogEvent) =>

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { Ingestd } from '../../helpers/ingestd.js';
 import { countsOf, namesIn, useSyncFixture, writeTree } from './fixture.js';
-import { ctl, eventually, freePort, jobStatus, metric, warnings } from './safety.js';
+import { eventually } from '../../helpers/eventually.js';
+import { ctl, freePort, jobStatus, metric, warnings } from './safety.js';
 
 const ROOT = '/tempZone/home/rods/maxdel';
 const TRASH = '/tempZone/trash/home/rods/maxdel';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { Ingestd } from '../../helpers/ingestd.js';
 import { bytesOf, namesIn, useSyncFixture, writeTree } from './fixture.js';
-import { eventually } from './safety.js';
+import { eventually } from '../../helpers/eventually.js';
 
 const ROOT = '/tempZone/home/rods/reused';
 const TRASH = '/tempZone/trash/home/rods/reused';

@@ -1,31 +1,15 @@
 /**
- * What the delete-safety tests (issue 11) share: polling with a generous deadline, ctl against a
- * test daemon, the daemon's metrics, and a directory on a file system other than the temporary
- * one (what a mounted source looks like from its mount point).
+ * What the delete-safety tests (issue 11) share: ctl against a test daemon, the daemon's metrics,
+ * and a directory on a file system other than the temporary one (what a mounted source looks like
+ * from its mount point).
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Ingestd, LogEvent } from '../../helpers/ingestd.js';
 import { runCtl, type CtlResult } from '../control/run-ctl.js';
 import { scrape, valueOf } from '../metrics/fixture.js';
-
-/** Polls until `check` returns something other than undefined; fails after `timeoutMs`. */
-export async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 export function ctl(daemon: Ingestd, ...args: string[]): Promise<CtlResult> {
   return runCtl(['--socket', daemon.socket, ...args]);

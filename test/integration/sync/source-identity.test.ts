@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Ingestd } from '../../helpers/ingestd.js';
 import { countsOf, expected, namesIn, useSyncFixture, writeTree } from './fixture.js';
-import { ctl, eventually, freePort, jobStatus, metric, otherDeviceDir, refusal } from './safety.js';
+import { eventually } from '../../helpers/eventually.js';
+import { ctl, freePort, jobStatus, metric, otherDeviceDir, refusal } from './safety.js';
 
 const ROOT = '/tempZone/home/rods/identity';
 const T1 = 1_600_000_000;

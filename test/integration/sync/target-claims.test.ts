@@ -9,7 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Ingestd } from '../../helpers/ingestd.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { namesIn, useSyncFixture, writeTree } from './fixture.js';
-import { ctl, eventually, jobStatus, refusal } from './safety.js';
+import { eventually } from '../../helpers/eventually.js';
+import { ctl, jobStatus, refusal } from './safety.js';
 
 const ROOT = '/tempZone/home/rods/claims';
 

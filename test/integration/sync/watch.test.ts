@@ -9,27 +9,13 @@ import { appendFile, chmod, mkdir, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { before, describe, it } from 'node:test';
+import { eventually } from '../../helpers/eventually.js';
 import type { Ingestd, LogEvent } from '../../helpers/ingestd.js';
 import { startRedis } from '../../helpers/redis.js';
 import { namesIn, objectFacts, sha2, useSyncFixture, writeTree } from './fixture.js';
 
 const ROOT = '/tempZone/home/rods/watch';
 const T1 = 1_600_000_000;
-
-/** Polls until `check` returns a value that is not undefined, or fails after `timeoutMs`. */
-async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 const bytesAt = async (fx: ReturnType<typeof useSyncFixture>, path: string) =>
   (await objectFacts(fx.client, path))?.bytes?.toString();
@@ -301,7 +287,7 @@ describe('watched jobs', () => {
             total += (await namesIn(fx.client, `${target}/d${d}`)).length;
           return total === files ? true : undefined;
         },
-        120_000,
+        { timeoutMs: 120_000 },
       );
       const uploads = new Map<string, number>();
       for (const e of daemon.logs) {

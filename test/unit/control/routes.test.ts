@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HttpError, httpErrorOf } from '../../../src/control/http-errors.js';
+import { answerOf, ControlError } from '../../../src/control/http-errors.js';
 import { matchRoute, MethodNotAllowed } from '../../../src/control/routes.js';
-import { ControlError } from '../../../src/control/target.js';
 
 function refused(method: string, url: string, status: number, code: string, pattern?: RegExp) {
   assert.throws(
     () => matchRoute(method, url),
     (error: unknown) =>
-      error instanceof HttpError &&
+      error instanceof ControlError &&
       error.status === status &&
-      error.code === code &&
+      error.wire === code &&
       (pattern === undefined || pattern.test(error.message)),
   );
 }
@@ -84,30 +83,30 @@ describe('matchRoute', () => {
   it('never echoes a huge path back in full', () => {
     assert.throws(
       () => matchRoute('GET', `/v1/${'a'.repeat(10_000)}`),
-      (error: unknown) => error instanceof HttpError && error.message.length < 320,
+      (error: unknown) => error instanceof ControlError && error.message.length < 320,
     );
   });
 });
 
-describe('httpErrorOf', () => {
+describe('answerOf', () => {
   it('maps ControlError codes to their statuses', () => {
     const cases = [
-      ['bad-request', 400],
-      ['not-found', 404],
-      ['conflict', 409],
-      ['unavailable', 503],
+      ['BAD_REQUEST', 'bad-request', 400],
+      ['NOT_FOUND', 'not-found', 404],
+      ['CONFLICT', 'conflict', 409],
+      ['UNAVAILABLE', 'unavailable', 503],
     ] as const;
-    for (const [code, status] of cases) {
-      const answer = httpErrorOf(new ControlError(code, 'why'));
+    for (const [thrown, code, status] of cases) {
+      const answer = answerOf(new ControlError(thrown, 'why'));
       assert.equal(answer.status, status);
       assert.equal(answer.body(), `{"error":{"code":"${code}","message":"why"}}\n`);
     }
   });
 
   it('turns anything else into 500 internal with the message and no stack', () => {
-    const answer = httpErrorOf(new TypeError('boom'));
+    const answer = answerOf(new TypeError('boom'));
     assert.equal(answer.status, 500);
     assert.deepEqual(JSON.parse(answer.body()), { error: { code: 'internal', message: 'boom' } });
-    assert.equal(httpErrorOf('plain').message, 'plain');
+    assert.equal(answerOf('plain').message, 'plain');
   });
 });

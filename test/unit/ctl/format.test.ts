@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatConfigToml } from '../../../src/control/format-config.js';
+import { formatConfigToml } from '../../../src/ctl/format-config.js';
 import {
   formatAllowDeletes,
   formatFailures,
@@ -9,7 +9,7 @@ import {
   formatRefusedReload,
   formatReload,
   formatStatus,
-} from '../../../src/control/format.js';
+} from '../../../src/ctl/format.js';
 import {
   formatByteRate,
   formatCount,
@@ -17,8 +17,8 @@ import {
   formatRelative,
   makeStyle,
   table,
-} from '../../../src/control/human.js';
-import type { DaemonStatus, JobStatus } from '../../../src/control/target.js';
+} from '../../../src/ctl/human.js';
+import type { DaemonStatus, JobStatus } from '../../../src/control/wire.js';
 
 const now = new Date('2026-11-29T12:00:00.000Z');
 const plain = { style: makeStyle(false), now };

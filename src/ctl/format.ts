@@ -24,7 +24,7 @@ import type {
   JobStatus,
   ReloadResult,
   WatcherStatus,
-} from './target.js';
+} from '../control/wire.js';
 
 export interface FormatContext {
   style: Style;

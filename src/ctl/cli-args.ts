@@ -6,7 +6,8 @@
  */
 import { parseArgs } from 'node:util';
 import { closestWord } from '../core/suggest.js';
-import { FAILURES_PAGE } from './routes.js';
+import { IngestError, messageOf } from '../errors.js';
+import { FAILURES_PAGE } from '../control/wire.js';
 
 export const USAGE = `usage: irods-ingestctl [--socket PATH] [--json] COMMAND [ARGS]
 
@@ -41,10 +42,10 @@ options:
 
 exit codes: 0 ok, 1 command failed, 2 usage error, 3 daemon not reachable`;
 
-export class UsageError extends Error {
+/** The command line is wrong: ctl prints the message and its usage, and exits 2. */
+export class UsageError extends IngestError {
   constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
+    super('CTL_USAGE', message);
   }
 }
 
@@ -206,7 +207,7 @@ export function parseCtlArgs(argv: readonly string[]): CtlArgs {
       allowNegative: true,
     });
   } catch (error) {
-    throw new UsageError(withCommand(commandName, (error as Error).message));
+    throw new UsageError(withCommand(commandName, messageOf(error)));
   }
   const values = parsed.values as Values;
   if (values.help === true) return { kind: 'help' };

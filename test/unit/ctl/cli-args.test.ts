@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseCtlArgs, UsageError } from '../../../src/control/cli-args.js';
+import { parseCtlArgs, UsageError } from '../../../src/ctl/cli-args.js';
 
 function command(argv: string[]) {
   const parsed = parseCtlArgs(argv);

@@ -1,6 +1,7 @@
 /**
- * The `code` label of `irods_ingest_irods_errors_total`: what an operator looks up first, from a
- * bounded set so that the series stay few.
+ * A short name for a failed iRODS request, from a bounded set: what an operator looks up first.
+ * The daemon gives it to the metrics as the `code` label of `irods_ingest_irods_errors_total`, so
+ * that the series stay few.
  *
  * - an iRODS error: its name (`CAT_NO_ACCESS_PERMISSION`), or for a code not in our table its
  *   number without the errno digits (`-999000`);
@@ -9,7 +10,7 @@
  * - else the error's own stable code (`IRODS_BAD_RESPONSE`), or `UNKNOWN`.
  */
 import { baseErrorCode } from '../core/irods-codes.js';
-import { IrodsError } from '../irods/errors.js';
+import { IrodsError } from './errors.js';
 
 export function irodsErrorLabel(error: unknown): string {
   if (error instanceof IrodsError) {

@@ -5,19 +5,19 @@
  *
  * - DaemonUnreachableError: no connection could be made (socket missing, nobody listening,
  *   permission denied); ctl exits 3.
- * - ControlAnswerError: the daemon answered with an error (`code` and `message` are its own).
+ * - ControlAnswerError: the daemon answered with an error (its code and message).
  * - ControlProtocolError: the connection broke, timed out, or the answer was not JSON.
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { IngestError } from '../errors.js';
-import type { JobAction } from './routes.js';
+import { answerCodeOf, IngestError } from '../errors.js';
 import type {
   AllowDeletesResult,
   DaemonStatus,
   FailureList,
+  JobAction,
   JobStatus,
   ReloadResult,
-} from './target.js';
+} from '../control/wire.js';
 
 export class DaemonUnreachableError extends IngestError {
   readonly socketPath: string;
@@ -26,32 +26,36 @@ export class DaemonUnreachableError extends IngestError {
 
   constructor(socketPath: string, cause: NodeJS.ErrnoException) {
     super(
-      'daemon-unreachable',
+      'DAEMON_UNREACHABLE',
       `cannot reach the daemon at ${socketPath}: ${describeConnectError(cause)}`,
-      {
-        cause,
-      },
+      { cause },
     );
     this.socketPath = socketPath;
     this.errno = cause.code;
   }
 }
 
+/**
+ * The daemon answered with an error. `code` is the catalogue's code for the answer's (`wire`, as
+ * the daemon spelled it), or CONTROL_UNKNOWN_ANSWER for a code this ctl does not know.
+ */
 export class ControlAnswerError extends IngestError {
   readonly status: number;
+  readonly wire: string;
   /** The answer as sent, for `--json`. */
   readonly text: string;
 
-  constructor(status: number, code: string, message: string, text: string) {
-    super(code, message);
+  constructor(status: number, wire: string, message: string, text: string) {
+    super(answerCodeOf(wire) ?? 'CONTROL_UNKNOWN_ANSWER', message);
     this.status = status;
+    this.wire = wire;
     this.text = text;
   }
 }
 
 export class ControlProtocolError extends IngestError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super('control-protocol', message, options);
+    super('CONTROL_PROTOCOL', message, options);
   }
 }
 

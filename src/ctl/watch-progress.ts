@@ -18,7 +18,7 @@
  */
 import { formatBytes, formatPassSummary } from '../core/pass-summary.js';
 import { formatByteRate, formatCount, formatFileRate, formatSpan } from './human.js';
-import type { JobStatus } from './target.js';
+import type { JobStatus } from '../control/wire.js';
 
 export function watchedPass(job: JobStatus): number {
   if (passInProgress(job)) return job.pass;

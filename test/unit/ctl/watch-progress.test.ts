@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { JobStatus } from '../../../src/control/target.js';
+import type { JobStatus } from '../../../src/control/wire.js';
 import {
   endedWithFailures,
   endLine,
@@ -8,7 +8,7 @@ import {
   progressLine,
   watchedPass,
   watchedPassEnded,
-} from '../../../src/control/watch-progress.js';
+} from '../../../src/ctl/watch-progress.js';
 
 const zero = { seen: 0, new: 0, updated: 0, deleted: 0, excluded: 0, failed: 0, bytes: 0 };
 const T0 = '2026-11-29T10:00:00.000Z';

@@ -3,25 +3,25 @@
  * set, ad-hoc jobs validated like config jobs, reload (validate everything first, then apply),
  * drain, the effective config with secrets redacted, and the live events.
  */
-import { checkConfigReport, loadConfig, type Config, type Environment } from '../config/index.js';
-import { diffConfig } from '../config/diff.js';
-import { adhocOffProblem, boundAdhocJob } from '../config/adhoc-bounds.js';
-import { validateJobSpec } from '../config/job-spec.js';
-import type { Logger } from '../log.js';
-import type { JobRunner } from '../sync/job-runner.js';
-import type { JobSet } from '../sync/job-set.js';
-import type { EventHub } from './events.js';
-import {
-  CONTROL_ERROR_CODES,
-  ControlError,
-  type AllowDeletesResult,
-  type ControlTarget,
-  type DaemonEvent,
-  type DaemonStatus,
-  type FailureList,
-  type JobStatus,
-  type ReloadResult,
-} from './target.js';
+import { checkConfigReport, loadConfig, type Config, type Environment } from './config/index.js';
+import { diffConfig } from './config/diff.js';
+import { adhocOffProblem, boundAdhocJob } from './config/adhoc-bounds.js';
+import { validateJobSpec } from './config/job-spec.js';
+import type { EventHub } from './control/events.js';
+import { ControlError } from './control/http-errors.js';
+import type { ControlTarget } from './control/target.js';
+import type {
+  AllowDeletesResult,
+  DaemonEvent,
+  DaemonStatus,
+  FailureList,
+  JobStatus,
+  ReloadResult,
+} from './control/wire.js';
+import { messageOf } from './errors.js';
+import type { Logger } from './log.js';
+import type { JobRunner } from './sync/job-runner.js';
+import type { JobSet } from './sync/job-set.js';
 
 export interface DaemonFacts {
   readonly version: string;
@@ -49,7 +49,7 @@ async function withinDeadline<T>(check: Promise<T>): Promise<T> {
   const late = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => {
       const message = `checking the job's paths took longer than ${BOUNDS_CHECK_MS / 1000} s (is a filesystem hung?)`;
-      reject(new ControlError(CONTROL_ERROR_CODES.unavailable, message));
+      reject(new ControlError('UNAVAILABLE', message));
     }, BOUNDS_CHECK_MS);
   });
   try {
@@ -122,13 +122,13 @@ export class DaemonTarget implements ControlTarget {
       // Refusals are logged: they are a socket user reaching beyond what the admin allowed.
       const refusal = (problems: string) => {
         logger.warn(`ad-hoc job refused: ${problems}`);
-        return new ControlError(CONTROL_ERROR_CODES.forbidden, problems);
+        return new ControlError('FORBIDDEN', problems);
       };
       const off = adhocOffProblem(config.daemon);
       if (off !== undefined) throw refusal(off);
       const result = validateJobSpec(spec, config);
       if ('problems' in result) {
-        throw new ControlError(CONTROL_ERROR_CODES.badRequest, result.problems.join('; '));
+        throw new ControlError('BAD_REQUEST', result.problems.join('; '));
       }
       const bounded = await withinDeadline(
         boundAdhocJob(result.job, config.daemon, this.#deps.facts.uid),
@@ -136,13 +136,13 @@ export class DaemonTarget implements ControlTarget {
       if ('problems' in bounded) throw refusal(bounded.problems.join('; '));
       const { job } = bounded;
       if (jobs.get(job.name) !== undefined) {
-        throw new ControlError(CONTROL_ERROR_CODES.conflict, `job ${job.name} exists already`);
+        throw new ControlError('CONFLICT', `job ${job.name} exists already`);
       }
       // Jobs of other daemons on the same Redis: their targets may not overlap either.
       const overlap = await jobs.targetConflict(job);
       if (overlap !== undefined) {
         throw new ControlError(
-          CONTROL_ERROR_CODES.conflict,
+          'CONFLICT',
           `job.target: ${job.target} of job "${job.name}" overlaps the target ${overlap.target} of job "${overlap.job}" on daemon ${overlap.owner}; the targets of two jobs may not be equal or nested`,
         );
       }
@@ -181,7 +181,7 @@ export class DaemonTarget implements ControlTarget {
   rescanJob(name: string): Promise<void> {
     const runner = this.#runner(name);
     if (this.#draining) {
-      throw new ControlError(CONTROL_ERROR_CODES.unavailable, 'the daemon is draining');
+      throw new ControlError('UNAVAILABLE', 'the daemon is draining');
     }
     runner.rescan('requested through the control socket');
     return Promise.resolve();
@@ -193,7 +193,7 @@ export class DaemonTarget implements ControlTarget {
 
   async allowDeletes(name: string): Promise<AllowDeletesResult> {
     const result = await this.#runner(name).allowDeletes();
-    if (typeof result === 'string') throw new ControlError(CONTROL_ERROR_CODES.conflict, result);
+    if (typeof result === 'string') throw new ControlError('CONFLICT', result);
     return result;
   }
 
@@ -264,7 +264,7 @@ export class DaemonTarget implements ControlTarget {
     events.publish('job-state', 'draining');
     void Promise.all(jobs.list().map((runner) => runner.drain()))
       .then(() => logger.info('drained: every queue is empty'))
-      .catch((error: unknown) => logger.warn(`draining: ${(error as Error).message}`))
+      .catch((error: unknown) => logger.warn(`draining: ${messageOf(error)}`))
       .finally(() => void this.#deps.stopDaemon());
     return Promise.resolve();
   }
@@ -283,18 +283,18 @@ export class DaemonTarget implements ControlTarget {
   #runner(name: string): JobRunner {
     const runner = this.#deps.jobs.get(name);
     if (runner === undefined) {
-      throw new ControlError(CONTROL_ERROR_CODES.notFound, `no job named ${JSON.stringify(name)}`);
+      throw new ControlError('NOT_FOUND', `no job named ${JSON.stringify(name)}`);
     }
     return runner;
   }
 
   #refuseWhileDraining(): void {
     if (this.#draining) {
-      throw new ControlError(CONTROL_ERROR_CODES.unavailable, 'the daemon is draining');
+      throw new ControlError('UNAVAILABLE', 'the daemon is draining');
     }
     if (!this.#deps.facts.jobsRunning()) {
       throw new ControlError(
-        CONTROL_ERROR_CODES.unavailable,
+        'UNAVAILABLE',
         'the daemon is still waiting for iRODS; try again once it runs its jobs',
       );
     }

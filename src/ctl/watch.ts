@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import cliProgress from 'cli-progress';
 import { ControlAnswerError, type Answer, type ControlClient } from './client.js';
 import { formatByteRate, formatFileRate } from './human.js';
-import type { JobStatus } from './target.js';
+import type { JobStatus } from '../control/wire.js';
 import {
   bytesText,
   endedWithFailures,

@@ -196,6 +196,7 @@ async function serve(
       scans: role === 'all',
       metrics,
       events,
+      credentialsDirectory: options.env.CREDENTIALS_DIRECTORY,
     },
     config.daemon.workers,
     graceMs,

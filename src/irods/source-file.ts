@@ -1,21 +1,22 @@
 /**
- * The local file of an upload, read in order, chunk by chunk, into caller-owned buffers while its
- * SHA-256 is computed on the way. A retried chunk is read again from the file (not hashed again).
+ * The source of an upload (a local file or a streamed S3 object), read in order, chunk by chunk,
+ * into caller-owned buffers while its SHA-256 is computed on the way. A retried chunk is read
+ * again from the source (not hashed again).
  */
 import { createHash, type Hash } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
+import type { ByteReader } from '../core/byte-source.js';
 import { sha2Checksum } from '../core/checksum.js';
 import { FAILURE_LAYER } from '../core/retry.js';
 import { IRODS_ERROR_CODE, IrodsError } from './errors.js';
 
 export class SourceFile {
-  readonly #file: FileHandle;
+  readonly #file: ByteReader;
   readonly #hash: Hash = createHash('sha256');
   readonly #describe: { op: string; action: string; path: string };
   /** Next byte the hash expects: chunks must be hashed in file order. */
   #hashed = 0;
 
-  constructor(file: FileHandle, describe: { op: string; action: string; path: string }) {
+  constructor(file: ByteReader, describe: { op: string; action: string; path: string }) {
     this.#file = file;
     this.#describe = describe;
   }
@@ -54,7 +55,7 @@ export class SourceFile {
           ...this.#describe,
           layer: FAILURE_LAYER.client,
           code: IRODS_ERROR_CODE.sourceChanged,
-          reason: `the local file ended at ${position + filled} bytes, shorter than when the upload started`,
+          reason: `the source ended at ${position + filled} bytes, shorter than when the upload started`,
           retryable: true,
         });
       }

@@ -16,6 +16,7 @@
  * bounded by streams x chunk size whatever the file size. A retried chunk is read again.
  */
 import { open } from 'node:fs/promises';
+import type { OpenedSource } from '../core/byte-source.js';
 import { isHeaderSafe } from '../core/logical-path.js';
 import { FAILURE_LAYER } from '../core/retry.js';
 import {
@@ -81,6 +82,21 @@ interface Transfer {
   onProgress: ((bytesSent: number) => Promise<void>) | undefined;
 }
 
+function isOpened(source: string | Buffer | OpenedSource): source is OpenedSource {
+  return typeof source === 'object' && !Buffer.isBuffer(source);
+}
+
+async function openLocal(path: string | Buffer): Promise<OpenedSource> {
+  const file = await open(path, 'r');
+  try {
+    const { size } = await file.stat();
+    return { name: String(path), size, reader: file };
+  } catch (error) {
+    await file.close();
+    throw error;
+  }
+}
+
 export class Uploader {
   readonly #session: Session;
 
@@ -88,9 +104,12 @@ export class Uploader {
     this.#session = session;
   }
 
-  /** Uploads the whole file, creating the object or replacing its content. */
+  /**
+   * Uploads the whole file (or an opened source, which the upload closes), creating the object
+   * or replacing its content.
+   */
   async upload(
-    localPath: string | Buffer,
+    localPath: string | Buffer | OpenedSource,
     logicalPath: string,
     options: UploadOptions = {},
   ): Promise<UploadResult> {
@@ -112,17 +131,24 @@ export class Uploader {
   }
 
   async #run(
-    localPath: string | Buffer,
+    localPath: string | Buffer | OpenedSource,
     logicalPath: string,
     startOffset: number,
     truncate: boolean,
     options: UploadOptions,
   ): Promise<UploadResult> {
-    const action = `${truncate ? 'upload' : 'append'} of ${String(localPath)} to data object`;
-    checkPath(logicalPath, 'write', action);
-    const file = await open(localPath, 'r');
+    const name = isOpened(localPath) ? localPath.name : String(localPath);
+    const action = `${truncate ? 'upload' : 'append'} of ${name} to data object`;
     try {
-      const { size: fileSize } = await file.stat();
+      checkPath(logicalPath, 'write', action);
+    } catch (error) {
+      if (isOpened(localPath)) await localPath.reader.close();
+      throw error;
+    }
+    const opened = isOpened(localPath) ? localPath : await openLocal(localPath);
+    const file = opened.reader;
+    try {
+      const fileSize = opened.size;
       const source = new SourceFile(file, { op: 'write', action, path: logicalPath });
       if (startOffset > fileSize || !Number.isSafeInteger(startOffset) || startOffset < 0) {
         throw new IrodsError({

@@ -35,7 +35,7 @@ export function s3OperationProblem(operation: string): string | undefined {
 /** Why `watch` (as written in the job) cannot be used with an S3 source. */
 export function s3WatchProblem(watch: unknown): string | undefined {
   if (watch !== true && watch !== 'force') return undefined;
-  return 'an S3 source cannot be watched (there is nothing to watch: S3 sends no change events to the daemon); set watch = false and a rescan_interval';
+  return 'an S3 source cannot be watched (S3 sends the daemon no change events); remove the key: an S3 source is listed again every rescan_interval';
 }
 
 /** The message for a `[job.s3]` table on a job whose source is a local directory. */

@@ -10,7 +10,9 @@
  *   BENCH_STATE_FILES (default 100000): files recorded by the state store alone;
  *   BENCH_WORKERS (default 16): `daemon.workers` of the benchmarked daemon;
  *   BENCH_WATCH_TREE_FILES (default 20000), BENCH_WATCH_RATE (default 50 files/s),
- *   BENCH_WATCH_SECONDS (default 60): the watch latency run.
+ *   BENCH_WATCH_SECONDS (default 60): the watch latency run;
+ *   BENCH_S3_KEYS (default 100000), BENCH_S3_PREFIXES (default 1000): the S3 listing bucket;
+ *   BENCH_ONLY=s3 runs the S3 benchmark alone.
  * Results also go to .bench/results.json. Progress goes to stderr, the table to stdout.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -20,6 +22,7 @@ import { startEmulator } from '../helpers/emulator.js';
 import { benchClient } from './irods-client.js';
 import { formatRows, type BenchRow } from './measure.js';
 import { benchRecheck } from './recheck.js';
+import { benchS3Listing } from './s3.js';
 import { benchScan } from './scan.js';
 import { benchStateMemory } from './state.js';
 import { benchSync } from './sync.js';
@@ -28,6 +31,21 @@ import { benchWatch } from './watch.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const say = (text: string) => process.stderr.write(`[bench] ${text}\n`);
+
+const s3Rows = async () => {
+  say(
+    's3: the daemon listing a bucket against a sequential ListObjectsV2 loop, +20 ms per request',
+  );
+  return benchS3Listing({
+    keys: env('BENCH_S3_KEYS', 100_000),
+    prefixes: env('BENCH_S3_PREFIXES', 1000),
+    say,
+  });
+};
+if (process.env.BENCH_ONLY === 's3') {
+  console.log(formatRows(await s3Rows()));
+  process.exit(0);
+}
 
 const workDir = await mkdtemp(join(tmpdir(), 'ingest-bench-'));
 try {
@@ -106,6 +124,8 @@ try {
       workers: env('BENCH_WORKERS', 16),
     })),
   );
+
+  rows.push(...(await s3Rows()));
 
   console.log(formatRows(rows));
   await mkdir('.bench', { recursive: true });

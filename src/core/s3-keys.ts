@@ -137,3 +137,12 @@ export function etagFingerprint(etag: string): bigint {
   }
   return hash & 0x7fffffffffffffffn;
 }
+
+/**
+ * An object's LastModified as the nanoseconds a recorded state keeps, in whole seconds: S3
+ * listings and HEADs give seconds, but a store whose listing had milliseconds and its HEAD not
+ * would make every object look changed at every pass (and iRODS keeps seconds anyway).
+ */
+export function lastModifiedNs(lastModified: Date): bigint {
+  return BigInt(Math.floor(lastModified.getTime() / 1000)) * 1_000_000_000n;
+}

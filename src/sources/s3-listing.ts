@@ -22,7 +22,7 @@ import { constants } from 'node:fs';
 import type { ObservedEntry } from '../core/entry.js';
 import { joinRelPath } from '../core/entry.js';
 import { LruSet } from '../core/lru-set.js';
-import { escapeElement, etagFingerprint } from '../core/s3-keys.js';
+import { escapeElement, etagFingerprint, lastModifiedNs } from '../core/s3-keys.js';
 import { compileExclusion, type Exclusion } from './exclude.js';
 import { PageChannel } from './page-channel.js';
 import { S3_ERROR_CODES, S3SourceError, describeS3Failure } from './s3-errors.js';
@@ -78,7 +78,7 @@ interface Listed {
 
 /** The entry of a listed object at `relPath`: a file whose inode is its ETag's fingerprint. */
 export function objectEntry(relPath: Uint8Array, object: Omit<ListedObject, 'key'>): ObservedEntry {
-  const mtimeNs = BigInt(object.lastModified.getTime()) * 1_000_000n;
+  const mtimeNs = lastModifiedNs(object.lastModified);
   return {
     relPath,
     type: 'file',

@@ -11,6 +11,7 @@ import type { OpenedSource } from '../core/byte-source.js';
 import { irodsChecksumOf, type ChecksumScheme } from '../core/checksum.js';
 import {
   etagFingerprint,
+  lastModifiedNs,
   s3AddressOf,
   splitPhysicalPath,
   type S3Address,
@@ -226,7 +227,7 @@ const DIRECTORY_STAT: StatFacts = {
 };
 
 function factsOf(object: ObjectFacts): FileFacts {
-  const mtimeNs = BigInt(object.lastModified.getTime()) * 1_000_000n;
+  const mtimeNs = lastModifiedNs(object.lastModified);
   return { size: object.size, mtimeNs, ctimeNs: mtimeNs, ino: etagFingerprint(object.etag) };
 }
 

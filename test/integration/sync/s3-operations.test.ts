@@ -115,7 +115,13 @@ describe('an S3 source, per operation', () => {
         metadata: METADATA,
         rescan_interval: '2s',
         ...(operation.startsWith('register') ? { resource: 's3resc' } : {}),
-        s3: { endpoint: s3.endpoint, path_style: true, credentials_file: credentials },
+        s3: {
+          endpoint: s3.endpoint,
+          path_style: true,
+          credentials_file: credentials,
+          // Has no effect on http://, and must still be said.
+          ...(operation === 'none' ? { insecure: true } : {}),
+        },
       })),
     });
     for (const name of Object.keys(OPERATIONS)) runs.set(name, later(follow(name)));
@@ -184,6 +190,16 @@ describe('an S3 source, per operation', () => {
     assert.deepEqual(run.pass1, expected({ seen: 9, new: 9 }));
     for (const key of Object.keys(OBJECTS)) assert.equal(run.after1.get(key), undefined, key);
     assert.deepEqual(run.pass2, expected({ seen: 10, new: 1, updated: 1 }));
+  });
+
+  it('warns that a job with insecure = true checks no TLS certificate', async () => {
+    const warning = await daemon.waitFor((event) => event.job === 'none' && event.level === 'warn');
+    assert.match(
+      warning.message,
+      /insecure = true: TLS certificates of s3:\/\/ingest-src\/none are not checked/,
+    );
+    const others = daemon.logs.filter((e) => e.level === 'warn' && /insecure/.test(e.message));
+    assert.equal(others.length, 1);
   });
 
   it('never writes the secret key into a log line', async () => {

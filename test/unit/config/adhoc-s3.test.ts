@@ -17,7 +17,7 @@ const limits = {
 
 function job(spec: Record<string, unknown>): JobConfig {
   const parsed = jobSchema.parse({ name: 'j', target: '/tempZone/home/rods/adhoc/j', ...spec });
-  return { ...parsed, resource: 'demoResc' } as JobConfig;
+  return { ...parsed, resource: 'demoResc' };
 }
 
 describe('ad-hoc S3 jobs', () => {

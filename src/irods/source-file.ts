@@ -4,7 +4,8 @@
  * again from the source (not hashed again).
  */
 import { createHash, type Hash } from 'node:crypto';
-import type { ByteReader } from '../core/byte-source.js';
+import { open } from 'node:fs/promises';
+import type { ByteReader, OpenedSource } from '../core/byte-source.js';
 import { sha2Checksum } from '../core/checksum.js';
 import { FAILURE_LAYER } from '../core/retry.js';
 import { IRODS_ERROR_CODE, IrodsError } from './errors.js';
@@ -67,5 +68,22 @@ export class SourceFile {
   /** `sha2:` + base64 SHA-256 of everything passed through `next`. */
   sha2(): string {
     return sha2Checksum(this.#hash.digest('base64'));
+  }
+}
+
+/** Whether an upload's source was opened by the caller (not a local path). */
+export function isOpened(source: string | Buffer | OpenedSource): source is OpenedSource {
+  return typeof source === 'object' && !Buffer.isBuffer(source);
+}
+
+/** A local file opened for an upload, with its size now. */
+export async function openLocal(path: string | Buffer): Promise<OpenedSource> {
+  const file = await open(path, 'r');
+  try {
+    const { size } = await file.stat();
+    return { name: String(path), size, reader: file };
+  } catch (error) {
+    await file.close();
+    throw error;
   }
 }

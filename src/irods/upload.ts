@@ -15,7 +15,6 @@
  * The file is read once, in order, into one buffer per stream, and hashed on the way, so memory is
  * bounded by streams x chunk size whatever the file size. A retried chunk is read again.
  */
-import { open } from 'node:fs/promises';
 import type { OpenedSource } from '../core/byte-source.js';
 import { isHeaderSafe } from '../core/logical-path.js';
 import { FAILURE_LAYER } from '../core/retry.js';
@@ -29,7 +28,7 @@ import {
 import { IrodsError } from './errors.js';
 import { checkPath } from './paths.js';
 import type { Session } from './session.js';
-import { SourceFile } from './source-file.js';
+import { isOpened, openLocal, SourceFile } from './source-file.js';
 import { ENDPOINT, REPEAT, type ApiCall } from './transport.js';
 import type { UploadResult } from './types.js';
 
@@ -80,21 +79,6 @@ interface Transfer {
   action: string;
   onHandle: HandleHook | undefined;
   onProgress: ((bytesSent: number) => Promise<void>) | undefined;
-}
-
-function isOpened(source: string | Buffer | OpenedSource): source is OpenedSource {
-  return typeof source === 'object' && !Buffer.isBuffer(source);
-}
-
-async function openLocal(path: string | Buffer): Promise<OpenedSource> {
-  const file = await open(path, 'r');
-  try {
-    const { size } = await file.stat();
-    return { name: String(path), size, reader: file };
-  } catch (error) {
-    await file.close();
-    throw error;
-  }
 }
 
 export class Uploader {

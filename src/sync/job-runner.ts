@@ -130,17 +130,7 @@ export class JobRunner {
     this.#failures = failures;
     this.#source = openJobSource(job, {
       credentialsDirectory: deps.credentialsDirectory,
-      onClient: ({ credentialsFrom, insecure }) => {
-        deps.logger.info(`job ${job.name}: S3 credentials from ${credentialsFrom}`, {
-          job: job.name,
-        });
-        if (insecure) {
-          deps.logger.warn(
-            `job ${job.name}: [job.s3] insecure = true: TLS certificates of ${job.source} are not checked`,
-            { job: job.name },
-          );
-        }
-      },
+      log: deps.logger,
     });
     const source = this.#source;
     this.#safety = new JobSafety({

@@ -182,6 +182,7 @@ async function serve(
       scans: role === 'all',
       metrics,
       events,
+      credentialsDirectory: options.env.CREDENTIALS_DIRECTORY,
     },
     config.daemon.workers,
     graceMs,

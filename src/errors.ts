@@ -45,6 +45,14 @@ export const ERROR_CODES = {
   SCAN_STOPPED: {},
   /** The stat thread (ctime and inode reads off the event loop) failed or exited. */
   STAT_THREAD_FAILED: {},
+  /** An S3 credentials file is unusable (missing, world-readable, no such profile). */
+  S3_CREDENTIALS: {},
+  /** A page of an S3 listing could not be read. */
+  S3_LISTING_FAILED: {},
+  /** A HEAD or GET of an S3 object failed. */
+  S3_REQUEST_FAILED: {},
+  /** An S3 object changed while it was read (another ETag or size than the one decided on). */
+  S3_OBJECT_CHANGED: {},
 
   // Names (src/core/names.ts).
   /** Even with every element shortened, the logical path is too long for iRODS. */

@@ -13,6 +13,8 @@
  * either: every directory its resolution looks a name up in is theirs (trusted-path.ts).
  * Where the given path is not under an allowed root even as written, the answer is the same
  * whether it exists or not, so the check tells a socket user nothing about the rest of the host.
+ * An S3 job started through the socket uses the daemon's own S3 credentials: it may pick a
+ * `profile` of them but not name a `credentials_file`, which would be any file the daemon can read.
  */
 import { realpath, stat } from 'node:fs/promises';
 import {
@@ -68,6 +70,11 @@ export async function boundAdhocJob(
   if (job.follow_symlinks) {
     problems.push(
       `job.follow_symlinks: an ad-hoc job may not follow symbolic links (one in its source could lead outside ${ADHOC_KEYS.sources}); an admin can configure such a job as a [[job]]`,
+    );
+  }
+  if (job.s3 !== undefined && job.s3.credentials_file !== '') {
+    problems.push(
+      `job.s3.credentials_file: an ad-hoc job may not name a credentials file (the socket user would have the daemon read a file of their choosing as its S3 keys); it uses the daemon's own S3 credentials ($CREDENTIALS_DIRECTORY/s3-credentials or the AWS default chain) with job.s3.profile; an admin can configure such a job as a [[job]]`,
     );
   }
   const handler =

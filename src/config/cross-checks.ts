@@ -11,6 +11,12 @@ import {
   targetProblem,
   trimTrailingSlashes,
 } from '../core/job-rules.js';
+import { isS3Source } from '../core/s3-keys.js';
+import {
+  S3_TABLE_WITHOUT_S3_SOURCE,
+  s3OperationProblem,
+  s3WatchProblem,
+} from '../core/s3-rules.js';
 import type { Finding } from './issues.js';
 import { isTable, type Table } from './merge.js';
 
@@ -43,7 +49,26 @@ export function crossCheck(data: Table): Finding[] {
       job.delete ?? DELETE_MODES.keep,
     );
     if (pairing !== undefined) findings.push({ path: ['job', index, 'delete'], message: pairing });
+    findings.push(...s3Findings(job, index));
   });
+  return findings;
+}
+
+/** What an S3 source does not allow, and an `[job.s3]` table on a job that is not one. */
+function s3Findings(job: Table, index: number): Finding[] {
+  if (typeof job.source !== 'string') return [];
+  if (!isS3Source(job.source)) {
+    return job.s3 === undefined
+      ? []
+      : [{ path: ['job', index, 's3'], message: S3_TABLE_WITHOUT_S3_SOURCE }];
+  }
+  const findings: Finding[] = [];
+  const operation =
+    typeof job.operation === 'string' ? s3OperationProblem(job.operation) : undefined;
+  if (operation !== undefined)
+    findings.push({ path: ['job', index, 'operation'], message: operation });
+  const watch = s3WatchProblem(job.watch);
+  if (watch !== undefined) findings.push({ path: ['job', index, 'watch'], message: watch });
   return findings;
 }
 

@@ -50,7 +50,12 @@ export function findingsOf(issue: z.core.$ZodIssue, data: unknown): Finding[] {
 }
 
 function unknownKeyMessage(tablePath: readonly PathSegment[], key: string): string {
-  const table = tablePath[0] === 'job' ? 'job' : tablePath.map(String).join('.');
+  const table =
+    tablePath[0] === 'job'
+      ? tablePath[2] === 's3'
+        ? 'job.s3'
+        : 'job'
+      : tablePath.map(String).join('.');
   const known = (KNOWN_KEYS as Record<string, readonly string[]>)[table];
   const guess = known === undefined ? undefined : closestWord(key, known);
   return guess === undefined ? 'unknown key' : `unknown key (did you mean "${guess}"?)`;

@@ -14,6 +14,7 @@ import { ConfigError, type ConfigProblem } from './problems.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 import { applyServiceDefaults } from './service-defaults.js';
 import { socketFindings } from './socket-checks.js';
+import { s3CredentialFindings } from './s3-credentials.js';
 import type { Secret } from './secret.js';
 import { credentialPath, fileExists, readSecretFile } from './secret-files.js';
 import { listDropIns, readTomlFile, type SourceFile } from './toml-files.js';
@@ -60,6 +61,7 @@ export async function loadConfig(file: string, env: Environment): Promise<Config
     : parsed.error.issues.flatMap((issue) => findingsOf(issue, merged.data));
   findings.push(...crossCheck(merged.data));
   findings.push(...(await socketFindings(merged.data)));
+  findings.push(...(await s3CredentialFindings(merged.data, env)));
   problems.push(...findings.map(locate));
 
   const secrets = await readSecrets(merged, env, locate);

@@ -18,6 +18,8 @@ import { DEFAULT_MAX_DELETE, maxDeleteProblem } from '../core/delete-limits.js';
 import { globProblem } from '../core/glob-check.js';
 import { adhocSourceRootProblem, adhocTargetRootProblem } from '../core/adhoc-rules.js';
 import { groupNameProblem, socketModeProblem } from '../core/socket-rules.js';
+import { isS3Source } from '../core/s3-keys.js';
+import { s3EndpointProblem } from '../core/s3-rules.js';
 import {
   CHECKSUM_MODES,
   CTIME_CHANGES,
@@ -107,7 +109,25 @@ const irodsSchema = z.strictObject({
   default_resource: nonEmpty,
 });
 
-export const jobSchema = z.strictObject({
+/**
+ * `[job.s3]`: how an S3 source is reached. Credentials never stand here: they come from
+ * `credentials_file` (AWS shared-credentials format), else $CREDENTIALS_DIRECTORY/s3-credentials,
+ * else the AWS SDK's default chain.
+ */
+const s3Schema = z.strictObject({
+  endpoint: checked(s3EndpointProblem).transform(trimUrl).default(''),
+  region: nonEmpty.default('us-east-1'),
+  path_style: z.boolean().default(false),
+  credentials_file: checked((path) => (path === '' ? undefined : localPathProblem(path))).default(
+    '',
+  ),
+  profile: nonEmpty.default('default'),
+  insecure: z.boolean().default(false),
+});
+
+export type S3Settings = z.output<typeof s3Schema>;
+
+const jobShape = {
   name: checked(jobNameProblem),
   source: checked(sourceProblem).transform((source) => source.replace(/(?<=.)\/+$/, '')),
   target: z.string().transform(trimTrailingSlashes),
@@ -142,7 +162,21 @@ export const jobSchema = z.strictObject({
     })
     .default(DEFAULT_MAX_DELETE),
   source_marker: checked(sourceMarkerProblem).default(''),
-});
+  s3: s3Schema.optional(),
+};
+
+/**
+ * An S3 source always has its `[job.s3]` settings (the defaults when the table is absent), and is
+ * never watched: an explicit `watch = true` is refused by the cross-checks, so `true` here is the
+ * default of a directory job.
+ */
+export const jobSchema = z
+  .strictObject(jobShape)
+  .transform((job) =>
+    isS3Source(job.source)
+      ? { ...job, watch: false as const, s3: job.s3 ?? s3Schema.parse({}) }
+      : job,
+  );
 
 export const configSchema = z.strictObject({
   daemon: daemonSchema.prefault({}),
@@ -160,5 +194,6 @@ export const KNOWN_KEYS = {
   daemon: Object.keys(daemonSchema.shape),
   redis: Object.keys(redisSchema.shape),
   irods: Object.keys(irodsSchema.shape),
-  job: Object.keys(jobSchema.shape),
+  job: Object.keys(jobShape),
+  'job.s3': Object.keys(s3Schema.shape),
 } as const;

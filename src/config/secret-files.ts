@@ -9,30 +9,32 @@ import { Secret } from './secret.js';
 
 export type SecretResult = { readonly secret: Secret } | { readonly problem: string };
 
-/** Reads the secret in `path`, without its trailing newline. */
-export async function readSecretFile(path: string): Promise<SecretResult> {
+/**
+ * Reads the secret in `path`, without its trailing newline. `kind` names the file in problems.
+ */
+export async function readSecretFile(path: string, kind = 'password file'): Promise<SecretResult> {
   let mode: number;
   try {
     const info = await stat(path);
-    if (!info.isFile()) return { problem: `password file ${path} is not a regular file` };
+    if (!info.isFile()) return { problem: `${kind} ${path} is not a regular file` };
     mode = info.mode & 0o7777;
   } catch (error) {
-    return { problem: `password file ${path} ${describeFsError(error)}` };
+    return { problem: `${kind} ${path} ${describeFsError(error)}` };
   }
   if ((mode & 0o004) !== 0) {
     const octal = mode.toString(8).padStart(4, '0');
     return {
-      problem: `password file ${path} is world-readable (mode ${octal}); run: chmod 640 ${path}`,
+      problem: `${kind} ${path} is world-readable (mode ${octal}); run: chmod 640 ${path}`,
     };
   }
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    return { problem: `password file ${path} ${describeFsError(error)}` };
+    return { problem: `${kind} ${path} ${describeFsError(error)}` };
   }
   const value = text.replace(/\r?\n$/, '');
-  if (value === '') return { problem: `password file ${path} is empty` };
+  if (value === '') return { problem: `${kind} ${path} is empty` };
   return { secret: new Secret(value) };
 }
 

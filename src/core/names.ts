@@ -14,9 +14,11 @@
  * above it, so a directory's logical path is always the prefix of its children's. A mapped path
  * gets the AVU `irods::ingest::original_name` = base64 of the whole original relative path, as
  * upstream's `irods::automated_ingest::character_map`; digest forms can only be reversed with it.
+ * For an S3 source the AVU holds the object's key relative to the job's prefix (core/s3-keys.ts).
  */
 import { IngestError } from '../errors.js';
 import { displayRelPath, utf8OrUndefined } from './entry.js';
+import { originalBytes } from './s3-keys.js';
 
 export const ORIGINAL_NAME_ATTRIBUTE = 'irods::ingest::original_name';
 
@@ -84,7 +86,8 @@ export function mapRelPath(relPath: Uint8Array, target: string, sha256Hex: Sha25
     length += 1 + name.bytes;
     mapped ||= name.mapped;
   }
-  return mapped ? { logicalPath, mapped, originalB64: toBase64(relPath) } : { logicalPath, mapped };
+  if (!mapped) return { logicalPath, mapped };
+  return { logicalPath, mapped, originalB64: toBase64(originalBytes(relPath)) };
 }
 
 /**

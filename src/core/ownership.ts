@@ -7,9 +7,14 @@
  * job registered: under the source, one of them at the entry's own path.
  */
 import { utf8OrUndefined } from './entry.js';
+import { isS3Source, physicalPathOf, s3AddressOf } from './s3-keys.js';
 
-/** The physical path a register job gives the file at `relPath`; undefined when not UTF-8. */
+/**
+ * The physical path a register job gives the file at `relPath`; undefined when not UTF-8. An S3
+ * object's is `/bucket/key`.
+ */
 export function registeredPathOf(source: string, relPath: Uint8Array): string | undefined {
+  if (isS3Source(source)) return physicalPathOf(s3AddressOf(source), relPath);
   const text = utf8OrUndefined(relPath);
   if (text === undefined) return undefined;
   return source === '/' ? `/${text}` : `${source}/${text}`;
@@ -32,8 +37,15 @@ export function registrationOf(
 ): Registration {
   if (replicaPaths.length === 0) return REGISTRATION.gone;
   if (expected === undefined || !replicaPaths.includes(expected)) return REGISTRATION.foreign;
-  const under = source === '/' ? '/' : `${source}/`;
+  const under = sourceUnder(source);
   return replicaPaths.every((path) => path.startsWith(under))
     ? REGISTRATION.owned
     : REGISTRATION.foreign;
+}
+
+/** What the physical paths of the source's files start with. */
+function sourceUnder(source: string): string {
+  if (!isS3Source(source)) return source === '/' ? '/' : `${source}/`;
+  const { bucket, keyPrefix } = s3AddressOf(source);
+  return `/${bucket}/${keyPrefix}`;
 }

@@ -23,6 +23,7 @@ import { GenQuery } from './query.js';
 import type { Session } from './session.js';
 import { ApiTransport, type TransportCounters } from './transport.js';
 import type { ServerInfo, UploadResult } from './types.js';
+import type { OpenedSource } from '../core/byte-source.js';
 import { Uploader, type UploadOptions } from './upload.js';
 
 export class IrodsClient {
@@ -86,9 +87,12 @@ export class IrodsClient {
     return this.#transport.counters;
   }
 
-  /** Uploads a local file to `logicalPath` (created or replaced); see upload.ts. */
+  /**
+   * Uploads a local file, or an opened source such as a streamed S3 object, to `logicalPath`
+   * (created or replaced); see upload.ts.
+   */
   async upload(
-    localPath: string | Buffer,
+    localPath: string | Buffer | OpenedSource,
     logicalPath: string,
     options?: UploadOptions,
   ): Promise<UploadResult> {

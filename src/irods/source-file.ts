@@ -1,21 +1,23 @@
 /**
- * The local file of an upload, read in order, chunk by chunk, into caller-owned buffers while its
- * SHA-256 is computed on the way. A retried chunk is read again from the file (not hashed again).
+ * The source of an upload (a local file or a streamed S3 object), read in order, chunk by chunk,
+ * into caller-owned buffers while its SHA-256 is computed on the way. A retried chunk is read
+ * again from the source (not hashed again).
  */
 import { createHash, type Hash } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import type { ByteReader, OpenedSource } from '../core/byte-source.js';
 import { sha2Checksum } from '../core/checksum.js';
 import { FAILURE_LAYER } from '../core/retry.js';
 import { IrodsError } from './errors.js';
 
 export class SourceFile {
-  readonly #file: FileHandle;
+  readonly #file: ByteReader;
   readonly #hash: Hash = createHash('sha256');
   readonly #describe: { op: string; action: string; path: string };
   /** Next byte the hash expects: chunks must be hashed in file order. */
   #hashed = 0;
 
-  constructor(file: FileHandle, describe: { op: string; action: string; path: string }) {
+  constructor(file: ByteReader, describe: { op: string; action: string; path: string }) {
     this.#file = file;
     this.#describe = describe;
   }
@@ -54,7 +56,7 @@ export class SourceFile {
           ...this.#describe,
           layer: FAILURE_LAYER.client,
           code: 'IRODS_SOURCE_CHANGED',
-          reason: `the local file ended at ${position + filled} bytes, shorter than when the upload started`,
+          reason: `the source ended at ${position + filled} bytes, shorter than when the upload started`,
           retryable: true,
         });
       }
@@ -66,5 +68,22 @@ export class SourceFile {
   /** `sha2:` + base64 SHA-256 of everything passed through `next`. */
   sha2(): string {
     return sha2Checksum(this.#hash.digest('base64'));
+  }
+}
+
+/** Whether an upload's source was opened by the caller (not a local path). */
+export function isOpened(source: string | Buffer | OpenedSource): source is OpenedSource {
+  return typeof source === 'object' && !Buffer.isBuffer(source);
+}
+
+/** A local file opened for an upload, with its size now. */
+export async function openLocal(path: string | Buffer): Promise<OpenedSource> {
+  const file = await open(path, 'r');
+  try {
+    const { size } = await file.stat();
+    return { name: String(path), size, reader: file };
+  } catch (error) {
+    await file.close();
+    throw error;
   }
 }

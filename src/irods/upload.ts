@@ -15,7 +15,7 @@
  * The file is read once, in order, into one buffer per stream, and hashed on the way, so memory is
  * bounded by streams x chunk size whatever the file size. A retried chunk is read again.
  */
-import { open } from 'node:fs/promises';
+import type { OpenedSource } from '../core/byte-source.js';
 import { isHeaderSafe } from '../core/logical-path.js';
 import { FAILURE_LAYER } from '../core/retry.js';
 import {
@@ -28,7 +28,7 @@ import {
 import { IrodsError } from './errors.js';
 import { checkPath } from './paths.js';
 import type { Session } from './session.js';
-import { SourceFile } from './source-file.js';
+import { isOpened, openLocal, SourceFile } from './source-file.js';
 import { ENDPOINT, REPEAT, type ApiCall } from './transport.js';
 import type { UploadResult } from './types.js';
 
@@ -88,9 +88,12 @@ export class Uploader {
     this.#session = session;
   }
 
-  /** Uploads the whole file, creating the object or replacing its content. */
+  /**
+   * Uploads the whole file (or an opened source, which the upload closes), creating the object
+   * or replacing its content.
+   */
   async upload(
-    localPath: string | Buffer,
+    localPath: string | Buffer | OpenedSource,
     logicalPath: string,
     options: UploadOptions = {},
   ): Promise<UploadResult> {
@@ -112,17 +115,24 @@ export class Uploader {
   }
 
   async #run(
-    localPath: string | Buffer,
+    localPath: string | Buffer | OpenedSource,
     logicalPath: string,
     startOffset: number,
     truncate: boolean,
     options: UploadOptions,
   ): Promise<UploadResult> {
-    const action = `${truncate ? 'upload' : 'append'} of ${String(localPath)} to data object`;
-    checkPath(logicalPath, 'write', action);
-    const file = await open(localPath, 'r');
+    const name = isOpened(localPath) ? localPath.name : String(localPath);
+    const action = `${truncate ? 'upload' : 'append'} of ${name} to data object`;
     try {
-      const { size: fileSize } = await file.stat();
+      checkPath(logicalPath, 'write', action);
+    } catch (error) {
+      if (isOpened(localPath)) await localPath.reader.close();
+      throw error;
+    }
+    const opened = isOpened(localPath) ? localPath : await openLocal(localPath);
+    const file = opened.reader;
+    try {
+      const fileSize = opened.size;
       const source = new SourceFile(file, { op: 'write', action, path: logicalPath });
       if (startOffset > fileSize || !Number.isSafeInteger(startOffset) || startOffset < 0) {
         throw new IrodsError({

@@ -30,7 +30,8 @@ import { deleteEntry } from '../worker/deletes.js';
 import type { WorkerDeps } from '../worker/context.js';
 import { asWorkerError } from '../worker/errors.js';
 import { BatchCheckLookup, type CheckCandidate } from '../worker/check-lookup.js';
-import { isStatFailure, type StatAnswer, type StatThread } from '../sources/stat-thread.js';
+import type { SourceFiles, SourceStats } from '../sources/index.js';
+import { isStatFailure, type StatAnswer } from '../sources/stat-thread.js';
 import { BatchLocks, CLAIMS } from './batch-locks.js';
 import { syncEntry } from './batch-sync.js';
 import {
@@ -53,8 +54,10 @@ export interface BatchDeps extends OutcomeDeps {
   /** Open parallel-write handles, so a crashed upload's handle is shut down on the next try. */
   readonly handles: WriteHandles;
   readonly metrics: Metrics;
-  /** Looks at a batch's files, all at once, off the main thread. */
-  readonly stats: StatThread;
+  /** Looks at a batch's files, all at once (off the main thread for a directory). */
+  readonly stats: SourceStats;
+  /** How workers read files of a source that is not a local directory (S3). */
+  readonly files?: SourceFiles;
   /** Lifetime of the file locks. @defaultValue LOCK_TTL_MS */
   readonly lockTtlMs?: number;
   /**
@@ -296,6 +299,7 @@ function workerDepsOf(
     logicalPathOf: (relPath) => mapRelPath(relPath, deps.job.target, sha256Hex).logicalPath,
     keepLock: (relPath) => locks.keep(encodeRelPath(relPath)),
     ...(checks === undefined ? {} : { checks }),
+    ...(deps.files === undefined ? {} : { files: deps.files }),
   };
 }
 

@@ -110,6 +110,19 @@ export class DeleteGate {
     return paths;
   }
 
+  /**
+   * The pass's listing was not complete enough to decide deletes from: none of its candidates is
+   * queued (the next complete pass finds them again), and the log says why.
+   */
+  skipPass(why: string): void {
+    const { logger, job } = this.#deps;
+    const { paths } = this.#candidates;
+    logger.warn(
+      `job ${job.name} pass ${this.#pass}: no deletes (${paths} found): ${why}; the next complete listing decides them`,
+      { job: job.name, pass: this.#pass },
+    );
+  }
+
   /** The watcher's deletes: queued, or held when they would take the burst over the limit. */
   async admitWatched(gone: readonly GoneEntry[]): Promise<void> {
     if (gone.length === 0) return;

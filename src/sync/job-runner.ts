@@ -39,7 +39,7 @@ import {
   type TargetClaims,
   WriteHandles,
 } from '../state/index.js';
-import { StatThread } from '../sources/stat-thread.js';
+import { openJobSource, type JobSource } from '../sources/index.js';
 import { processBatch, type BatchDeps } from './batch.js';
 import {
   JOB_STATES,
@@ -72,6 +72,8 @@ export interface JobRunnerDeps {
   readonly watcherFactory?: WatcherFactory;
   /** Where the job claims its target among the daemons on the Redis (scanning daemons). */
   readonly claims?: { readonly store: TargetClaims; readonly owner: string };
+  /** systemd's $CREDENTIALS_DIRECTORY, where an S3 job's default credentials file lies. */
+  readonly credentialsDirectory?: string | undefined;
 }
 
 /** Retries of busy files wait this long: the file's current batch is usually done by then. */
@@ -112,6 +114,7 @@ export class JobRunner {
   readonly #safety: JobSafety;
   /** Files in the batches this daemon's workers run now. */
   #inFlightFiles = 0;
+  readonly #source: JobSource;
 
   constructor(deps: JobRunnerDeps) {
     const { job, redis, keyPrefix } = deps;
@@ -125,7 +128,13 @@ export class JobRunner {
     const failures = new FailureStore(redis, keyPrefix, job.name);
     const locks = new FileLocks(redis, keyPrefix, job.name);
     this.#failures = failures;
+    this.#source = openJobSource(job, {
+      credentialsDirectory: deps.credentialsDirectory,
+      log: deps.logger,
+    });
+    const source = this.#source;
     this.#safety = new JobSafety({
+      look: (marker) => source.look(marker),
       job,
       redis,
       keyPrefix,
@@ -146,8 +155,8 @@ export class JobRunner {
       handles: new WriteHandles(redis, keyPrefix, job.name),
       logger: deps.logger,
       metrics: deps.metrics,
-      // One per job: a source on a hung mount stalls its own job only.
-      stats: new StatThread(),
+      stats: source.stats,
+      ...(source.files === undefined ? {} : { files: source.files }),
       deletesRefused: () => this.#safety.guard.deletesRefused(),
       rescan: (why) => this.rescan(why),
     };
@@ -172,6 +181,8 @@ export class JobRunner {
         operation: job.operation,
         ctimeChanges: job.ctime_changes,
         filesPerTask: job.files_per_task,
+        list: (options) => source.scan(options),
+        deletesNeedWholeListing: source.deletesNeedWholeListing,
         scan: {
           exclude: excludeGlobs(job.exclude, job.source_marker),
           excludeTypes: job.exclude_types,
@@ -413,7 +424,7 @@ export class JobRunner {
         );
       }
       await closeQueue(this.#queue);
-      await settleWithin(this.#batchDeps.stats.close(), CLOSE_MS).catch(() => undefined);
+      await settleWithin(this.#source.close(), CLOSE_MS).catch(() => undefined);
       await settleWithin(this.#safety.close(), CLOSE_MS).catch(() => undefined);
       if (this.#state !== JOB_STATES.done && this.#state !== JOB_STATES.failed) {
         this.#state = JOB_STATES.stopped;

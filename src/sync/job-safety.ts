@@ -8,6 +8,7 @@
 import type { Redis } from 'ioredis';
 import type { JobConfig } from '../config/index.js';
 import type { AllowDeletesResult, HeldDeletes } from '../control/wire.js';
+import type { RootLook } from '../core/source-identity.js';
 import type { Logger } from '../log.js';
 import type { JobQueue } from '../queue/queue.js';
 import {
@@ -30,6 +31,8 @@ export interface JobSafetyDeps {
   readonly queue: JobQueue;
   readonly logger: Logger;
   readonly stopped: () => boolean;
+  /** Looks at the source root as a pass would see it (sources/source.ts JobSource.look). */
+  readonly look: (marker: string) => Promise<RootLook>;
   /** The job's claim on its target among the daemons (scanning daemons only). */
   readonly claims?: { readonly store: TargetClaims; readonly owner: string };
 }

@@ -1,15 +1,18 @@
 /**
  * A worker's own look at entries when their batch runs: the queue carries names only, so each
  * action is decided on what is on disk now. Where an entry lives on this host is the job's
- * source plus the relative path bytes; a path that is not valid UTF-8 stays a Buffer.
+ * source plus the relative path bytes; a path that is not valid UTF-8 stays a Buffer. An entry of
+ * an S3 source lives at `/bucket/key` (core/s3-keys.ts).
  */
 import { lstat, stat } from 'node:fs/promises';
 import { utf8OrUndefined, type ObservedEntry } from '../core/entry.js';
 import { isGoneError } from '../core/gone.js';
+import { isS3Source, s3SourcePath } from '../core/s3-keys.js';
 import { entryTypeOfMode, type StatFacts } from '../sources/stat-facts.js';
 
 export function sourcePathOf(source: string, relPath: Uint8Array): string | Buffer {
   if (relPath.length === 0) return source;
+  if (isS3Source(source)) return s3SourcePath(source, relPath);
   const text = utf8OrUndefined(relPath);
   return text !== undefined
     ? `${source}/${text}`

@@ -13,7 +13,6 @@ import { sendsBytes, type CtimeChanges } from '../core/job-rules.js';
 import { BATCH_KINDS, batchesFor } from '../queue/payload.js';
 import type { JobQueue } from '../queue/queue.js';
 import type { DirectoryChunk, ScanOptions } from '../sources/index.js';
-import { scanTree } from '../sources/index.js';
 import { compileExclusion } from '../sources/exclude.js';
 import type { FailureStore, FileStateStore, JobRecords } from '../state/index.js';
 import type { PassCounts } from '../state/job-records.js';
@@ -26,6 +25,10 @@ export interface PassJob {
   readonly ctimeChanges: CtimeChanges;
   readonly filesPerTask: number;
   readonly scan: ScanOptions;
+  /** The listing of the job's source (a directory scan, an S3 listing). */
+  readonly list: (options: ScanOptions) => AsyncIterable<DirectoryChunk>;
+  /** No delete is queued after a pass whose listing failed anywhere (S3). */
+  readonly deletesNeedWholeListing: boolean;
 }
 
 export interface PassContext {
@@ -83,9 +86,10 @@ export async function scanAndQueue(
   const hadFailures = (await ctx.failures.count()) > 0;
   let current: DirectoryInProgress | undefined;
   let directories = 0;
+  let incomplete = 0;
   const tally = new PassTally(ctx.records);
   await queueRechecks(ctx, pass, tally);
-  for await (const chunk of scanTree(job.source, job.scan)) {
+  for await (const chunk of job.list(job.scan)) {
     if (ctx.stopped()) break;
     const dirText = encodeRelPath(chunk.dir);
     if (current?.dir !== dirText) {
@@ -108,11 +112,20 @@ export async function scanAndQueue(
     if (chunk.final) {
       directories += 1;
       if (chunk.complete) await ctx.deletes.consider(goneChildren(chunk.dir, current));
+      else incomplete += 1;
       current = undefined;
     }
     await tally.flushSometimes();
   }
-  if (!ctx.stopped()) tally.add({}, await ctx.deletes.settlePass(), 0);
+  if (!ctx.stopped()) {
+    if (incomplete > 0 && job.deletesNeedWholeListing) {
+      ctx.deletes.skipPass(
+        `${incomplete} ${incomplete === 1 ? 'directory' : 'directories'} of ${job.source} did not list completely (see the failures)`,
+      );
+    } else {
+      tally.add({}, await ctx.deletes.settlePass(), 0);
+    }
+  }
   await tally.flush();
   if (!ctx.stopped()) await ctx.records.noteScanned();
   await ctx.queue.drained(ctx.stopped);

@@ -6,7 +6,6 @@
  * without its marker); and before every delete batch the same look, so that a source that went
  * away after the pass decided its deletes loses nothing.
  */
-import { lstat, stat } from 'node:fs/promises';
 import type { JobConfig } from '../config/index.js';
 import {
   judgeRoot,
@@ -16,7 +15,6 @@ import {
   type RootLook,
 } from '../core/source-identity.js';
 import type { Logger } from '../log.js';
-import { entryTypeOfMode } from '../sources/stat-facts.js';
 import type { DeleteHolds, FailureStore, FileStateStore, SourceRecords } from '../state/index.js';
 
 export interface SourceGuardDeps {
@@ -26,6 +24,8 @@ export interface SourceGuardDeps {
   readonly holds: DeleteHolds;
   readonly records: SourceRecords;
   readonly logger: Logger;
+  /** Looks at the source root (and for `marker`, when not ""), as a pass would see it. */
+  readonly look: (marker: string) => Promise<RootLook>;
 }
 
 /** Why passes of the job are refused. */
@@ -70,7 +70,7 @@ export class SourceGuard {
   async check(since: number): Promise<Refusal | undefined> {
     const { job, records, states } = this.#deps;
     const [look, record, tracked] = await Promise.all([
-      lookAtRoot(job.source, job.source_marker),
+      this.#deps.look(job.source_marker),
       records.read(),
       states.trackedCount(),
     ]);
@@ -98,10 +98,7 @@ export class SourceGuard {
   /** Why deletes may not run now, or undefined when the root is still the recorded one. */
   async deletesRefused(): Promise<string | undefined> {
     const { job, records } = this.#deps;
-    const [record, look] = await Promise.all([
-      records.read(),
-      lookAtRoot(job.source, job.source_marker),
-    ]);
+    const [record, look] = await Promise.all([records.read(), this.#deps.look(job.source_marker)]);
     if (record === undefined || record.source !== job.source || record.target !== job.target) {
       return "the recorded state does not belong to the job's source and target yet";
     }
@@ -123,7 +120,7 @@ export class SourceGuard {
   async accept(): Promise<RootIdentity | undefined> {
     const { job, records, states, logger } = this.#deps;
     const [look, record, tracked] = await Promise.all([
-      lookAtRoot(job.source, job.source_marker),
+      this.#deps.look(job.source_marker),
       records.read(),
       states.trackedCount(),
     ]);
@@ -141,32 +138,5 @@ export class SourceGuard {
       { job: job.name },
     );
     return verdict.acceptable;
-  }
-}
-
-/** The source root as a pass would see it (a symbolic link there is followed, as the scan does). */
-async function lookAtRoot(source: string, marker: string): Promise<RootLook> {
-  let info;
-  try {
-    info = await stat(source, { bigint: true });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'missing' };
-    return { kind: 'unreadable', errno: code };
-  }
-  if (!info.isDirectory()) {
-    return { kind: 'not-directory', type: entryTypeOfMode(Number(info.mode)) };
-  }
-  const markerMissing = marker !== '' && !(await exists(`${source}/${marker}`));
-  return { kind: 'directory', identity: { dev: info.dev, ino: info.ino }, markerMissing };
-}
-
-/** Whether something is at `path`; what cannot be looked at counts as not there. */
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -20,7 +20,7 @@ import type { EntryContext } from './context.js';
 import { SourceChangedError } from './errors.js';
 import { keepLock, sourceStat } from './file-steps.js';
 import { step } from './pipeline.js';
-import { localChecksum, statDifference } from './source.js';
+import { entryChecksum, statDifference } from './source.js';
 
 export const checkContent = step<EntryContext>('check-content', async (ctx) => {
   const { action } = ctx;
@@ -76,7 +76,7 @@ async function fileChecksum(
     }
   }
   try {
-    return await localChecksum(ctx.task.sourcePath, scheme, {
+    return await entryChecksum(ctx.deps.files, ctx.task.sourcePath, scheme, {
       length: size,
       progress: keepLock(ctx),
     });

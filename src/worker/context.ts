@@ -4,6 +4,7 @@ import type { FileAction, RecordedState } from '../core/decide.js';
 import { encodeRelPath, type ObservedEntry } from '../core/entry.js';
 import type { IrodsClient, ReplicaFacts } from '../irods/index.js';
 import type { StepContext, StepWrapper } from './pipeline.js';
+import type { SourceFiles } from '../sources/index.js';
 import type { SourceStat } from './source.js';
 
 /** One entry to act on, with where it is on this host and where it goes in iRODS. */
@@ -60,6 +61,8 @@ export interface WorkerDeps {
   readonly keepLock?: (relPath: Uint8Array) => Promise<void>;
   /** Lookups shared by the caller's batch for its content checks; without it, each file alone. */
   readonly checks?: CheckLookup;
+  /** How files of a source that is not a local directory are read (S3); else from the disk. */
+  readonly files?: SourceFiles;
 }
 
 /** A file's checksum (iRODS form), known for the file as `stat` describes it. */

@@ -134,8 +134,11 @@ export function asWorkerError(error: unknown, failure: EntryFailure): WorkerErro
   }
   const errno = errnoOf(error);
   const reason = error instanceof Error ? error.message : String(error);
+  // Errors that know whether a retry may help (an S3 source's) say so themselves.
+  const flagged = (error as { retryable?: unknown } | undefined)?.retryable;
   return new WorkerError(WORKER_ERROR_CODE.actionFailed, failure, `${what}: ${reason}`, {
-    retryable: errno !== undefined && TRANSIENT_ERRNOS.has(errno),
+    retryable:
+      typeof flagged === 'boolean' ? flagged : errno !== undefined && TRANSIENT_ERRNOS.has(errno),
     errno,
     cause: error,
   });

@@ -3,7 +3,7 @@
  * the context. Checks of the source before and after bracket the iRODS calls, so a file that
  * changed meanwhile is never recorded with content iRODS does not hold.
  */
-import { CHECKSUM_VERDICT, compareChecksums } from '../core/checksum.js';
+import { CHECKSUM_SCHEMES, CHECKSUM_VERDICT, compareChecksums } from '../core/checksum.js';
 import { encodeRelPath } from '../core/entry.js';
 import { parentPath } from '../core/logical-path.js';
 import { ENTITY, HANDLE_EVENTS, IrodsError, type Avu, type UploadOptions } from '../irods/index.js';
@@ -18,11 +18,12 @@ import {
 } from './errors.js';
 import { step } from './pipeline.js';
 import {
+  entryChecksum,
   localSha2,
   recordedFile,
   secondsOf,
   statDifference,
-  statSource,
+  statEntry,
   type SourceStat,
 } from './source.js';
 
@@ -32,7 +33,8 @@ import {
  */
 export const checkSource = step<EntryContext>('check-source', async (ctx) => {
   if (ctx.before !== undefined) return;
-  const current = await statSource(ctx.task.sourcePath, ctx.deps.job.follow_symlinks);
+  const { files, job } = ctx.deps;
+  const current = await statEntry(files, ctx.task.sourcePath, job.follow_symlinks);
   if (current === undefined) ctx.stopped = true;
   else ctx.before = current;
 });
@@ -101,9 +103,14 @@ export const registerInPlace = step<EntryContext>('register', async (ctx) => {
 });
 
 export const upload = step<EntryContext>('upload', async (ctx) => {
-  const { client } = ctx.deps;
+  const { client, files } = ctx.deps;
   await shutDownLeftoverHandle(ctx);
-  const result = await client.upload(ctx.task.sourcePath, ctx.task.logicalPath, uploadOptions(ctx));
+  // An S3 object streams from its GET into the upload, only while it has the content decided on.
+  const source =
+    files === undefined
+      ? ctx.task.sourcePath
+      : await files.open(ctx.task.sourcePath, sourceStat(ctx));
+  const result = await client.upload(source, ctx.task.logicalPath, uploadOptions(ctx));
   ctx.localSha2 = result.sha2;
   ctx.bytesSent = result.bytesSent;
 });
@@ -164,7 +171,8 @@ const REGISTRATIONS: ReadonlySet<string> = new Set([
 export const verifySource = step<EntryContext>('verify-source', async (ctx) => {
   if (REGISTRATIONS.has(ctx.action.kind) && ctx.deps.job.checksum === 'none') return;
   const before = sourceStat(ctx);
-  const after = await statSource(ctx.task.sourcePath, ctx.deps.job.follow_symlinks);
+  const { files, job } = ctx.deps;
+  const after = await statEntry(files, ctx.task.sourcePath, job.follow_symlinks);
   const difference = statDifference(before, after);
   if (difference !== undefined) {
     throw new SourceChangedError({ ...ctx.failure, step: 'verify-source' }, difference);
@@ -193,7 +201,11 @@ export const checksumPolicy = step<EntryContext>('checksum', async (ctx) => {
     ctx.checksumComputed = true;
     return;
   }
-  const local = ctx.localSha2 ?? (await localSha2(sourcePath, undefined, keepLock(ctx)));
+  const local =
+    ctx.localSha2 ??
+    (await entryChecksum(ctx.deps.files, sourcePath, CHECKSUM_SCHEMES.sha256, {
+      progress: keepLock(ctx),
+    }));
   const { irods, match } = await client.dataObjects.compareChecksum(logicalPath, local);
   ctx.checksumComputed = true;
   if (!match) throw new ChecksumMismatchError({ ...ctx.failure, step: 'checksum' }, irods, local);

@@ -7,6 +7,7 @@ import { CHECKSUM_SCHEMES, irodsChecksumOf, type ChecksumScheme } from '../core/
 import type { ObservedEntry } from '../core/entry.js';
 import type { RecordedState } from '../core/decide.js';
 import { isGoneError } from '../core/gone.js';
+import type { SourceFiles } from '../sources/index.js';
 
 /** The facts of a file that decide whether it changed (the same ones the state store keeps). */
 export interface SourceStat {
@@ -36,6 +37,30 @@ export async function statSource(
   }
   if (!info.isFile()) return undefined;
   return { size: Number(info.size), mtimeNs: info.mtimeNs, ctimeNs: info.ctimeNs, ino: info.ino };
+}
+
+/**
+ * The file's current stat, from `files` when the source is not a local directory (S3), else
+ * from the disk (statSource).
+ */
+export function statEntry(
+  files: SourceFiles | undefined,
+  path: string | Buffer,
+  followSymlinks: boolean,
+): Promise<SourceStat | undefined> {
+  return files === undefined ? statSource(path, followSymlinks) : files.stat(path);
+}
+
+/** localChecksum, or its counterpart of a source that is not a local directory. */
+export function entryChecksum(
+  files: SourceFiles | undefined,
+  path: string | Buffer,
+  scheme: ChecksumScheme,
+  options: { length?: number | undefined; progress?: ReadProgress | undefined } = {},
+): Promise<string> {
+  return files === undefined
+    ? localChecksum(path, scheme, options)
+    : files.checksum(path, scheme, options);
 }
 
 /** What differs between two stats, in words, or undefined when nothing does. */

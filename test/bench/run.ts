@@ -11,7 +11,9 @@
  *   BENCH_WORKERS (default 16): `daemon.workers` of the benchmarked daemon;
  *   BENCH_WATCH_TREE_FILES (default 20000), BENCH_WATCH_RATE (default 50 files/s),
  *   BENCH_WATCH_SECONDS (default 60): the watch latency run;
- *   BENCH_GENQUERY_OBJECTS (default 5000): the emulator catalogue of the GenQuery lookup.
+ *   BENCH_GENQUERY_OBJECTS (default 5000): the emulator catalogue of the GenQuery lookup;
+ *   BENCH_S3_KEYS (default 100000), BENCH_S3_PREFIXES (default 1000): the S3 listing bucket;
+ *   BENCH_ONLY=s3 runs the S3 benchmark alone.
  * Results also go to .bench/results.json. Progress goes to stderr, the table to stdout.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -22,6 +24,7 @@ import { benchGenQuery } from './genquery.js';
 import { benchClient } from './irods-client.js';
 import { formatRows, type BenchRow } from './measure.js';
 import { benchRecheck } from './recheck.js';
+import { benchS3Listing } from './s3.js';
 import { benchScan } from './scan.js';
 import { benchStateMemory } from './state.js';
 import { benchSync } from './sync.js';
@@ -30,6 +33,21 @@ import { benchWatch } from './watch.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const say = (text: string) => process.stderr.write(`[bench] ${text}\n`);
+
+const s3Rows = async () => {
+  say(
+    's3: the daemon listing a bucket against a sequential ListObjectsV2 loop, +20 ms per request',
+  );
+  return benchS3Listing({
+    keys: env('BENCH_S3_KEYS', 100_000),
+    prefixes: env('BENCH_S3_PREFIXES', 1000),
+    say,
+  });
+};
+if (process.env.BENCH_ONLY === 's3') {
+  console.log(formatRows(await s3Rows()));
+  process.exit(0);
+}
 
 const workDir = await mkdtemp(join(tmpdir(), 'ingest-bench-'));
 try {
@@ -111,6 +129,8 @@ try {
       workers: env('BENCH_WORKERS', 16),
     })),
   );
+
+  rows.push(...(await s3Rows()));
 
   console.log(formatRows(rows));
   await mkdir('.bench', { recursive: true });

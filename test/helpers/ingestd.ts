@@ -37,6 +37,8 @@ export interface JobSpec {
   settle?: string;
   max_delete?: string | number;
   source_marker?: string;
+  /** The `[job.s3]` table, for an `s3://` source. */
+  s3?: Record<string, unknown>;
 }
 
 export interface IngestdSpec {
@@ -54,6 +56,8 @@ export interface IngestdSpec {
   daemon?: Record<string, unknown>;
   /** Runs before the first start, with the daemon's (still empty) state directory. */
   prepare?: (stateDir: string) => Promise<void>;
+  /** More environment for the daemon (e.g. CREDENTIALS_DIRECTORY). */
+  env?: Record<string, string>;
 }
 
 /** One JSON log line of the daemon. */
@@ -146,6 +150,7 @@ export async function startIngestd(spec: IngestdSpec): Promise<Ingestd> {
     child = spawn(daemonCommand.command, daemonCommand.args, {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
+      ...(spec.env === undefined ? {} : { env: { ...process.env, ...spec.env } }),
     });
     exited = new Promise((resolveExit) => child.once('exit', (code) => resolveExit(code)));
     const onLine = (line: string) => {

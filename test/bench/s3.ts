@@ -1,0 +1,135 @@
+/**
+ * S3 listing: keys/s of the daemon's listing (parallel over common prefixes) against a plain
+ * sequential ListObjectsV2 loop over the same bucket, both through a proxy that adds 20 ms per
+ * request, as a real region does. Pages of 100 keys: s3rver spends 100-180 ms of CPU on a
+ * 1,000-key page and tops out near 7-10k keys/s on two cores, which would hide any parallelism
+ * (research/s3-test-server.md); with small pages the page latency is the limit, as in a region.
+ */
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { S3Source } from '../../src/sources/s3-source.js';
+import { startS3, type TestS3 } from '../helpers/s3.js';
+import { startS3Proxy } from '../helpers/s3-proxy.js';
+import type { BenchRow } from './measure.js';
+
+const BUCKET = 'bench-listing';
+const PAGE_KEYS = 100;
+const DELAY_MS = 20;
+
+export interface S3BenchOptions {
+  /** Keys in the bucket, spread over `prefixes` prefixes. */
+  readonly keys: number;
+  readonly prefixes: number;
+  readonly say: (text: string) => void;
+}
+
+export async function benchS3Listing(options: S3BenchOptions): Promise<BenchRow[]> {
+  const s3 = await startS3();
+  try {
+    await s3.createBucket(BUCKET);
+    const started = performance.now();
+    await fill(s3, options);
+    options.say(
+      `s3: wrote ${options.keys} keys in ${options.prefixes} prefixes in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+    const proxy = await startS3Proxy(s3.endpoint, DELAY_MS);
+    try {
+      const sequential = await timed(() => sequentialLoop(proxy.endpoint));
+      const parallel = await timed(() => daemonListing(s3, proxy.endpoint));
+      for (const [name, run] of [
+        ['sequential', sequential],
+        ['parallel', parallel],
+      ] as const) {
+        if (run.keys !== options.keys)
+          throw new Error(`the ${name} listing found ${run.keys} keys`);
+      }
+      const rate = (run: { keys: number; seconds: number }) => run.keys / run.seconds;
+      // A region's listing is bound by page latency: pages in flight x keys per page / latency.
+      return [
+        {
+          name: `S3 listing, ${options.keys} keys in ${options.prefixes} prefixes, ${PAGE_KEYS}-key pages, +${DELAY_MS} ms per request`,
+          value: rate(parallel),
+          unit: 'keys/s',
+          baseline: { name: 'a sequential ListObjectsV2 loop', value: rate(sequential) },
+          goal: '>= 2.5x',
+        },
+      ];
+    } finally {
+      await proxy.stop();
+    }
+  } finally {
+    await s3.stop();
+  }
+}
+
+async function fill(s3: TestS3, { keys, prefixes }: S3BenchOptions): Promise<void> {
+  const writes: Promise<void>[] = [];
+  for (let i = 0; i < keys; i++) {
+    const prefix = `p${String(i % prefixes).padStart(4, '0')}`;
+    writes.push(s3.writeDirect(BUCKET, `${prefix}/k${String(i).padStart(7, '0')}`, 'x'));
+    if (writes.length >= 64) await Promise.all(writes.splice(0));
+  }
+  await Promise.all(writes);
+}
+
+async function timed(run: () => Promise<number>): Promise<{ keys: number; seconds: number }> {
+  const started = performance.now();
+  const keys = await run();
+  return { keys, seconds: (performance.now() - started) / 1000 };
+}
+
+/** The baseline: one ListObjectsV2 after the other over the whole bucket, no delimiter. */
+async function sequentialLoop(endpoint: string): Promise<number> {
+  const client = new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
+  let keys = 0;
+  let token: string | undefined;
+  try {
+    do {
+      const page = await client.send(
+        new ListObjectsV2Command({
+          Bucket: BUCKET,
+          MaxKeys: PAGE_KEYS,
+          ...(token === undefined ? {} : { ContinuationToken: token }),
+        }),
+      );
+      keys += page.Contents?.length ?? 0;
+      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+  } finally {
+    client.destroy();
+  }
+  return keys;
+}
+
+/** The daemon's listing (sources/s3-listing.ts), as a pass consumes it. */
+async function daemonListing(s3: TestS3, endpoint: string): Promise<number> {
+  const source = new S3Source(
+    `s3://${BUCKET}`,
+    {
+      endpoint,
+      region: 'us-east-1',
+      path_style: true,
+      credentials_file: await s3.credentialsFile('bench'),
+      profile: 'default',
+      insecure: false,
+    },
+    { listing: { pageKeys: PAGE_KEYS } },
+  );
+  let keys = 0;
+  try {
+    for await (const chunk of source.scan({
+      exclude: [],
+      excludeTypes: [],
+      followSymlinks: false,
+    })) {
+      keys += chunk.entries.filter((entry) => entry.type === 'file').length;
+    }
+  } finally {
+    await source.close();
+  }
+  return keys;
+}

@@ -86,8 +86,10 @@ interface BatchEntry {
   mark: string | undefined;
   /** The batch's own look at it. */
   readonly look: StatAnswer;
-  /** The look calls for a content check (core/decide.ts). */
+  /** The look calls for a content check or an adoption (core/decide.ts): iRODS is looked up. */
   readonly checks: boolean;
+  /** ... and for the file's digest. */
+  readonly hashes: boolean;
 }
 
 export async function processBatch(deps: BatchDeps, batch: BatchPayload): Promise<BatchResult> {
@@ -155,12 +157,10 @@ async function look(deps: BatchDeps, mine: readonly string[]): Promise<BatchEntr
   return mine.map((text, i) => {
     const look = looks[i];
     const options = { ctimeChanges: deps.job.ctime_changes, recheck: marks[i] !== undefined };
-    const checks =
-      look !== undefined &&
-      !isStatFailure(look) &&
-      entryTypeOfMode(Number(look.mode)) === 'file' &&
-      decideFile(entryOf(relPaths[i]!, look), recorded[i], deps.job.operation, options).kind ===
-        'check-content';
+    const kind =
+      look !== undefined && !isStatFailure(look) && entryTypeOfMode(Number(look.mode)) === 'file'
+        ? decideFile(entryOf(relPaths[i]!, look), recorded[i], deps.job.operation, options).kind
+        : undefined;
     return {
       text,
       relPath: relPaths[i]!,
@@ -168,7 +168,9 @@ async function look(deps: BatchDeps, mine: readonly string[]): Promise<BatchEntr
       recorded: recorded[i],
       mark: marks[i],
       look,
-      checks,
+      checks: kind === 'check-content' || kind === 'adopt',
+      // Adoption compares checksums only under verify, and only once size and mtime matched.
+      hashes: kind === 'check-content' || (kind === 'adopt' && deps.job.checksum === 'verify'),
     };
   });
 }
@@ -180,11 +182,11 @@ function checkLookup(
 ): BatchCheckLookup | undefined {
   const { job } = deps;
   const candidates: CheckCandidate[] = [];
-  for (const { relPath, sourcePath, checks } of entries) {
+  for (const { relPath, sourcePath, checks, hashes } of entries) {
     if (!checks) continue;
     try {
       const { logicalPath } = mapRelPath(relPath, job.target, sha256Hex);
-      candidates.push({ logicalPath, sourcePath });
+      candidates.push({ logicalPath, sourcePath, hashes });
     } catch (error) {
       if (!(error instanceof UnmappablePathError)) throw error;
     }

@@ -584,11 +584,22 @@ export class JobRunner {
 }
 
 function zeroCounts(): Counts {
-  return { seen: 0, new: 0, updated: 0, deleted: 0, excluded: 0, failed: 0, bytes: 0 };
+  return {
+    seen: 0,
+    new: 0,
+    updated: 0,
+    deleted: 0,
+    excluded: 0,
+    failed: 0,
+    bytes: 0,
+    adopted: 0,
+    kept: 0,
+  };
 }
 
 function addInto(into: Counts, more: Counts): void {
-  for (const key of Object.keys(into) as (keyof Counts)[]) into[key] += more[key];
+  for (const key of Object.keys(into) as (keyof Counts)[])
+    into[key] = (into[key] ?? 0) + (more[key] ?? 0);
 }
 
 function addCounts(a: Counts, b: Counts): Counts {

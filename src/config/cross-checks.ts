@@ -11,6 +11,7 @@ import {
   targetProblem,
   trimTrailingSlashes,
 } from '../core/job-rules.js';
+import { parseDuration } from '../core/duration.js';
 import type { Finding } from './issues.js';
 import { isTable, type Table } from './merge.js';
 
@@ -43,6 +44,10 @@ export function crossCheck(data: Table): Finding[] {
       job.delete ?? DELETE_MODES.keep,
     );
     if (pairing !== undefined) findings.push({ path: ['job', index, 'delete'], message: pairing });
+    const backoff = backoffMessage(job.retry_delay, job.retry_max_delay);
+    if (backoff !== undefined) {
+      findings.push({ path: ['job', index, 'retry_max_delay'], message: backoff });
+    }
   });
   return findings;
 }
@@ -68,6 +73,14 @@ function overlapMessage(
     return `${where}; the targets of two jobs may not be equal or nested, since each job deletes in its target what its own source lacks`;
   }
   return undefined;
+}
+
+function backoffMessage(delay: unknown, maxDelay: unknown): string | undefined {
+  if (typeof delay !== 'string' || typeof maxDelay !== 'string') return undefined;
+  const first = parseDuration(delay);
+  const most = parseDuration(maxDelay);
+  if (first === undefined || most === undefined || most >= first) return undefined;
+  return `must not be shorter than retry_delay (${delay}): the backoff grows from retry_delay up to this`;
 }
 
 function duplicateMessage(name: string, first: number): string {

@@ -5,7 +5,7 @@
  *
  * - done: its state was recorded after iRODS confirmed, while this run still held the file's
  *   lock (checked in the same script as the write); an old failure is cleared;
- * - retry: a retryable failure, queued again by the caller with backoff, up to MAX_ATTEMPTS; so
+ * - retry: a retryable failure, queued again by the caller with backoff, up to the job's max_attempts; so
  *   is a file whose lock this run lost while acting on it, with a recheck mark that has the next
  *   try compare iRODS with the file before anything else;
  * - failed: permanent, or retryable too often; listed with its reason (`FailureStore`);
@@ -43,6 +43,7 @@ import {
   type OutcomeDeps,
 } from './batch-outcomes.js';
 import { entryTypeOfMode } from '../sources/stat-facts.js';
+import { withinFileTimeout } from '../worker/file-timeout.js';
 import { entryOf, sourcePathOf } from './observe.js';
 
 /** A lock outlives a dead (or frozen) worker by at most this long; renewed while its batch runs. */
@@ -228,7 +229,10 @@ async function runEntry(
     const observed = entryOf(relPath, look);
     if (!syncable(observed)) return undefined;
     const target = { ...entry, ...mappedPath, recheck: mark !== undefined };
-    return await syncEntry(deps, workerDeps, target, observed, recorded);
+    const failure = { relPath: text, operation: job.operation, step: 'file-timeout' };
+    return await withinFileTimeout(workerDeps, job.file_timeout, failure, (timed) =>
+      syncEntry(deps, timed, target, observed, recorded),
+    );
   } catch (error) {
     return failed(deps, batch, text, error);
   }

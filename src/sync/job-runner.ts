@@ -434,7 +434,8 @@ export class JobRunner {
     }
     const { retry, busy } = result;
     if (retry.length > 0) {
-      const delay = backoffDelay(batch.attempt, RETRY_BACKOFF, Math.random());
+      const { retry_delay: baseMs, retry_max_delay: maxMs } = this.#batchDeps.job;
+      const delay = backoffDelay(batch.attempt, { baseMs, maxMs }, Math.random());
       await this.#queue.retry({ ...batch, paths: retry, attempt: batch.attempt + 1 }, delay);
     }
     if (busy.length > 0) await this.#queue.retry({ ...batch, paths: busy }, BUSY_RETRY_MS);

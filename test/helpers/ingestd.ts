@@ -37,6 +37,10 @@ export interface JobSpec {
   settle?: string;
   max_delete?: string | number;
   source_marker?: string;
+  max_attempts?: number;
+  retry_delay?: string;
+  retry_max_delay?: string;
+  file_timeout?: string;
 }
 
 export interface IngestdSpec {

@@ -102,6 +102,8 @@ export class JobRunner {
   #wake = new AbortController();
   #paused = false;
   #rescanRequested = false;
+  /** The next pass starts by dropping the recorded state (resync). */
+  #resyncRequested = false;
   #pass = 0;
   #nextRescanAt: number | undefined;
   /** Counters of the passes this daemon completed, for the totals in status. */
@@ -223,6 +225,17 @@ export class JobRunner {
     }
     this.#rescanRequested = true;
     this.#wake.abort();
+  }
+
+  /**
+   * Drops the job's recorded state and passes again (upstream's `--ignore_cache`): every file is
+   * then compared with iRODS, adopted when it matches, sent when not. Dropping the state also
+   * drops what the job knew to delete: objects of files gone meanwhile stay, the safe side.
+   */
+  resync(): void {
+    if (this.#stopping || !this.#deps.scans) return;
+    this.#resyncRequested = true;
+    this.rescan('resync requested: recorded state is dropped and every file checked against iRODS');
   }
 
   /** No new passes and no watcher events are acted on; running batches finish. */
@@ -529,6 +542,10 @@ export class JobRunner {
     const { job, logger } = this.#deps;
     // Before any decision: a source that is not the recorded one is refused.
     await this.#safety.beforePass();
+    if (this.#resyncRequested) {
+      await this.#batchDeps.states.forgetAll();
+      this.#resyncRequested = false;
+    }
     this.#state = JOB_STATES.running;
     const pass = await this.#records.startPass();
     this.#pass = pass;

@@ -75,6 +75,8 @@ export interface DaemonTargetDeps {
   readonly onReload?: (phase: 'start' | 'end') => void;
   /** Stops the daemon once draining is done. */
   readonly stopDaemon: () => Promise<void>;
+  /** Deletes every Redis key of a job (state/forget-job.ts). */
+  readonly forgetJobKeys: (name: string) => Promise<{ keys: number } | { claimedBy: string }>;
 }
 
 export class DaemonTarget implements ControlTarget {
@@ -185,6 +187,36 @@ export class DaemonTarget implements ControlTarget {
     }
     runner.rescan('requested through the control socket');
     return Promise.resolve();
+  }
+
+  resyncJob(name: string): Promise<void> {
+    const runner = this.#runner(name);
+    this.#refuseWhileDraining();
+    runner.resync();
+    return Promise.resolve();
+  }
+
+  forgetJob(name: string): Promise<{ keys: number }> {
+    return this.#serially(async () => {
+      const configured = this.#deps.config.job.some((job) => job.name === name);
+      if (configured || this.#deps.jobs.get(name) !== undefined) {
+        throw new ControlError(
+          'CONFLICT',
+          `job ${JSON.stringify(name)} is ${configured ? 'configured' : 'running'}; forget removes only what a removed job left in Redis (remove it from the config and reload, or stop it, first)`,
+        );
+      }
+      const result = await this.#deps.forgetJobKeys(name);
+      if ('claimedBy' in result) {
+        throw new ControlError(
+          'CONFLICT',
+          `job ${JSON.stringify(name)} runs on another daemon on this Redis (${result.claimedBy}); forget it there once it is removed`,
+        );
+      }
+      this.#deps.logger.info(`job ${name}: forgotten: ${result.keys} Redis key(s) deleted`, {
+        job: name,
+      });
+      return result;
+    });
   }
 
   async retryJob(name: string): Promise<{ queued: number }> {

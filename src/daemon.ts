@@ -36,7 +36,13 @@ import type { Metrics } from './metrics/index.js';
 import { redisProbe, startMetricsServer } from './metrics/index.js';
 import { STEP_TIMEOUT_MS } from './shutdown.js';
 import { readWatchLimit } from './sources/inotify.js';
-import { ensureSchema, redisOptions, type RedisConnectionOptions } from './state/index.js';
+import {
+  ensureSchema,
+  forgetJobKeys,
+  redisOptions,
+  type RedisConnectionOptions,
+} from './state/index.js';
+import { queueName } from './queue/queue.js';
 import { JobSet } from './sync/job-set.js';
 import { watchLoopStalls } from './sync/loop-stalls.js';
 import { startWatchdog, type Notifier } from './systemd.js';
@@ -218,6 +224,8 @@ async function serve(
       else void notifier.ready(runningStatus(jobs.list().length));
     },
     stopDaemon: () => run.stop(),
+    forgetJobKeys: (name) =>
+      forgetJobKeys(redis, config.redis.key_prefix, { name, queue: queueName(name) }),
   });
   await openSockets(config, target, run, logger);
 

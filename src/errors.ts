@@ -100,6 +100,11 @@ export const ERROR_CODES = {
    * checked against the file on the next try.
    */
   WORKER_LOCK_LOST: {},
+  /**
+   * The file's action took longer than the job's `file_timeout`: it was stopped, and the file is
+   * tried again (what it may have written is checked against the file first).
+   */
+  WORKER_FILE_TIMEOUT: {},
 
   // The control socket's server (src/control/).
   /** Another process answers on the control socket's path. */

@@ -11,6 +11,7 @@ import {
   targetProblem,
   trimTrailingSlashes,
 } from '../core/job-rules.js';
+import { parseDuration } from '../core/duration.js';
 import { isS3Source } from '../core/s3-keys.js';
 import {
   S3_TABLE_WITHOUT_S3_SOURCE,
@@ -50,6 +51,10 @@ export function crossCheck(data: Table): Finding[] {
     );
     if (pairing !== undefined) findings.push({ path: ['job', index, 'delete'], message: pairing });
     findings.push(...s3Findings(job, index));
+    const backoff = backoffMessage(job.retry_delay, job.retry_max_delay);
+    if (backoff !== undefined) {
+      findings.push({ path: ['job', index, 'retry_max_delay'], message: backoff });
+    }
   });
   return findings;
 }
@@ -93,6 +98,14 @@ function overlapMessage(
     return `${where}; the targets of two jobs may not be equal or nested, since each job deletes in its target what its own source lacks`;
   }
   return undefined;
+}
+
+function backoffMessage(delay: unknown, maxDelay: unknown): string | undefined {
+  if (typeof delay !== 'string' || typeof maxDelay !== 'string') return undefined;
+  const first = parseDuration(delay);
+  const most = parseDuration(maxDelay);
+  if (first === undefined || most === undefined || most >= first) return undefined;
+  return `must not be shorter than retry_delay (${delay}): the backoff grows from retry_delay up to this`;
 }
 
 function duplicateMessage(name: string, first: number): string {

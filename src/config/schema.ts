@@ -162,6 +162,13 @@ const jobShape = {
     })
     .default(DEFAULT_MAX_DELETE),
   source_marker: checked(sourceMarkerProblem).default(''),
+  /** Tries per file for retryable failures. */
+  max_attempts: z.int().min(1).max(1000).default(10),
+  /** First backoff between tries of a file, doubling with jitter up to `retry_max_delay`. */
+  retry_delay: duration.prefault('2s'),
+  retry_max_delay: duration.prefault('5m'),
+  /** Longest time one file's action may take; 0 = no limit. */
+  file_timeout: duration.prefault('0'),
   s3: s3Schema.optional(),
 };
 

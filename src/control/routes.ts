@@ -7,7 +7,8 @@
  *   GET  /v1/jobs                        { jobs: JobStatus[] }
  *   POST /v1/jobs                        ad-hoc job (body: the [[job]] table as JSON)
  *   GET  /v1/jobs/{name}                 one job
- *   POST /v1/jobs/{name}/{action}        stop | pause | resume | rescan | retry | allow-deletes
+ *   POST /v1/jobs/{name}/{action}        stop | pause | resume | rescan | retry | allow-deletes |
+ *                                        resync | forget
  *   GET  /v1/jobs/{name}/failures        ?limit=1..10000 (default 100) &cursor=
  *   POST /v1/reload, POST /v1/drain
  *   GET  /v1/events                      NDJSON stream

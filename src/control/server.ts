@@ -194,6 +194,7 @@ async function dispatch(route: Route, target: ControlTarget, body: Buffer): Prom
     case 'action':
       if (route.action === 'retry') return ok(await target.retryJob(route.job));
       if (route.action === 'allow-deletes') return ok(await target.allowDeletes(route.job));
+      if (route.action === 'forget') return ok(await target.forgetJob(route.job));
       await ACTIONS[route.action](target, route.job);
       return ok({ ok: true });
     case 'failures':
@@ -215,6 +216,7 @@ const ACTIONS = {
   pause: (target: ControlTarget, job: string) => target.pauseJob(job),
   resume: (target: ControlTarget, job: string) => target.resumeJob(job),
   rescan: (target: ControlTarget, job: string) => target.rescanJob(job),
+  resync: (target: ControlTarget, job: string) => target.resyncJob(job),
 } as const;
 
 /** The body of `POST /v1/jobs`: one JSON object, the `[[job]]` table. */

@@ -33,6 +33,13 @@ export interface ControlTarget {
   resumeJob(name: string): Promise<void>;
   /** Starts a pass now (or right after the running one). */
   rescanJob(name: string): Promise<void>;
+  /** Drops the job's recorded state and passes again, adopting what iRODS holds that matches. */
+  resyncJob(name: string): Promise<void>;
+  /**
+   * Deletes every Redis key of a job that is no longer configured; resolves with how many.
+   * ControlError conflict for a job configured or running here or on another daemon.
+   */
+  forgetJob(name: string): Promise<{ keys: number }>;
   /** Re-queues every file on the failure list; resolves with how many. */
   retryJob(name: string): Promise<{ queued: number }>;
   /**

@@ -176,6 +176,8 @@ export const JOB_ACTIONS = {
   rescan: 'rescan',
   retry: 'retry',
   'allow-deletes': 'allow-deletes',
+  resync: 'resync',
+  forget: 'forget',
 } as const;
 export type JobAction = (typeof JOB_ACTIONS)[keyof typeof JOB_ACTIONS];
 

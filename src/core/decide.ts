@@ -49,7 +49,23 @@ export type FileAction =
    */
   | { kind: 'check-content'; onDifference: SyncAction }
   /** Operation none: remember the file, touch nothing in iRODS. */
-  | { kind: 'record-only' };
+  | { kind: 'record-only' }
+  /**
+   * No recorded state: the object iRODS may hold already (a collection filled by another tool,
+   * a lost Redis) is compared with the file first. The same size and mtime (and checksum, with
+   * `checksum = "verify"`) adopt it: the file is recorded and nothing moves. No object gets
+   * `onMissing`, another one `onDifference`.
+   */
+  | { kind: 'adopt'; onMissing: SyncAction; onDifference: SyncAction | KeepAction }
+  /**
+   * `put` found an object it did not send at the path: it stays (upstream's behaviour), and the
+   * file is recorded as if sent, so later changes are ignored as for any put.
+   */
+  | KeepAction;
+
+export interface KeepAction {
+  kind: 'keep';
+}
 
 export type FileActionKind = FileAction['kind'];
 
@@ -134,12 +150,20 @@ export function decideFile(
     // the check, which often finds them in iRODS already.
     return action === undefined || !registers(action) ? check() : action;
   }
+  if (recorded === undefined) return adoptionFor(operation);
   if (change === CHANGES.unchanged) return skip(SKIP_REASONS.unchanged);
   if (change === CHANGES.metadataOnly) {
     if (operation === OPERATIONS.put) return skip(SKIP_REASONS.putOnce);
     return ctimeChanges === CTIME_CHANGES.check ? check() : skip(SKIP_REASONS.metadataOnly);
   }
   return actionFor(operation, change, recorded);
+}
+
+/** A file never recorded: whatever iRODS holds at its path decides (see FileAction `adopt`). */
+function adoptionFor(operation: Exclude<Operation, 'none'>): FileAction {
+  const send = syncActionFor(operation, CHANGES.new, undefined);
+  const onDifference = operation === OPERATIONS.put ? ({ kind: 'keep' } as const) : send;
+  return { kind: 'adopt', onMissing: send, onDifference };
 }
 
 /** The action for a file whose size, mtime or inode changed (or that is new). */

@@ -19,6 +19,10 @@ export interface PassSummary {
   failed: number;
   /** Bytes sent to iRODS (uploads and appends; registering sends none). */
   bytes: number;
+  /** Files without recorded state whose object iRODS held already: recorded, nothing sent. */
+  adopted?: number;
+  /** Files `put` did not send because another object was at their path (it stays). */
+  kept?: number;
   durationMs: number;
 }
 
@@ -30,6 +34,9 @@ export function formatPassSummary(jobName: string, pass: number, summary: PassSu
     `${summary.deleted} deleted`,
     `${summary.excluded} excluded`,
     `${summary.failed} failed`,
+    // Only on the passes that found objects in iRODS already (the first on a filled collection).
+    ...(summary.adopted ? [`${summary.adopted} adopted`] : []),
+    ...(summary.kept ? [`${summary.kept} kept`] : []),
   ];
   const totals = [formatBytes(summary.bytes), formatDuration(summary.durationMs)];
   return `job ${jobName} pass ${pass} done: ${[...counts, ...totals].join(', ')}`;

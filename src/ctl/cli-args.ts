@@ -22,6 +22,9 @@ commands:
   retry NAME                   re-queue the failed files of a job
   allow-deletes NAME           release the deletes max_delete held, once (or accept a
                                refused source root that is only another directory)
+  resync NAME                  drop the job's recorded state and pass again: what iRODS
+                               holds and matches is adopted, the rest is sent
+  forget NAME                  delete every Redis key of a job no longer configured
   watch NAME                   follow the running (or next) pass; exit 1 if it had failures
   reload                       re-read the config files and apply them
   drain                        finish the queued work, then stop the daemon
@@ -58,6 +61,8 @@ export const JOB_COMMANDS = [
   'retry',
   'watch',
   'allow-deletes',
+  'resync',
+  'forget',
 ] as const;
 export type JobCommandName = (typeof JOB_COMMANDS)[number];
 

@@ -99,12 +99,16 @@ export class ControlClient {
     return this.request('POST', '/v1/jobs', spec);
   }
 
-  /** stop, pause, resume or rescan; `retry` and `allow-deletes` have their own answers. */
+  /** stop, pause, resume, rescan or resync; the others have their own answers. */
   action(
     name: string,
-    action: Exclude<JobAction, 'retry' | 'allow-deletes'>,
+    action: Exclude<JobAction, 'retry' | 'allow-deletes' | 'forget'>,
   ): Promise<Answer<{ ok: boolean }>> {
     return this.request('POST', `${jobPath(name)}/${action}`);
+  }
+
+  forget(name: string): Promise<Answer<{ keys: number }>> {
+    return this.request('POST', `${jobPath(name)}/forget`);
   }
 
   retry(name: string): Promise<Answer<{ queued: number }>> {

@@ -93,6 +93,19 @@ const COMMANDS: Handlers = {
   pause: jobAction('pause', (job) => `paused job ${job}`),
   resume: jobAction('resume', (job) => `resumed job ${job}`),
   rescan: jobAction('rescan', (job) => `rescan of job ${job} requested`),
+  resync: jobAction(
+    'resync',
+    (job) =>
+      `resync of job ${job} requested: its pass summary counts the files adopted, new (sent) and failed (irods-ingestctl watch ${job} follows it)`,
+  ),
+  forget: async (client, run, io) =>
+    show(
+      await client.forget(run.command.job),
+      run,
+      io,
+      ({ keys }) =>
+        `forgot job ${run.command.job}: ${keys} Redis key${keys === 1 ? '' : 's'} deleted`,
+    ),
   retry: async (client, run, io) =>
     show(
       await client.retry(run.command.job),
@@ -156,7 +169,7 @@ const COMMANDS: Handlers = {
 
 /** A job action without an answer worth showing: `said(job)` confirms it. */
 function jobAction(
-  action: 'stop' | 'pause' | 'resume' | 'rescan',
+  action: 'stop' | 'pause' | 'resume' | 'rescan' | 'resync',
   said: (job: string) => string,
 ): Handler<{ name: JobCommandName; job: string }> {
   return async (client, run, io) =>

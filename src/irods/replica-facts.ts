@@ -20,6 +20,8 @@ export interface ReplicaFacts {
   /** As iRODS stores it (`sha2:...`); "" when none has been computed. */
   checksum: string;
   physicalPath: string;
+  /** DATA_MODIFY_TIME: seconds since the epoch (the source's mtime, once a sync carried it). */
+  modifiedAt: number;
 }
 
 /** DATA_REPL_STATUS of a good replica (irods-http-api.md §5.3.2). */
@@ -32,6 +34,7 @@ const COLUMNS = [
   'DATA_SIZE',
   'DATA_CHECKSUM',
   'DATA_PATH',
+  'DATA_MODIFY_TIME',
 ] as const;
 
 /**
@@ -106,12 +109,13 @@ function* groupsOf(names: readonly string[]): Generator<string[]> {
 
 /** A row in COLUMNS order. */
 function factsOf(row: readonly (string | undefined)[]): ReplicaFacts {
-  const [, number, status, size, checksum, physicalPath] = row;
+  const [, number, status, size, checksum, physicalPath, modifiedAt] = row;
   return {
     number: Number(number),
     status: Number(status),
     size: Number(size),
     checksum: checksum ?? '',
     physicalPath: physicalPath ?? '',
+    modifiedAt: Number(modifiedAt),
   };
 }

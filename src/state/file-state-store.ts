@@ -124,6 +124,15 @@ export class FileStateStore {
     return marks.map((mark) => mark ?? undefined);
   }
 
+  /**
+   * Marks files (text paths) for a recheck in `owner`'s name: a run that gave up on an action
+   * half done (its file_timeout struck) may have left part of it in iRODS.
+   */
+  async markRecheck(relPaths: readonly string[], owner: string): Promise<void> {
+    if (relPaths.length === 0) return;
+    await this.#redis.hset(this.#keys.recheck, ...relPaths.flatMap((path) => [path, owner]));
+  }
+
   /** Every file with a recheck mark (text paths); few, if any. */
   async recheckPaths(): Promise<string[]> {
     return this.#redis.hkeys(this.#keys.recheck);

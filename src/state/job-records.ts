@@ -13,6 +13,10 @@ export const PASS_COUNTERS = {
   excluded: 'excluded',
   failed: 'failed',
   bytes: 'bytes',
+  /** Files found in iRODS already (size and mtime, and checksum under verify) and recorded. */
+  adopted: 'adopted',
+  /** Files `put` found another object for, kept as it is (counted as skipped). */
+  kept: 'kept',
 } as const;
 export type PassCounter = (typeof PASS_COUNTERS)[keyof typeof PASS_COUNTERS];
 export type PassCounts = Record<PassCounter, number>;

@@ -50,6 +50,11 @@ export class StateKeys {
     this.#base = `${prefix}:${jobName}`;
   }
 
+  /** What every key of the job starts with (then `:`). */
+  get stem(): string {
+    return this.#base;
+  }
+
   /** Stem of directory keys: append `<dirId>:<shard>` or `<dirId>:L`. */
   get dirKeyStem(): string {
     return `${this.#base}:d:`;

@@ -22,14 +22,7 @@ import {
   type RecordEntry,
 } from '../state/index.js';
 import type { PassCounts } from '../state/job-records.js';
-import { asWorkerError, WorkerError } from '../worker/errors.js';
-
-/**
- * Tries per file for retryable failures before the file is listed as failed. With the job
- * runner's backoff (2 s doubling with jitter, at most 5 min) that rides out 7 to 15 minutes of
- * iRODS being unreachable.
- */
-export const MAX_ATTEMPTS = 10;
+import { asWorkerError, FileTimeoutError, WorkerError } from '../worker/errors.js';
 
 /** What settling a batch needs of its dependencies. */
 export interface OutcomeDeps {
@@ -140,7 +133,9 @@ export async function failed(
   const known = error instanceof WorkerError || error instanceof UnmappablePathError;
   if (!known) throw error;
   const retryable = error instanceof WorkerError && error.retryable;
-  if (retryable && batch.attempt < MAX_ATTEMPTS) {
+  // Half an action may be in iRODS: the next try compares it with the file before anything else.
+  if (error instanceof FileTimeoutError) await deps.states.markRecheck([text], deps.owner);
+  if (retryable && batch.attempt < deps.job.max_attempts) {
     deps.logger.debug(`will retry ${text} (attempt ${batch.attempt}): ${error.message}`, {
       job: deps.job.name,
     });

@@ -58,6 +58,12 @@ export async function syncEntry(
       : await syncFile(workerDeps, task, before);
   const removed = cleared === true ? { deleted: 1 } : {};
   const { action } = outcome;
+  if (outcome.recorded !== undefined && (action.kind === 'adopt' || action.kind === 'keep')) {
+    deps.logger.debug(`${action.kind === 'adopt' ? 'adopted' : 'kept'} ${target.text}`, {
+      job: job.name,
+    });
+    return { [action.kind === 'adopt' ? 'adopted' : 'kept']: 1, ...removed };
+  }
   // A content check that found iRODS the same records the new stat and changes nothing there.
   if (outcome.recorded === undefined || action.kind === 'skip' || action.kind === 'check-content') {
     return cleared === true ? removed : undefined;

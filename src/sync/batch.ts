@@ -5,7 +5,7 @@
  *
  * - done: its state was recorded after iRODS confirmed, while this run still held the file's
  *   lock (checked in the same script as the write); an old failure is cleared;
- * - retry: a retryable failure, queued again by the caller with backoff, up to MAX_ATTEMPTS; so
+ * - retry: a retryable failure, queued again by the caller with backoff, up to the job's max_attempts; so
  *   is a file whose lock this run lost while acting on it, with a recheck mark that has the next
  *   try compare iRODS with the file before anything else;
  * - failed: permanent, or retryable too often; listed with its reason (`FailureStore`);
@@ -44,6 +44,7 @@ import {
   type OutcomeDeps,
 } from './batch-outcomes.js';
 import { entryTypeOfMode } from '../sources/stat-facts.js';
+import { withinFileTimeout } from '../worker/file-timeout.js';
 import { entryOf, sourcePathOf } from './observe.js';
 
 /** A lock outlives a dead (or frozen) worker by at most this long; renewed while its batch runs. */
@@ -89,8 +90,10 @@ interface BatchEntry {
   mark: string | undefined;
   /** The batch's own look at it. */
   readonly look: StatAnswer;
-  /** The look calls for a content check (core/decide.ts). */
+  /** The look calls for a content check or an adoption (core/decide.ts): iRODS is looked up. */
   readonly checks: boolean;
+  /** ... and for the file's digest. */
+  readonly hashes: boolean;
 }
 
 export async function processBatch(deps: BatchDeps, batch: BatchPayload): Promise<BatchResult> {
@@ -158,12 +161,10 @@ async function look(deps: BatchDeps, mine: readonly string[]): Promise<BatchEntr
   return mine.map((text, i) => {
     const look = looks[i];
     const options = { ctimeChanges: deps.job.ctime_changes, recheck: marks[i] !== undefined };
-    const checks =
-      look !== undefined &&
-      !isStatFailure(look) &&
-      entryTypeOfMode(Number(look.mode)) === 'file' &&
-      decideFile(entryOf(relPaths[i]!, look), recorded[i], deps.job.operation, options).kind ===
-        'check-content';
+    const kind =
+      look !== undefined && !isStatFailure(look) && entryTypeOfMode(Number(look.mode)) === 'file'
+        ? decideFile(entryOf(relPaths[i]!, look), recorded[i], deps.job.operation, options).kind
+        : undefined;
     return {
       text,
       relPath: relPaths[i]!,
@@ -171,7 +172,9 @@ async function look(deps: BatchDeps, mine: readonly string[]): Promise<BatchEntr
       recorded: recorded[i],
       mark: marks[i],
       look,
-      checks,
+      checks: kind === 'check-content' || kind === 'adopt',
+      // Adoption compares checksums only under verify, and only once size and mtime matched.
+      hashes: kind === 'check-content' || (kind === 'adopt' && deps.job.checksum === 'verify'),
     };
   });
 }
@@ -183,11 +186,11 @@ function checkLookup(
 ): BatchCheckLookup | undefined {
   const { job } = deps;
   const candidates: CheckCandidate[] = [];
-  for (const { relPath, sourcePath, checks } of entries) {
+  for (const { relPath, sourcePath, checks, hashes } of entries) {
     if (!checks) continue;
     try {
       const { logicalPath } = mapRelPath(relPath, job.target, sha256Hex);
-      candidates.push({ logicalPath, sourcePath });
+      candidates.push({ logicalPath, sourcePath, hashes });
     } catch (error) {
       if (!(error instanceof UnmappablePathError)) throw error;
     }
@@ -229,7 +232,10 @@ async function runEntry(
     const observed = entryOf(relPath, look);
     if (!syncable(observed)) return undefined;
     const target = { ...entry, ...mappedPath, recheck: mark !== undefined };
-    return await syncEntry(deps, workerDeps, target, observed, recorded);
+    const failure = { relPath: text, operation: job.operation, step: 'file-timeout' };
+    return await withinFileTimeout(workerDeps, job.file_timeout, failure, (timed) =>
+      syncEntry(deps, timed, target, observed, recorded),
+    );
   } catch (error) {
     return failed(deps, batch, text, error);
   }

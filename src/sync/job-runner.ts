@@ -104,6 +104,8 @@ export class JobRunner {
   #wake = new AbortController();
   #paused = false;
   #rescanRequested = false;
+  /** The next pass starts by dropping the recorded state (resync). */
+  #resyncRequested = false;
   #pass = 0;
   #nextRescanAt: number | undefined;
   /** Counters of the passes this daemon completed, for the totals in status. */
@@ -234,6 +236,17 @@ export class JobRunner {
     }
     this.#rescanRequested = true;
     this.#wake.abort();
+  }
+
+  /**
+   * Drops the job's recorded state and passes again (upstream's `--ignore_cache`): every file is
+   * then compared with iRODS, adopted when it matches, sent when not. Dropping the state also
+   * drops what the job knew to delete: objects of files gone meanwhile stay, the safe side.
+   */
+  resync(): void {
+    if (this.#stopping || !this.#deps.scans) return;
+    this.#resyncRequested = true;
+    this.rescan('resync requested: recorded state is dropped and every file checked against iRODS');
   }
 
   /** No new passes and no watcher events are acted on; running batches finish. */
@@ -445,7 +458,8 @@ export class JobRunner {
     }
     const { retry, busy } = result;
     if (retry.length > 0) {
-      const delay = backoffDelay(batch.attempt, RETRY_BACKOFF, Math.random());
+      const { retry_delay: baseMs, retry_max_delay: maxMs } = this.#batchDeps.job;
+      const delay = backoffDelay(batch.attempt, { baseMs, maxMs }, Math.random());
       await this.#queue.retry({ ...batch, paths: retry, attempt: batch.attempt + 1 }, delay);
     }
     if (busy.length > 0) await this.#queue.retry({ ...batch, paths: busy }, BUSY_RETRY_MS);
@@ -539,6 +553,10 @@ export class JobRunner {
     const { job, logger } = this.#deps;
     // Before any decision: a source that is not the recorded one is refused.
     await this.#safety.beforePass();
+    if (this.#resyncRequested) {
+      await this.#batchDeps.states.forgetAll();
+      this.#resyncRequested = false;
+    }
     this.#state = JOB_STATES.running;
     const pass = await this.#records.startPass();
     this.#pass = pass;
@@ -595,11 +613,22 @@ export class JobRunner {
 }
 
 function zeroCounts(): Counts {
-  return { seen: 0, new: 0, updated: 0, deleted: 0, excluded: 0, failed: 0, bytes: 0 };
+  return {
+    seen: 0,
+    new: 0,
+    updated: 0,
+    deleted: 0,
+    excluded: 0,
+    failed: 0,
+    bytes: 0,
+    adopted: 0,
+    kept: 0,
+  };
 }
 
 function addInto(into: Counts, more: Counts): void {
-  for (const key of Object.keys(into) as (keyof Counts)[]) into[key] += more[key];
+  for (const key of Object.keys(into) as (keyof Counts)[])
+    into[key] = (into[key] ?? 0) + (more[key] ?? 0);
 }
 
 function addCounts(a: Counts, b: Counts): Counts {

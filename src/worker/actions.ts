@@ -12,6 +12,7 @@
  * ```
  */
 import { decideFile, type FileAction, type RecordedState } from '../core/decide.js';
+import { adoptExisting } from './adopt.js';
 import { checkContent } from './content-check.js';
 import {
   newContext,
@@ -49,6 +50,10 @@ export const FILE_PIPELINES: Readonly<Record<FileAction['kind'], Steps>> = {
   // What follows a content check that found the file's content in iRODS (see carryOut): the
   // new stat is recorded once a second look shows the file did not change while it was read.
   'check-content': [verifySource, recordFile],
+  // An object found equal to the file (see carryOut) gets the job's AVUs and the file is
+  // recorded; an object `put` keeps is recorded as if this job had sent it.
+  adopt: [verifySource, addMetadata, recordFile],
+  keep: [checkSource, recordFile],
   register: registration,
   'update-registration': registration,
   'register-replica': registration,
@@ -99,10 +104,12 @@ export async function syncFile(
   return outcomeOf(ctx);
 }
 
-/** Runs the action's steps; a content check first settles which action that is. */
+/** Runs the action's steps; a content check or adoption first settles which action that is. */
 async function carryOut(ctx: EntryContext): Promise<void> {
   if (ctx.action.kind === 'check-content') {
     await runSteps([checkSource, checkContent], ctx, ctx.deps.wrap);
+  } else if (ctx.action.kind === 'adopt') {
+    await runSteps([checkSource, adoptExisting], ctx, ctx.deps.wrap);
   }
   await runSteps(pipelineFor(ctx.action), ctx, ctx.deps.wrap);
 }

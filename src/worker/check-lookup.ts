@@ -20,6 +20,8 @@ export const THREAD_HASH_BYTES = 1024 * 1024;
 export interface CheckCandidate {
   readonly logicalPath: string;
   readonly sourcePath: string | Buffer;
+  /** The check compares digests (an adoption without verify needs only the catalog). */
+  readonly hashes: boolean;
 }
 
 export class BatchCheckLookup implements CheckLookup {
@@ -37,18 +39,22 @@ export class BatchCheckLookup implements CheckLookup {
     const paths = candidates.map((candidate) => candidate.logicalPath);
     // A failed lookup (iRODS away) is not kept: each file then asks alone, and fails alone.
     this.#replicas = client.dataObjects.replicaFacts(paths).catch(() => undefined);
-    this.#checksums = stats
-      .hashMany(
-        candidates.map((candidate) => candidate.sourcePath),
-        followSymlinks,
-        THREAD_HASH_BYTES,
-      )
+    const hashed = candidates.filter((candidate) => candidate.hashes);
+    this.#checksums = (
+      hashed.length === 0
+        ? Promise.resolve([])
+        : stats.hashMany(
+            hashed.map((candidate) => candidate.sourcePath),
+            followSymlinks,
+            THREAD_HASH_BYTES,
+          )
+    )
       .then((answers) => {
         const known = new Map<string, KnownChecksum>();
         answers.forEach((answer, i) => {
           if (answer === undefined) return;
           const { size, mtimeNs, ctimeNs, ino } = answer.stat;
-          known.set(paths[i]!, {
+          known.set(hashed[i]!.logicalPath, {
             stat: { size: Number(size), mtimeNs, ctimeNs, ino },
             checksum: irodsChecksumOf(CHECKSUM_SCHEMES.sha256, answer.sha256),
           });

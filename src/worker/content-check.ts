@@ -28,7 +28,8 @@ export const checkContent = step<EntryContext>('check-content', async (ctx) => {
   if (!(await holdsSameContent(ctx))) ctx.action = action.onDifference;
 });
 
-async function holdsSameContent(ctx: EntryContext): Promise<boolean> {
+/** The file's content is what iRODS holds (see above); exported for adoption (adopt.ts). */
+export async function holdsSameContent(ctx: EntryContext): Promise<boolean> {
   const { client, job } = ctx.deps;
   const { logicalPath, sourcePath } = ctx.task;
   const { size } = sourceStat(ctx);
@@ -86,7 +87,8 @@ async function fileChecksum(
   }
 }
 
-async function replicasOf(ctx: EntryContext): Promise<ReplicaFacts[]> {
+/** The object's replicas, from the batch's lookup when there is one. */
+export async function replicasOf(ctx: EntryContext): Promise<ReplicaFacts[]> {
   const { deps, task } = ctx;
   if (deps.checks !== undefined) return deps.checks.replicas(task.logicalPath);
   const facts = await deps.client.dataObjects.replicaFacts([task.logicalPath]);

@@ -18,6 +18,7 @@ export const WORKER_ERROR_CODE = {
   unregistrablePath: 'WORKER_UNREGISTRABLE_PATH',
   inTheWay: 'WORKER_IN_THE_WAY',
   lockLost: 'WORKER_LOCK_LOST',
+  fileTimeout: 'WORKER_FILE_TIMEOUT',
 } as const satisfies Record<string, ErrorCode>;
 export type WorkerErrorCode = (typeof WORKER_ERROR_CODE)[keyof typeof WORKER_ERROR_CODE];
 
@@ -94,6 +95,18 @@ export class TargetProtectedError extends WorkerError {
       failure,
       `${failure.operation} of ${logicalPath} refused: it is the job's target ${target} or lies outside it`,
       { retryable: false },
+    );
+  }
+}
+
+/** The file's action ran past the job's `file_timeout` and was stopped. */
+export class FileTimeoutError extends WorkerError {
+  constructor(failure: EntryFailure, timeoutMs: number) {
+    super(
+      WORKER_ERROR_CODE.fileTimeout,
+      failure,
+      `${failure.operation} of ${failure.relPath}: stopped after the job's file_timeout (${timeoutMs} ms); it will be tried again`,
+      { retryable: true },
     );
   }
 }

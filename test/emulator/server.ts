@@ -122,6 +122,7 @@ export async function listen(
       const who = authorize(req, reply);
       if (!who) return;
       if (await faulted(req, reply, 'write')) return;
+      state.counters.dataWrites += 1;
       return api.headerWrite({ state, params: headerParams(req), who, reply }, req);
     }
 
@@ -151,6 +152,7 @@ export async function listen(
     const who = authorize(req, reply);
     if (!who) return;
     if (await faulted(req, reply, op)) return;
+    if (routeName === 'data-objects' && op === 'write') state.counters.dataWrites += 1;
     await handler({ state, params: new RequestParams(params), who, reply });
   };
 
@@ -185,6 +187,8 @@ export async function listen(
     if (what === 'stats' && req.method === 'GET') {
       return reply.json(200, {
         requests: state.counters.requests,
+        // Requests that write bytes into a data object (op write, either form).
+        data_writes: state.counters.dataWrites,
         // For the benchmarks' CPU accounting: what serving the requests cost this process.
         cpu_seconds: cpuSeconds(),
         tokens_issued: state.tokens.issued,

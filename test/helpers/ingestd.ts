@@ -39,6 +39,10 @@ export interface JobSpec {
   source_marker?: string;
   /** The `[job.s3]` table, for an `s3://` source. */
   s3?: Record<string, unknown>;
+  max_attempts?: number;
+  retry_delay?: string;
+  retry_max_delay?: string;
+  file_timeout?: string;
 }
 
 export interface IngestdSpec {

@@ -197,6 +197,16 @@ export class MemoryTarget implements ControlTarget {
     this.#job(name);
   }
 
+  async resyncJob(name: string): Promise<void> {
+    await this.#enter(`resync ${name}`);
+    this.#job(name);
+  }
+
+  async forgetJob(name: string): Promise<{ keys: number }> {
+    await this.#enter(`forget ${name}`);
+    return { keys: 0 };
+  }
+
   async retryJob(name: string): Promise<{ queued: number }> {
     await this.#enter(`retry ${name}`);
     this.#job(name);

@@ -32,6 +32,10 @@ export function job(source: string, overrides: Partial<JobConfig> = {}): JobConf
     metadata: {},
     max_delete: '50%',
     source_marker: '',
+    max_attempts: 10,
+    retry_delay: 2000,
+    retry_max_delay: 300_000,
+    file_timeout: 0,
     ...overrides,
   };
 }

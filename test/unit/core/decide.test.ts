@@ -83,6 +83,10 @@ const recordOnly: FileAction = { kind: 'record-only' };
 const append: FileAction = { kind: 'append', fromOffset: 1000 };
 const check = (onDifference: FileAction): FileAction =>
   ({ kind: 'check-content', onDifference }) as FileAction;
+/** No recorded state: an object already there is compared first (adopted, kept or replaced). */
+const adopt = (onMissing: FileAction, onDifference: FileAction = onMissing): FileAction =>
+  ({ kind: 'adopt', onMissing, onDifference }) as FileAction;
+const keep: FileAction = { kind: 'keep' };
 
 /** Expected actions in the order of the columns below. */
 const columns: Operation[] = [
@@ -95,7 +99,14 @@ const columns: Operation[] = [
 ];
 const expectations: Record<keyof typeof situations, FileAction[]> = {
   // register, register_replica, put, put_sync, put_append, none
-  new: [register, registerReplica, upload, upload, upload, recordOnly],
+  new: [
+    adopt(register),
+    adopt(registerReplica),
+    adopt(upload, keep),
+    adopt(upload),
+    adopt(upload),
+    recordOnly,
+  ],
   unchanged: Array<FileAction>(6).fill(skip('unchanged')),
   'changed (size and mtime)': [
     updateRegistration,
@@ -170,7 +181,9 @@ describe('decideFile', () => {
           ? `skip (${expected.why})`
           : expected.kind === 'check-content'
             ? `check content, else ${expected.onDifference.kind}`
-            : expected.kind;
+            : expected.kind === 'adopt'
+              ? `adopt, else ${expected.onMissing.kind} (missing) or ${expected.onDifference.kind}`
+              : expected.kind;
       it(`${operation}, ${name}: ${shown}`, () => {
         assert.deepEqual(decideFile(situation.observed, situation.recorded, operation), expected);
       });

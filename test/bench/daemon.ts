@@ -21,6 +21,10 @@ export interface BenchJob {
   /** Watch the source (default false). */
   watch?: boolean;
   settle?: string;
+  /** The job's `resource` (an S3 resource for an S3 register job). */
+  resource?: string;
+  /** The `[job.s3]` table of an `s3://` source. */
+  s3?: { endpoint: string; credentialsFile: string };
 }
 
 export interface BenchDaemonSpec {
@@ -94,6 +98,15 @@ export async function startBenchDaemon(spec: BenchDaemonSpec): Promise<BenchDaem
       `rescan_interval = ${q(spec.job.rescanInterval)}`,
       `watch = ${spec.job.watch ?? false}`,
       `settle = ${q(spec.job.settle ?? '2s')}`,
+      ...(spec.job.resource === undefined ? [] : [`resource = ${q(spec.job.resource)}`]),
+      ...(spec.job.s3 === undefined
+        ? []
+        : [
+            '[job.s3]',
+            `endpoint = ${q(spec.job.s3.endpoint)}`,
+            'path_style = true',
+            `credentials_file = ${q(spec.job.s3.credentialsFile)}`,
+          ]),
       '',
     ].join('\n'),
   );

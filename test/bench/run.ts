@@ -12,7 +12,9 @@
  *   BENCH_WATCH_TREE_FILES (default 20000), BENCH_WATCH_RATE (default 50 files/s),
  *   BENCH_WATCH_SECONDS (default 60): the watch latency run;
  *   BENCH_GENQUERY_OBJECTS (default 5000): the emulator catalogue of the GenQuery lookup;
- *   BENCH_S3_KEYS (default 100000), BENCH_S3_PREFIXES (default 1000): the S3 listing bucket;
+ *   BENCH_S3_KEYS (default 100000), BENCH_S3_PREFIXES (default 1000): the S3 listing bucket
+ *   (also registered by the daemon for its Redis memory per key);
+ *   BENCH_S3_PUT_OBJECTS (default 8), BENCH_S3_PUT_MIB (default 64): the objects of S3 put_sync;
  *   BENCH_ONLY=s3 runs the S3 benchmark alone.
  * Results also go to .bench/results.json. Progress goes to stderr, the table to stdout.
  */
@@ -24,7 +26,7 @@ import { benchGenQuery } from './genquery.js';
 import { benchClient } from './irods-client.js';
 import { formatRows, type BenchRow } from './measure.js';
 import { benchRecheck } from './recheck.js';
-import { benchS3Listing } from './s3.js';
+import { benchS3 } from './s3.js';
 import { benchScan } from './scan.js';
 import { benchStateMemory } from './state.js';
 import { benchSync } from './sync.js';
@@ -38,9 +40,12 @@ const s3Rows = async () => {
   say(
     's3: the daemon listing a bucket against a sequential ListObjectsV2 loop, +20 ms per request',
   );
-  return benchS3Listing({
+  return benchS3({
     keys: env('BENCH_S3_KEYS', 100_000),
     prefixes: env('BENCH_S3_PREFIXES', 1000),
+    putObjects: env('BENCH_S3_PUT_OBJECTS', 8),
+    putMiB: env('BENCH_S3_PUT_MIB', 64),
+    workers: env('BENCH_WORKERS', 16),
     say,
   });
 };

@@ -1,63 +1,125 @@
 /**
- * S3 listing: keys/s of the daemon's listing (parallel over common prefixes) against a plain
- * sequential ListObjectsV2 loop over the same bucket, both through a proxy that adds 20 ms per
- * request, as a real region does. Pages of 100 keys: s3rver spends 100-180 ms of CPU on a
- * 1,000-key page and tops out near 7-10k keys/s on two cores, which would hide any parallelism
- * (research/s3-test-server.md); with small pages the page latency is the limit, as in a region.
+ * S3 sources, on one s3rver and one emulator:
+ * - Listing: keys/s of the daemon's listing (parallel over common prefixes) against a plain
+ *   sequential ListObjectsV2 loop over the same bucket, both through a proxy that adds 20 ms per
+ *   request, as a real region does. Pages of 100 keys: s3rver spends 100-180 ms of CPU on a
+ *   1,000-key page and tops out near 7-10k keys/s on two cores, which would hide any parallelism
+ *   (research/s3-test-server.md); with small pages the page latency is the limit, as in a region.
+ * - Redis memory per tracked key: a `register` pass of the listing bucket (straight to s3rver,
+ *   no proxy) into the emulator's S3 resource, measured as for files (sync.ts): used_memory after
+ *   the daemon stopped minus before it started, over the keys the state store tracks.
+ * - `put_sync` MB/s against a bare GetObject->upload loop (s3-put.ts).
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { S3Source } from '../../src/sources/s3-source.js';
+import { startEmulator } from '../helpers/emulator.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
 import { startS3Proxy } from '../helpers/s3-proxy.js';
 import type { BenchRow } from './measure.js';
+import { benchS3Put } from './s3-put.js';
+import { runJob } from './sync.js';
 
 const BUCKET = 'bench-listing';
 const PAGE_KEYS = 100;
 const DELAY_MS = 20;
 
 export interface S3BenchOptions {
-  /** Keys in the bucket, spread over `prefixes` prefixes. */
+  /** Keys in the listing bucket, spread over `prefixes` prefixes. */
   readonly keys: number;
   readonly prefixes: number;
+  /** Objects of `putMiB` MiB each sent by `put_sync`. */
+  readonly putObjects: number;
+  readonly putMiB: number;
+  /** `daemon.workers` of the register pass. */
+  readonly workers: number;
   readonly say: (text: string) => void;
 }
 
-export async function benchS3Listing(options: S3BenchOptions): Promise<BenchRow[]> {
+export async function benchS3(options: S3BenchOptions): Promise<BenchRow[]> {
   const s3 = await startS3();
+  const workDir = await mkdtemp(join(tmpdir(), 'ingest-bench-s3-'));
   try {
-    await s3.createBucket(BUCKET);
-    const started = performance.now();
-    await fill(s3, options);
-    options.say(
-      `s3: wrote ${options.keys} keys in ${options.prefixes} prefixes in ${((performance.now() - started) / 1000).toFixed(1)} s`,
-    );
-    const proxy = await startS3Proxy(s3.endpoint, DELAY_MS);
+    const rows = await benchS3Listing(s3, options);
+    const resources = [
+      { name: 'demoResc', type: 'unixfilesystem' },
+      { name: 's3resc', type: 's3', vault_path: `/${BUCKET}`, context: await s3.irodsContext() },
+    ];
+    const emulator = await startEmulator({ config: { emulator: { resources } } });
     try {
-      const sequential = await timed(() => sequentialLoop(proxy.endpoint));
-      const parallel = await timed(() => daemonListing(s3, proxy.endpoint));
-      for (const [name, run] of [
-        ['sequential', sequential],
-        ['parallel', parallel],
-      ] as const) {
-        if (run.keys !== options.keys)
-          throw new Error(`the ${name} listing found ${run.keys} keys`);
+      options.say(`s3: a register pass of the ${options.keys}-key bucket, Redis memory`);
+      const register = await runJob({ workDir, workers: options.workers }, emulator, 1, {
+        source: `s3://${BUCKET}`,
+        target: '/tempZone/home/rods/bench-s3-register',
+        operation: 'register',
+        rescanInterval: '0',
+        resource: 's3resc',
+        s3: { endpoint: s3.endpoint, credentialsFile: await s3.credentialsFile('bench') },
+      });
+      if (register.tracked < options.keys) {
+        throw new Error(`the register pass tracks ${register.tracked} keys`);
       }
-      const rate = (run: { keys: number; seconds: number }) => run.keys / run.seconds;
-      // A region's listing is bound by page latency: pages in flight x keys per page / latency.
-      return [
-        {
-          name: `S3 listing, ${options.keys} keys in ${options.prefixes} prefixes, ${PAGE_KEYS}-key pages, +${DELAY_MS} ms per request`,
-          value: rate(parallel),
-          unit: 'keys/s',
-          baseline: { name: 'a sequential ListObjectsV2 loop', value: rate(sequential) },
-          goal: '>= 2.5x',
-        },
-      ];
+      rows.push({
+        name: `Redis after an S3 register pass (${register.tracked} tracked)`,
+        value: register.memoryDelta / register.tracked,
+        unit: 'B/key',
+        goal: '<= 100 B',
+      });
+      options.say(
+        `s3: put_sync of ${options.putObjects} objects of ${options.putMiB} MiB, against a bare GetObject->upload loop`,
+      );
+      rows.push(
+        await benchS3Put({
+          s3,
+          emulator,
+          workDir,
+          objects: options.putObjects,
+          mib: options.putMiB,
+          say: options.say,
+        }),
+      );
     } finally {
-      await proxy.stop();
+      await emulator.stop();
     }
+    return rows;
   } finally {
     await s3.stop();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+async function benchS3Listing(s3: TestS3, options: S3BenchOptions): Promise<BenchRow[]> {
+  await s3.createBucket(BUCKET);
+  const started = performance.now();
+  await fill(s3, options);
+  options.say(
+    `s3: wrote ${options.keys} keys in ${options.prefixes} prefixes in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+  const proxy = await startS3Proxy(s3.endpoint, DELAY_MS);
+  try {
+    const sequential = await timed(() => sequentialLoop(proxy.endpoint));
+    const parallel = await timed(() => daemonListing(s3, proxy.endpoint));
+    for (const [name, run] of [
+      ['sequential', sequential],
+      ['parallel', parallel],
+    ] as const) {
+      if (run.keys !== options.keys) throw new Error(`the ${name} listing found ${run.keys} keys`);
+    }
+    const rate = (run: { keys: number; seconds: number }) => run.keys / run.seconds;
+    // A region's listing is bound by page latency: pages in flight x keys per page / latency.
+    return [
+      {
+        name: `S3 listing, ${options.keys} keys in ${options.prefixes} prefixes, ${PAGE_KEYS}-key pages, +${DELAY_MS} ms per request`,
+        value: rate(parallel),
+        unit: 'keys/s',
+        baseline: { name: 'a sequential ListObjectsV2 loop', value: rate(sequential) },
+        goal: '>= 2.5x',
+      },
+    ];
+  } finally {
+    await proxy.stop();
   }
 }
 

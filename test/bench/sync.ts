@@ -172,7 +172,7 @@ export async function benchSync(o: SyncBenchOptions): Promise<BenchRow[]> {
   }
 }
 
-interface JobRun {
+export interface JobRun {
   passes: PassEvent[];
   /** iRODS requests and machine CPU seconds (daemon, emulator, Redis) of the first pass. */
   firstPass: { requests: number; cpuSeconds: number };
@@ -231,8 +231,12 @@ async function redisCpuSeconds(redis: Redis): Promise<number> {
   return field('used_cpu_sys') + field('used_cpu_user');
 }
 
-async function runJob(
-  o: SyncBenchOptions,
+/**
+ * Runs `job` on a fresh redis-server (AOF on) for `passes` passes, then stops the daemon; also
+ * used by the S3 benchmark.
+ */
+export async function runJob(
+  o: Pick<SyncBenchOptions, 'workDir' | 'workers'>,
   emulator: TestEmulator,
   passes: number,
   job: BenchJob,

@@ -13,6 +13,7 @@ import {
   ROOT_VERDICTS,
   type RootIdentity,
   type RootLook,
+  type RootVerdict,
 } from '../core/source-identity.js';
 import type { Logger } from '../log.js';
 import type { DeleteHolds, FailureStore, FileStateStore, SourceRecords } from '../state/index.js';
@@ -63,24 +64,30 @@ export class SourceGuard {
     await records.writePair(pair);
   }
 
-  /**
-   * Looks at the source root before a pass: the refusal, or undefined when the pass may run (the
-   * root's identity is recorded on the way while the job tracks nothing).
-   */
-  async check(since: number): Promise<Refusal | undefined> {
+  /** Looks at the source root and judges it against the recorded identity. */
+  async #judge(): Promise<RootVerdict> {
     const { job, records, states } = this.#deps;
     const [look, record, tracked] = await Promise.all([
       this.#deps.look(job.source_marker),
       records.read(),
       states.trackedCount(),
     ]);
-    const verdict = judgeRoot({
+    return judgeRoot({
       source: job.source,
       marker: job.source_marker,
       recorded: record?.identity,
       tracked,
       look,
     });
+  }
+
+  /**
+   * Looks at the source root before a pass: the refusal, or undefined when the pass may run (the
+   * root's identity is recorded on the way while the job tracks nothing).
+   */
+  async check(since: number): Promise<Refusal | undefined> {
+    const { job, records } = this.#deps;
+    const verdict = await this.#judge();
     if (verdict.kind === ROOT_VERDICTS.record) {
       await records.writeIdentity(verdict.identity);
       const { previous, identity } = verdict;
@@ -118,19 +125,8 @@ export class SourceGuard {
    * as the job's root. Returns its identity, or undefined when the root is not acceptable now.
    */
   async accept(): Promise<RootIdentity | undefined> {
-    const { job, records, states, logger } = this.#deps;
-    const [look, record, tracked] = await Promise.all([
-      this.#deps.look(job.source_marker),
-      records.read(),
-      states.trackedCount(),
-    ]);
-    const verdict = judgeRoot({
-      source: job.source,
-      marker: job.source_marker,
-      recorded: record?.identity,
-      tracked,
-      look,
-    });
+    const { job, records, logger } = this.#deps;
+    const verdict = await this.#judge();
     if (verdict.kind !== ROOT_VERDICTS.refuse || verdict.acceptable === undefined) return undefined;
     await records.writeIdentity(verdict.acceptable);
     logger.warn(

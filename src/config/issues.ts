@@ -50,12 +50,8 @@ export function findingsOf(issue: z.core.$ZodIssue, data: unknown): Finding[] {
 }
 
 function unknownKeyMessage(tablePath: readonly PathSegment[], key: string): string {
-  const table =
-    tablePath[0] === 'job'
-      ? tablePath[2] === 's3'
-        ? 'job.s3'
-        : 'job'
-      : tablePath.map(String).join('.');
+  // Array indexes drop out: ['job', 0, 's3'] is the table `job.s3`.
+  const table = tablePath.filter((segment) => typeof segment === 'string').join('.');
   const known = (KNOWN_KEYS as Record<string, readonly string[]>)[table];
   const guess = known === undefined ? undefined : closestWord(key, known);
   return guess === undefined ? 'unknown key' : `unknown key (did you mean "${guess}"?)`;

@@ -51,12 +51,12 @@ export function escapeElement(element: string, forced = false): string {
 }
 
 /** The key element a path element stands for. */
-export function unescapeElement(element: string): string {
+function unescapeElement(element: string): string {
   return element.startsWith(ESCAPE) ? element.slice(1) : element;
 }
 
 /** Whether a path element is the forced escape of a plain name (a directory, see above). */
-export function isForcedEscape(element: string): boolean {
+function isForcedEscape(element: string): boolean {
   return element.startsWith(ESCAPE) && !needsEscape(element.slice(1));
 }
 
@@ -95,7 +95,7 @@ export function originalBytes(relPath: Uint8Array): Uint8Array {
 }
 
 /** The object key of `relPath` in the job's bucket. */
-export function objectKeyOf(address: S3Address, relPath: Uint8Array): string {
+function objectKeyOf(address: S3Address, relPath: Uint8Array): string {
   return address.keyPrefix + keyOfRelPath(relPath);
 }
 

@@ -4,9 +4,6 @@
  */
 import { OPERATIONS } from './job-rules.js';
 
-/** The `[job.s3]` keys, for messages. */
-export const S3_TABLE = 'job.s3';
-
 /** The systemd credential read when `credentials_file` is empty. */
 export const S3_CREDENTIAL_NAME = 's3-credentials';
 

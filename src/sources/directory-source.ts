@@ -35,7 +35,7 @@ export class DirectorySource implements JobSource {
 }
 
 /** The source root as a pass would see it (a symbolic link there is followed, as the scan does). */
-export async function lookAtRoot(source: string, marker: string): Promise<RootLook> {
+async function lookAtRoot(source: string, marker: string): Promise<RootLook> {
   let info;
   try {
     info = await stat(source, { bigint: true });

@@ -60,7 +60,7 @@ export interface S3ListOptions {
 }
 
 export const LIST_CONCURRENCY = 16;
-export const PAGES_AHEAD = 4;
+const PAGES_AHEAD = 4;
 /** Object names per directory remembered to tell an object from a prefix of the same name. */
 const NAMES_REMEMBERED = 100_000;
 const FILE_MODE = constants.S_IFREG | 0o444;
@@ -77,7 +77,7 @@ interface Listed {
 }
 
 /** The entry of a listed object at `relPath`: a file whose inode is its ETag's fingerprint. */
-export function objectEntry(relPath: Uint8Array, object: Omit<ListedObject, 'key'>): ObservedEntry {
+function objectEntry(relPath: Uint8Array, object: Omit<ListedObject, 'key'>): ObservedEntry {
   const mtimeNs = lastModifiedNs(object.lastModified);
   return {
     relPath,
@@ -91,7 +91,7 @@ export function objectEntry(relPath: Uint8Array, object: Omit<ListedObject, 'key
   };
 }
 
-export function directoryEntry(relPath: Uint8Array): ObservedEntry {
+function directoryEntry(relPath: Uint8Array): ObservedEntry {
   return {
     relPath,
     type: 'dir',

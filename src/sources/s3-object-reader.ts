@@ -17,9 +17,9 @@ import type { ByteReader } from '../core/byte-source.js';
 import { S3SourceError } from './s3-errors.js';
 import type { S3Bucket } from './s3-bucket.js';
 
-export const LARGE_OBJECT_BYTES = 32 * 1024 * 1024;
-export const PART_BYTES = 8 * 1024 * 1024;
-export const PARTS_AHEAD = 4;
+const LARGE_OBJECT_BYTES = 32 * 1024 * 1024;
+const PART_BYTES = 8 * 1024 * 1024;
+const PARTS_AHEAD = 4;
 
 export interface ObjectToRead {
   readonly key: string;

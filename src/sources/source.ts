@@ -8,7 +8,7 @@
  * `sourcePathOf`): absolute paths on this host, or `/bucket/key` for S3, which is also the
  * physical path a registration records.
  */
-import type { ByteReader, OpenedSource } from '../core/byte-source.js';
+import type { OpenedSource } from '../core/byte-source.js';
 import type { ChecksumScheme } from '../core/checksum.js';
 import type { RootLook } from '../core/source-identity.js';
 import type { HashAnswer, StatAnswer } from './stat-thread.js';
@@ -66,5 +66,3 @@ export interface JobSource {
   readonly deletesNeedWholeListing: boolean;
   close(): Promise<void>;
 }
-
-export type { ByteReader, OpenedSource };

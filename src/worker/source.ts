@@ -7,22 +7,17 @@ import { CHECKSUM_SCHEMES, irodsChecksumOf, type ChecksumScheme } from '../core/
 import type { ObservedEntry } from '../core/entry.js';
 import type { RecordedState } from '../core/decide.js';
 import { isGoneError } from '../core/gone.js';
-import type { SourceFiles } from '../sources/index.js';
+import type { FileFacts, ReadProgress, SourceFiles } from '../sources/index.js';
 
 /** The facts of a file that decide whether it changed (the same ones the state store keeps). */
-export interface SourceStat {
-  size: number;
-  mtimeNs: bigint;
-  ctimeNs: bigint;
-  ino: bigint;
-}
+export type SourceStat = FileFacts;
 
 /**
  * The file's current stat, or undefined when it is gone or no longer a regular file (a race with
  * the source, not an error: the next scan sees what is there now). Symlinks are followed only
  * when the job follows them, as the scanner did.
  */
-export async function statSource(
+async function statSource(
   path: string | Buffer,
   followSymlinks: boolean,
 ): Promise<SourceStat | undefined> {
@@ -96,9 +91,6 @@ export function recordedFile(stat: SourceStat): RecordedState {
 export function secondsOf(ns: bigint): number {
   return Number(ns / 1_000_000_000n);
 }
-
-/** Called as a long read of a file goes on, with the bytes read so far; throwing stops it. */
-export type ReadProgress = (bytesRead: number) => Promise<void>;
 
 /** Bytes read per call while hashing: large enough that the calls cost little per byte. */
 const READ_BYTES = 1024 * 1024;

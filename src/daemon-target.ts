@@ -18,6 +18,7 @@ import type {
   JobStatus,
   ReloadResult,
 } from './control/wire.js';
+import { SETTLED, settleWithin } from './core/deadline.js';
 import { messageOf } from './errors.js';
 import type { Logger } from './log.js';
 import type { JobRunner } from './sync/job-runner.js';
@@ -45,18 +46,11 @@ export interface DaemonFacts {
 const BOUNDS_CHECK_MS = 30_000;
 
 async function withinDeadline<T>(check: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      const message = `checking the job's paths took longer than ${BOUNDS_CHECK_MS / 1000} s (is a filesystem hung?)`;
-      reject(new ControlError('UNAVAILABLE', message));
-    }, BOUNDS_CHECK_MS);
-  });
-  try {
-    return await Promise.race([check, late]);
-  } finally {
-    clearTimeout(timer);
+  if ((await settleWithin(check, BOUNDS_CHECK_MS)) === SETTLED.late) {
+    const message = `checking the job's paths took longer than ${BOUNDS_CHECK_MS / 1000} s (is a filesystem hung?)`;
+    throw new ControlError('UNAVAILABLE', message);
   }
+  return check;
 }
 
 export interface DaemonTargetDeps {

@@ -7,6 +7,7 @@
  *
  * A request already on the wire is not cut: the iRODS client's own request deadline bounds it.
  */
+import { unlessAborted } from '../core/deadline.js';
 import type { WorkerDeps } from './context.js';
 import { FileTimeoutError, type EntryFailure } from './errors.js';
 
@@ -17,10 +18,8 @@ export async function withinFileTimeout<T>(
   run: (deps: WorkerDeps) => Promise<T>,
 ): Promise<T> {
   if (timeoutMs === 0) return run(workerDeps);
-  let expired = false;
-  const stopIfExpired = () => {
-    if (expired) throw new FileTimeoutError(failure, timeoutMs);
-  };
+  const expiry = new AbortController();
+  const stopIfExpired = () => expiry.signal.throwIfAborted();
   const { keepLock, record, wrap } = workerDeps;
   const deps: WorkerDeps = {
     ...workerDeps,
@@ -41,18 +40,12 @@ export async function withinFileTimeout<T>(
           },
         }),
   };
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      expired = true;
-      reject(new FileTimeoutError(failure, timeoutMs));
-    }, timeoutMs);
-  });
+  const timer = setTimeout(() => expiry.abort(new FileTimeoutError(failure, timeoutMs)), timeoutMs);
   const action = run(deps);
   // Once the timeout struck, how the rest of the action ends is of no interest.
   action.catch(() => undefined);
   try {
-    return await Promise.race([action, timeout]);
+    return await unlessAborted(action, expiry.signal);
   } finally {
     clearTimeout(timer);
   }

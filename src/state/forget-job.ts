@@ -6,14 +6,10 @@
  * slices, so a long list costs no long command.
  */
 import type { Redis } from 'ioredis';
-import { queuePrefix, StateKeys } from './keys.js';
+import { queueKeyPattern, StateKeys } from './keys.js';
+import { TargetClaims } from './target-claims.js';
 
 const SCAN_COUNT = 1000;
-
-/** A SCAN MATCH pattern for keys starting with `text` (glob characters in it taken literally). */
-function startingWith(text: string): string {
-  return `${text.replace(/[*?[\]\\]/g, (char) => `\\${char}`)}*`;
-}
 
 /** A job's name and the name of its BullMQ queue (queue/queue.ts queueName). */
 export interface JobNames {
@@ -22,21 +18,23 @@ export interface JobNames {
 }
 
 /** The patterns of every key of the job under `prefix`. */
-export function jobKeyPatterns(prefix: string, job: JobNames): string[] {
-  return [
-    startingWith(`${new StateKeys(prefix, job.name).stem}:`),
-    startingWith(`${queuePrefix(prefix)}:${job.queue}:`),
-  ];
+function jobKeyPatterns(prefix: string, job: JobNames): string[] {
+  return [new StateKeys(prefix, job.name).jobKeyPattern, queueKeyPattern(prefix, job.queue)];
+}
+
+/** The keys of the job, a SCAN page at a time. */
+async function* jobKeyPages(redis: Redis, prefix: string, job: JobNames): AsyncGenerator<string[]> {
+  for (const pattern of jobKeyPatterns(prefix, job)) {
+    for await (const page of redis.scanStream({ match: pattern, count: SCAN_COUNT })) {
+      yield page as string[];
+    }
+  }
 }
 
 /** The keys of the job (see jobKeyPatterns). */
 export async function jobKeys(redis: Redis, prefix: string, job: JobNames): Promise<string[]> {
   const keys: string[] = [];
-  for (const pattern of jobKeyPatterns(prefix, job)) {
-    for await (const slice of redis.scanStream({ match: pattern, count: SCAN_COUNT })) {
-      keys.push(...(slice as string[]));
-    }
-  }
+  for await (const page of jobKeyPages(redis, prefix, job)) keys.push(...page);
   return keys;
 }
 
@@ -50,15 +48,16 @@ export async function forgetJobKeys(
   prefix: string,
   job: JobNames,
 ): Promise<{ keys: number } | { claimedBy: string }> {
-  const claim = await redis.hget(`${prefix}:~targets`, job.name);
-  if (claim !== null) {
-    const { owner, expires } = JSON.parse(claim) as { owner: string; expires: number };
-    if (expires > Date.now()) return { claimedBy: owner };
+  const claims = new TargetClaims(redis, prefix);
+  const claimedBy = await claims.liveOwner(job.name);
+  if (claimedBy !== undefined) return { claimedBy };
+  let removed = 0;
+  // Each page is unlinked as it comes, so a job of millions of keys never sits in memory at once.
+  for await (const page of jobKeyPages(redis, prefix, job)) {
+    if (page.length === 0) continue;
+    await redis.unlink(...page);
+    removed += page.length;
   }
-  const keys = await jobKeys(redis, prefix, job);
-  for (let at = 0; at < keys.length; at += SCAN_COUNT) {
-    await redis.unlink(...keys.slice(at, at + SCAN_COUNT));
-  }
-  await redis.hdel(`${prefix}:~targets`, job.name);
-  return { keys: keys.length };
+  await claims.drop(job.name);
+  return { keys: removed };
 }

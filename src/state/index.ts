@@ -15,6 +15,6 @@ export {
 export { LockLostError, StateCorruptError, StatePathError } from './errors.js';
 export type { RecordedState } from '../core/decide.js';
 export { queuePrefix } from './keys.js';
-export { forgetJobKeys, jobKeys, type JobNames } from './forget-job.js';
+export { forgetJobKeys, jobKeys } from './forget-job.js';
 export { redisOptions, type RedisConnectionOptions } from './connection.js';
 export { ensureSchema, SchemaError, SCHEMA_VERSION } from './schema.js';

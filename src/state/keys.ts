@@ -43,6 +43,16 @@ export function queuePrefix(prefix: string): string {
   return `${prefix}:~bull`;
 }
 
+/** A SCAN MATCH pattern for every key that starts with `literal` (its glob characters escaped). */
+export function startingWith(literal: string): string {
+  return `${literal.replace(/[*?[\]\\]/g, '\\$&')}*`;
+}
+
+/** Pattern of every key of the BullMQ queue named `queue` (SCAN MATCH). */
+export function queueKeyPattern(prefix: string, queue: string): string {
+  return startingWith(`${queuePrefix(prefix)}:${queue}:`);
+}
+
 export class StateKeys {
   readonly #base: string;
 
@@ -50,9 +60,9 @@ export class StateKeys {
     this.#base = `${prefix}:${jobName}`;
   }
 
-  /** What every key of the job starts with (then `:`). */
-  get stem(): string {
-    return this.#base;
+  /** Pattern of every key of the job's state (SCAN MATCH). */
+  get jobKeyPattern(): string {
+    return startingWith(`${this.#base}:`);
   }
 
   /** Stem of directory keys: append `<dirId>:<shard>` or `<dirId>:L`. */
@@ -106,7 +116,7 @@ export class StateKeys {
 
   /** Pattern of every key of the job's recorded entries (SCAN MATCH). */
   get dirKeyPattern(): string {
-    return `${this.#base.replace(/[*?[\]\\]/g, '\\$&')}:d:*`;
+    return startingWith(`${this.#base}:d:`);
   }
 }
 

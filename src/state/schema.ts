@@ -12,6 +12,7 @@
  */
 import type { Redis } from 'ioredis';
 import { IngestError } from '../errors.js';
+import { startingWith } from './keys.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -91,7 +92,7 @@ async function readVersion(redis: Redis, key: string): Promise<number | undefine
 
 /** Whether anything is stored under the prefix (one SCAN page at a time, stopping at the first). */
 async function holdsKeys(redis: Redis, prefix: string): Promise<boolean> {
-  const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}:*`;
+  const pattern = startingWith(`${prefix}:`);
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);

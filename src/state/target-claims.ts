@@ -77,4 +77,17 @@ export class TargetClaims {
   async release(job: string, owner: string): Promise<void> {
     await RELEASE.run(this.#redis, [this.#key, job, owner]);
   }
+
+  /** Who holds a live claim for `job`, if anyone. */
+  async liveOwner(job: string): Promise<string | undefined> {
+    const claim = await this.#redis.hget(this.#key, job);
+    if (claim === null) return undefined;
+    const { owner, expires } = JSON.parse(claim) as { owner: string; expires: number };
+    return expires > Date.now() ? owner : undefined;
+  }
+
+  /** Drops `job`'s claim, whoever held it (the job is gone from every config). */
+  async drop(job: string): Promise<void> {
+    await this.#redis.hdel(this.#key, job);
+  }
 }

@@ -28,7 +28,7 @@ const ioModules = [
  * catalogue imports nothing) and, but for core/, the types of src/log.ts. No folder imports
  * another top-level module: daemon.ts composes the folders, not the reverse.
  */
-export const LAYOUT = {
+const LAYOUT = {
   core: { imports: [] },
   config: { imports: ['core'] },
   state: { imports: ['core'] },

@@ -47,8 +47,6 @@ import { JobSet } from './sync/job-set.js';
 import { watchLoopStalls } from './sync/loop-stalls.js';
 import { startWatchdog, type Notifier } from './systemd.js';
 
-export { DaemonStoppedError } from './daemon-run.js';
-
 export interface DaemonOptions {
   readonly role: 'all' | 'worker';
   readonly logger: Logger;

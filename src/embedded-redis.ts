@@ -49,9 +49,9 @@ export interface EmbeddedRedisOptions {
 }
 
 /** A restarted server must become ready within this; the daemon stops with an error otherwise. */
-export const RESTART_READY_TIMEOUT_MS = 15_000;
+const RESTART_READY_TIMEOUT_MS = 15_000;
 /** A server that dies again this soon after a restart is not restarted a second time. */
-export const STABLE_AFTER_MS = 30_000;
+const STABLE_AFTER_MS = 30_000;
 /** How long the server may take to end on SIGTERM before it is killed. */
 const STOP_KILL_AFTER_MS = 10_000;
 

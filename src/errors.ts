@@ -106,6 +106,10 @@ export const ERROR_CODES = {
    */
   WORKER_FILE_TIMEOUT: {},
 
+  // Passes (src/sync/).
+  /** A pass was refused before any decision: the source root is missing, unmounted or replaced. */
+  SYNC_PASS_REFUSED: {},
+
   // The control socket's server (src/control/).
   /** Another process answers on the control socket's path. */
   CONTROL_SOCKET_IN_USE: {},

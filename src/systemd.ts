@@ -18,7 +18,7 @@
  */
 import { execFile } from 'node:child_process';
 import { hrtime } from 'node:process';
-import { IngestError } from './errors.js';
+import { IngestError, messageOf } from './errors.js';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -30,7 +30,7 @@ export class NotifyError extends IngestError {
   readonly fields: readonly string[];
 
   constructor(fields: readonly string[], options: { cause: unknown }) {
-    const reason = options.cause instanceof Error ? options.cause.message : String(options.cause);
+    const reason = messageOf(options.cause);
     super('SD_NOTIFY', `telling systemd ${fields.join(' ')} failed: ${reason}`, options);
     this.fields = fields;
   }

@@ -19,6 +19,7 @@ import {
 import type { RootLook } from '../core/source-identity.js';
 import { S3Bucket, type ObjectFacts } from './s3-bucket.js';
 import { createS3Client, type S3ClientOptions, type S3Settings } from './s3-client.js';
+import { messageOf } from '../errors.js';
 import { S3SourceError } from './s3-errors.js';
 import { listS3Tree, type S3ListOptions } from './s3-listing.js';
 import { S3ObjectReader } from './s3-object-reader.js';
@@ -188,7 +189,7 @@ export class S3Source implements JobSource, SourceStats, SourceFiles {
       const prefix = key.endsWith('/') ? key : `${key}/`;
       return (await bucket.holdsKeys(prefix)) ? DIRECTORY_STAT : undefined;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       return { errno: (error as S3SourceError).s3Code ?? 'S3_ERROR', message };
     }
   }

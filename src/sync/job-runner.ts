@@ -18,6 +18,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { messageOf } from '../errors.js';
 import type { JobConfig } from '../config/index.js';
 import { excludeGlobs } from '../core/job-rules.js';
 import { formatPassSummary } from '../core/pass-summary.js';
@@ -389,7 +390,7 @@ export class JobRunner {
       } catch (error) {
         const delay = backoffDelay(failures, RETRY_BACKOFF, Math.random());
         this.#deps.logger.error(
-          `job ${this.name}: reading its recorded source and target failed: ${(error as Error).message}; next try in ${Math.round(delay / 1000)} s`,
+          `job ${this.name}: reading its recorded source and target failed: ${messageOf(error)}; next try in ${Math.round(delay / 1000)} s`,
           { job: this.name },
         );
         await this.#idle(delay);
@@ -511,7 +512,7 @@ export class JobRunner {
         }
         const delay = backoffDelay(failures, RETRY_BACKOFF, Math.random());
         logger.error(
-          `job ${job.name}: the pass failed: ${(error as Error).message}; next try in ${Math.round(delay / 1000)} s`,
+          `job ${job.name}: the pass failed: ${messageOf(error)}; next try in ${Math.round(delay / 1000)} s`,
           { job: job.name },
         );
         await this.#idle(delay);
@@ -539,12 +540,9 @@ export class JobRunner {
     try {
       await this.#watch?.start(directories);
     } catch (error) {
-      this.#deps.logger.warn(
-        `job ${this.name}: the watcher did not start: ${(error as Error).message}`,
-        {
-          job: this.name,
-        },
-      );
+      this.#deps.logger.warn(`job ${this.name}: the watcher did not start: ${messageOf(error)}`, {
+        job: this.name,
+      });
     }
   }
 

@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import type { JobConfig } from '../config/index.js';
 import type { AllowDeletesResult, HeldDeletes } from '../control/wire.js';
 import type { RootLook } from '../core/source-identity.js';
+import { IngestError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { JobQueue } from '../queue/queue.js';
 import {
@@ -38,12 +39,11 @@ export interface JobSafetyDeps {
 }
 
 /** A pass was refused before any decision; `refusal` says why. */
-export class PassRefusedError extends Error {
+export class PassRefusedError extends IngestError {
   readonly refusal: Refusal;
 
   constructor(refusal: Refusal) {
-    super(refusal.reason);
-    this.name = 'PassRefusedError';
+    super('SYNC_PASS_REFUSED', refusal.reason);
     this.refusal = refusal;
   }
 }

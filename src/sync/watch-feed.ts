@@ -20,6 +20,7 @@
  * Directories go first, so that files arriving under a renamed directory find their state moved.
  */
 import { randomUUID } from 'node:crypto';
+import { messageOf } from '../errors.js';
 import type { JobConfig } from '../config/index.js';
 import type { RecordedState } from '../core/decide.js';
 import { decodeRelPath, joinRelPath, type ObservedEntry } from '../core/entry.js';
@@ -138,9 +139,7 @@ export class WatchFeed {
       await this.#act(settled, now);
     } catch (error) {
       this.#deferred.clear();
-      this.#deps.lost(
-        `acting on ${settled.length} watched change(s) failed: ${(error as Error).message}`,
-      );
+      this.#deps.lost(`acting on ${settled.length} watched change(s) failed: ${messageOf(error)}`);
     }
   }
 
@@ -272,7 +271,7 @@ export class WatchFeed {
         entry = await observe(sourcePathOf(job.source, relPath), relPath, job.follow_symlinks);
       } catch (error) {
         // Unreadable is not gone: the next pass lists it as failed with its reason.
-        this.#deps.lost(`cannot look at ${path}: ${(error as Error).message}`);
+        this.#deps.lost(`cannot look at ${path}: ${messageOf(error)}`);
         continue;
       }
       looks.push({ path, relPath, entry, recorded: recorded[i] });
@@ -301,7 +300,7 @@ export class WatchFeed {
     } catch (error) {
       // The ordinary way still works: sync the new name, delete the old one.
       logger.warn(
-        `job ${job.name}: renaming ${from.path} to ${to.path} failed, syncing it instead: ${(error as Error).message}`,
+        `job ${job.name}: renaming ${from.path} to ${to.path} failed, syncing it instead: ${messageOf(error)}`,
         { job: job.name },
       );
       return false;

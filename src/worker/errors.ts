@@ -6,7 +6,7 @@
  * kind of finding (a changed source is retried, a checksum mismatch is not).
  */
 import { IrodsError } from '../irods/index.js';
-import { IngestError, type ErrorCode } from '../errors.js';
+import { IngestError, messageOf, type ErrorCode } from '../errors.js';
 import { LockLostError } from '../state/index.js';
 
 /** The WORKER_ codes of the catalogue (src/errors.ts, where each is explained), by name. */
@@ -146,7 +146,7 @@ export function asWorkerError(error: unknown, failure: EntryFailure): WorkerErro
     );
   }
   const errno = errnoOf(error);
-  const reason = error instanceof Error ? error.message : String(error);
+  const reason = messageOf(error);
   // Errors that know whether a retry may help (an S3 source's) say so themselves.
   const flagged = (error as { retryable?: unknown } | undefined)?.retryable;
   return new WorkerError(WORKER_ERROR_CODE.actionFailed, failure, `${what}: ${reason}`, {

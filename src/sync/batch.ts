@@ -29,7 +29,12 @@ import type { WriteHandles } from '../state/index.js';
 import { deleteEntry } from '../worker/deletes.js';
 import type { WorkerDeps } from '../worker/context.js';
 import { asWorkerError } from '../worker/errors.js';
-import { BatchCheckLookup, type CheckCandidate } from '../worker/check-lookup.js';
+import {
+  BatchCheckLookup,
+  HASHES,
+  type CheckCandidate,
+  type Hashes,
+} from '../worker/check-lookup.js';
 import type { SourceFiles, SourceStats } from '../sources/index.js';
 import { isStatFailure, type StatAnswer } from '../sources/stat-thread.js';
 import { BatchLocks, CLAIMS } from './batch-locks.js';
@@ -92,8 +97,8 @@ interface BatchEntry {
   readonly look: StatAnswer;
   /** The look calls for a content check or an adoption (core/decide.ts): iRODS is looked up. */
   readonly checks: boolean;
-  /** ... and for the file's digest. */
-  readonly hashes: boolean;
+  /** ... and when the file's digest is needed. */
+  readonly hashes: Hashes;
 }
 
 export async function processBatch(deps: BatchDeps, batch: BatchPayload): Promise<BatchResult> {
@@ -173,10 +178,15 @@ async function look(deps: BatchDeps, mine: readonly string[]): Promise<BatchEntr
       mark: marks[i],
       look,
       checks: kind === 'check-content' || kind === 'adopt',
-      // Adoption compares checksums only under verify, and only once size and mtime matched.
-      hashes: kind === 'check-content' || (kind === 'adopt' && deps.job.checksum === 'verify'),
+      hashes: hashesFor(kind, deps.job.checksum),
     };
   });
+}
+
+/** When a file's digest is needed: adoption compares checksums only under verify. */
+function hashesFor(kind: string | undefined, checksum: string): Hashes {
+  if (kind === 'check-content') return HASHES.always;
+  return kind === 'adopt' && checksum === 'verify' ? HASHES.ifObject : HASHES.never;
 }
 
 /** The lookups shared by the batch's content checks, for the files whose look calls for one. */

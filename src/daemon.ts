@@ -29,6 +29,7 @@ import { SETTLED, settleWithin } from './core/deadline.js';
 import { backoffDelay } from './core/retry.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { DaemonRun, DaemonStoppedError } from './daemon-run.js';
+import type { HandlerRegistry } from './handlers/registry.js';
 import { IrodsClient, IrodsError } from './irods/index.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics/index.js';
@@ -59,6 +60,8 @@ export interface DaemonOptions {
   readonly pid: number;
   /** The daemon's user id (the trusted owner of handlers besides root). */
   readonly uid: number;
+  /** The jobs' handler modules, loaded with the config; reloads install new rounds. */
+  readonly handlers: HandlerRegistry;
   /** Applies the settings that change while running (the log level) after a reload. */
   readonly applyLive: (config: Config) => void;
 }
@@ -196,6 +199,7 @@ async function serve(
       scans: role === 'all',
       metrics,
       events,
+      handlers: options.handlers,
     },
     config.daemon.workers,
     graceMs,
@@ -225,6 +229,7 @@ async function serve(
     configFile: options.configFile,
     env: options.env,
     config,
+    handlers: options.handlers,
     applyLive: options.applyLive,
     onReload: (phase) => {
       if (phase === 'start') void notifier.reloading('reloading the config');

@@ -135,18 +135,18 @@ export function sourceProblem(source: string): string | undefined {
   return local === undefined ? undefined : `${local}; use an absolute path or "s3://bucket/prefix"`;
 }
 
-/** Why `path` is not usable as an event handler module ("" means no handler). */
 export const ZONE_NAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
 
 export function zoneNameProblem(zone: string): string | undefined {
   return ZONE_NAME_PATTERN.test(zone) ? undefined : 'is not a zone name (letters, digits, _ . -)';
 }
 
+/** Why `path` is not usable as an event handler module ("" means no handler). */
 export function handlerProblem(path: string): string | undefined {
   if (path === '') return undefined;
   const local = localPathProblem(path);
   if (local !== undefined) return local;
-  if (!path.endsWith('.mjs') && !path.endsWith('.js')) return 'must be a .mjs or .js module';
+  if (!/\.(mjs|js|ts)$/.test(path)) return 'must be a .mjs, .js or .ts module';
   return undefined;
 }
 

@@ -23,6 +23,7 @@ import { excludeGlobs } from '../core/job-rules.js';
 import { formatPassSummary } from '../core/pass-summary.js';
 import { SETTLED, settleWithin } from '../core/deadline.js';
 import { backoffDelay } from '../core/retry.js';
+import type { HandlerLookup } from '../handlers/registry.js';
 import type { IrodsClient } from '../irods/index.js';
 import type { Logger } from '../log.js';
 import type { EventHub } from '../control/events.js';
@@ -70,6 +71,8 @@ export interface JobRunnerDeps {
   readonly events: EventHub;
   /** The watcher implementation; chokidar unless a test brings another. */
   readonly watcherFactory?: WatcherFactory;
+  /** The handler modules in force, where the job finds its own (`handler` key). */
+  readonly handlers?: HandlerLookup;
   /** Where the job claims its target among the daemons on the Redis (scanning daemons). */
   readonly claims?: { readonly store: TargetClaims; readonly owner: string };
 }

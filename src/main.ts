@@ -174,6 +174,14 @@ async function runDaemon(cli: Cli, trap: SignalTrap): Promise<number> {
     ]);
   const logger = createLogger(config.daemon.log_level, logStyle(LOG_STYLES));
   trap.useLogger(logger);
+  // Event handlers run site code in this process: a promise one of them leaves rejected, with
+  // nobody waiting on it, is logged rather than taken for the daemon's end.
+  process.on('unhandledRejection', (reason) => {
+    const text = reason instanceof Error ? (reason.stack ?? reason.message) : String(reason);
+    logger.error(
+      `a promise was rejected with nobody waiting for it (event handler code?): ${text}`,
+    );
+  });
   // A reader of our stdout that went away (EPIPE) must not crash the daemon mid-shutdown and
   // leave the embedded Redis behind: logs are lost then, the work and its cleanup are not.
   process.stdout.on('error', () => undefined);

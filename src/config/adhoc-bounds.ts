@@ -70,6 +70,11 @@ export async function boundAdhocJob(
       `job.follow_symlinks: an ad-hoc job may not follow symbolic links (one in its source could lead outside ${ADHOC_KEYS.sources}); an admin can configure such a job as a [[job]]`,
     );
   }
+  if (job.physical_source !== '') {
+    problems.push(
+      `job.physical_source: an ad-hoc job may not name the physical paths it registers (they could be any file the iRODS server can read); an admin can configure such a job as a [[job]]`,
+    );
+  }
   const handler =
     job.handler === '' ? resolved('') : await trustedHandler(job.handler, limits, daemonUid);
   if (!isResolved(handler)) problems.push(`job.handler: ${handler}`);

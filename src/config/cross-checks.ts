@@ -7,6 +7,7 @@ import {
   DELETE_MODES,
   OPERATIONS,
   allowedDeleteModes,
+  registers,
   targetOverlap,
   targetProblem,
   trimTrailingSlashes,
@@ -43,6 +44,13 @@ export function crossCheck(data: Table): Finding[] {
       job.delete ?? DELETE_MODES.keep,
     );
     if (pairing !== undefined) findings.push({ path: ['job', index, 'delete'], message: pairing });
+    const physical = physicalSourceMessage(
+      job.operation ?? OPERATIONS.register,
+      job.physical_source,
+    );
+    if (physical !== undefined) {
+      findings.push({ path: ['job', index, 'physical_source'], message: physical });
+    }
   });
   return findings;
 }
@@ -79,6 +87,13 @@ function deleteModeMessage(operation: unknown, mode: unknown): string | undefine
   const allowed = allowedDeleteModes(operation);
   if (allowed.includes(mode)) return undefined;
   return `"${mode}" is not allowed with operation "${operation}" (allowed: ${allowed.join(', ')})`;
+}
+
+/** Only registrations record a physical path; elsewhere the key would silently do nothing. */
+function physicalSourceMessage(operation: unknown, physicalSource: unknown): string | undefined {
+  if (typeof physicalSource !== 'string' || physicalSource === '') return undefined;
+  if (!isOneOf(operation, OPERATIONS) || registers(operation)) return undefined;
+  return `applies to the register operations only (register, register_replica), not to "${operation}": uploads have no physical path of their own`;
 }
 
 function isOneOf<T extends string>(

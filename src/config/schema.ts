@@ -142,6 +142,10 @@ export const jobSchema = z.strictObject({
     })
     .default(DEFAULT_MAX_DELETE),
   source_marker: checked(sourceMarkerProblem).default(''),
+  /** Register operations: where the iRODS server sees `source`; "" = at the same path. */
+  physical_source: checked((path) => (path === '' ? undefined : localPathProblem(path)))
+    .transform(trimTrailingSlashes)
+    .default(''),
 });
 
 export const configSchema = z.strictObject({

@@ -26,6 +26,11 @@ export function sendsBytes(operation: Operation): boolean {
   return SENDS_BYTES.has(operation);
 }
 
+/** Whether the operation registers files in place (a physical path of their own in iRODS). */
+export function registers(operation: Operation): boolean {
+  return operation === OPERATIONS.register || operation === OPERATIONS.registerReplica;
+}
+
 export const DELETE_MODES = {
   keep: 'keep',
   unregister: 'unregister',

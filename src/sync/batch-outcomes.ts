@@ -54,6 +54,8 @@ export interface EntryResult {
   readonly text: string;
   outcome: EntryOutcome;
   readonly mark: string | undefined;
+  /** Before its retry, as the job's handler chose; undefined: the usual backoff. */
+  retryDelayMs?: number | undefined;
 }
 
 /**
@@ -140,7 +142,8 @@ export async function failed(
   const known = error instanceof WorkerError || error instanceof UnmappablePathError;
   if (!known) throw error;
   const retryable = error instanceof WorkerError && error.retryable;
-  if (retryable && batch.attempt < MAX_ATTEMPTS) {
+  const attempts = (error instanceof WorkerError ? error.maxAttempts : undefined) ?? MAX_ATTEMPTS;
+  if (retryable && batch.attempt < attempts) {
     deps.logger.debug(`will retry ${text} (attempt ${batch.attempt}): ${error.message}`, {
       job: deps.job.name,
     });

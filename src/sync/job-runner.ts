@@ -54,6 +54,7 @@ import { CLOSE_MS, closeQueue, closeWorker } from './closing.js';
 import { JobSafety, PassRefusedError } from './job-safety.js';
 import { JobWatch } from './job-watch.js';
 import { scanAndQueue, type PassContext } from './pass.js';
+import { afterPass, beforePass, ensureTarget, passOperations } from './pass-hooks.js';
 import { RateMeter } from '../core/rate-meter.js';
 
 export interface JobRunnerDeps {
@@ -153,6 +154,7 @@ export class JobRunner {
       stats: new StatThread(),
       deletesRefused: () => this.#safety.guard.deletesRefused(),
       rescan: (why) => this.rescan(why),
+      ...(deps.handlers === undefined ? {} : { handlers: deps.handlers }),
     };
     deps.metrics.addJob(job.name);
     deps.metrics.onScrape(job.name, async () => {
@@ -187,6 +189,7 @@ export class JobRunner {
       queue: this.#queue,
       deletes: this.#safety.gate,
       stopped: () => this.#stopping,
+      operationOf: passOperations(job, deps.handlers),
     };
     if (deps.scans && job.watch !== false && job.rescan_interval !== 0) {
       this.#watch = new JobWatch({
@@ -435,10 +438,18 @@ export class JobRunner {
     } finally {
       this.#inFlightFiles -= batch.paths.length;
     }
-    const { retry, busy } = result;
+    const { retry, retryDelays, busy } = result;
     if (retry.length > 0) {
-      const delay = backoffDelay(batch.attempt, RETRY_BACKOFF, Math.random());
-      await this.#queue.retry({ ...batch, paths: retry, attempt: batch.attempt + 1 }, delay);
+      const backoff = backoffDelay(batch.attempt, RETRY_BACKOFF, Math.random());
+      // Files whose handler chose their delay wait that long; the others back off together.
+      const byDelay = new Map<number, string[]>();
+      for (const path of retry) {
+        const delay = retryDelays?.get(path) ?? backoff;
+        byDelay.set(delay, [...(byDelay.get(delay) ?? []), path]);
+      }
+      for (const [delay, paths] of byDelay) {
+        await this.#queue.retry({ ...batch, paths, attempt: batch.attempt + 1 }, delay);
+      }
     }
     if (busy.length > 0) await this.#queue.retry({ ...batch, paths: busy }, BUSY_RETRY_MS);
   }
@@ -538,9 +549,8 @@ export class JobRunner {
     const started = `job ${job.name} pass ${pass} started: ${job.source} → ${job.target} (${job.operation})`;
     logger.info(started);
     this.#deps.events.publish('pass-started', started, { job: job.name, data: { pass } });
-    // The target exists even for an empty source, as upstream creates it; `none` leaves iRODS
-    // untouched.
-    if (job.operation !== 'none') await this.#deps.client.collections.ensure(job.target);
+    await beforePass(job, this.#deps.handlers, pass, zeroCounts(), logger);
+    await ensureTarget(job, this.#deps.handlers, this.#deps.client, logger);
     const progress = setInterval(() => void this.#logProgress(pass), PROGRESS_EVERY_MS);
     let directories: number;
     try {
@@ -560,6 +570,7 @@ export class JobRunner {
       job: job.name,
       data: { pass, ...record.counts, durationMs },
     });
+    await afterPass(job, this.#deps.handlers, pass, record.counts, logger);
     return directories;
   }
 

@@ -5,6 +5,7 @@
  * an `IrodsError`'s own `retryable`, a local errno from a short list of transient ones, or the
  * kind of finding (a changed source is retried, a checksum mismatch is not).
  */
+import { HandlerError } from '../handlers/errors.js';
 import { IrodsError } from '../irods/index.js';
 import { IngestError } from '../errors.js';
 import { LockLostError } from '../state/index.js';
@@ -27,6 +28,14 @@ export const WORKER_ERROR_CODE = {
    * checked against the file on the next try.
    */
   lockLost: 'WORKER_LOCK_LOST',
+  /**
+   * The job's event handler refused the entry: a hook threw (retried only when its error says
+   * `retryable`), or a policy member returned what cannot be used (a target path outside the
+   * job's target, ...).
+   */
+  handlerFailed: 'WORKER_HANDLER_FAILED',
+  /** The entry's action took longer than its handler's `timeout` allows. */
+  timedOut: 'WORKER_TIMED_OUT',
 } as const;
 export type WorkerErrorCode = (typeof WORKER_ERROR_CODE)[keyof typeof WORKER_ERROR_CODE];
 
@@ -51,6 +60,12 @@ export class WorkerError extends IngestError {
   readonly irodsCode: number | undefined;
   /** The local errno of the cause (`ENOENT`, `EACCES`, ...), when a file operation failed. */
   readonly errno: string | undefined;
+  /**
+   * The entry's own retry policy, from its job's event handler (`maxAttempts`, `retryDelay`),
+   * set by the caller that knows it; undefined: the job's.
+   */
+  maxAttempts: number | undefined;
+  retryDelayMs: number | undefined;
 
   constructor(
     code: WorkerErrorCode,
@@ -65,6 +80,8 @@ export class WorkerError extends IngestError {
     this.retryable = facts.retryable;
     this.irodsCode = facts.irodsCode;
     this.errno = facts.errno;
+    this.maxAttempts = undefined;
+    this.retryDelayMs = undefined;
   }
 }
 
@@ -130,6 +147,12 @@ export function asWorkerError(error: unknown, failure: EntryFailure): WorkerErro
     return new WorkerError(WORKER_ERROR_CODE.actionFailed, failure, `${what}: ${error.message}`, {
       retryable: error.retryable,
       irodsCode: error.irodsCode,
+      cause: error,
+    });
+  }
+  if (error instanceof HandlerError) {
+    return new WorkerError(WORKER_ERROR_CODE.handlerFailed, failure, `${what}: ${error.message}`, {
+      retryable: error.retryable,
       cause: error,
     });
   }

@@ -37,6 +37,9 @@ export interface JobSpec {
   settle?: string;
   max_delete?: string | number;
   source_marker?: string;
+  handler?: string;
+  physical_source?: string;
+  resource?: string;
 }
 
 export interface IngestdSpec {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before } from 'node:test';
 import { ENTITY, IrodsClient } from '../../../src/irods/index.js';
-import { startEmulator, type TestEmulator } from '../../helpers/emulator.js';
+import { startEmulator, type EmulatorOptions, type TestEmulator } from '../../helpers/emulator.js';
 import {
   startIngestd,
   type Ingestd,
@@ -26,14 +26,17 @@ export interface SyncFixture {
   daemon(spec: Omit<IngestdSpec, 'emulator'>): Promise<Ingestd>;
 }
 
-/** Sets up the emulator and client before the tests of the enclosing describe, tears down after. */
-export function useSyncFixture(): SyncFixture {
+/**
+ * Sets up the emulator (with `options`, e.g. more resources) and client before the tests of the
+ * enclosing describe, tears down after.
+ */
+export function useSyncFixture(options: EmulatorOptions = {}): SyncFixture {
   const dirs: string[] = [];
   const daemons: Ingestd[] = [];
   let emulator: TestEmulator | undefined;
   let client: IrodsClient | undefined;
   before(async () => {
-    emulator = await startEmulator();
+    emulator = await startEmulator(options);
     client = new IrodsClient({ url: emulator.url, username: 'rods', password: 'rods' });
     await client.connect();
   });

@@ -6,6 +6,7 @@ import type { JobConfig } from '../../../src/config/index.js';
 import type { RecordedState } from '../../../src/core/decide.js';
 import { encodeRelPath, type ObservedEntry } from '../../../src/core/entry.js';
 import { mapRelPath } from '../../../src/core/names.js';
+import { describeEntry } from '../../../src/handlers/file-info.js';
 import type { EntryTask, WorkerDeps } from '../../../src/worker/context.js';
 import type { ClientFixture } from '../irods/setup.js';
 
@@ -32,6 +33,7 @@ export function job(source: string, overrides: Partial<JobConfig> = {}): JobConf
     metadata: {},
     max_delete: '50%',
     source_marker: '',
+    physical_source: '',
     ...overrides,
   };
 }
@@ -59,7 +61,7 @@ export class Records {
     return children;
   }
 
-  deps(fx: ClientFixture, jobConfig: JobConfig, wrap?: WorkerDeps['wrap']): WorkerDeps {
+  deps(fx: ClientFixture, jobConfig: JobConfig): WorkerDeps {
     return {
       job: jobConfig,
       client: fx.client,
@@ -79,12 +81,24 @@ export class Records {
           return Promise.resolve();
         },
       },
-      ...(wrap === undefined ? {} : { wrap }),
     };
   }
 }
 
 const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * `deps` with a pre hook that runs `act`: it runs after the worker looked at the file and before
+ * anything reads it or goes to iRODS, where a test changes the file under the worker's feet.
+ */
+export function withPreHook(deps: WorkerDeps, act: () => Promise<void>): WorkerDeps {
+  return { ...deps, hooks: { before: act, after: () => Promise.resolve() } };
+}
+
+/** The task with the file as a job's event handler sees it (hooks run only for such tasks). */
+export async function withFile(jobConfig: JobConfig, task: EntryTask): Promise<EntryTask> {
+  return { ...task, file: await describeEntry(jobConfig, task.entry) };
+}
 
 /** The entry at `relPath` below the job's source as lstat sees it now, and where it goes. */
 export async function taskFor(jobConfig: JobConfig, relPath: string): Promise<EntryTask> {

@@ -560,6 +560,8 @@ export class JobRunner {
     }
     if (this.#stopping) return undefined;
     const record = await this.#records.endPass(directories, settingsDigest(job));
+    // Before the summary: whoever waits for the pass to be done sees its postPass done too.
+    await afterPass(job, this.#deps.handlers, pass, record.counts, logger);
     addInto(this.#completed, record.counts);
     const endedAt = record.endedAt ?? Date.now();
     const durationMs = endedAt - (record.startedAt ?? endedAt);
@@ -570,7 +572,6 @@ export class JobRunner {
       job: job.name,
       data: { pass, ...record.counts, durationMs },
     });
-    await afterPass(job, this.#deps.handlers, pass, record.counts, logger);
     return directories;
   }
 

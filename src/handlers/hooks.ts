@@ -19,19 +19,35 @@ export interface ActionHooks {
   before(event: HookEvent, file: FileInfo | GoneEntry, path: string): Promise<void>;
   /** After the action succeeded. */
   after(event: HookEvent, file: FileInfo | GoneEntry, path: string): Promise<void>;
+  /** The same hooks, each call limited to `ms` (an entry's `timeout`, which bounds them all). */
+  within(ms: number): ActionHooks;
 }
 
 export class HandlerHooks implements ActionHooks {
   readonly #handler: SiteHandler;
-  readonly #job: JobInfo;
+  readonly #job: JobConfig;
+  readonly #client: IrodsClient;
   readonly #logger: Logger;
   readonly #irods: IrodsHandle;
+  readonly #limitMs: number;
 
-  constructor(handler: SiteHandler, job: JobConfig, client: IrodsClient, logger: Logger) {
+  constructor(
+    handler: SiteHandler,
+    job: JobConfig,
+    client: IrodsClient,
+    logger: Logger,
+    limitMs = HOOK_CALL_LIMIT_MS,
+  ) {
     this.#handler = handler;
     this.#job = job;
+    this.#client = client;
     this.#logger = logger;
     this.#irods = irodsHandle(client);
+    this.#limitMs = limitMs;
+  }
+
+  within(ms: number): HandlerHooks {
+    return new HandlerHooks(this.#handler, this.#job, this.#client, this.#logger, ms);
   }
 
   before(event: HookEvent, file: FileInfo | GoneEntry, path: string): Promise<void> {
@@ -44,7 +60,7 @@ export class HandlerHooks implements ActionHooks {
 
   async #run(member: `${'pre' | 'post'}${HookEvent}`, file: FileInfo | GoneEntry, path: string) {
     if (!this.#handler.has(member)) return;
-    const job = this.#job;
+    const job: JobInfo = this.#job;
     const logger = this.#logger;
     const ctx = {
       job,
@@ -56,7 +72,7 @@ export class HandlerHooks implements ActionHooks {
       },
     };
     // The member's own context type differs by event; the module was checked to have it.
-    await this.#handler.call(member, HOOK_CALL_LIMIT_MS, ctx as never);
+    await this.#handler.call(member, this.#limitMs, ctx as never);
   }
 }
 

@@ -53,17 +53,32 @@ export async function syncEntry(
   if (plan.skipped) return undefined;
   const planned = { ...failure, operation: plan.job.operation };
   return runPlanned(plan, planned, (signal) =>
-    syncPlanned(
-      deps.logger,
-      { ...workerDeps, job: plan.job, ...(signal ? { signal } : {}) },
-      {
-        target,
-        entry,
-        recorded,
-        plan,
-      },
-    ),
+    syncPlanned(deps.logger, limited({ ...workerDeps, job: plan.job }, plan, signal), {
+      target,
+      entry,
+      recorded,
+      plan,
+    }),
   );
+}
+
+/**
+ * The worker's dependencies for an entry with a `timeout`: its hooks may take all of it, and
+ * once it is up (the signal) no further step runs and a long read or upload stops at its next
+ * progress report.
+ */
+function limited(deps: WorkerDeps, plan: EntryPlan, signal: AbortSignal | undefined): WorkerDeps {
+  if (signal === undefined || plan.timeoutMs === undefined) return deps;
+  const { keepLock, hooks } = deps;
+  return {
+    ...deps,
+    signal,
+    ...(hooks === undefined ? {} : { hooks: hooks.within(plan.timeoutMs) }),
+    keepLock: async (relPath) => {
+      signal.throwIfAborted();
+      await keepLock?.(relPath);
+    },
+  };
 }
 
 async function syncPlanned(

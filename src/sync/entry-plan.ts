@@ -18,6 +18,9 @@ import type { Logger } from '../log.js';
 import type { EntryTask, WorkerDeps } from '../worker/context.js';
 import { asWorkerError, WORKER_ERROR_CODE, WorkerError } from '../worker/errors.js';
 
+/** The longest delay a Node timer takes. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** What the worker needs of a job's handler for a batch: its hooks, and where gone entries are. */
 export function handlerDeps(
   handler: SiteHandler | undefined,
@@ -115,15 +118,19 @@ async function within<T>(
   work.catch(() => undefined);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      const message = `${failure.operation} of ${failure.relPath} did not finish within its handler's timeout of ${ms / 1000} s`;
-      stop.abort(new Error(message));
-      reject(
-        new WorkerError(WORKER_ERROR_CODE.timedOut, { ...failure, step: 'timeout' }, message, {
-          retryable: true,
-        }),
-      );
-    }, ms);
+    timer = setTimeout(
+      () => {
+        const message = `${failure.operation} of ${failure.relPath} did not finish within its handler's timeout of ${ms / 1000} s`;
+        stop.abort(new Error(message));
+        reject(
+          new WorkerError(WORKER_ERROR_CODE.timedOut, { ...failure, step: 'timeout' }, message, {
+            retryable: true,
+          }),
+        );
+      },
+      // A longer delay would overflow the timer, which then fires at once.
+      Math.min(ms, MAX_TIMER_MS),
+    );
   });
   try {
     return await Promise.race([work, late]);

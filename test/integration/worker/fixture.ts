@@ -7,6 +7,7 @@ import type { RecordedState } from '../../../src/core/decide.js';
 import { encodeRelPath, type ObservedEntry } from '../../../src/core/entry.js';
 import { mapRelPath } from '../../../src/core/names.js';
 import { describeEntry } from '../../../src/handlers/file-info.js';
+import type { ActionHooks } from '../../../src/handlers/hooks.js';
 import type { EntryTask, WorkerDeps } from '../../../src/worker/context.js';
 import type { ClientFixture } from '../irods/setup.js';
 
@@ -92,7 +93,8 @@ const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).dige
  * anything reads it or goes to iRODS, where a test changes the file under the worker's feet.
  */
 export function withPreHook(deps: WorkerDeps, act: () => Promise<void>): WorkerDeps {
-  return { ...deps, hooks: { before: act, after: () => Promise.resolve() } };
+  const hooks: ActionHooks = { before: act, after: () => Promise.resolve(), within: () => hooks };
+  return { ...deps, hooks };
 }
 
 /** The task with the file as a job's event handler sees it (hooks run only for such tasks). */

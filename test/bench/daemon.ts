@@ -21,6 +21,8 @@ export interface BenchJob {
   /** Watch the source (default false). */
   watch?: boolean;
   settle?: string;
+  /** An event handler module (default none). */
+  handler?: string;
 }
 
 export interface BenchDaemonSpec {
@@ -94,6 +96,7 @@ export async function startBenchDaemon(spec: BenchDaemonSpec): Promise<BenchDaem
       `rescan_interval = ${q(spec.job.rescanInterval)}`,
       `watch = ${spec.job.watch ?? false}`,
       `settle = ${q(spec.job.settle ?? '2s')}`,
+      `handler = ${q(spec.job.handler ?? '')}`,
       '',
     ].join('\n'),
   );

@@ -172,7 +172,7 @@ export async function benchSync(o: SyncBenchOptions): Promise<BenchRow[]> {
   }
 }
 
-interface JobRun {
+export interface JobRun {
   passes: PassEvent[];
   /** iRODS requests and machine CPU seconds (daemon, emulator, Redis) of the first pass. */
   firstPass: { requests: number; cpuSeconds: number };
@@ -231,7 +231,7 @@ async function redisCpuSeconds(redis: Redis): Promise<number> {
   return field('used_cpu_sys') + field('used_cpu_user');
 }
 
-async function runJob(
+export async function runJob(
   o: SyncBenchOptions,
   emulator: TestEmulator,
   passes: number,

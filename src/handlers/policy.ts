@@ -14,7 +14,6 @@ import {
   checkPhysicalPath,
   checkResource,
   checkTargetPath,
-  mergeAvus,
   type AvuValue,
   type Checked,
 } from '../core/policy-results.js';
@@ -32,7 +31,7 @@ export interface FilePolicy {
   readonly logicalPath?: string;
   /** The handler's physical path (register operations); absent: see `physical_source`. */
   readonly physicalPath?: string;
-  /** The job's AVUs merged with the handler's; absent: the job's alone. */
+  /** The handler's AVUs for the entry; absent when it chose none. */
   readonly avus?: AvuValue[];
   readonly maxAttempts?: number;
   /** Before the next try, should this one fail retryably. */
@@ -111,7 +110,7 @@ export async function filePolicy(
     resource: resource ?? job.resource,
     ...(logicalPath === undefined ? {} : { logicalPath }),
     ...(physicalPath === undefined ? {} : { physicalPath }),
-    ...(avus === undefined ? {} : { avus: mergeAvus(job.metadata, avus) }),
+    ...(avus === undefined ? {} : { avus }),
     ...(maxAttempts === undefined ? {} : { maxAttempts }),
     ...(retryDelayMs === undefined ? {} : { retryDelayMs }),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),

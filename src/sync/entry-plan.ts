@@ -9,6 +9,7 @@ import type { JobConfig } from '../config/index.js';
 import type { ObservedEntry } from '../core/entry.js';
 import { registers } from '../core/job-rules.js';
 import { registeredPathOf } from '../core/ownership.js';
+import { mergeAvus, type AvuValue } from '../core/policy-results.js';
 import { describeEntry, describeGone } from '../handlers/file-info.js';
 import { HandlerHooks } from '../handlers/hooks.js';
 import { filePolicy, goneTargetPath, physicalPathFor } from '../handlers/policy.js';
@@ -82,12 +83,20 @@ export async function planEntry(
       file,
       logicalPath: policy.logicalPath ?? logicalPath,
       ...(physicalPath === undefined ? {} : { physicalPath }),
-      ...(policy.avus === undefined ? {} : { avus: policy.avus }),
+      ...(policy.avus === undefined ? {} : { avus: entryAvus(job, entry, policy.avus) }),
     },
     ...(policy.maxAttempts === undefined ? {} : { maxAttempts: policy.maxAttempts }),
     ...(policy.retryDelayMs === undefined ? {} : { retryDelayMs: policy.retryDelayMs }),
     ...(policy.timeoutMs === undefined ? {} : { timeoutMs: policy.timeoutMs }),
   };
+}
+
+/**
+ * A data object gets the job's AVUs with the handler's (which win on an attribute); a collection
+ * only the handler's, as the job's are for data objects.
+ */
+function entryAvus(job: JobConfig, entry: ObservedEntry, avus: AvuValue[]): AvuValue[] {
+  return entry.type === 'dir' ? avus : mergeAvus(job.metadata, avus);
 }
 
 /**

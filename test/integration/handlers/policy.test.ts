@@ -99,7 +99,7 @@ describe('per-file policy of an event handler', () => {
     const dir = await fx.tempDir('policy-resource-');
     const source = join(dir, 'src');
     const target = `${HOME}/policy-resource`;
-    await writeTree(source, { 'big.bin': 'x'.repeat(100), 'small.txt': 'tiny' });
+    await writeTree(source, { 'big.bin': 'x'.repeat(100), 'small.txt': 'tiny', 'run/': '' });
     const handler = await handlerModule(
       dir,
       `export default {
@@ -132,10 +132,12 @@ describe('per-file policy of an event handler', () => {
       ['fastResc'],
     );
     const avus = await fx.client.metadata.list(ENTITY.dataObject, `${target}/small.txt`);
-    assert.deepEqual(
-      avus.map((avu) => `${avu.attribute}=${avu.value}${avu.units ? ` ${avu.units}` : ''}`).sort(),
-      ['instrument=m1', 'sample=small id', 'site=B'],
-    );
+    const text = (list: typeof avus) =>
+      list.map((avu) => `${avu.attribute}=${avu.value}${avu.units ? ` ${avu.units}` : ''}`).sort();
+    assert.deepEqual(text(avus), ['instrument=m1', 'sample=small id', 'site=B']);
+    // A collection gets the handler's AVUs only: the job's are for data objects.
+    const collection = await fx.client.metadata.list(ENTITY.collection, `${target}/run`);
+    assert.deepEqual(text(collection), ['sample=run id', 'site=B']);
   });
 
   it('registers the mapped paths with physical_source, and a handler path overrides it', async () => {

@@ -126,15 +126,17 @@ describe('event handler hooks', () => {
     const source = join(dir, 'src');
     const files = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`f${i}.txt`, `${i}`]));
     await writeTree(source, files);
+    const events = join(dir, 'events.jsonl');
     const handler = await handlerModule(
       dir,
-      `const seen = new Set();
+      `${recorder(events)}const seen = new Set();
 export default {
   maxAttempts: () => 3,
   retryDelay: () => 100,
-  preDataObjCreate({ file }) {
-    if (seen.has(file.name)) return;
-    seen.add(file.name);
+  preDataObjCreate(ctx) {
+    record('preDataObjCreate')(ctx);
+    if (seen.has(ctx.file.name)) return;
+    seen.add(ctx.file.name);
     throw Object.assign(new Error('not yet'), { retryable: true });
   },
 };\n`,
@@ -148,6 +150,11 @@ export default {
     assert.equal(countsOf(summary).new, 10);
     assert.deepEqual(await failuresOf(daemon, 'retry'), []);
     assert.deepEqual(await namesIn(fx.client, target), Object.keys(files).sort());
+    // Each file went in on its second try.
+    assert.deepEqual(
+      tally(await readCalls(events)),
+      Object.fromEntries(Object.keys(files).map((name) => [`preDataObjCreate ${name}`, 2])),
+    );
   });
 
   it('fails every file with the message of a pre hook that throws, and sends none of them', async () => {

@@ -25,7 +25,7 @@ import { IN_THE_WAY, type InTheWay } from '../core/type-swap.js';
 import { HOOK_EVENTS } from '../handlers/members.js';
 import { IrodsError, REMOVAL, type Removal } from '../irods/index.js';
 import type { WorkerDeps } from './context.js';
-import { TargetProtectedError } from './errors.js';
+import { asWorkerError, TargetProtectedError } from './errors.js';
 import { runSteps, step, type StepContext } from './pipeline.js';
 
 export interface DeleteTask {
@@ -91,11 +91,21 @@ export const DELETE_PIPELINE = [guard, remove, forget] as const;
  * it, so that the state of files gone for good does not pile up).
  */
 export async function deleteEntry(deps: WorkerDeps, task: DeleteTask): Promise<DeleteOutcome> {
+  const failure = {
+    relPath: encodeRelPath(task.relPath),
+    operation: `delete (${deps.job.delete})`,
+  };
+  let logicalPath: string;
+  try {
+    logicalPath = await placeOf(deps, task);
+  } catch (error) {
+    throw asWorkerError(error, { ...failure, step: 'place' });
+  }
   const ctx: DeleteContext = {
     deps,
-    task: { ...task, logicalPath: await placeOf(deps, task) },
+    task: { ...task, logicalPath },
     stopped: false,
-    failure: { relPath: encodeRelPath(task.relPath), operation: `delete (${deps.job.delete})` },
+    failure,
     outcome: { removed: false },
   };
   await runSteps(DELETE_PIPELINE, ctx);

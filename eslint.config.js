@@ -61,6 +61,8 @@ const PENDING_MOVES = {
   'src/sync/batch.ts': { imports: ['worker'], types: ['irods', 'metrics'] },
   'src/sync/batch-sync.ts': { imports: ['worker'] },
   'src/sync/batch-outcomes.ts': { imports: ['worker', 'metrics'] },
+  'src/sync/entry-plan.ts': { imports: ['worker'], types: ['irods'] },
+  'src/sync/pass-hooks.ts': { types: ['irods'] },
   'src/sync/watch-feed.ts': { imports: ['worker'], types: ['irods'] },
   'src/sync/job-runner.ts': { imports: ['control'], types: ['irods', 'metrics'] },
   'src/sync/job-safety.ts': { types: ['control'] },

@@ -3,7 +3,13 @@
  * set, ad-hoc jobs validated like config jobs, reload (validate everything first, then apply),
  * drain, the effective config with secrets redacted, and the live events.
  */
-import { checkConfigReport, loadConfig, type Config, type Environment } from './config/index.js';
+import {
+  ConfigError,
+  loadConfig,
+  problemsText,
+  type Config,
+  type Environment,
+} from './config/index.js';
 import { diffConfig } from './config/diff.js';
 import { adhocOffProblem, boundAdhocJob } from './config/adhoc-bounds.js';
 import { validateJobSpec } from './config/job-spec.js';
@@ -20,6 +26,7 @@ import type {
 } from './control/wire.js';
 import { SETTLED, settleWithin } from './core/deadline.js';
 import { messageOf } from './errors.js';
+import type { HandlerRegistry } from './handlers/registry.js';
 import type { Logger } from './log.js';
 import type { JobRunner } from './sync/job-runner.js';
 import type { JobSet } from './sync/job-set.js';
@@ -63,6 +70,8 @@ export interface DaemonTargetDeps {
   readonly env: Environment;
   /** The config now in force; reload replaces it. */
   config: Config;
+  /** The jobs' handler modules: reload imports them afresh, ad-hoc jobs add theirs. */
+  readonly handlers: HandlerRegistry;
   /** Applies what can change while running (the log level). */
   readonly applyLive: (config: Config) => void;
   /** Told around a reload (systemd's RELOADING=1 / READY=1). */
@@ -133,6 +142,12 @@ export class DaemonTarget implements ControlTarget {
       const { job } = bounded;
       if (jobs.get(job.name) !== undefined) {
         throw new ControlError('CONFLICT', `job ${job.name} exists already`);
+      }
+      if (job.handler !== '') {
+        const problems = await this.#deps.handlers.add(job.handler);
+        if (problems.length > 0) {
+          throw new ControlError('BAD_REQUEST', `job.handler: ${problems.join('; ')}`);
+        }
       }
       // Jobs of other daemons on the same Redis: their targets may not overlap either.
       const overlap = await jobs.targetConflict(job);
@@ -246,11 +261,14 @@ export class DaemonTarget implements ControlTarget {
       this.#deps.onReload?.('start');
       try {
         let next: Config;
+        const round = this.#deps.handlers.round();
         try {
-          next = await loadConfig(configFile, env);
-        } catch {
-          const report = await checkConfigReport(configFile, env);
-          const problems = report.text.split('\n').filter((line) => line !== '');
+          next = await loadConfig(configFile, env, { handlers: round });
+        } catch (error) {
+          if (!(error instanceof ConfigError)) throw error;
+          const problems = problemsText(error)
+            .split('\n')
+            .filter((line) => line !== '');
           logger.error(`reload refused, the running config stays: ${problems.join('; ')}`);
           events.publish('reload', 'reload refused: the config has problems', {
             data: { problems },
@@ -265,6 +283,7 @@ export class DaemonTarget implements ControlTarget {
           };
         }
         const diff = diffConfig(this.#deps.config, next);
+        this.#deps.handlers.install(round);
         for (const name of diff.removed) await jobs.stop(name);
         for (const name of diff.changed) {
           await jobs.replace(next.job.find((job) => job.name === name)!);

@@ -30,6 +30,7 @@ import { backoffDelay } from './core/retry.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { DaemonRun, DaemonStoppedError } from './daemon-run.js';
 import { messageOf } from './errors.js';
+import type { HandlerRegistry } from './handlers/registry.js';
 import { IrodsClient, IrodsError, irodsErrorLabel } from './irods/index.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics/index.js';
@@ -64,6 +65,8 @@ export interface DaemonOptions {
   readonly pid: number;
   /** The daemon's user id (the trusted owner of handlers besides root). */
   readonly uid: number;
+  /** The jobs' handler modules, loaded with the config; reloads install new rounds. */
+  readonly handlers: HandlerRegistry;
   /** Applies the settings that change while running (the log level) after a reload. */
   readonly applyLive: (config: Config) => void;
 }
@@ -187,6 +190,7 @@ async function serve(
       metrics,
       events,
       credentialsDirectory: options.env.CREDENTIALS_DIRECTORY,
+      handlers: options.handlers,
     },
     config.daemon.workers,
     graceMs,
@@ -216,6 +220,7 @@ async function serve(
     configFile: options.configFile,
     env: options.env,
     config,
+    handlers: options.handlers,
     applyLive: options.applyLive,
     onReload: (phase) => {
       if (phase === 'start') void notifier.reloading('reloading the config');

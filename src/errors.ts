@@ -101,10 +101,26 @@ export const ERROR_CODES = {
    */
   WORKER_LOCK_LOST: {},
   /**
-   * The file's action took longer than the job's `file_timeout`: it was stopped, and the file is
-   * tried again (what it may have written is checked against the file first).
+   * The file's action took longer than the job's `file_timeout` or its handler's `timeout`: it was
+   * stopped, and the file is tried again (what it may have written is checked against the file first).
    */
   WORKER_FILE_TIMEOUT: {},
+  /**
+   * The job's event handler refused the entry: a hook threw (retried only when its error says
+   * `retryable`), or a policy member returned what cannot be used (a target path outside the
+   * job's target, ...).
+   */
+  WORKER_HANDLER_FAILED: {},
+
+  // Event handlers (src/handlers/).
+  /** A handler member threw or rejected. */
+  HANDLER_THREW: {},
+  /** A handler member did not settle within its time limit. */
+  HANDLER_TIMED_OUT: {},
+  /** A handler's policy member returned something the daemon cannot use. */
+  HANDLER_BAD_RESULT: {},
+  /** The job names a handler that this daemon has not loaded. */
+  HANDLER_NOT_LOADED: {},
 
   // Passes (src/sync/).
   /** A pass was refused before any decision: the source root is missing, unmounted or replaced. */

@@ -133,25 +133,39 @@ function logStyle(styles: Record<LogStyle, LogStyle>): LogStyle {
   return process.stdout.isTTY ? styles.text : styles.json;
 }
 
+/** The daemon's user: with root, the only one trusted to own handler modules and the like. */
+function daemonUid(): number {
+  return process.geteuid?.() ?? 0;
+}
+
 async function checkConfig(file: string): Promise<void> {
-  const { checkConfigReport } = await import('./config/index.js');
-  const report = await checkConfigReport(file, process.env);
+  const [{ checkConfigReport }, { HandlerRegistry }] = await Promise.all([
+    import('./config/index.js'),
+    import('./handlers/registry.js'),
+  ]);
+  const handlers = new HandlerRegistry(daemonUid()).round();
+  const report = await checkConfigReport(file, process.env, { handlers });
   process.stdout.write(`${report.text}\n`);
   process.exitCode = report.ok ? 0 : 1;
 }
 
 /** Runs the daemon until it stops; returns its exit code. */
 async function runDaemon(cli: Cli, trap: SignalTrap): Promise<number> {
-  const { checkConfigReport, ConfigError, loadConfig } = await import('./config/index.js');
+  const [{ ConfigError, loadConfig, problemsText }, { HandlerRegistry }] = await Promise.all([
+    import('./config/index.js'),
+    import('./handlers/registry.js'),
+  ]);
+  const handlers = new HandlerRegistry(daemonUid());
+  const round = handlers.round();
   let config;
   try {
-    config = await loadConfig(cli.config, process.env);
+    config = await loadConfig(cli.config, process.env, { handlers: round });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    const report = await checkConfigReport(cli.config, process.env);
-    process.stderr.write(`${report.text}\n`);
+    process.stderr.write(`${problemsText(error)}\n`);
     return 1;
   }
+  handlers.install(round);
   const [{ createLogger, LOG_STYLES }, { startDaemon }, { Metrics }, { createNotifier }] =
     await Promise.all([
       import('./log.js'),
@@ -161,6 +175,14 @@ async function runDaemon(cli: Cli, trap: SignalTrap): Promise<number> {
     ]);
   const logger = createLogger(config.daemon.log_level, logStyle(LOG_STYLES));
   trap.useLogger(logger);
+  // Event handlers run site code in this process: a promise one of them leaves rejected, with
+  // nobody waiting on it, is logged rather than taken for the daemon's end.
+  process.on('unhandledRejection', (reason) => {
+    const text = reason instanceof Error ? (reason.stack ?? reason.message) : String(reason);
+    logger.error(
+      `a promise was rejected with nobody waiting for it (event handler code?): ${text}`,
+    );
+  });
   // A reader of our stdout that went away (EPIPE) must not crash the daemon mid-shutdown and
   // leave the embedded Redis behind: logs are lost then, the work and its cleanup are not.
   process.stdout.on('error', () => undefined);
@@ -179,7 +201,8 @@ async function runDaemon(cli: Cli, trap: SignalTrap): Promise<number> {
     env: process.env,
     version: packageVersion(),
     pid: process.pid,
-    uid: process.geteuid?.() ?? 0,
+    uid: daemonUid(),
+    handlers,
     applyLive: (next) => {
       logger.level = next.daemon.log_level;
     },

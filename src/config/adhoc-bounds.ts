@@ -77,6 +77,11 @@ export async function boundAdhocJob(
       `job.s3.credentials_file: an ad-hoc job may not name a credentials file (the socket user would have the daemon read a file of their choosing as its S3 keys); it uses the daemon's own S3 credentials ($CREDENTIALS_DIRECTORY/s3-credentials or the AWS default chain) with job.s3.profile; an admin can configure such a job as a [[job]]`,
     );
   }
+  if (job.physical_source !== '') {
+    problems.push(
+      `job.physical_source: an ad-hoc job may not name the physical paths it registers (they could be any file the iRODS server can read); an admin can configure such a job as a [[job]]`,
+    );
+  }
   const handler =
     job.handler === '' ? resolved('') : await trustedHandler(job.handler, limits, daemonUid);
   if (!isResolved(handler)) problems.push(`job.handler: ${handler}`);

@@ -7,6 +7,7 @@ import {
   DELETE_MODES,
   OPERATIONS,
   allowedDeleteModes,
+  registers,
   targetOverlap,
   targetProblem,
   trimTrailingSlashes,
@@ -54,6 +55,14 @@ export function crossCheck(data: Table): Finding[] {
     const backoff = backoffMessage(job.retry_delay, job.retry_max_delay);
     if (backoff !== undefined) {
       findings.push({ path: ['job', index, 'retry_max_delay'], message: backoff });
+    }
+    const physical = physicalSourceMessage(
+      job.operation ?? OPERATIONS.register,
+      job.physical_source,
+      job.source,
+    );
+    if (physical !== undefined) {
+      findings.push({ path: ['job', index, 'physical_source'], message: physical });
     }
   });
   return findings;
@@ -117,6 +126,20 @@ function deleteModeMessage(operation: unknown, mode: unknown): string | undefine
   const allowed = allowedDeleteModes(operation);
   if (allowed.includes(mode)) return undefined;
   return `"${mode}" is not allowed with operation "${operation}" (allowed: ${allowed.join(', ')})`;
+}
+
+/** Only registrations record a physical path; elsewhere the key would silently do nothing. */
+function physicalSourceMessage(
+  operation: unknown,
+  physicalSource: unknown,
+  source: unknown,
+): string | undefined {
+  if (typeof physicalSource !== 'string' || physicalSource === '') return undefined;
+  if (typeof source === 'string' && isS3Source(source)) {
+    return 'does not apply to an s3:// source: its objects are registered at their bucket and key';
+  }
+  if (!isOneOf(operation, OPERATIONS) || registers(operation)) return undefined;
+  return `applies to the register operations only (register, register_replica), not to "${operation}": uploads have no physical path of their own`;
 }
 
 function isOneOf<T extends string>(

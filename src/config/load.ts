@@ -6,6 +6,7 @@
  */
 import { deepFreeze, type DeepReadonly } from '../core/deep-freeze.js';
 import { crossCheck } from './cross-checks.js';
+import { handlerFindings, type HandlerLoading } from './handler-checks.js';
 import { findingsOf, type Finding } from './issues.js';
 import { describePath } from './key-path.js';
 import { indexKeyLines, lineOf, type LineIndex } from './line-index.js';
@@ -38,7 +39,16 @@ export type Config = DeepReadonly<
   }
 >;
 
-export async function loadConfig(file: string, env: Environment): Promise<Config> {
+export interface LoadOptions {
+  /** Imports and checks the jobs' handler modules; without it they are only checked as paths. */
+  readonly handlers?: HandlerLoading;
+}
+
+export async function loadConfig(
+  file: string,
+  env: Environment,
+  options: LoadOptions = {},
+): Promise<Config> {
   const sources: SourceFile[] = [];
   const problems: ConfigProblem[] = [];
   const dropIns = await listDropIns(file);
@@ -62,6 +72,9 @@ export async function loadConfig(file: string, env: Environment): Promise<Config
   findings.push(...crossCheck(merged.data));
   findings.push(...(await socketFindings(merged.data)));
   findings.push(...(await s3CredentialFindings(merged.data, env)));
+  if (options.handlers !== undefined) {
+    findings.push(...(await handlerFindings(merged.data, options.handlers)));
+  }
   problems.push(...findings.map(locate));
 
   const secrets = await readSecrets(merged, env, locate);

@@ -2,7 +2,7 @@
  * The text of `irods-ingestd --check-config`: every problem, one per line (syntax errors with
  * their source line and a caret), then a summary line. main.ts prints it and exits 0 when ok.
  */
-import type { Environment } from './load.js';
+import type { Environment, LoadOptions } from './load.js';
 import { loadConfig } from './load.js';
 import { ConfigError, formatProblem, problemSummary } from './problems.js';
 
@@ -11,9 +11,13 @@ export interface ConfigReport {
   readonly text: string;
 }
 
-export async function checkConfigReport(file: string, env: Environment): Promise<ConfigReport> {
+export async function checkConfigReport(
+  file: string,
+  env: Environment,
+  options: LoadOptions = {},
+): Promise<ConfigReport> {
   try {
-    const config = await loadConfig(file, env);
+    const config = await loadConfig(file, env, options);
     const count = config.job.length;
     return {
       ok: true,
@@ -21,8 +25,13 @@ export async function checkConfigReport(file: string, env: Environment): Promise
     };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    const lines = error.problems.map(formatProblem);
-    lines.push(problemSummary(file, error.problems.length));
-    return { ok: false, text: lines.join('\n') };
+    return { ok: false, text: problemsText(error) };
   }
+}
+
+/** The problems of a config that did not load, as `--check-config` prints them. */
+export function problemsText(error: ConfigError): string {
+  const lines = error.problems.map(formatProblem);
+  lines.push(problemSummary(error.file, error.problems.length));
+  return lines.join('\n');
 }

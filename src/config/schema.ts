@@ -169,6 +169,10 @@ const jobShape = {
   retry_max_delay: duration.prefault('5m'),
   /** Longest time one file's action may take; 0 = no limit. */
   file_timeout: duration.prefault('0'),
+  /** Register operations: where the iRODS server sees `source`; "" = at the same path. */
+  physical_source: checked((path) => (path === '' ? undefined : localPathProblem(path)))
+    .transform(trimTrailingSlashes)
+    .default(''),
   s3: s3Schema.optional(),
 };
 

@@ -37,6 +37,9 @@ export interface ObservedEntry {
   readonly mode: number;
   /** Where a symbolic link points (raw bytes), for symlinks that are not followed. */
   readonly linkTarget?: Uint8Array;
+  /** The owner, when the look that saw the entry kept it (a batch's; a scan's does not). */
+  readonly uid?: number;
+  readonly gid?: number;
 }
 
 // ignoreBOM: a name may begin with U+FEFF, and dropping it would name another file.

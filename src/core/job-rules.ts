@@ -26,6 +26,11 @@ export function sendsBytes(operation: Operation): boolean {
   return SENDS_BYTES.has(operation);
 }
 
+/** Whether the operation registers files in place (a physical path of their own in iRODS). */
+export function registers(operation: Operation): boolean {
+  return operation === OPERATIONS.register || operation === OPERATIONS.registerReplica;
+}
+
 export const DELETE_MODES = {
   keep: 'keep',
   unregister: 'unregister',
@@ -146,7 +151,7 @@ export function handlerProblem(path: string): string | undefined {
   if (path === '') return undefined;
   const local = localPathProblem(path);
   if (local !== undefined) return local;
-  if (!path.endsWith('.mjs') && !path.endsWith('.js')) return 'must be a .mjs or .js module';
+  if (!/\.(mjs|js|ts)$/.test(path)) return 'must be a .mjs, .js or .ts module';
   return undefined;
 }
 

@@ -2,8 +2,12 @@
 import { constants, type BigIntStats } from 'node:fs';
 import type { EntryType } from '../core/entry.js';
 
-/** A BigIntStats has these; a stat that crossed between threads is these alone. */
-export type StatFacts = Pick<BigIntStats, 'mode' | 'size' | 'mtimeNs' | 'ctimeNs' | 'ino' | 'dev'>;
+/**
+ * A BigIntStats has these; a stat that crossed between threads is these alone. The owner comes
+ * with the stats of a batch's look (event handlers see it), not with a scan's entries.
+ */
+export type StatFacts = Pick<BigIntStats, 'mode' | 'size' | 'mtimeNs' | 'ctimeNs' | 'ino' | 'dev'> &
+  Partial<Pick<BigIntStats, 'uid' | 'gid'>>;
 
 /**
  * The entry type of a stat's mode. Read from the mode as a number because BigIntStats'

@@ -27,8 +27,8 @@ function statOf(bytesOrText: string | Uint8Array, followSymlinks: boolean): Stat
     const info = followSymlinks ? statSync(path, options) : lstatSync(path, options);
     if (info === undefined) return undefined;
     // Plain data: a Stats object loses its methods between threads.
-    const { mode, size, mtimeNs, ctimeNs, ino, dev } = info;
-    return { mode, size, mtimeNs, ctimeNs, ino, dev };
+    const { mode, size, mtimeNs, ctimeNs, ino, dev, uid, gid } = info;
+    return { mode, size, mtimeNs, ctimeNs, ino, dev, uid, gid };
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
     if (isGoneErrno(code)) return undefined;

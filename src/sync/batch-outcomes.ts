@@ -47,6 +47,8 @@ export interface EntryResult {
   readonly text: string;
   outcome: EntryOutcome;
   readonly mark: string | undefined;
+  /** Before its retry, as the job's handler chose; undefined: the usual backoff. */
+  retryDelayMs?: number | undefined;
 }
 
 /**
@@ -135,7 +137,9 @@ export async function failed(
   const retryable = error instanceof WorkerError && error.retryable;
   // Half an action may be in iRODS: the next try compares it with the file before anything else.
   if (error instanceof FileTimeoutError) await deps.states.markRecheck([text], deps.owner);
-  if (retryable && batch.attempt < deps.job.max_attempts) {
+  const attempts =
+    (error instanceof WorkerError ? error.maxAttempts : undefined) ?? deps.job.max_attempts;
+  if (retryable && batch.attempt < attempts) {
     deps.logger.debug(`will retry ${text} (attempt ${batch.attempt}): ${error.message}`, {
       job: deps.job.name,
     });

@@ -1,9 +1,10 @@
 /**
  * One entry of a batch brought in line with what is on disk: a directory becomes a collection, a
- * file goes through its action (register, upload, ...). An entry recorded as the other type (a
- * directory replaced by a file of the same name, or the reverse) first has the old copy removed
- * through the job's delete mode, since iRODS holds one thing per path; under `keep`, or when the
- * old copy cannot go, the entry fails with what is in its way (src/core/type-swap.ts).
+ * file goes through its action (register, upload, ...), under its job's event handler's choices
+ * for it (entry-plan.ts). An entry recorded as the other type (a directory replaced by a file of
+ * the same name, or the reverse) first has the old copy removed through the job's delete mode,
+ * since iRODS holds one thing per path; under `keep`, or when the old copy cannot go, the entry
+ * fails with what is in its way (src/core/type-swap.ts).
  */
 import type { JobConfig } from '../config/index.js';
 import type { RecordedState } from '../core/decide.js';
@@ -17,7 +18,9 @@ import { syncFile } from '../worker/actions.js';
 import type { WorkerDeps } from '../worker/context.js';
 import { deleteEntry } from '../worker/deletes.js';
 import { syncDirectory } from '../worker/directories.js';
-import { InTheWayError } from '../worker/errors.js';
+import { asWorkerError, InTheWayError } from '../worker/errors.js';
+import { planEntry, runPlanned, type EntryPlan } from './entry-plan.js';
+import type { SiteHandler } from '../handlers/site-handler.js';
 
 /** A batch entry with where it lives on this host and in iRODS. */
 export interface SyncTarget extends MappedPath {
@@ -27,6 +30,8 @@ export interface SyncTarget extends MappedPath {
   readonly sourcePath: string | Buffer;
   /** An earlier run lost the file's lock while acting on it: iRODS is compared first. */
   readonly recheck: boolean;
+  /** This try's number (1 for the first). */
+  readonly attempt: number;
 }
 
 /** The counts of what was done, or undefined when nothing was (skipped, or gone meanwhile). */
@@ -36,14 +41,43 @@ export async function syncEntry(
   target: SyncTarget,
   entry: ObservedEntry,
   recorded: RecordedState | undefined,
+  handler?: SiteHandler,
 ): Promise<Partial<PassCounts> | undefined> {
-  const { job } = deps;
+  const failure = { relPath: target.text, operation: deps.job.operation };
+  let plan: EntryPlan;
+  try {
+    plan = await planEntry(deps.job, handler, entry, target.logicalPath, target.attempt);
+  } catch (error) {
+    throw asWorkerError(error, { ...failure, step: 'policy' });
+  }
+  if (plan.skipped) return undefined;
+  const planned = { ...failure, operation: plan.job.operation };
+  return runPlanned(plan, { ...workerDeps, job: plan.job }, planned, (timed) =>
+    syncPlanned(deps.logger, timed, { target, entry, recorded, plan }),
+  );
+}
+
+async function syncPlanned(
+  logger: Logger,
+  workerDeps: WorkerDeps,
+  {
+    target,
+    entry,
+    recorded,
+    plan,
+  }: {
+    target: SyncTarget;
+    entry: ObservedEntry;
+    recorded: RecordedState | undefined;
+    plan: EntryPlan;
+  },
+): Promise<Partial<PassCounts> | undefined> {
+  const { job } = workerDeps;
   const cleared = await clearSwapped(workerDeps, target, entry, recorded);
   const before = cleared === undefined ? recorded : undefined;
   const task = {
     entry,
     sourcePath: target.sourcePath,
-    logicalPath: target.logicalPath,
     mapped: target.mapped,
     originalB64: target.originalB64,
     // The batch looked at all its files before the first one's action. A registration follows
@@ -51,15 +85,16 @@ export async function syncEntry(
     // before it, so it looks again right before it reads the file and is decided on that.
     justObserved: !sendsBytes(job.operation),
     recheck: target.recheck,
+    ...plan.task,
   };
   const outcome =
     entry.type === 'dir'
-      ? await syncDirectory(workerDeps, task)
+      ? await syncDirectory(workerDeps, task, before?.type === 'dir')
       : await syncFile(workerDeps, task, before);
   const removed = cleared === true ? { deleted: 1 } : {};
   const { action } = outcome;
   if (outcome.recorded !== undefined && (action.kind === 'adopt' || action.kind === 'keep')) {
-    deps.logger.debug(`${action.kind === 'adopt' ? 'adopted' : 'kept'} ${target.text}`, {
+    logger.debug(`${action.kind === 'adopt' ? 'adopted' : 'kept'} ${target.text}`, {
       job: job.name,
     });
     return { [action.kind === 'adopt' ? 'adopted' : 'kept']: 1, ...removed };
@@ -68,7 +103,7 @@ export async function syncEntry(
   if (outcome.recorded === undefined || action.kind === 'skip' || action.kind === 'check-content') {
     return cleared === true ? removed : undefined;
   }
-  deps.logger.debug(`${action.kind} ${target.text}`, { job: job.name });
+  logger.debug(`${action.kind} ${target.text}`, { job: job.name });
   return { [before === undefined ? 'new' : 'updated']: 1, bytes: outcome.bytesSent, ...removed };
 }
 
@@ -102,6 +137,7 @@ async function clearSwapped(
     relPath: target.relPath,
     logicalPath: target.logicalPath,
     type: recorded.type,
+    state: recorded,
   });
   if (outcome.stays !== undefined) {
     throw new InTheWayError(

@@ -22,13 +22,15 @@ import { createHash } from 'node:crypto';
 import { decideFile, type RecordedState } from '../core/decide.js';
 import { decodeRelPath, encodeRelPath, type ObservedEntry } from '../core/entry.js';
 import { mapRelPath, UnmappablePathError } from '../core/names.js';
+import { handlerFor, type HandlerLookup } from '../handlers/registry.js';
+import type { SiteHandler } from '../handlers/site-handler.js';
 import type { IrodsClient } from '../irods/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { BATCH_KINDS, type BatchPayload } from '../queue/payload.js';
 import type { WriteHandles } from '../state/index.js';
 import { deleteEntry } from '../worker/deletes.js';
 import type { WorkerDeps } from '../worker/context.js';
-import { asWorkerError } from '../worker/errors.js';
+import { asWorkerError, WorkerError } from '../worker/errors.js';
 import {
   BatchCheckLookup,
   HASHES,
@@ -49,7 +51,7 @@ import {
   type OutcomeDeps,
 } from './batch-outcomes.js';
 import { entryTypeOfMode } from '../sources/stat-facts.js';
-import { withinFileTimeout } from '../worker/file-timeout.js';
+import { handlerDeps } from './entry-plan.js';
 import { entryOf, sourcePathOf } from './observe.js';
 
 /** A lock outlives a dead (or frozen) worker by at most this long; renewed while its batch runs. */
@@ -73,11 +75,15 @@ export interface BatchDeps extends OutcomeDeps {
   readonly deletesRefused: () => Promise<string | undefined>;
   /** Asks the job for a pass: something came back that the last one took for gone. */
   readonly rescan: (why: string) => void;
+  /** Where the job's event handler is found, when it has one (job.handler). */
+  readonly handlers?: HandlerLookup;
 }
 
 export interface BatchResult {
   /** Text paths to run again after a backoff (retryable failures). */
   readonly retry: string[];
+  /** The delays the job's handler chose for some of them (ms); the others back off as usual. */
+  readonly retryDelays?: ReadonlyMap<string, number>;
   /** Text paths another worker holds: run again shortly. */
   readonly busy: string[];
 }
@@ -122,8 +128,13 @@ export async function processBatch(deps: BatchDeps, batch: BatchPayload): Promis
       );
       deps.rescan(`deletes were not carried out: ${refused}`);
     }
+    // One handler for the whole batch, even if a reload installs another meanwhile.
+    const handler = handlerFor(deps.job.handler, deps.handlers);
     const entries = await look(deps, refused === undefined ? locks.mine : []);
-    const workerDeps = workerDepsOf(deps, writes, locks, checkLookup(deps, entries));
+    const workerDeps = {
+      ...workerDepsOf(deps, writes, locks, checkLookup(deps, entries)),
+      ...handlerDeps(handler, deps.job, deps.client, deps.logger),
+    };
     for (const entry of entries) {
       const claim = await locks.claim(entry.text);
       if (claim === CLAIMS.lost) {
@@ -138,7 +149,7 @@ export async function processBatch(deps: BatchDeps, batch: BatchPayload): Promis
       // Aborted until it has an outcome: the batch may throw while the file is in hand.
       const result: EntryResult = { text: entry.text, outcome: 'aborted', mark: entry.mark };
       results.push(result);
-      result.outcome = await runEntry(deps, workerDeps, batch, entry);
+      result.outcome = await runEntry(deps, { workerDeps, handler, result }, batch, entry);
     }
   } finally {
     locks.stop();
@@ -148,7 +159,15 @@ export async function processBatch(deps: BatchDeps, batch: BatchPayload): Promis
   for (const [kind, n] of tally.outcomes) deps.metrics.fileOutcome(deps.job.name, kind, n);
   deps.metrics.bytes(deps.job.name, tally.bytes);
   const retry = results.filter((result) => result.outcome === 'retry');
-  return { retry: retry.map((result) => result.text), busy };
+  const retryDelays = new Map<string, number>();
+  for (const { text, retryDelayMs } of retry) {
+    if (retryDelayMs !== undefined) retryDelays.set(text, retryDelayMs);
+  }
+  return {
+    retry: retry.map((result) => result.text),
+    ...(retryDelays.size > 0 ? { retryDelays } : {}),
+    busy,
+  };
 }
 
 /**
@@ -209,9 +228,16 @@ function checkLookup(
   return new BatchCheckLookup(deps.client, deps.stats, candidates, job.follow_symlinks);
 }
 
+/** How an entry runs: the batch's worker dependencies and handler, and where its result goes. */
+interface EntryRun {
+  readonly workerDeps: WorkerDeps;
+  readonly handler: SiteHandler | undefined;
+  readonly result: EntryResult;
+}
+
 async function runEntry(
   deps: BatchDeps,
-  workerDeps: WorkerDeps,
+  { workerDeps, handler, result }: EntryRun,
   batch: BatchPayload,
   entry: BatchEntry,
 ): Promise<EntryOutcome> {
@@ -241,12 +267,10 @@ async function runEntry(
     if (look === undefined) return undefined;
     const observed = entryOf(relPath, look);
     if (!syncable(observed)) return undefined;
-    const target = { ...entry, ...mappedPath, recheck: mark !== undefined };
-    const failure = { relPath: text, operation: job.operation, step: 'file-timeout' };
-    return await withinFileTimeout(workerDeps, job.file_timeout, failure, (timed) =>
-      syncEntry(deps, timed, target, observed, recorded),
-    );
+    const target = { ...entry, ...mappedPath, recheck: mark !== undefined, attempt: batch.attempt };
+    return await syncEntry(deps, workerDeps, target, observed, recorded, handler);
   } catch (error) {
+    if (error instanceof WorkerError) result.retryDelayMs = error.retryDelayMs;
     return failed(deps, batch, text, error);
   }
 }
@@ -269,6 +293,7 @@ async function runDelete(
     relPath,
     logicalPath,
     type: recorded.type,
+    state: recorded,
     ...(recorded.type === 'dir' ? { stillGone } : {}),
   });
   if (outcome.back) {

@@ -24,6 +24,7 @@ import { excludeGlobs } from '../core/job-rules.js';
 import { formatPassSummary } from '../core/pass-summary.js';
 import { SETTLED, settleWithin } from '../core/deadline.js';
 import { backoffDelay } from '../core/retry.js';
+import type { HandlerLookup } from '../handlers/registry.js';
 import type { IrodsClient } from '../irods/index.js';
 import type { Logger } from '../log.js';
 import type { EventHub } from '../control/events.js';
@@ -54,6 +55,7 @@ import { CLOSE_MS, closeQueue, closeWorker } from './closing.js';
 import { JobSafety, PassRefusedError } from './job-safety.js';
 import { JobWatch } from './job-watch.js';
 import { scanAndQueue, type PassContext } from './pass.js';
+import { afterPass, beforePass, ensureTarget, passOperations } from './pass-hooks.js';
 import { RateMeter } from '../core/rate-meter.js';
 
 export interface JobRunnerDeps {
@@ -71,6 +73,8 @@ export interface JobRunnerDeps {
   readonly events: EventHub;
   /** The watcher implementation; chokidar unless a test brings another. */
   readonly watcherFactory?: WatcherFactory;
+  /** The handler modules in force, where the job finds its own (`handler` key). */
+  readonly handlers?: HandlerLookup;
   /** Where the job claims its target among the daemons on the Redis (scanning daemons). */
   readonly claims?: { readonly store: TargetClaims; readonly owner: string };
   /** systemd's $CREDENTIALS_DIRECTORY, where an S3 job's default credentials file lies. */
@@ -162,6 +166,7 @@ export class JobRunner {
       ...(source.files === undefined ? {} : { files: source.files }),
       deletesRefused: () => this.#safety.guard.deletesRefused(),
       rescan: (why) => this.rescan(why),
+      ...(deps.handlers === undefined ? {} : { handlers: deps.handlers }),
     };
     deps.metrics.addJob(job.name);
     deps.metrics.onScrape(job.name, async () => {
@@ -198,6 +203,7 @@ export class JobRunner {
       queue: this.#queue,
       deletes: this.#safety.gate,
       stopped: () => this.#stopping,
+      operationOf: passOperations(job, deps.handlers),
     };
     if (deps.scans && job.watch !== false && job.rescan_interval !== 0) {
       this.#watch = new JobWatch({
@@ -457,11 +463,19 @@ export class JobRunner {
     } finally {
       this.#inFlightFiles -= batch.paths.length;
     }
-    const { retry, busy } = result;
+    const { retry, retryDelays, busy } = result;
     if (retry.length > 0) {
       const { retry_delay: baseMs, retry_max_delay: maxMs } = this.#batchDeps.job;
-      const delay = backoffDelay(batch.attempt, { baseMs, maxMs }, Math.random());
-      await this.#queue.retry({ ...batch, paths: retry, attempt: batch.attempt + 1 }, delay);
+      const backoff = backoffDelay(batch.attempt, { baseMs, maxMs }, Math.random());
+      // Files whose handler chose their delay wait that long; the others back off together.
+      const byDelay = new Map<number, string[]>();
+      for (const path of retry) {
+        const delay = retryDelays?.get(path) ?? backoff;
+        byDelay.set(delay, [...(byDelay.get(delay) ?? []), path]);
+      }
+      for (const [delay, paths] of byDelay) {
+        await this.#queue.retry({ ...batch, paths, attempt: batch.attempt + 1 }, delay);
+      }
     }
     if (busy.length > 0) await this.#queue.retry({ ...batch, paths: busy }, BUSY_RETRY_MS);
   }
@@ -562,9 +576,8 @@ export class JobRunner {
     const started = `job ${job.name} pass ${pass} started: ${job.source} → ${job.target} (${job.operation})`;
     logger.info(started);
     this.#deps.events.publish('pass-started', started, { job: job.name, data: { pass } });
-    // The target exists even for an empty source, as upstream creates it; `none` leaves iRODS
-    // untouched.
-    if (job.operation !== 'none') await this.#deps.client.collections.ensure(job.target);
+    await beforePass(job, this.#deps.handlers, pass, zeroCounts(), logger);
+    await ensureTarget(job, this.#deps.handlers, this.#deps.client, logger);
     const progress = setInterval(() => void this.#logProgress(pass), PROGRESS_EVERY_MS);
     let directories: number;
     try {
@@ -574,6 +587,8 @@ export class JobRunner {
     }
     if (this.#stopping) return undefined;
     const record = await this.#records.endPass(directories, settingsDigest(job));
+    // Before the summary: whoever waits for the pass to be done sees its postPass done too.
+    await afterPass(job, this.#deps.handlers, pass, record.counts, logger);
     addInto(this.#completed, record.counts);
     const endedAt = record.endedAt ?? Date.now();
     const durationMs = endedAt - (record.startedAt ?? endedAt);

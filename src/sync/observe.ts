@@ -32,6 +32,9 @@ export function entryOf(relPath: Uint8Array, info: StatFacts): ObservedEntry {
     ino: info.ino,
     dev: info.dev,
     mode,
+    ...(info.uid === undefined || info.gid === undefined
+      ? {}
+      : { uid: Number(info.uid), gid: Number(info.gid) }),
   };
 }
 

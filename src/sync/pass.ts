@@ -7,9 +7,15 @@
  * neither the tree nor the queued work is ever held whole. Nothing here touches iRODS: the
  * workers act, and record the new state only after iRODS confirmed.
  */
-import { decideDeletes, decideFile, type RecordedState } from '../core/decide.js';
+import {
+  CHANGES,
+  classifyChange,
+  decideDeletes,
+  decideFile,
+  type RecordedState,
+} from '../core/decide.js';
 import { decodeRelPath, encodeRelPath, joinRelPath, type ObservedEntry } from '../core/entry.js';
-import { sendsBytes, type CtimeChanges } from '../core/job-rules.js';
+import { sendsBytes, type CtimeChanges, type Operation } from '../core/job-rules.js';
 import { BATCH_KINDS, batchesFor } from '../queue/payload.js';
 import type { JobQueue } from '../queue/queue.js';
 import type { DirectoryChunk, ScanOptions } from '../sources/index.js';
@@ -41,6 +47,11 @@ export interface PassContext {
   readonly deletes: DeleteGate;
   /** True once the daemon is stopping: the pass ends early, recording nothing more. */
   readonly stopped: () => boolean;
+  /**
+   * The operation the job's event handler chooses for an entry (undefined: the job's; `none`:
+   * the entry is skipped, counted as excluded). Absent when the job has no handler.
+   */
+  readonly operationOf?: (entry: ObservedEntry) => Promise<Operation | undefined>;
 }
 
 /**
@@ -60,6 +71,35 @@ export function needsWork(
 ): boolean {
   if (entry.type === 'dir') return recorded?.type !== 'dir';
   return decideFile(entry, recorded, operation, { ctimeChanges }).kind !== 'skip';
+}
+
+/**
+ * An entry whose recorded state shows no change needs no work under any operation; only the
+ * others ask the handler which operation is theirs.
+ */
+function mayNeedWork(entry: ObservedEntry, recorded: RecordedState | undefined): boolean {
+  if (entry.type === 'dir') return recorded?.type !== 'dir';
+  return classifyChange(entry, recorded) !== CHANGES.unchanged;
+}
+
+/**
+ * The operation `entry` needs work under: the job's, or the one its handler chooses for it;
+ * `skip` when the handler chooses `none`. A handler that fails here has the entry queued anyway:
+ * its worker asks again and lists the failure.
+ */
+async function operationOf(
+  ctx: PassContext,
+  entry: ObservedEntry,
+  recorded: RecordedState | undefined,
+): Promise<Operation | 'queue' | 'skip'> {
+  const { job, operationOf: chosen } = ctx;
+  if (chosen === undefined || !mayNeedWork(entry, recorded)) return job.operation;
+  try {
+    const operation = await chosen(entry);
+    return operation === 'none' ? 'skip' : (operation ?? job.operation);
+  } catch {
+    return 'queue';
+  }
 }
 
 /** What the pass holds of the directory being listed: its recorded children and what it saw. */
@@ -155,15 +195,21 @@ async function compareChunk(
   const work: string[] = [];
   const inSync: string[] = [];
   let bytes = 0;
-  // An append may send fewer bytes than the file holds: an upper bound.
-  const sends = sendsBytes(job.operation);
+  let skipped = 0;
   for (const entry of syncable) {
     const path = encodeRelPath(entry.relPath);
     const name = nameOf(path, entry.relPath);
     seen.add(name);
-    if (needsWork(entry, recorded.get(name), job.operation, job.ctimeChanges)) {
+    const state = recorded.get(name);
+    const operation = await operationOf(ctx, entry, state);
+    if (operation === 'skip') {
+      skipped += 1;
+      continue;
+    }
+    if (operation === 'queue' || needsWork(entry, state, operation, job.ctimeChanges)) {
       work.push(path);
-      if (sends) bytes += entry.size;
+      // An append may send fewer bytes than the file holds: an upper bound.
+      if (operation === 'queue' || sendsBytes(operation)) bytes += entry.size;
     } else {
       inSync.push(path);
     }
@@ -188,8 +234,8 @@ async function compareChunk(
     ),
   );
   const counts = {
-    seen: chunk.entries.length - links.length,
-    excluded: chunk.excluded + links.length,
+    seen: chunk.entries.length - links.length - skipped,
+    excluded: chunk.excluded + links.length + skipped,
     failed: chunk.failures.length + unsyncable.length,
   };
   return { paths: work, bytes, counts };

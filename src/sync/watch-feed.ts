@@ -37,6 +37,7 @@ import { renameEntry, RENAME_OUTCOMES } from '../worker/renames.js';
 import type { DeleteGate } from './delete-gate.js';
 import { observe, sourcePathOf } from './observe.js';
 import { needsWork } from './pass.js';
+import { watchedOperation } from './pass-hooks.js';
 
 export interface WatchFeedDeps {
   readonly job: JobConfig;
@@ -182,7 +183,7 @@ export class WatchFeed {
       }
     }
     const work = arrived.filter((look) =>
-      needsWork(look.entry!, look.recorded, job.operation, job.ctime_changes),
+      needsWork(look.entry!, look.recorded, watchedOperation(job), job.ctime_changes),
     );
     await this.#queue(BATCH_KINDS.sync, work);
 

@@ -1,7 +1,8 @@
 /**
  * Worker actions on files: the decision (pure, from src/core/decide.ts) picks the action, and the
- * action is a fixed list of steps (pre-checks, iRODS calls, post-steps, record), so hooks can wrap
- * any of them. The state is recorded last, only after iRODS confirmed everything before it.
+ * action is a fixed list of steps (pre-checks, the handler's pre hook, iRODS calls, post-steps,
+ * its post hook, record). The state is recorded last, only after iRODS confirmed everything
+ * before it.
  *
  * The decision is made on the stat the action starts from and records (the check-source step),
  * never on an older look: a file that changed between its batch's look and its turn is decided
@@ -35,18 +36,33 @@ import {
   upload,
   verifySource,
 } from './file-steps.js';
+import { postHook, preHook } from './hook-steps.js';
 import { runSteps, step, type Step } from './pipeline.js';
 import { observedAs } from './source.js';
 
 type Steps = readonly Step<EntryContext>[];
 
-const afterTransfer: Steps = [verifySource, carryMtime, checksumPolicy, addMetadata, recordFile];
-const registration: Steps = [checkSource, ensureCollection, registerInPlace, ...afterTransfer];
+const afterTransfer: Steps = [
+  verifySource,
+  carryMtime,
+  checksumPolicy,
+  addMetadata,
+  postHook,
+  recordFile,
+];
+const registration: Steps = [
+  checkSource,
+  preHook,
+  ensureCollection,
+  registerInPlace,
+  ...afterTransfer,
+];
 
 /** The steps of each kind of action, in order. */
 export const FILE_PIPELINES: Readonly<Record<FileAction['kind'], Steps>> = {
   skip: [],
-  'record-only': [checkSource, recordFile],
+  // Operation none: iRODS untouched, the hooks still run (upstream's NO_OP).
+  'record-only': [checkSource, preHook, postHook, recordFile],
   // What follows a content check that found the file's content in iRODS (see carryOut): the
   // new stat is recorded once a second look shows the file did not change while it was read.
   'check-content': [verifySource, recordFile],
@@ -57,8 +73,8 @@ export const FILE_PIPELINES: Readonly<Record<FileAction['kind'], Steps>> = {
   register: registration,
   'update-registration': registration,
   'register-replica': registration,
-  upload: [checkSource, ensureCollection, upload, ...afterTransfer],
-  append: [checkSource, ensureCollection, appendOrUpload, ...afterTransfer],
+  upload: [checkSource, preHook, ensureCollection, upload, ...afterTransfer],
+  append: [checkSource, preHook, ensureCollection, appendOrUpload, ...afterTransfer],
 };
 
 /** The steps `action` runs. */
@@ -87,6 +103,7 @@ export async function syncFile(
   recorded: RecordedState | undefined,
 ): Promise<ActionOutcome> {
   const ctx = newContext(deps, task, { kind: 'skip', why: 'unchanged' });
+  ctx.existed = recorded?.type === 'file';
   const decide = step<EntryContext>('decide', (current) => {
     current.action = decideFile(
       observedAs(task.entry, sourceStat(current)),
@@ -99,7 +116,7 @@ export async function syncFile(
     );
     return Promise.resolve();
   });
-  await runSteps([checkSource, decide], ctx, deps.wrap);
+  await runSteps([checkSource, decide], ctx);
   await carryOut(ctx);
   return outcomeOf(ctx);
 }
@@ -107,9 +124,9 @@ export async function syncFile(
 /** Runs the action's steps; a content check or adoption first settles which action that is. */
 async function carryOut(ctx: EntryContext): Promise<void> {
   if (ctx.action.kind === 'check-content') {
-    await runSteps([checkSource, checkContent], ctx, ctx.deps.wrap);
+    await runSteps([checkSource, checkContent], ctx);
   } else if (ctx.action.kind === 'adopt') {
-    await runSteps([checkSource, adoptExisting], ctx, ctx.deps.wrap);
+    await runSteps([checkSource, adoptExisting], ctx);
   }
-  await runSteps(pipelineFor(ctx.action), ctx, ctx.deps.wrap);
+  await runSteps(pipelineFor(ctx.action), ctx);
 }

@@ -31,12 +31,12 @@ export const checkContent = step<EntryContext>('check-content', async (ctx) => {
 /** The file's content is what iRODS holds (see above); exported for adoption (adopt.ts). */
 export async function holdsSameContent(ctx: EntryContext): Promise<boolean> {
   const { client, job } = ctx.deps;
-  const { logicalPath, sourcePath } = ctx.task;
+  const { logicalPath, sourcePath, physicalPath = sourcePath } = ctx.task;
   const { size } = sourceStat(ctx);
   const all = await replicasOf(ctx);
   const registered = !sendsBytes(job.operation);
   const replicas = registered
-    ? all.filter((replica) => replica.physicalPath === sourcePath)
+    ? all.filter((replica) => replica.physicalPath === physicalPath)
     : all.filter((replica) => replica.status === GOOD_REPLICA);
   if (replicas.length === 0 || replicas.some((replica) => replica.size !== size)) return false;
   const checksums = replicas.map((replica) => replica.checksum).filter((sum) => sum !== '');

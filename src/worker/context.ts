@@ -2,8 +2,10 @@
 import type { JobConfig } from '../config/index.js';
 import type { FileAction, RecordedState } from '../core/decide.js';
 import { encodeRelPath, type ObservedEntry } from '../core/entry.js';
-import type { IrodsClient, ReplicaFacts } from '../irods/index.js';
-import type { StepContext, StepWrapper } from './pipeline.js';
+import type { ActionHooks } from '../handlers/hooks.js';
+import type { FileInfo, GoneEntry } from '../handlers/types.js';
+import type { Avu, IrodsClient, ReplicaFacts } from '../irods/index.js';
+import type { StepContext } from './pipeline.js';
 import type { SourceFiles } from '../sources/index.js';
 import type { SourceStat } from './source.js';
 
@@ -33,6 +35,15 @@ export interface EntryTask {
    * file before anything else (core/decide.ts DecideOptions.recheck).
    */
   readonly recheck?: boolean;
+  /**
+   * The physical path registrations record, where it is not `sourcePath`: the source as the
+   * iRODS server sees it (`physical_source`), or the handler's choice.
+   */
+  readonly physicalPath?: string;
+  /** The AVUs the object gets (the job's merged with the handler's); default the job's. */
+  readonly avus?: readonly Avu[];
+  /** The entry as the job's event handler sees it (when the job has one): what hooks get. */
+  readonly file?: FileInfo;
 }
 
 /** What the actions need from their caller. */
@@ -52,8 +63,15 @@ export interface WorkerDeps {
    * so that one left open by a killed worker is shut down before the file is sent again.
    */
   readonly handles?: WriteHandleRegistry;
-  /** Wraps every step (per-site event handler hooks). */
-  readonly wrap?: StepWrapper<StepContext>;
+  /** The job's event handler hooks, run around each action (handlers/hooks.ts). */
+  readonly hooks?: ActionHooks;
+  /** Aborted when the entry's time is up: no further step runs (StepContext.signal). */
+  readonly signal?: AbortSignal;
+  /**
+   * Where the job's handler put an entry that is now gone (its `targetPath`, `physicalPath`):
+   * deletes go there instead of the mirror path. Absent without such a handler.
+   */
+  readonly gone?: GonePlaces;
   /**
    * Called as a long step (an upload, a full read of the file) makes progress: renews this run's
    * lock of the file, and throws `LockLostError` once it no longer holds it, which stops the step.
@@ -63,6 +81,16 @@ export interface WorkerDeps {
   readonly checks?: CheckLookup;
   /** How files of a source that is not a local directory are read (S3); else from the disk. */
   readonly files?: SourceFiles;
+}
+
+/** What a handler says of an entry that is gone from the source. */
+export interface GonePlaces {
+  /** The entry as handler code sees it. */
+  describe(relPath: Uint8Array, state: RecordedState): GoneEntry;
+  /** Its logical path, when the handler chose one. */
+  logicalPath(entry: GoneEntry): Promise<string | undefined>;
+  /** Its registered physical path, when the handler chose one. */
+  physicalPath(entry: GoneEntry): Promise<string | undefined>;
 }
 
 /** A file's checksum (iRODS form), known for the file as `stat` describes it. */
@@ -110,6 +138,8 @@ export interface EntryContext extends StepContext {
   bytesSent: number;
   /** What was recorded, once the record step ran. */
   recorded?: RecordedState;
+  /** A state was recorded for the file before this action: it modifies (else creates). */
+  existed: boolean;
 }
 
 /** What an action did, for the caller's counters and logs. */
@@ -141,6 +171,8 @@ export function newContext(deps: WorkerDeps, task: EntryTask, action: FileAction
       : {}),
     stopped: false,
     failure: { relPath: encodeRelPath(task.entry.relPath), operation: deps.job.operation },
+    ...(deps.signal === undefined ? {} : { signal: deps.signal }),
+    existed: false,
     mtimeCarried: false,
     checksumComputed: false,
     bytesSent: 0,

@@ -9,7 +9,12 @@
  * recorded below it, each through the delete mode, and its collections go only when that left
  * them empty: objects of excluded files, objects people put there and anything else the job did
  * not record stay, and so do the collections holding them. `unregister` removes an object only
- * when every replica of it is a file the job registered (src/core/ownership.ts).
+ * when every replica of it is a file the job registered (src/core/ownership.ts): under the source
+ * as the server sees it (`physical_source`), one of them where the job put the entry's.
+ *
+ * With an event handler, an entry goes from where the handler put it (its `targetPath` and
+ * `physicalPath`, asked again for the entry as recorded), and the delete hooks run around each
+ * removal that iRODS carries out (none under `keep`, none for what stays).
  */
 import type { RecordedState } from '../core/decide.js';
 import { decodeRelPath, encodeRelPath, joinRelPath } from '../core/entry.js';
@@ -17,15 +22,18 @@ import { isIrodsError } from '../core/irods-codes.js';
 import { isWithin } from '../core/logical-path.js';
 import { registeredPathOf, registrationOf, REGISTRATION } from '../core/ownership.js';
 import { IN_THE_WAY, type InTheWay } from '../core/type-swap.js';
-import { IrodsError, REMOVAL, type IrodsClient, type Removal } from '../irods/index.js';
+import { HOOK_EVENTS } from '../handlers/members.js';
+import { IrodsError, REMOVAL, type Removal } from '../irods/index.js';
 import type { WorkerDeps } from './context.js';
-import { TargetProtectedError } from './errors.js';
+import { asWorkerError, TargetProtectedError } from './errors.js';
 import { runSteps, step, type StepContext } from './pipeline.js';
 
 export interface DeleteTask {
   readonly relPath: Uint8Array;
   readonly logicalPath: string;
   readonly type: RecordedState['type'];
+  /** As recorded: what the handler's hooks and policy are told of the entry. */
+  readonly state?: RecordedState;
   /**
    * Asked between the directories of a vanished tree: false when the directory is back on disk,
    * which ends the delete (what is back is synced instead).
@@ -63,7 +71,7 @@ const guard = step<DeleteContext>('guard', (ctx) => {
 const remove = step<DeleteContext>('remove', async (ctx) => {
   const { task, outcome } = ctx;
   if (task.type === 'file') {
-    const result = await removeObject(ctx.deps, task.relPath, task.logicalPath);
+    const result = await removeObject(ctx.deps, task);
     outcome.removed = result === true;
     if (typeof result === 'string') outcome.stays = result;
   } else {
@@ -83,14 +91,24 @@ export const DELETE_PIPELINE = [guard, remove, forget] as const;
  * it, so that the state of files gone for good does not pile up).
  */
 export async function deleteEntry(deps: WorkerDeps, task: DeleteTask): Promise<DeleteOutcome> {
+  const failure = {
+    relPath: encodeRelPath(task.relPath),
+    operation: `delete (${deps.job.delete})`,
+  };
+  let logicalPath: string;
+  try {
+    logicalPath = await placeOf(deps, task);
+  } catch (error) {
+    throw asWorkerError(error, { ...failure, step: 'place' });
+  }
   const ctx: DeleteContext = {
     deps,
-    task,
+    task: { ...task, logicalPath },
     stopped: false,
-    failure: { relPath: encodeRelPath(task.relPath), operation: `delete (${deps.job.delete})` },
+    failure,
     outcome: { removed: false },
   };
-  await runSteps(DELETE_PIPELINE, ctx, deps.wrap);
+  await runSteps(DELETE_PIPELINE, ctx);
   return ctx.outcome;
 }
 
@@ -100,30 +118,48 @@ const REMOVAL_BY_MODE: Readonly<Record<'unregister' | 'trash' | 'no_trash', Remo
   no_trash: REMOVAL.noTrash,
 };
 
+/** An entry below a vanished directory, or the deleted entry itself. */
+interface GoneItem {
+  readonly relPath: Uint8Array;
+  readonly logicalPath: string;
+  readonly state?: RecordedState | undefined;
+}
+
+/** Where the entry lives in iRODS: where the job's handler put it, else the mirror path. */
+async function placeOf(deps: WorkerDeps, item: GoneItem): Promise<string> {
+  if (deps.gone === undefined || item.state === undefined) return item.logicalPath;
+  const entry = deps.gone.describe(item.relPath, item.state);
+  return (await deps.gone.logicalPath(entry)) ?? item.logicalPath;
+}
+
 /**
- * Removes the job's object at `logicalPath`: true when something was removed, false when there
- * was nothing (or the mode is keep), or why it stays.
+ * Removes the job's object at the item's logical path: true when something was removed, false
+ * when there was nothing (or the mode is keep), or why it stays.
  */
-async function removeObject(
-  deps: WorkerDeps,
-  relPath: Uint8Array,
-  logicalPath: string,
-): Promise<boolean | InTheWay> {
+async function removeObject(deps: WorkerDeps, item: GoneItem): Promise<boolean | InTheWay> {
   const { client, job } = deps;
+  const { relPath, logicalPath, state } = item;
   if (job.delete === 'keep') return false;
   const removal = REMOVAL_BY_MODE[job.delete];
+  const entry = state === undefined ? undefined : deps.gone?.describe(relPath, state);
   if (removal === REMOVAL.unregister) {
     const replicas = await client.dataObjects.replicas(logicalPath);
-    const expected = registeredPathOf(job.source, relPath);
+    const root = job.physical_source || job.source;
+    const chosen = entry === undefined ? undefined : await deps.gone?.physicalPath(entry);
     const registration = registrationOf(
-      job.source,
-      expected,
+      root,
+      chosen ?? registeredPathOf(root, relPath),
       replicas.map((replica) => replica.physicalPath),
     );
     if (registration === REGISTRATION.gone) return false;
     if (registration === REGISTRATION.foreign) return IN_THE_WAY.notOwned;
   }
-  return client.dataObjects.remove(logicalPath, removal);
+  if (entry !== undefined) await deps.hooks?.before(HOOK_EVENTS.dataObjDelete, entry, logicalPath);
+  const removed = await client.dataObjects.remove(logicalPath, removal);
+  if (removed && entry !== undefined) {
+    await deps.hooks?.after(HOOK_EVENTS.dataObjDelete, entry, logicalPath);
+  }
+  return removed;
 }
 
 /**
@@ -137,8 +173,8 @@ async function removeTree(ctx: DeleteContext): Promise<void> {
   if (deps.job.delete === 'keep') return;
   const recorded = deps.recorded;
   if (recorded === undefined) throw new Error('deleting a directory needs its recorded entries');
-  const directories: { relPath: Uint8Array; logicalPath: string }[] = [];
-  const pending = [{ relPath: task.relPath, logicalPath: task.logicalPath }];
+  const directories: GoneItem[] = [];
+  const pending: GoneItem[] = [task];
   let notOwned = false;
   for (let dir = pending.pop(); dir !== undefined; dir = pending.pop()) {
     if (task.stillGone !== undefined && !(await task.stillGone())) {
@@ -146,15 +182,13 @@ async function removeTree(ctx: DeleteContext): Promise<void> {
       return;
     }
     directories.push(dir);
-    const files: { relPath: Uint8Array; logicalPath: string }[] = [];
+    const files: GoneItem[] = [];
     for (const [name, state] of await recorded.children(dir.relPath)) {
-      const child = childOf(deps, dir, name);
+      const child = await childOf(deps, dir, name, state);
       if (state.type === 'dir') pending.push(child);
       else files.push(child);
     }
-    const results = await inParallel(files, PARALLEL_REMOVALS, (file) =>
-      removeObject(deps, file.relPath, file.logicalPath),
-    );
+    const results = await inParallel(files, PARALLEL_REMOVALS, (file) => removeObject(deps, file));
     if (results.some((result) => result === true)) outcome.removed = true;
     if (results.some((result) => result === IN_THE_WAY.notOwned)) notOwned = true;
     await recorded.forget(files.map((file) => file.relPath));
@@ -162,7 +196,7 @@ async function removeTree(ctx: DeleteContext): Promise<void> {
   const top = directories[0];
   // Every directory was visited after its parent: backwards, each comes before its parent.
   for (const dir of directories.reverse()) {
-    const gone = await removeIfEmpty(deps.client, dir.logicalPath);
+    const gone = await removeIfEmpty(deps, dir);
     if (gone === true) outcome.removed = true;
     if (gone === 'not-empty' && dir === top) {
       outcome.stays = notOwned ? IN_THE_WAY.notOwned : IN_THE_WAY.notEmpty;
@@ -170,13 +204,15 @@ async function removeTree(ctx: DeleteContext): Promise<void> {
   }
 }
 
-function childOf(
+async function childOf(
   deps: WorkerDeps,
-  dir: { relPath: Uint8Array; logicalPath: string },
+  dir: GoneItem,
   name: string,
-): { relPath: Uint8Array; logicalPath: string } {
+  state: RecordedState,
+): Promise<GoneItem> {
   const relPath = joinRelPath(dir.relPath, decodeRelPath(name));
-  return { relPath, logicalPath: deps.logicalPathOf(relPath) };
+  const child = { relPath, logicalPath: deps.logicalPathOf(relPath), state };
+  return { ...child, logicalPath: await placeOf(deps, child) };
 }
 
 /**
@@ -184,7 +220,9 @@ function childOf(
  * 'not-empty' when it holds something. An empty collection goes for good even with `trash`: it
  * holds no data, and a trashed copy would clash with the trashed objects' own collection.
  */
-async function removeIfEmpty(client: IrodsClient, path: string): Promise<boolean | 'not-empty'> {
+async function removeIfEmpty(deps: WorkerDeps, dir: GoneItem): Promise<boolean | 'not-empty'> {
+  const { client, hooks } = deps;
+  const path = dir.logicalPath;
   let entries: string[];
   try {
     entries = await client.collections.list(path);
@@ -195,8 +233,11 @@ async function removeIfEmpty(client: IrodsClient, path: string): Promise<boolean
     throw error;
   }
   if (entries.length > 0) return 'not-empty';
+  const entry = dir.state === undefined ? undefined : deps.gone?.describe(dir.relPath, dir.state);
+  if (entry !== undefined) await hooks?.before(HOOK_EVENTS.collDelete, entry, path);
+  let removed: boolean;
   try {
-    return await client.collections.remove(path, { noTrash: true });
+    removed = await client.collections.remove(path, { noTrash: true });
   } catch (error) {
     // Someone put something there since the listing: it stays, with what it holds.
     if (error instanceof IrodsError && isIrodsError(error.irodsCode, 'SYS_COLLECTION_NOT_EMPTY')) {
@@ -204,6 +245,8 @@ async function removeIfEmpty(client: IrodsClient, path: string): Promise<boolean
     }
     throw error;
   }
+  if (removed && entry !== undefined) await hooks?.after(HOOK_EVENTS.collDelete, entry, path);
+  return removed;
 }
 
 /** `work` over `items`, at most `limit` at a time; results in the order of `items`. */

@@ -1,7 +1,9 @@
 /**
  * Directories become collections, empty ones too (upstream only created collections on the way to
  * a file), except under operation `none`. A mapped directory name keeps its original bytes in an
- * AVU on the collection.
+ * AVU on the collection, and so do the AVUs its job's handler chooses for it. The handler's
+ * collection hooks run around a directory not recorded before (under `none` too, as upstream's
+ * NO_OP fires them).
  */
 import { ENTITY } from '../irods/index.js';
 import {
@@ -13,6 +15,7 @@ import {
   type WorkerDeps,
 } from './context.js';
 import { originalNameAvus } from './file-steps.js';
+import { postHook, preHook } from './hook-steps.js';
 import { runSteps, step } from './pipeline.js';
 
 /** Operation `none` leaves iRODS untouched, collections included (as upstream's NO_OP). */
@@ -23,10 +26,10 @@ const ensure = step<EntryContext>('ensure-collection', async (ctx) => {
   await ctx.deps.client.collections.ensure(ctx.task.logicalPath);
 });
 
-/** Only the original name: the job's AVUs are for data objects. */
+/** The original name and the handler's AVUs: the job's own are for data objects. */
 const originalName = step<EntryContext>('metadata', async (ctx) => {
   if (!touchesIrods(ctx)) return;
-  const avus = originalNameAvus(ctx.task);
+  const avus = [...(ctx.task.avus ?? []), ...originalNameAvus(ctx.task)];
   if (avus.length === 0) return;
   await ctx.deps.client.metadata.add(ENTITY.collection, ctx.task.logicalPath, avus);
 });
@@ -38,11 +41,19 @@ const record = step<EntryContext>('record', async (ctx) => {
   ctx.recorded = state;
 });
 
-export const DIRECTORY_PIPELINE = [ensure, originalName, record] as const;
+export const DIRECTORY_PIPELINE = [preHook, ensure, originalName, postHook, record] as const;
 
-/** Makes sure the directory's collection exists, then records the directory. */
-export async function syncDirectory(deps: WorkerDeps, task: EntryTask): Promise<ActionOutcome> {
+/**
+ * Makes sure the directory's collection exists, then records the directory. `existed`: it was
+ * recorded as a directory before (no create hooks then).
+ */
+export async function syncDirectory(
+  deps: WorkerDeps,
+  task: EntryTask,
+  existed = false,
+): Promise<ActionOutcome> {
   const ctx = newContext(deps, task, { kind: 'record-only' });
-  await runSteps(DIRECTORY_PIPELINE, ctx, deps.wrap);
+  ctx.existed = existed;
+  await runSteps(DIRECTORY_PIPELINE, ctx);
   return outcomeOf(ctx);
 }

@@ -5,6 +5,7 @@
  * an `IrodsError`'s own `retryable`, a local errno from a short list of transient ones, or the
  * kind of finding (a changed source is retried, a checksum mismatch is not).
  */
+import { HandlerError } from '../handlers/errors.js';
 import { IrodsError } from '../irods/index.js';
 import { IngestError, messageOf, type ErrorCode } from '../errors.js';
 import { LockLostError } from '../state/index.js';
@@ -18,6 +19,7 @@ export const WORKER_ERROR_CODE = {
   unregistrablePath: 'WORKER_UNREGISTRABLE_PATH',
   inTheWay: 'WORKER_IN_THE_WAY',
   lockLost: 'WORKER_LOCK_LOST',
+  handlerFailed: 'WORKER_HANDLER_FAILED',
   fileTimeout: 'WORKER_FILE_TIMEOUT',
 } as const satisfies Record<string, ErrorCode>;
 export type WorkerErrorCode = (typeof WORKER_ERROR_CODE)[keyof typeof WORKER_ERROR_CODE];
@@ -43,6 +45,12 @@ export class WorkerError extends IngestError {
   readonly irodsCode: number | undefined;
   /** The local errno of the cause (`ENOENT`, `EACCES`, ...), when a file operation failed. */
   readonly errno: string | undefined;
+  /**
+   * The entry's own retry policy, from its job's event handler (`maxAttempts`, `retryDelay`),
+   * set by the caller that knows it; undefined: the job's.
+   */
+  maxAttempts: number | undefined;
+  retryDelayMs: number | undefined;
 
   constructor(
     code: WorkerErrorCode,
@@ -57,6 +65,8 @@ export class WorkerError extends IngestError {
     this.retryable = facts.retryable;
     this.irodsCode = facts.irodsCode;
     this.errno = facts.errno;
+    this.maxAttempts = undefined;
+    this.retryDelayMs = undefined;
   }
 }
 
@@ -99,13 +109,20 @@ export class TargetProtectedError extends WorkerError {
   }
 }
 
-/** The file's action ran past the job's `file_timeout` and was stopped. */
+/** A file's time limit and who set it, for the message. */
+export interface TimeLimit {
+  readonly ms: number;
+  /** "the job's file_timeout" or "its handler's timeout". */
+  readonly setBy: string;
+}
+
+/** The file's action ran past its time limit (file-timeout.ts) and was stopped. */
 export class FileTimeoutError extends WorkerError {
-  constructor(failure: EntryFailure, timeoutMs: number) {
+  constructor(failure: EntryFailure, limit: TimeLimit) {
     super(
       WORKER_ERROR_CODE.fileTimeout,
       failure,
-      `${failure.operation} of ${failure.relPath}: stopped after the job's file_timeout (${timeoutMs} ms); it will be tried again`,
+      `${failure.operation} of ${failure.relPath}: stopped after ${limit.setBy} (${limit.ms} ms); it will be tried again`,
       { retryable: true },
     );
   }
@@ -134,6 +151,12 @@ export function asWorkerError(error: unknown, failure: EntryFailure): WorkerErro
     return new WorkerError(WORKER_ERROR_CODE.actionFailed, failure, `${what}: ${error.message}`, {
       retryable: error.retryable,
       irodsCode: error.irodsCode,
+      cause: error,
+    });
+  }
+  if (error instanceof HandlerError) {
+    return new WorkerError(WORKER_ERROR_CODE.handlerFailed, failure, `${what}: ${error.message}`, {
+      retryable: error.retryable,
       cause: error,
     });
   }

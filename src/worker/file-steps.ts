@@ -60,10 +60,11 @@ export const registerInPlace = step<EntryContext>('register', async (ctx) => {
       { retryable: false },
     );
   }
+  const physicalPath = ctx.task.physicalPath ?? sourcePath;
   const before = sourceStat(ctx);
   const computeChecksum = job.checksum === 'register';
   const registration = {
-    physicalPath: sourcePath,
+    physicalPath,
     resource: job.resource,
     dataSize: before.size,
     checksum: computeChecksum,
@@ -83,7 +84,7 @@ export const registerInPlace = step<EntryContext>('register', async (ctx) => {
     }
   }
   const replicas = await client.dataObjects.replicas(logicalPath);
-  const mine = replicas.find((replica) => replica.physicalPath === sourcePath);
+  const mine = replicas.find((replica) => replica.physicalPath === physicalPath);
   const mtime = secondsOf(before.mtimeNs);
   if (mine !== undefined) {
     await client.dataObjects.modifyReplica(
@@ -211,7 +212,10 @@ export const checksumPolicy = step<EntryContext>('checksum', async (ctx) => {
   if (!match) throw new ChecksumMismatchError({ ...ctx.failure, step: 'checksum' }, irods, local);
 });
 
-/** The job's AVUs, plus the original name of a mapped path. Adding an AVU twice is a no-op. */
+/**
+ * The job's AVUs (with the handler's), plus the original name of a mapped path. Adding an AVU
+ * twice is a no-op.
+ */
 export const addMetadata = step<EntryContext>('metadata', async (ctx) => {
   const avus = entryAvus(ctx);
   if (avus.length === 0) return;
@@ -219,10 +223,9 @@ export const addMetadata = step<EntryContext>('metadata', async (ctx) => {
 });
 
 export function entryAvus(ctx: EntryContext): Avu[] {
-  const avus: Avu[] = Object.entries(ctx.deps.job.metadata).map(([attribute, value]) => ({
-    attribute,
-    value,
-  }));
+  const avus: readonly Avu[] =
+    ctx.task.avus ??
+    Object.entries(ctx.deps.job.metadata).map(([attribute, value]) => ({ attribute, value }));
   return [...avus, ...originalNameAvus(ctx.task)];
 }
 

@@ -53,8 +53,12 @@ export type RenameOutcome = (typeof RENAME_OUTCOMES)[keyof typeof RENAME_OUTCOME
 const LOCK_TTL_MS = 30_000;
 const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
+/**
+ * A job with an event handler takes the ordinary way too: its handler may place or register the
+ * new name differently, and its hooks see a create and a delete.
+ */
 export function canRename(job: JobConfig): boolean {
-  return RENAMEABLE.has(job.operation);
+  return RENAMEABLE.has(job.operation) && job.handler === '';
 }
 
 /** Renames in iRODS, then moves the state. Errors (iRODS, Redis) are thrown to the caller. */

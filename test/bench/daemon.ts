@@ -25,6 +25,8 @@ export interface BenchJob {
   resource?: string;
   /** The `[job.s3]` table of an `s3://` source. */
   s3?: { endpoint: string; credentialsFile: string };
+  /** An event handler module (default none). */
+  handler?: string;
 }
 
 export interface BenchDaemonSpec {
@@ -107,6 +109,7 @@ export async function startBenchDaemon(spec: BenchDaemonSpec): Promise<BenchDaem
             'path_style = true',
             `credentials_file = ${q(spec.job.s3.credentialsFile)}`,
           ]),
+      `handler = ${q(spec.job.handler ?? '')}`,
       '',
     ].join('\n'),
   );

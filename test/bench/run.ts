@@ -6,7 +6,8 @@
  *   BENCH_CONCURRENCY (default 16): the client benchmarks;
  *   BENCH_TREE_FILES (default 200000): the generated tree of the scan benchmarks and the daemon's
  *   scan rates and Redis memory;
- *   BENCH_REGISTER_FILES (default 30000): the tree of the daemon's register rate (see sync.ts);
+ *   BENCH_REGISTER_FILES (default 30000): the tree of the daemon's register rate (see sync.ts)
+ *   and of the event handler's cost (handler.ts);
  *   BENCH_STATE_FILES (default 100000): files recorded by the state store alone;
  *   BENCH_WORKERS (default 16): `daemon.workers` of the benchmarked daemon;
  *   BENCH_WATCH_TREE_FILES (default 20000), BENCH_WATCH_RATE (default 50 files/s),
@@ -24,6 +25,7 @@ import { join } from 'node:path';
 import { startEmulator } from '../helpers/emulator.js';
 import { benchGenQuery } from './genquery.js';
 import { benchClient } from './irods-client.js';
+import { benchHandlerCost } from './handler.js';
 import { formatRows, type BenchRow } from './measure.js';
 import { benchRecheck } from './recheck.js';
 import { benchS3 } from './s3.js';
@@ -101,6 +103,20 @@ try {
   say('sync: the daemon with operation none (four passes), then register (one pass)');
   rows.push(
     ...(await benchSync({
+      tree,
+      registerTree,
+      workDir,
+      workers: env('BENCH_WORKERS', 16),
+      bareRegisters: smallFiles,
+      concurrency,
+      reps,
+      storeBytesPerFile: state.bytesPerFile,
+    })),
+  );
+
+  say('handler: register with a no-op event handler, against register without (alternating)');
+  rows.push(
+    ...(await benchHandlerCost({
       tree,
       registerTree,
       workDir,

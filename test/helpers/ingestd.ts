@@ -43,6 +43,9 @@ export interface JobSpec {
   retry_delay?: string;
   retry_max_delay?: string;
   file_timeout?: string;
+  handler?: string;
+  physical_source?: string;
+  resource?: string;
 }
 
 export interface IngestdSpec {

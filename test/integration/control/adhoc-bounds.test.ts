@@ -26,6 +26,7 @@ import { startEmulator, type TestEmulator } from '../../helpers/emulator.js';
 import { startIngestd, type Ingestd } from '../../helpers/ingestd.js';
 import { namesIn, objectFacts, writeTree } from '../sync/fixture.js';
 import { runCtl, type CtlResult } from './run-ctl.js';
+import { send } from './socket-http.js';
 
 const HOME = '/tempZone/home/rods';
 const PUBLIC = `${HOME}/public`;
@@ -123,6 +124,9 @@ describe('ad-hoc jobs stay within what the admin allowed', () => {
       await writeFile(join(dir, 'h.mjs'), 'export default {};\n', { mode: 0o644 });
     }
     await writeFile(join(at.handlers, 'foreign.mjs'), 'export default {};\n', { mode: 0o644 });
+    await writeFile(join(at.handlers, 'typo.mjs'), 'export default { preDataObjCreat() {} };\n', {
+      mode: 0o644,
+    });
     await chown(join(at.handlers, 'foreign.mjs'), 65534, 65534);
     await symlink(join(at.elsewhere, 'h.mjs'), join(at.handlers, 'link.mjs'));
 
@@ -250,12 +254,39 @@ describe('ad-hoc jobs stay within what the admin allowed', () => {
       ],
       [join(at.handlers, 'none.mjs'), /job\.handler: .* does not exist/],
     ];
+    // Inside the bounds and trusted, but not a handler that loads: a bad request, not a refusal.
+    await refused(
+      await start('bad-handler', source, `${PUBLIC}/h`, '--handler', join(at.handlers, 'typo.mjs')),
+      /job\.handler: .*typo\.mjs: unknown member "preDataObjCreat" \(did you mean "preDataObjCreate"\?\)/,
+      'bad-request',
+    );
     for (const [handler, pattern] of cases) {
       await refused(
         await start('bad-handler', source, `${PUBLIC}/h`, '--handler', handler),
         pattern,
       );
     }
+  });
+
+  it('refuses an ad-hoc job that names the physical paths it registers', async () => {
+    const answer = await send(
+      daemon.socket,
+      'POST',
+      '/v1/jobs',
+      JSON.stringify({
+        name: 'bad-physical',
+        source: join(at.allowed, 'run1'),
+        target: `${PUBLIC}/physical`,
+        operation: 'register',
+        physical_source: '/etc',
+      }),
+      { 'content-type': 'application/json' },
+    );
+    assert.equal(answer.status, 403, answer.text);
+    assert.match(
+      answer.text,
+      /job\.physical_source: an ad-hoc job may not name the physical paths/,
+    );
   });
 
   it('reports every problem of a job at once', async () => {

@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 const CHECKOUT = fileURLToPath(new URL('../../../', import.meta.url));
 const PREFIX = '/opt/irods-ingest';
 const UNITS = '/usr/local/lib/systemd/system';
+const HANDLER_EXAMPLES = ['lock-check.ts', 'sample-metadata.ts', 'size-routing.ts'];
 const HOST_UNITS = ['/usr/lib/systemd/system', '/lib/systemd/system'].find((dir) =>
   existsSync(join(dir, 'multi-user.target')),
 );
@@ -127,6 +128,13 @@ describe('scripts/install --root, then scripts/uninstall', () => {
       await readFile(join(CHECKOUT, 'etc/ingestd.toml'), 'utf8'),
     );
     assert.ok(existsSync(at('/etc/irods-ingest/conf.d')));
+    for (const example of HANDLER_EXAMPLES) {
+      assert.equal(
+        await readFile(at(`/etc/irods-ingest/handlers/${example}`), 'utf8'),
+        await readFile(join(CHECKOUT, 'etc/handlers', example), 'utf8'),
+      );
+    }
+    assert.ok(existsSync(at(`${PREFIX}/app/dist/handlers/types.d.ts`)), 'types for handlers');
     assert.match(
       await readFile(at('/etc/sysctl.d/90-irods-ingest-inotify.conf'), 'utf8'),
       /^#fs\.inotify\.max_user_watches = /m,
@@ -156,6 +164,17 @@ describe('scripts/install --root, then scripts/uninstall', () => {
     const valid = await checkConfig();
     assert.equal(valid.code, 0, valid.stdout);
     assert.match(valid.stdout, /configuration OK \(1 job\)/);
+
+    // The installed daemon (plain Node, no tsx) imports an example handler written in TypeScript.
+    const handler = at('/etc/irods-ingest/handlers/sample-metadata.ts');
+    const dropIn = at('/etc/irods-ingest/conf.d/60-handler.toml');
+    await writeFile(dropIn, `[[job]]\nname = "microscope-1"\nhandler = "${handler}"\n`);
+    try {
+      const withHandler = await checkConfig();
+      assert.equal(withHandler.code, 0, withHandler.stdout);
+    } finally {
+      await rm(dropIn);
+    }
   });
 
   it('passes systemd-analyze verify', async () => {
@@ -223,6 +242,7 @@ describe('scripts/install --root, then scripts/uninstall', () => {
     assert.equal(removed.code, 0, removed.stderr);
     assert.deepEqual(await filesUnder(root), [
       '/etc/irods-ingest/conf.d/50-password.toml',
+      ...HANDLER_EXAMPLES.map((example) => `/etc/irods-ingest/handlers/${example}`),
       '/etc/irods-ingest/ingestd.toml',
       '/etc/irods-ingest/irods.password',
       '/etc/sysctl.d/90-irods-ingest-inotify.conf',

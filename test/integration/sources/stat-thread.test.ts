@@ -10,8 +10,8 @@ import { bytePath, tempTree } from './fixtures.js';
 /** The facts a stat thread answers, read on this thread for comparison. */
 function expected(path: string | Buffer, follow = false): StatFacts {
   const info = follow ? statSync(path, { bigint: true }) : lstatSync(path, { bigint: true });
-  const { mode, size, mtimeNs, ctimeNs, ino, dev } = info;
-  return { mode, size, mtimeNs, ctimeNs, ino, dev };
+  const { mode, size, mtimeNs, ctimeNs, ino, dev, uid, gid } = info;
+  return { mode, size, mtimeNs, ctimeNs, ino, dev, uid, gid };
 }
 
 describe('StatThread', () => {

@@ -8,7 +8,7 @@ import { performFileAction, syncFile } from '../../../src/worker/actions.js';
 import { syncDirectory } from '../../../src/worker/directories.js';
 import { WorkerError } from '../../../src/worker/errors.js';
 import { useClientFixture } from '../irods/setup.js';
-import { job, Records, sha2, sourceDir, taskFor } from './fixture.js';
+import { job, Records, sha2, sourceDir, taskFor, withFile, withPreHook } from './fixture.js';
 
 const MTIME = new Date('2021-03-04T05:06:07Z');
 const MTIME_S = MTIME.getTime() / 1000;
@@ -190,13 +190,14 @@ describe('worker file actions', () => {
     const file = join(source, 'growing');
     await writeFile(file, 'start');
     const records = new Records();
-    const grow: Parameters<Records['deps']>[2] = async (step, _ctx, next) => {
-      await next();
-      if (step === 'upload') await appendFile(file, ' and more');
-    };
     const task = await taskFor(spec, 'growing');
+    // A pre hook runs after the file was looked at and before it is read.
     await assert.rejects(
-      syncFile(records.deps(fx, spec, grow), task, undefined),
+      syncFile(
+        withPreHook(records.deps(fx, spec), () => appendFile(file, ' and more')),
+        await withFile(spec, task),
+        undefined,
+      ),
       (error: unknown) =>
         error instanceof WorkerError &&
         error.code === 'WORKER_SOURCE_CHANGED' &&
@@ -213,12 +214,9 @@ describe('worker file actions', () => {
     const file = join(source, 'late.dat');
     await writeFile(file, 'first');
     const records = new Records();
-    const grow: Parameters<Records['deps']>[2] = async (step, _ctx, next) => {
-      await next();
-      if (step === 'register') await appendFile(file, ' and more');
-    };
     const task = await taskFor(spec, 'late.dat');
-    const outcome = await syncFile(records.deps(fx, spec, grow), task, undefined);
+    const grow = withPreHook(records.deps(fx, spec), () => appendFile(file, ' and more'));
+    const outcome = await syncFile(grow, await withFile(spec, task), undefined);
     assert.equal(outcome.action.kind, 'register');
     // iRODS and the state agree on the size registered; the next look sees the change.
     assert.equal((await fx.client.dataObjects.stat(task.logicalPath))?.size, 5);

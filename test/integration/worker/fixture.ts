@@ -6,6 +6,8 @@ import type { JobConfig } from '../../../src/config/index.js';
 import type { RecordedState } from '../../../src/core/decide.js';
 import { encodeRelPath, type ObservedEntry } from '../../../src/core/entry.js';
 import { mapRelPath } from '../../../src/core/names.js';
+import { describeEntry } from '../../../src/handlers/file-info.js';
+import type { ActionHooks } from '../../../src/handlers/hooks.js';
 import type { EntryTask, WorkerDeps } from '../../../src/worker/context.js';
 import type { ClientFixture } from '../irods/setup.js';
 
@@ -36,6 +38,7 @@ export function job(source: string, overrides: Partial<JobConfig> = {}): JobConf
     retry_delay: 2000,
     retry_max_delay: 300_000,
     file_timeout: 0,
+    physical_source: '',
     ...overrides,
   };
 }
@@ -63,7 +66,7 @@ export class Records {
     return children;
   }
 
-  deps(fx: ClientFixture, jobConfig: JobConfig, wrap?: WorkerDeps['wrap']): WorkerDeps {
+  deps(fx: ClientFixture, jobConfig: JobConfig): WorkerDeps {
     return {
       job: jobConfig,
       client: fx.client,
@@ -83,12 +86,25 @@ export class Records {
           return Promise.resolve();
         },
       },
-      ...(wrap === undefined ? {} : { wrap }),
     };
   }
 }
 
 const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * `deps` with a pre hook that runs `act`: it runs after the worker looked at the file and before
+ * anything reads it or goes to iRODS, where a test changes the file under the worker's feet.
+ */
+export function withPreHook(deps: WorkerDeps, act: () => Promise<void>): WorkerDeps {
+  const hooks: ActionHooks = { before: act, after: () => Promise.resolve(), within: () => hooks };
+  return { ...deps, hooks };
+}
+
+/** The task with the file as a job's event handler sees it (hooks run only for such tasks). */
+export async function withFile(jobConfig: JobConfig, task: EntryTask): Promise<EntryTask> {
+  return { ...task, file: await describeEntry(jobConfig, task.entry) };
+}
 
 /** The entry at `relPath` below the job's source as lstat sees it now, and where it goes. */
 export async function taskFor(jobConfig: JobConfig, relPath: string): Promise<EntryTask> {

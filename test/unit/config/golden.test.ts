@@ -2,9 +2,10 @@
  * The golden corpus: each case is the configuration an operator wrote and the exact text
  * `--check-config` prints for it. A case is a pair `NAME.toml` + `NAME.expected`, or a folder
  * `NAME/` with `ingestd.toml`, `expected`, optional `conf.d/`, and optional `files.json`
- * ({ "relative/path": { "content", "mode" } }) and `env.json` for password files and
- * $CREDENTIALS_DIRECTORY. Every case runs in its own temp dir, where `irods.password` (mode 0640)
- * already exists; "@DIR@" in inputs and expected text stands for that dir.
+ * ({ "relative/path": { "content", "mode" } }) and `env.json` for password files, handler
+ * modules and $CREDENTIALS_DIRECTORY. Every case runs in its own temp dir, where `irods.password` (mode 0640)
+ * already exists; "@DIR@" in inputs and expected text stands for that dir, "@UID@" and "@GID@" in
+ * expected text for the owner of the files the case lays out (whoever runs the tests).
  *
  * UPDATE_GOLDEN=1 rewrites the expected files from the current output; review the diff.
  */
@@ -14,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { checkConfigReport } from '../../../src/config/index.js';
+import { HandlerRegistry } from '../../../src/handlers/registry.js';
 
 const GOLDEN = join(import.meta.dirname, 'golden');
 const SECRET = 'golden-secret-7f3a';
@@ -77,6 +79,15 @@ async function prepare(goldenCase: GoldenCase, dir: string): Promise<Record<stri
   );
 }
 
+/** Who runs the tests owns the case's files: their ids read as @UID@ and @GID@. */
+function ownerNeutral(text: string): string {
+  const uid = process.geteuid?.() ?? 0;
+  const gid = process.getegid?.() ?? 0;
+  return text
+    .replaceAll(`owner uid ${uid},`, 'owner uid @UID@,')
+    .replaceAll(`group gid ${gid})`, 'group gid @GID@)');
+}
+
 async function readJson<T>(path: string): Promise<T | undefined> {
   try {
     return JSON.parse(await readFile(path, 'utf8')) as T;
@@ -105,8 +116,10 @@ describe('check-config golden corpus', async () => {
       const dir = await mkdtemp(join(tmpdir(), 'ingest-golden-'));
       try {
         const env = await prepare(goldenCase, dir);
-        const report = await checkConfigReport(join(dir, 'ingestd.toml'), env);
-        const text = `${report.text.replaceAll(dir, '@DIR@')}\n`;
+        // As `--check-config` does: the jobs' handler modules are imported and checked too.
+        const handlers = new HandlerRegistry(process.geteuid?.() ?? 0).round();
+        const report = await checkConfigReport(join(dir, 'ingestd.toml'), env, { handlers });
+        const text = `${ownerNeutral(report.text.replaceAll(dir, '@DIR@'))}\n`;
         if (update) await writeFile(goldenCase.expectedFile, text);
         const expected = await readFile(goldenCase.expectedFile, 'utf8');
         assert.equal(text, expected);

@@ -84,7 +84,8 @@ describe('job rules', () => {
     assert.equal(handlerProblem(''), undefined);
     assert.equal(handlerProblem('/etc/h.mjs'), undefined);
     assert.equal(handlerProblem('/etc/h.js'), undefined);
-    assert.equal(handlerProblem('/etc/h.py'), 'must be a .mjs or .js module');
+    assert.equal(handlerProblem('/etc/h.ts'), undefined);
+    assert.equal(handlerProblem('/etc/h.py'), 'must be a .mjs, .js or .ts module');
     assert.equal(handlerProblem('h.mjs'), 'is not an absolute path');
   });
 

@@ -33,6 +33,7 @@ import {
   type FailurePage,
   FailureStore,
   FileLocks,
+  FileSettlement,
   FileStateStore,
   JobRecords,
   queuePrefix,
@@ -102,6 +103,8 @@ export class JobRunner {
   #wake = new AbortController();
   #paused = false;
   #rescanRequested = false;
+  /** Why the next pass runs before its time (the first request's reason). */
+  #rescanReason: string | undefined;
   #pass = 0;
   #nextRescanAt: number | undefined;
   /** Counters of the passes this daemon completed, for the totals in status. */
@@ -143,6 +146,7 @@ export class JobRunner {
       failures,
       records: this.#records,
       locks,
+      settlement: new FileSettlement(redis, keyPrefix, job.name),
       handles: new WriteHandles(redis, keyPrefix, job.name),
       logger: deps.logger,
       metrics: deps.metrics,
@@ -220,6 +224,11 @@ export class JobRunner {
     if (this.#stopping || !this.#deps.scans) return;
     if (!this.#rescanRequested) {
       this.#deps.logger.info(`job ${this.name}: rescan requested: ${why}`, { job: this.name });
+      this.#rescanReason = why;
+    } else {
+      this.#deps.logger.debug(`job ${this.name}: rescan requested again: ${why}`, {
+        job: this.name,
+      });
     }
     this.#rescanRequested = true;
     this.#wake.abort();
@@ -471,9 +480,11 @@ export class JobRunner {
         continue;
       }
       this.#rescanRequested = false;
+      const reason = this.#rescanReason;
+      this.#rescanReason = undefined;
       let directories: number | undefined;
       try {
-        directories = await this.#runPass();
+        directories = await this.#runPass(reason);
         failures = 0;
       } catch (error) {
         failures += 1;
@@ -523,8 +534,11 @@ export class JobRunner {
     }
   }
 
-  /** One pass; the directories it listed, or undefined when it was cut short by stop(). */
-  async #runPass(): Promise<number | undefined> {
+  /**
+   * One pass (`reason`: why it runs before its time); the directories it listed, or undefined
+   * when it was cut short by stop().
+   */
+  async #runPass(reason: string | undefined): Promise<number | undefined> {
     const { job, logger } = this.#deps;
     // Before any decision: a source that is not the recorded one is refused.
     await this.#safety.beforePass();
@@ -532,7 +546,8 @@ export class JobRunner {
     const pass = await this.#records.startPass();
     this.#pass = pass;
     await this.#safety.gate.beginPass(pass);
-    const started = `job ${job.name} pass ${pass} started: ${job.source} → ${job.target} (${job.operation})`;
+    const why = reason === undefined ? '' : `; rescan: ${reason}`;
+    const started = `job ${job.name} pass ${pass} started: ${job.source} → ${job.target} (${job.operation}${why})`;
     logger.info(started);
     this.#deps.events.publish('pass-started', started, { job: job.name, data: { pass } });
     // The target exists even for an empty source, as upstream creates it; `none` leaves iRODS

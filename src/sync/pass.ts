@@ -18,6 +18,7 @@ import { compileExclusion } from '../sources/exclude.js';
 import type { FailureStore, FileStateStore, JobRecords } from '../state/index.js';
 import type { PassCounts } from '../state/job-records.js';
 import type { DeleteGate, GoneEntry } from './delete-gate.js';
+import { observe, sourcePathOf } from './observe.js';
 
 export interface PassJob {
   readonly name: string;
@@ -113,6 +114,7 @@ export async function scanAndQueue(
     await tally.flushSometimes();
   }
   if (!ctx.stopped()) tally.add({}, await ctx.deletes.settlePass(), 0);
+  if (hadFailures && !ctx.stopped()) await clearGoneFailures(ctx, pass);
   await tally.flush();
   if (!ctx.stopped()) await ctx.records.noteScanned();
   await ctx.queue.drained(ctx.stopped);
@@ -201,6 +203,37 @@ async function queueRechecks(ctx: PassContext, pass: number, tally: PassTally): 
   tally.add({}, due.length, 0);
 }
 
+/** Failures looked at per round trip when a pass clears those of files it found gone. */
+const GONE_CHECK_PAGE = 500;
+
+/**
+ * Failure records of files that are gone, once the pass listed the tree: nothing will clear them
+ * otherwise (the file never got a state, so no delete settles it). A file that is still recorded
+ * keeps its failure (its delete was queued and settles it); one failed again in this pass, one
+ * that cannot be looked at, or one that is there, keeps it too.
+ */
+async function clearGoneFailures(ctx: PassContext, pass: number): Promise<void> {
+  const { job } = ctx;
+  for await (const page of ctx.failures.pages(GONE_CHECK_PAGE)) {
+    const gone: { text: string; relPath: Uint8Array }[] = [];
+    for (const failure of page) {
+      if (failure.pass === pass) continue;
+      const relPath = decodeRelPath(failure.relPath);
+      try {
+        const sourcePath = sourcePathOf(job.source, relPath);
+        if ((await observe(sourcePath, relPath, job.scan.followSymlinks)) !== undefined) continue;
+      } catch {
+        continue;
+      }
+      gone.push({ text: failure.relPath, relPath });
+    }
+    const recorded = await ctx.states.getMany(gone.map(({ relPath }) => relPath));
+    await ctx.failures.clear(
+      ...gone.filter((_, i) => recorded[i] === undefined).map((g) => g.text),
+    );
+  }
+}
+
 async function recordScanFailures(ctx: PassContext, chunk: DirectoryChunk): Promise<void> {
   await Promise.all(
     chunk.failures.map((failure) =>
@@ -239,6 +272,8 @@ class PassTally {
 
   add(counts: Partial<PassCounts>, queuedFiles: number, queuedBytes: number): void {
     for (const [name, by] of Object.entries(counts) as [keyof PassCounts, number][]) {
+      // Failures count themselves as they are recorded (FailureStore), once per file and pass.
+      if (name === 'failed') continue;
       this.#counts[name] = (this.#counts[name] ?? 0) + by;
     }
     this.#files += queuedFiles;

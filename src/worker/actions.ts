@@ -11,7 +11,12 @@
  * const outcome = await syncFile({ job, client, record }, task, recordedState);
  * ```
  */
-import { decideFile, type FileAction, type RecordedState } from '../core/decide.js';
+import {
+  decideFile,
+  isConfirmedFile,
+  type FileAction,
+  type RecordedState,
+} from '../core/decide.js';
 import { checkContent } from './content-check.js';
 import {
   newContext,
@@ -82,6 +87,7 @@ export async function syncFile(
   recorded: RecordedState | undefined,
 ): Promise<ActionOutcome> {
   const ctx = newContext(deps, task, { kind: 'skip', why: 'unchanged' });
+  ctx.tracked = isConfirmedFile(recorded);
   const decide = step<EntryContext>('decide', (current) => {
     current.action = decideFile(
       observedAs(task.entry, sourceStat(current)),

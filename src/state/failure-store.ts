@@ -51,6 +51,13 @@ export class FailureStore {
     await RECORD_FAILURE.run(this.#redis, [this.#key, this.#passKey, relPath, json]);
   }
 
+  /** Whether each of these files (text paths) is on the list; one round trip. */
+  async have(relPaths: readonly string[]): Promise<boolean[]> {
+    if (relPaths.length === 0) return [];
+    const values = await this.#redis.hmget(this.#key, ...relPaths);
+    return values.map((value) => value !== null);
+  }
+
   async get(relPath: string): Promise<FileFailure | undefined> {
     const json = await this.#redis.hget(this.#key, relPath);
     return json === null ? undefined : parseFailure(json);

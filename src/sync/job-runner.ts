@@ -194,6 +194,7 @@ export class JobRunner {
         job,
         client: deps.client,
         states,
+        failures,
         locks,
         queue: this.#queue,
         logger: deps.logger,

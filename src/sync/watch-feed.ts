@@ -34,6 +34,7 @@ import type { WatchEvent } from '../sources/watcher.js';
 import type { FileLocks, FileStateStore } from '../state/index.js';
 import { renameEntry, RENAME_OUTCOMES } from '../worker/renames.js';
 import type { DeleteGate } from './delete-gate.js';
+import type { WatchAudit } from './watch-audit.js';
 import { observe, sourcePathOf } from './observe.js';
 import { needsWork } from './pass.js';
 
@@ -53,6 +54,8 @@ export interface WatchFeedDeps {
   readonly lost: (why: string) => void;
   /** Queues the deletes, or holds them when they are more than max_delete allows. */
   readonly deletes: DeleteGate;
+  /** Counts the events and checks big bursts for lost ones. */
+  readonly audit?: WatchAudit;
 }
 
 /** What one look at a settled path found. */
@@ -98,6 +101,7 @@ export class WatchFeed {
     if (this.#closed) return;
     // A watcher's text paths are valid UTF-8, whose text form (encodeRelPath) is the path itself.
     this.#settle.note(event.relPath, event.directory, event.removed, Date.now());
+    this.#deps.audit?.note(event.relPath);
     this.#arm();
   }
 
@@ -108,6 +112,7 @@ export class WatchFeed {
     this.#settle.clear();
     this.#deferred.clear();
     await this.#flushing;
+    await this.#deps.audit?.settled();
   }
 
   #arm(): void {
@@ -120,7 +125,9 @@ export class WatchFeed {
         this.#timer = undefined;
         this.#flushing = this.#flush().finally(() => {
           this.#flushing = undefined;
-          if (!this.#closed) this.#arm();
+          if (this.#closed) return;
+          this.#deps.audit?.afterFlush(this.#settle.size === 0 && this.#deferred.size === 0);
+          this.#arm();
         });
       },
       Math.max(0, due - Date.now()),

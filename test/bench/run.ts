@@ -10,7 +10,8 @@
  *   BENCH_STATE_FILES (default 100000): files recorded by the state store alone;
  *   BENCH_WORKERS (default 16): `daemon.workers` of the benchmarked daemon;
  *   BENCH_WATCH_TREE_FILES (default 20000), BENCH_WATCH_RATE (default 50 files/s),
- *   BENCH_WATCH_SECONDS (default 60): the watch latency run.
+ *   BENCH_WATCH_SECONDS (default 60): the watch latency run;
+ *   BENCH_BURST_FILES (default 20000): the watched burst (watch-burst.ts).
  * Results also go to .bench/results.json. Progress goes to stderr, the table to stdout.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -25,6 +26,7 @@ import { benchStateMemory } from './state.js';
 import { benchSync } from './sync.js';
 import { generateTree } from './tree.js';
 import { benchWatch } from './watch.js';
+import { benchWatchBurst } from './watch-burst.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const say = (text: string) => process.stderr.write(`[bench] ${text}\n`);
@@ -105,6 +107,12 @@ try {
       seconds: env('BENCH_WATCH_SECONDS', 60),
       workers: env('BENCH_WORKERS', 16),
     })),
+  );
+
+  const burstFiles = env('BENCH_BURST_FILES', 20_000);
+  say(`watch burst: ${burstFiles} new files at once under a watched put_sync job`);
+  rows.push(
+    ...(await benchWatchBurst({ workDir, files: burstFiles, workers: env('BENCH_WORKERS', 16) })),
   );
 
   console.log(formatRows(rows));

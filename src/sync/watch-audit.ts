@@ -10,7 +10,8 @@
  * A burst over more directories than are worth listing is taken as lost outright: the rescan
  * costs about what listing them would.
  */
-import { readdir } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { opendir } from 'node:fs/promises';
 import { decodeRelPath, encodeRelPath, joinRelPath } from '../core/entry.js';
 import type { Exclusion } from '../sources/exclude.js';
 import type { FailureStore, FileStateStore } from '../state/index.js';
@@ -33,6 +34,10 @@ export const AUDIT_DIRECTORIES = 256;
 const UNSETTLED_FACTOR = 4;
 /** How long an entry found unknown may take to show up as an event before it counts as lost. */
 const SECOND_LOOK_MS = 1_000;
+/** Entries looked up in Redis per round trip. */
+const LOOKUP_PAGE = 1_000;
+/** Unknown entries that settle it: events were lost. */
+const UNKNOWN_ENOUGH = 100;
 
 /** Names seen in events, by directory (text paths, '' for the root). */
 type Seen = Map<string, Set<string>>;
@@ -107,41 +112,62 @@ export class WatchAudit {
     unknown = again;
     if (unknown.length === 0) return;
     const total = unknown.reduce((sum, { names }) => sum + names.length, 0);
+    const atLeast = unknown.some(({ names }) => names.length >= UNKNOWN_ENOUGH) ? 'at least ' : '';
     const first = unknown[0]!;
     const where = first.dir === '' ? 'the source root' : first.dir;
     lost(
-      `the watcher missed ${total} entries after a burst of ${events} events (e.g. ${first.names[0]!} in ${where}): the kernel's event queue overflowed; raise fs.inotify.max_queued_events`,
+      `the watcher missed ${atLeast}${total} entries after a burst of ${events} events (e.g. ${first.names[0]!} in ${where}): the kernel's event queue overflowed; raise fs.inotify.max_queued_events`,
     );
   }
 
-  /** The entries of `dir` that nobody told the job about. */
+  /**
+   * The entries of `dir` that nobody told the job about (at most UNKNOWN_ENOUGH: a few prove a
+   * loss). The directory is read as a stream and looked up in Redis a page at a time, so a huge
+   * directory costs time, not memory.
+   */
   async #unknownIn(dir: string): Promise<string[]> {
-    const { source, states, failures, exclusion } = this.#deps;
+    const { source } = this.#deps;
     const relDir = decodeRelPath(dir);
-    let entries;
+    const unknown: string[] = [];
+    let page: string[] = [];
     try {
-      entries = await readdir(sourcePathOf(source, relDir), { withFileTypes: true });
+      const listing = await opendir(sourcePathOf(source, relDir), { bufferSize: LOOKUP_PAGE });
+      for await (const entry of listing) {
+        if (!this.#mayBeUnknown(dir, entry)) continue;
+        page.push(entry.name);
+        if (page.length < LOOKUP_PAGE) continue;
+        unknown.push(...(await this.#unrecorded(relDir, page)));
+        page = [];
+        if (unknown.length >= UNKNOWN_ENOUGH) return unknown;
+      }
     } catch {
       // Gone: its own removal was an event. Unreadable: the rescans list it as failed.
-      return [];
+      return unknown;
     }
-    const recorded = await states.recordedChildren(relDir);
-    const named = (name: string) =>
-      recorded.has(name) || this.#seen.get(dir)?.has(name) || this.#before.get(dir)?.has(name);
-    const candidates: string[] = [];
-    for (const entry of entries) {
-      // Only what the job syncs: links, fifos and devices are for the rescans to judge.
-      const isDirectory = entry.isDirectory();
-      if (!isDirectory && !entry.isFile()) continue;
-      // A name that is not UTF-8 reaches the watcher mangled, which asks for a rescan itself.
-      if (entry.name.includes('\uFFFD')) continue;
-      const path = dir === '' ? entry.name : `${dir}/${entry.name}`;
-      if (exclusion.excludesPath(path, isDirectory)) continue;
-      if (!named(entry.name)) candidates.push(entry.name);
-    }
-    if (candidates.length === 0) return [];
-    const paths = candidates.map((name) => encodeRelPath(joinRelPath(relDir, Buffer.from(name))));
-    const failing = await failures.have(paths);
-    return candidates.filter((_, i) => !failing[i]);
+    unknown.push(...(await this.#unrecorded(relDir, page)));
+    return unknown;
+  }
+
+  /** Whether `entry` of `dir` is something the job syncs that no event of the bursts named. */
+  #mayBeUnknown(dir: string, entry: Dirent): boolean {
+    // Only what the job syncs: links, fifos and devices are for the rescans to judge.
+    const isDirectory = entry.isDirectory();
+    if (!isDirectory && !entry.isFile()) return false;
+    // A name that is not UTF-8 reaches the watcher mangled, which asks for a rescan itself.
+    if (entry.name.includes('\uFFFD')) return false;
+    const path = dir === '' ? entry.name : `${dir}/${entry.name}`;
+    if (this.#deps.exclusion.excludesPath(path, isDirectory)) return false;
+    return !this.#seen.get(dir)?.has(entry.name) && !this.#before.get(dir)?.has(entry.name);
+  }
+
+  /** Of `names` in `relDir`, those neither recorded (provisional included) nor failing. */
+  async #unrecorded(relDir: Uint8Array, names: readonly string[]): Promise<string[]> {
+    if (names.length === 0) return [];
+    const relPaths = names.map((name) => joinRelPath(relDir, Buffer.from(name)));
+    const [recorded, failing] = await Promise.all([
+      this.#deps.states.getMany(relPaths),
+      this.#deps.failures.have(relPaths.map((relPath) => encodeRelPath(relPath))),
+    ]);
+    return names.filter((_, i) => recorded[i] === undefined && !failing[i]);
   }
 }

@@ -109,6 +109,16 @@ describe('the watcher audit after a big burst', () => {
     assert.deepEqual(lost, []);
   });
 
+  it('finds the one entry missed in a directory larger than a page of lookups', async () => {
+    const names = Array.from({ length: 2_500 }, (_, i) => `f${i}`);
+    const { audit, lost } = await setUp(names);
+    for (const name of names.slice(0, -1)) audit.note(`run/${name}`);
+    audit.afterFlush(true);
+    await audit.settled();
+    assert.equal(lost.length, 1);
+    assert.match(lost[0]!, /missed 1 entries .*\(e\.g\. f2499 in run\)/);
+  });
+
   it('takes a burst over more directories than it lists for a loss', async () => {
     const { audit, lost } = await setUp([]);
     for (let i = 0; i <= AUDIT_DIRECTORIES; i++) audit.note(`d${i}/f`);

@@ -188,6 +188,7 @@ export class JobRunner {
       queue: this.#queue,
       deletes: this.#safety.gate,
       stopped: () => this.#stopping,
+      watcherDecides: (path) => this.#watch?.decides(path) ?? false,
     };
     if (deps.scans && job.watch !== false && job.rescan_interval !== 0) {
       this.#watch = new JobWatch({

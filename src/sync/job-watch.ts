@@ -123,6 +123,11 @@ export class JobWatch {
     );
   }
 
+  /** Whether the watcher is still deciding about `path` (WatchFeed.decides). */
+  decides(path: string): boolean {
+    return this.#feed?.decides(path) ?? false;
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     await this.#stop();

@@ -39,6 +39,13 @@ export interface PassContext {
   readonly deletes: DeleteGate;
   /** True once the daemon is stopping: the pass ends early, recording nothing more. */
   readonly stopped: () => boolean;
+  /**
+   * Whether the job's watcher is about to decide about a path (WatchFeed.decides): the pass
+   * leaves a new or gone entry to the watcher, which acts on it once it settled. Otherwise both
+   * would act on a directory renamed while the pass lists it: the pass syncing the new name and
+   * deleting the old one, the watcher renaming it, each undoing the other.
+   */
+  readonly watcherDecides?: (path: string) => boolean;
 }
 
 /**
@@ -108,7 +115,10 @@ export async function scanAndQueue(
     tally.add(work.counts, work.paths.length + work.counts.failed, work.bytes);
     if (chunk.final) {
       directories += 1;
-      if (chunk.complete) await ctx.deletes.consider(goneChildren(chunk.dir, current));
+      if (chunk.complete) {
+        const gone = goneChildren(chunk.dir, current);
+        await ctx.deletes.consider(gone.filter(({ path }) => !watching(ctx, path)));
+      }
       current = undefined;
     }
     await tally.flushSometimes();
@@ -119,6 +129,10 @@ export async function scanAndQueue(
   if (!ctx.stopped()) await ctx.records.noteScanned();
   await ctx.queue.drained(ctx.stopped);
   return { directories };
+}
+
+function watching(ctx: PassContext, path: string): boolean {
+  return ctx.watcherDecides?.(path) ?? false;
 }
 
 /** The recorded children of a completely listed directory that are gone from it. */
@@ -150,6 +164,8 @@ async function compareChunk(
     const path = encodeRelPath(entry.relPath);
     const name = nameOf(path, entry.relPath);
     seen.add(name);
+    // Only new entries: a recorded one that keeps changing is the pass's to sync as ever.
+    if (!recorded.has(name) && watching(ctx, path)) continue;
     if (needsWork(entry, recorded.get(name), job.operation, job.ctimeChanges)) {
       work.push(path);
       if (sends) bytes += entry.size;

@@ -92,6 +92,25 @@ export class WatchFeed {
     this.#renameWindowMs = deps.job.settle + RENAME_GRACE_MS;
   }
 
+  /**
+   * Whether the feed is about to decide about `path` (text form) or a directory above it: it
+   * waits out its rename window, or events for it began settling less than a settle time and a
+   * rename window ago (a path that keeps changing longer is not held back from a pass). The feed
+   * then queues what is needed itself, and may find a rename where a pass would see a new entry
+   * and a gone one.
+   */
+  decides(path: string, now = Date.now()): boolean {
+    if (this.#closed) return false;
+    const horizon = this.#deps.job.settle + this.#renameWindowMs;
+    for (let at = path.length; at > 0; at = path.lastIndexOf('/', at - 1)) {
+      const prefix = path.slice(0, at);
+      if (this.#deferred.has(prefix)) return true;
+      const since = this.#settle.settlingSince(prefix);
+      if (since !== undefined && now - since < horizon) return true;
+    }
+    return false;
+  }
+
   /** Paths waiting for their settle time or rename window. */
   get pending(): number {
     return this.#settle.size + this.#deferred.size;

@@ -110,4 +110,38 @@ describe('a directory renamed inside a watched source', () => {
     // The children's states moved with them: a pass finds everything in sync.
     assert.deepEqual(countsOf(await requestedPass(daemon, 'ren')), expected({ seen: FILES + 1 }));
   });
+
+  // A rescan set off by a stall, say, lists the tree while the watcher settles the rename: it
+  // must neither sync the new name (which made the collection rename fail, and then one rename
+  // per child) nor weigh the old one as a delete (held by max_delete, with a warning).
+  it('costs the same while a pass lists the tree', async () => {
+    const sentBefore = await fx.emulator.requestsByOp();
+    const warnedBefore = daemon.logs.filter((e) => e.level === 'warn').length;
+    await rename(join(source, 'renamed'), join(source, 'again'));
+    const pass = requestedPass(daemon, 'ren');
+    await eventually('the collection under its new name', async () =>
+      (await namesIn(fx.client, target)).join() === 'again' ? true : undefined,
+    );
+    await pass;
+    await eventually('the job idle', async () => {
+      const status = await ctlJson<{ queued: number }>(daemon, 'job', 'ren');
+      return status.queued === 0 &&
+        daemon.logs.some((e) => /renamed renamed to again/.test(e.message))
+        ? true
+        : undefined;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const sent = requestsBetween(sentBefore, await fx.emulator.requestsByOp());
+    assert.equal(sent['collections:rename'], 1, JSON.stringify(sent));
+    for (const op of ['data-objects:rename', 'data-objects:write', 'data-objects:remove']) {
+      assert.equal(sent[op], undefined, `no ${op}: ${JSON.stringify(sent)}`);
+    }
+    const warned = daemon.logs.filter((e) => e.level === 'warn').slice(warnedBefore);
+    assert.deepEqual(
+      warned.map((e) => e.message),
+      [],
+    );
+    assert.equal((await namesIn(fx.client, `${target}/again`)).length, FILES);
+    assert.deepEqual(countsOf(await requestedPass(daemon, 'ren')), expected({ seen: FILES + 1 }));
+  });
 });

@@ -330,7 +330,9 @@ async function startJobsWhenIrodsAnswers(
     connectedBefore = true;
   });
   const stopStallWatch = watchLoopStalls((ms) =>
-    rescanWatching(`the event loop stalled for ${Math.round(ms / 1000)} s`),
+    rescanWatching(
+      `the event loop stalled for ${(ms / 1000).toFixed(1)} s: the kernel may have dropped watcher events`,
+    ),
   );
   run.shutdown.add('the stall watch', () => Promise.resolve(stopStallWatch()));
   logger.info(

@@ -38,6 +38,11 @@ export interface WatcherStatus {
   watches: number;
   /** fs.inotify.max_user_watches, when it could be read. */
   limit?: number;
+  /**
+   * fs.inotify.max_queued_events when it is below the advised size (a full-speed burst of several
+   * seconds; etc/sysctl.d), with that size: a stall longer than the queue lasts loses events.
+   */
+  eventQueue?: { limit: number; advised: number };
 }
 
 export interface JobStatus {

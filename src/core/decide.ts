@@ -20,6 +20,20 @@ export interface RecordedState {
    * ctime differs from this one may hold other bytes than iRODS. Absent in states of directories.
    */
   ctimeNs?: bigint;
+  /**
+   * Written before the first byte of a file's first upload (or its registration) and replaced
+   * once iRODS confirmed it: iRODS may hold a partial, complete or no object for it. The file
+   * counts as new, but its object is the job's, so that a file gone meanwhile has it deleted
+   * like any recorded file's. Only files have it; absent means false.
+   */
+  provisional?: true;
+}
+
+/** A file whose copy in iRODS was confirmed (neither absent, a directory, nor provisional). */
+export function isConfirmedFile(
+  recorded: RecordedState | undefined,
+): recorded is RecordedState & { type: 'file' } {
+  return recorded?.type === 'file' && recorded.provisional !== true;
 }
 
 export const SKIP_REASONS = {
@@ -85,14 +99,14 @@ export const CHANGES = {
 export type Change = (typeof CHANGES)[keyof typeof CHANGES];
 
 /**
- * A recorded state of another type (a directory that became a file) describes something else, so
- * the file counts as new.
+ * A recorded state of another type (a directory that became a file) describes something else,
+ * and a provisional one describes no confirmed copy, so the file counts as new.
  */
 export function classifyChange(
   observed: ObservedEntry,
   recorded: RecordedState | undefined,
 ): Change {
-  if (recorded === undefined || recorded.type !== 'file') return CHANGES.new;
+  if (!isConfirmedFile(recorded)) return CHANGES.new;
   if (observed.ino !== recorded.ino) return CHANGES.replaced;
   if (observed.size > recorded.size) return CHANGES.grown;
   if (observed.size !== recorded.size || observed.mtimeNs !== recorded.mtimeNs) {

@@ -15,6 +15,8 @@ export interface SettledPath {
 
 interface Pending extends SettledPath {
   readonly lastAt: number;
+  /** The first event since the path last settled. */
+  readonly firstAt: number;
 }
 
 export class SettleQueue {
@@ -31,8 +33,9 @@ export class SettleQueue {
   }
 
   note(path: string, directory: boolean, removed: boolean, now: number): void {
+    const firstAt = this.#pending.get(path)?.firstAt ?? now;
     this.#pending.delete(path);
-    this.#pending.set(path, { path, directory, removed, lastAt: now });
+    this.#pending.set(path, { path, directory, removed, lastAt: now, firstAt });
   }
 
   /** Paths quiet for settleMs at `now`, oldest first; they leave the queue. */
@@ -49,6 +52,11 @@ export class SettleQueue {
   /** Paths still settling whose last event said they are gone (rename halves, see watch-feed). */
   removedStillSettling(): SettledPath[] {
     return [...this.#pending.values()].filter((pending) => pending.removed);
+  }
+
+  /** When the events of `path` that are still settling began, or undefined when none are. */
+  settlingSince(path: string): number | undefined {
+    return this.#pending.get(path)?.firstAt;
   }
 
   /** Drops a path that was dealt with early (the gone half of a rename). */

@@ -69,3 +69,20 @@ export function planWatch(facts: WatchFacts): WatchPlan {
   }
   return { watch: true };
 }
+
+/**
+ * The `fs.inotify.max_queued_events` the shipped sysctl advice asks for (etc/sysctl.d): a burst
+ * at full speed (about 11,000 new files a second, two events each) fills 262,144 events in about
+ * 12 s, so the kernel holds what arrives during a stall of several seconds. The default, 16,384,
+ * fills in under one.
+ */
+export const ADVISED_QUEUED_EVENTS = 262_144;
+
+/**
+ * Watcher events below which a burst cannot have overflowed a kernel queue of `queueLimit`
+ * events: an overflow means the queue held `queueLimit` events, and however the kernel and the
+ * watcher merge them, a file's events reach the daemon as at most four.
+ */
+export function overflowPossibleAt(queueLimit: number): number {
+  return Math.max(1, Math.floor(queueLimit / 4));
+}

@@ -278,5 +278,11 @@ function watcherLong(watcher: WatcherStatus): string {
     );
   }
   if (watcher.reason !== undefined) parts.push(watcher.reason);
+  if (watcher.eventQueue !== undefined) {
+    const { limit, advised } = watcher.eventQueue;
+    parts.push(
+      `fs.inotify.max_queued_events ${limit} is below the ${advised} advised (etc/sysctl.d): bursts may lose events until a rescan`,
+    );
+  }
   return parts.join(', ');
 }

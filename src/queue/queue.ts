@@ -52,11 +52,23 @@ export class JobQueue {
     return Object.values(counts).reduce((sum, n) => sum + n, 0);
   }
 
-  /** Adds batches, first waiting while the window is full; `stopped` ends the wait early. */
+  /**
+   * Adds batches as the window has room for them: as many as fit at once, the rest after waiting
+   * for more room, so the window holds whatever the number added (a watched burst, a pass over a
+   * huge directory). `stopped` ends the waits early; what was not added then is dropped (the
+   * next pass finds it again).
+   */
   async add(batches: readonly BatchPayload[], stopped: () => boolean): Promise<void> {
-    if (batches.length === 0) return;
-    while (!stopped() && (await this.outstanding()) >= QUEUE_WINDOW) await sleep(POLL_MS);
-    await this.queue.addBulk(batches.map((data) => ({ name: data.kind, data })));
+    for (let next = 0; next < batches.length && !stopped();) {
+      const room = QUEUE_WINDOW - (await this.outstanding());
+      if (room <= 0) {
+        await sleep(POLL_MS);
+        continue;
+      }
+      const slice = batches.slice(next, next + room);
+      await this.queue.addBulk(slice.map((data) => ({ name: data.kind, data })));
+      next += slice.length;
+    }
   }
 
   /** A retry of some paths of a batch, after `delayMs`. */

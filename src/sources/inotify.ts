@@ -1,13 +1,24 @@
 /**
- * The inotify budget as the kernel keeps it: `fs.inotify.max_user_watches` per user, and the
- * watches that user's processes hold now (each inotify instance lists its watches as `inotify wd:`
- * lines in /proc/PID/fdinfo/FD). Reads only; a /proc that cannot be read gives "unknown".
+ * The inotify limits as the kernel keeps them: `fs.inotify.max_user_watches` per user,
+ * `fs.inotify.max_queued_events` per instance, and the watches that user's processes hold now
+ * (each inotify instance lists its watches as `inotify wd:` lines in /proc/PID/fdinfo/FD). Reads
+ * only; a /proc that cannot be read gives "unknown".
  */
 import { readdir, readFile, readlink } from 'node:fs/promises';
 
-export async function readWatchLimit(): Promise<number | undefined> {
+/** fs.inotify.max_user_watches: watches per user. */
+export function readWatchLimit(): Promise<number | undefined> {
+  return readLimit('max_user_watches');
+}
+
+/** fs.inotify.max_queued_events: events the kernel holds per instance before it drops them. */
+export function readQueuedEventsLimit(): Promise<number | undefined> {
+  return readLimit('max_queued_events');
+}
+
+async function readLimit(name: string): Promise<number | undefined> {
   try {
-    const text = await readFile('/proc/sys/fs/inotify/max_user_watches', 'utf8');
+    const text = await readFile(`/proc/sys/fs/inotify/${name}`, 'utf8');
     const limit = Number(text.trim());
     return Number.isSafeInteger(limit) ? limit : undefined;
   } catch {

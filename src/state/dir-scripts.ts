@@ -20,7 +20,8 @@ export const MAX_FIELDS_PER_SHARD = 100;
 /** Longest name kept in a shard; Redis' default hash-max-listpack-value. */
 export const LONG_NAME_BYTES = 64;
 
-const PRELUDE = `
+/** Shared by every script over the directory hashes: the keys and shards of a directory. */
+export const PRELUDE = `
 local stem, shardsKey, trackedKey = ARGV[1], ARGV[2], ARGV[3]
 local MAX_FIELDS, LONG_NAME = ${MAX_FIELDS_PER_SHARD}, ${LONG_NAME_BYTES}
 local counts = {}
@@ -48,8 +49,11 @@ local function allKeys(id)
 end
 `;
 
-/** Doubles a directory's shard count until no shard holds more than MAX_FIELDS fields. */
-const GROW = `
+/**
+ * Doubles a directory's shard count until no shard holds more than MAX_FIELDS fields; `put`
+ * writes one entry and grows its directory when needed.
+ */
+export const GROW = `
 local function grow(id)
   local n = shardCount(id)
   while true do

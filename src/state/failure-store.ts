@@ -1,9 +1,12 @@
 /**
  * Per-file failures of one job: the last failure of each file, until it is cleared (by a later
- * success) or retried. One hash field per failing file, so the list is bounded by the tree.
+ * success, or a pass that found the file gone) or retried. One hash field per failing file, so
+ * the list is bounded by the tree. Recording and clearing keep the pass record's `failed` counter
+ * in step with the list (failure-scripts.ts).
  */
 import type { Redis } from 'ioredis';
 import { StateCorruptError } from './errors.js';
+import { CLEAR_FAILURES, RECORD_FAILURE } from './failure-scripts.js';
 import { StateKeys } from './keys.js';
 
 export interface FileFailure {
@@ -16,6 +19,8 @@ export interface FileFailure {
   attempts: number;
   /** When it failed, ms since the epoch. */
   at: number;
+  /** The pass it was recorded in (set by the store; absent in records of older daemons). */
+  pass?: number;
 }
 
 export interface FailurePage {
@@ -27,15 +32,30 @@ export interface FailurePage {
 export class FailureStore {
   readonly #redis: Redis;
   readonly #key: string;
+  readonly #passKey: string;
 
   constructor(redis: Redis, prefix: string, jobName: string) {
     this.#redis = redis;
-    this.#key = new StateKeys(prefix, jobName).failures;
+    const keys = new StateKeys(prefix, jobName);
+    this.#key = keys.failures;
+    this.#passKey = keys.pass;
   }
 
-  /** Records (or replaces) the failure of one file. */
-  async record(failure: FileFailure): Promise<void> {
-    await this.#redis.hset(this.#key, failure.relPath, JSON.stringify(failure));
+  /**
+   * Records (or replaces) the failure of one file, under the current pass, and counts it in that
+   * pass's `failed` unless the file already failed in it.
+   */
+  async record(failure: Omit<FileFailure, 'pass'>): Promise<void> {
+    const { relPath, ...rest } = failure;
+    const json = JSON.stringify({ relPath, ...rest });
+    await RECORD_FAILURE.run(this.#redis, [this.#key, this.#passKey, relPath, json]);
+  }
+
+  /** Whether each of these files (text paths) is on the list; one round trip. */
+  async have(relPaths: readonly string[]): Promise<boolean[]> {
+    if (relPaths.length === 0) return [];
+    const values = await this.#redis.hmget(this.#key, ...relPaths);
+    return values.map((value) => value !== null);
   }
 
   async get(relPath: string): Promise<FileFailure | undefined> {
@@ -56,17 +76,30 @@ export class FailureStore {
 
   /** Every failure, page by page: what a retry walks through. */
   async *all(pageSize = 500): AsyncGenerator<FileFailure> {
+    for await (const page of this.pages(pageSize)) yield* page;
+  }
+
+  /** Every failure, a page at a time (a page may be empty). */
+  async *pages(pageSize = 500): AsyncGenerator<FileFailure[]> {
     let cursor = '0';
     do {
       const page = await this.list(pageSize, cursor);
-      yield* page.failures;
+      yield page.failures;
       cursor = page.cursor;
     } while (cursor !== '0');
   }
 
-  /** Clears the failures of these files (after they succeeded); one round trip. */
-  async clear(...relPaths: string[]): Promise<void> {
-    if (relPaths.length > 0) await this.#redis.hdel(this.#key, ...relPaths);
+  /**
+   * Clears the failures of these files (they succeeded, or are gone); one round trip. Returns
+   * how many there were.
+   */
+  async clear(...relPaths: string[]): Promise<number> {
+    if (relPaths.length === 0) return 0;
+    return (await CLEAR_FAILURES.run(this.#redis, [
+      this.#key,
+      this.#passKey,
+      ...relPaths,
+    ])) as number;
   }
 
   /** Clears every failure (the job starts on fresh state). */

@@ -16,8 +16,7 @@ import {
   SHAPE,
   SUBDIRECTORIES,
 } from './dir-scripts.js';
-import { StatePathError } from './errors.js';
-import { dirId, StateKeys } from './keys.js';
+import { ancestorAddresses, dirId, entryAddress, StateKeys } from './keys.js';
 import { packState, splitRelPath, unpackState } from './pack.js';
 import type { RecordedState } from '../core/decide.js';
 
@@ -256,19 +255,11 @@ export class FileStateStore {
     return levels;
   }
 
-  /** Addresses of `dir` and its ancestors, nearest first, flat: what RECORD's chains hold. */
   #ancestors(dir: Uint8Array): (string | Buffer)[] {
-    const chain: (string | Buffer)[] = [];
-    for (let path = dir; path.length > 0; path = splitRelPath(path).dir) {
-      chain.push(...this.#address(path));
-    }
-    return chain;
+    return ancestorAddresses(dir);
   }
 
-  /** Where an entry is stored: its directory's id and its name bytes. */
   #address(relPath: Uint8Array): [string, Buffer] {
-    if (relPath.length === 0) throw new StatePathError(relPath, 'the root has no recorded state');
-    const { dir, name } = splitRelPath(relPath);
-    return [dirId(dir), Buffer.from(name.buffer, name.byteOffset, name.byteLength)];
+    return entryAddress(relPath);
   }
 }

@@ -1,6 +1,7 @@
 export { FileStateStore, type DirectoryShape, type RecordEntry } from './file-state-store.js';
 export { FailureStore, type FailurePage, type FileFailure } from './failure-store.js';
 export { FileLocks } from './file-locks.js';
+export { FileSettlement, type SettledFile } from './file-settlement.js';
 export { WriteHandles } from './write-handles.js';
 export { SourceRecords, type SourceRecord } from './source-record.js';
 export { DeleteHolds, HOLDERS, type HoldInfo, type Holder } from './delete-holds.js';

@@ -34,6 +34,8 @@
  * because only a script knows the current shard count atomically.
  */
 import { createHash } from 'node:crypto';
+import { StatePathError } from './errors.js';
+import { splitRelPath } from './pack.js';
 
 /**
  * The prefix BullMQ builds its keys under. `~` cannot occur in a job name, so the queues' keys
@@ -126,4 +128,20 @@ export class StateKeys {
  */
 export function dirId(dirPath: Uint8Array): string {
   return createHash('sha1').update(dirPath).digest().subarray(0, 16).toString('base64url');
+}
+
+/** Where an entry is stored: its directory's id and its name bytes (the scripts' (id, name)). */
+export function entryAddress(relPath: Uint8Array): [string, Buffer] {
+  if (relPath.length === 0) throw new StatePathError(relPath, 'the root has no recorded state');
+  const { dir, name } = splitRelPath(relPath);
+  return [dirId(dir), Buffer.from(name.buffer, name.byteOffset, name.byteLength)];
+}
+
+/** Addresses of `dir` and its ancestors, nearest first, flat: the chains the record scripts take. */
+export function ancestorAddresses(dir: Uint8Array): (string | Buffer)[] {
+  const chain: (string | Buffer)[] = [];
+  for (let path = dir; path.length > 0; path = splitRelPath(path).dir) {
+    chain.push(...entryAddress(path));
+  }
+  return chain;
 }

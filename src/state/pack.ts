@@ -3,21 +3,27 @@
  * mtime (ns), inode and, when known, ctime (ns) in base 36, comma separated
  * (`f1z4,l5x0n3vmzk0w,8c1`). Base 36 keeps a typical value near 25 bytes (40 with ctime) and any
  * value under 64 bytes, Redis' listpack value limit, so directory hashes stay compact.
+ *
+ * Letters: `f` a file, `d` a directory, `p` a provisional file (layout version 2, schema.ts):
+ * its first upload or registration began and was not confirmed yet.
  */
 import type { RecordedState } from '../core/decide.js';
 import { StateCorruptError } from './errors.js';
 
 const TYPE_LETTERS = { file: 'f', dir: 'd' } as const;
+const PROVISIONAL_LETTER = 'p';
 
 export function packState(state: RecordedState): string {
+  const letter = state.provisional === true ? PROVISIONAL_LETTER : TYPE_LETTERS[state.type];
   const packed =
-    TYPE_LETTERS[state.type] +
-    `${state.size.toString(36)},${state.mtimeNs.toString(36)},${state.ino.toString(36)}`;
+    letter + `${state.size.toString(36)},${state.mtimeNs.toString(36)},${state.ino.toString(36)}`;
   return state.ctimeNs === undefined ? packed : `${packed},${state.ctimeNs.toString(36)}`;
 }
 
 export function unpackState(packed: string): RecordedState {
-  const type = packed[0] === 'f' ? 'file' : packed[0] === 'd' ? 'dir' : undefined;
+  const letter = packed[0];
+  const provisional = letter === PROVISIONAL_LETTER;
+  const type = letter === 'f' || provisional ? 'file' : letter === 'd' ? 'dir' : undefined;
   const parts = packed.slice(1).split(',');
   if (type === undefined || parts.length < 3 || parts.length > 4) {
     throw new StateCorruptError(packed);
@@ -30,6 +36,7 @@ export function unpackState(packed: string): RecordedState {
     ino: base36BigInt(ino),
   };
   if (ctime !== undefined) state.ctimeNs = base36BigInt(ctime);
+  if (provisional) state.provisional = true;
   return state;
 }
 

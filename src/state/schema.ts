@@ -14,7 +14,7 @@ import type { Redis } from 'ioredis';
 import { IngestError } from '../errors.js';
 import { startingWith } from './keys.js';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** The layout before versions were recorded (every layout up to this daemon's first release). */
 const UNVERSIONED = 1;
@@ -27,7 +27,16 @@ export interface Migration {
 }
 
 /** Migrations in order, the one to version n at index n - 2. */
-export const MIGRATIONS: readonly Migration[] = [];
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    // Version 2 adds provisional file states (`p` values in the directory hashes, pack.ts),
+    // which a version 1 daemon cannot read. Version 1 state holds none: nothing to rewrite, and
+    // the version number keeps an older daemon from starting on state that may hold them.
+    to: 2,
+    what: 'provisional file states',
+    run: () => Promise.resolve(),
+  },
+];
 
 export class SchemaError extends IngestError {
   readonly found: number;

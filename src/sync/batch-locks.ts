@@ -92,6 +92,11 @@ export class BatchLocks {
     if (until === undefined || !(await this.#renew(path))) throw new LockLostError(path);
   }
 
+  /** Stops renewing the lock of `path`: the run released it (or found it lost). */
+  drop(path: string): void {
+    this.#heldUntil.delete(path);
+  }
+
   /** Stops the renewals; the run is about to release its locks. */
   stop(): void {
     clearInterval(this.#timer);

@@ -1,6 +1,8 @@
 /**
- * How a batch run ends: the states its actions gathered are written (fenced by the file locks),
- * the locks released, and each file's outcome settled and counted.
+ * How a batch run's files end: each file's state (gathered by its action) is written, fenced by
+ * its lock, and the lock released, as soon as the file is done, so that what happens to it next
+ * (a delete the watcher saw, another change) need not wait for the rest of the batch. At the end
+ * of the run, the files it never acted on are let go and the outcomes counted.
  *
  * A file whose lock the run lost while acting on it is not done, whatever its action reported:
  * its state was refused, or its writes may have landed after those of the worker that took the
@@ -8,7 +10,6 @@
  * what iRODS holds with the file before deciding anything else.
  */
 import type { JobConfig } from '../config/index.js';
-import { encodeRelPath } from '../core/entry.js';
 import { UnmappablePathError } from '../core/names.js';
 import type { Logger } from '../log.js';
 import { FILE_OUTCOMES, type FileOutcome } from '../metrics/index.js';
@@ -16,7 +17,7 @@ import { BATCH_KINDS, type BatchPayload } from '../queue/payload.js';
 import {
   LockLostError,
   type FailureStore,
-  type FileLocks,
+  type FileSettlement,
   type FileStateStore,
   type JobRecords,
   type RecordEntry,
@@ -30,7 +31,8 @@ export interface OutcomeDeps {
   readonly states: FileStateStore;
   readonly failures: FailureStore;
   readonly records: JobRecords;
-  readonly locks: FileLocks;
+  /** Writes a file's state and releases its lock, fenced by it. */
+  readonly settlement: FileSettlement;
   /** Identifies this run of the batch in its locks; unique per run. */
   readonly owner: string;
   readonly logger: Logger;
@@ -49,22 +51,8 @@ export interface EntryResult {
   readonly mark: string | undefined;
   /** Before its retry, as the job's handler chose; undefined: the usual backoff. */
   retryDelayMs?: number | undefined;
-}
-
-/**
- * What a batch writes to Redis about its files, gathered so that it costs one round trip per
- * kind of write and batch instead of one per file. The states are still written only for
- * actions iRODS confirmed.
- */
-export interface BatchWrites {
-  readonly states: RecordEntry[];
-}
-
-export interface BatchRun {
-  /** The files whose locks the run took. */
-  readonly mine: readonly string[];
-  readonly results: readonly EntryResult[];
-  readonly writes: BatchWrites;
+  /** Its hold ended (state written, lock released or found lost). */
+  settled?: boolean;
 }
 
 /** What a settled batch did, for the metrics. */
@@ -73,46 +61,58 @@ export interface BatchTally {
   readonly bytes: number;
 }
 
-/** Writes, releases, settles and counts. */
-export async function settleBatch(
+/**
+ * Ends the run's hold on a file it acted on: records the state its action gathered (the last
+ * one, when there are several) and releases the lock, in one fenced step. A done sync whose lock
+ * was lost meanwhile becomes a retry (or a failure).
+ */
+export async function settleEntry(
   deps: OutcomeDeps,
   batch: BatchPayload,
-  { mine, results, writes }: BatchRun,
-): Promise<BatchTally> {
-  // The states go in before the locks are released, so that no other worker sees a file
-  // unlocked with its old state. A crash before this line only makes the batch run again.
-  const written = await deps.states.recordHeld(writes.states, deps.owner);
-  const refused = new Set(
-    writes.states.filter((_, i) => !written[i]).map(({ relPath }) => encodeRelPath(relPath)),
-  );
-  const byPath = new Map(results.map((result) => [result.text, result]));
-  const isDone = (result: EntryResult) => done(result.outcome) && !refused.has(result.text);
-  const held = await deps.locks.release(
-    mine.map((text) => {
-      const result = byPath.get(text);
-      return {
-        relPath: text,
-        touched: result !== undefined,
-        resolvedMark: result !== undefined && isDone(result) ? result.mark : undefined,
-      };
-    }),
+  result: EntryResult,
+  states: readonly RecordEntry[],
+): Promise<void> {
+  const isDone = done(result.outcome);
+  const [held] = await deps.settlement.settle(
+    [
+      {
+        relPath: result.text,
+        state: states.at(-1),
+        touched: true,
+        resolvedMark: isDone ? result.mark : undefined,
+        done: isDone,
+      },
+    ],
     deps.owner,
   );
-  for (const [i, text] of mine.entries()) {
-    const result = byPath.get(text);
-    if (result === undefined || !done(result.outcome) || (held[i] && !refused.has(text))) continue;
-    // A delete's outcome stands: the mark alone has the next pass look at the path again.
-    if (batch.kind !== BATCH_KINDS.sync) continue;
-    const failure = { relPath: text, operation: deps.job.operation, step: 'record' };
-    result.outcome = await failed(
-      deps,
-      batch,
-      text,
-      asWorkerError(new LockLostError(text), failure),
-    );
-  }
-  const succeeded = results.filter((result) => done(result.outcome) && !refused.has(result.text));
-  if (succeeded.length > 0) await deps.failures.clear(...succeeded.map((result) => result.text));
+  result.settled = true;
+  // A delete's outcome stands: the mark alone has the next pass look at the path again.
+  if (held || !isDone || batch.kind !== BATCH_KINDS.sync) return;
+  const failure = { relPath: result.text, operation: deps.job.operation, step: 'record' };
+  result.outcome = await failed(
+    deps,
+    batch,
+    result.text,
+    asWorkerError(new LockLostError(result.text), failure),
+  );
+}
+
+/**
+ * Lets go of the files the run has not settled (those it never reached, the one in hand when it
+ * threw), then counts the outcomes. Counted once the batch's writes went through: a batch run
+ * again is not counted twice. Failures count themselves (FailureStore).
+ */
+export async function settleBatch(
+  deps: OutcomeDeps,
+  mine: readonly string[],
+  results: readonly EntryResult[],
+): Promise<BatchTally> {
+  const byPath = new Map(results.map((result) => [result.text, result]));
+  const rest = mine.filter((text) => byPath.get(text)?.settled !== true);
+  await deps.settlement.settle(
+    rest.map((text) => ({ relPath: text, touched: byPath.has(text), done: false })),
+    deps.owner,
+  );
   const counts: Partial<PassCounts> = {};
   const outcomes = new Map<FileOutcome, number>();
   for (const { outcome } of results) {
@@ -121,6 +121,7 @@ export async function settleBatch(
     outcomes.set(kind, (outcomes.get(kind) ?? 0) + 1);
     if (outcome !== 'retry' && outcome !== undefined) add(counts, outcome);
   }
+  delete counts.failed;
   await deps.records.incrementBy(counts);
   return { outcomes, bytes: counts.bytes ?? 0 };
 }

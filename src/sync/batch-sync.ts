@@ -104,7 +104,9 @@ async function syncPlanned(
     return cleared === true ? removed : undefined;
   }
   logger.debug(`${action.kind} ${target.text}`, { job: job.name });
-  return { [before === undefined ? 'new' : 'updated']: 1, bytes: outcome.bytesSent, ...removed };
+  // A provisional state stood for no confirmed copy: the file is new to iRODS.
+  const isNew = before === undefined || before.provisional === true;
+  return { [isNew ? 'new' : 'updated']: 1, bytes: outcome.bytesSent, ...removed };
 }
 
 /**

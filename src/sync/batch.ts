@@ -4,8 +4,9 @@
  * skipped the rest of a batch after one failure):
  *
  * - done: its state was recorded after iRODS confirmed, while this run still held the file's
- *   lock (checked in the same script as the write); an old failure is cleared;
- * - retry: a retryable failure, queued again by the caller with backoff, up to the job's max_attempts; so
+ *   lock (checked in the same script as the write), as soon as the file was done, and its lock
+ *   released with it; an old failure is cleared;
+ * - retry: a retryable failure, queued again by the caller with backoff, up to the job's max_attempts (or its handler's maxAttempts); so
  *   is a file whose lock this run lost while acting on it, with a recheck mark that has the next
  *   try compare iRODS with the file before anything else;
  * - failed: permanent, or retryable too often; listed with its reason (`FailureStore`);
@@ -17,6 +18,11 @@
  * A delete was decided when a pass listed the directory, maybe minutes ago; it is checked again
  * right before it runs: the source root must still be the recorded one (a source unmounted since
  * deletes nothing), and the entry still gone. What is back on disk is synced instead.
+ *
+ * Before a file's first upload (or registration) sends anything, a provisional state records
+ * that the job may have an object there (src/core/decide.ts). A sync that finds such a file gone
+ * deletes that object per the job's delete mode, as a delete batch would: nobody else knows of
+ * it, since the file never got further.
  */
 import { createHash } from 'node:crypto';
 import { decideFile, type RecordedState } from '../core/decide.js';
@@ -27,7 +33,12 @@ import type { SiteHandler } from '../handlers/site-handler.js';
 import type { IrodsClient } from '../irods/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { BATCH_KINDS, type BatchPayload } from '../queue/payload.js';
-import type { WriteHandles } from '../state/index.js';
+import {
+  LockLostError,
+  type FileLocks,
+  type RecordEntry,
+  type WriteHandles,
+} from '../state/index.js';
 import { deleteEntry } from '../worker/deletes.js';
 import type { WorkerDeps } from '../worker/context.js';
 import { asWorkerError, WorkerError } from '../worker/errors.js';
@@ -44,8 +55,8 @@ import { syncEntry } from './batch-sync.js';
 import {
   failed,
   settleBatch,
+  settleEntry,
   type BatchTally,
-  type BatchWrites,
   type EntryOutcome,
   type EntryResult,
   type OutcomeDeps,
@@ -59,6 +70,7 @@ export const LOCK_TTL_MS = 30_000;
 
 export interface BatchDeps extends OutcomeDeps {
   readonly client: IrodsClient;
+  readonly locks: FileLocks;
   /** Open parallel-write handles, so a crashed upload's handle is shut down on the next try. */
   readonly handles: WriteHandles;
   readonly metrics: Metrics;
@@ -116,7 +128,8 @@ export async function processBatch(deps: BatchDeps, batch: BatchPayload): Promis
   );
   const busy = [...locks.busy];
   const results: EntryResult[] = [];
-  const writes: BatchWrites = { states: [] };
+  // The states the action of the file in hand gathered, written when it is settled.
+  const writes: { states: RecordEntry[] } = { states: [] };
   let tally: BatchTally;
   try {
     const refused = batch.kind === BATCH_KINDS.delete ? await deps.deletesRefused() : undefined;
@@ -149,11 +162,14 @@ export async function processBatch(deps: BatchDeps, batch: BatchPayload): Promis
       // Aborted until it has an outcome: the batch may throw while the file is in hand.
       const result: EntryResult = { text: entry.text, outcome: 'aborted', mark: entry.mark };
       results.push(result);
+      writes.states = [];
       result.outcome = await runEntry(deps, { workerDeps, handler, result }, batch, entry);
+      await settleEntry(deps, batch, result, writes.states);
+      locks.drop(entry.text);
     }
   } finally {
     locks.stop();
-    tally = await settleBatch(deps, batch, { mine: locks.mine, results, writes });
+    tally = await settleBatch(deps, locks.mine, results);
   }
   // Counted once the batch's writes went through: a batch run again is not counted twice.
   for (const [kind, n] of tally.outcomes) deps.metrics.fileOutcome(deps.job.name, kind, n);
@@ -263,8 +279,19 @@ async function runEntry(
         deps.rescan(`${text} came back before its delete ran`);
       }
     }
-    // Gone since it was queued: the next complete scan deletes it.
-    if (look === undefined) return undefined;
+    if (look === undefined) {
+      // What the job may have put in iRODS for it is deleted now: the watcher may have looked
+      // at the path before the upload recorded anything, and a pass is hours away.
+      if (recorded?.provisional === true) {
+        const refused = await deps.deletesRefused();
+        if (refused === undefined) {
+          return await runDelete(deps, workerDeps, entry, mappedPath.logicalPath, recorded);
+        }
+        deps.rescan(`the object of ${text}, gone during its upload, was kept: ${refused}`);
+      }
+      // Gone since it was queued: the next complete scan deletes it.
+      return undefined;
+    }
     const observed = entryOf(relPath, look);
     if (!syncable(observed)) return undefined;
     const target = { ...entry, ...mappedPath, recheck: mark !== undefined, attempt: batch.attempt };
@@ -312,12 +339,13 @@ async function runDelete(
 }
 
 /**
- * The worker pipelines' view of the stores: states gathered for the batch's fenced write, forget
- * on delete, the file locks kept from a long step's progress, one catalog lookup for the checks.
+ * The worker pipelines' view of the stores: states gathered for the file's fenced write when it
+ * is settled, provisional states written at once (fenced too), forget on delete, the file locks
+ * kept from a long step's progress, one catalog lookup for the checks.
  */
 function workerDepsOf(
   deps: BatchDeps,
-  writes: BatchWrites,
+  writes: { readonly states: RecordEntry[] },
   locks: BatchLocks,
   checks: BatchCheckLookup | undefined,
 ): WorkerDeps {
@@ -328,6 +356,13 @@ function workerDepsOf(
     record: (relPath, state) => {
       writes.states.push({ relPath, state });
       return Promise.resolve();
+    },
+    track: async (relPath, state) => {
+      const [held] = await deps.states.recordHeld([{ relPath, state }], deps.owner);
+      if (held !== true) throw new LockLostError(encodeRelPath(relPath));
+    },
+    untrack: async (relPath) => {
+      await deps.settlement.forgetProvisional(relPath, deps.owner);
     },
     forget: async (relPath, type) => {
       if (type === 'dir') await deps.states.forgetTree(relPath);

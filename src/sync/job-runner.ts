@@ -35,6 +35,7 @@ import {
   type FailurePage,
   FailureStore,
   FileLocks,
+  FileSettlement,
   FileStateStore,
   JobRecords,
   queuePrefix,
@@ -111,6 +112,8 @@ export class JobRunner {
   #rescanRequested = false;
   /** The next pass starts by dropping the recorded state (resync). */
   #resyncRequested = false;
+  /** Why the next pass runs before its time (the first request's reason). */
+  #rescanReason: string | undefined;
   #pass = 0;
   #nextRescanAt: number | undefined;
   /** Counters of the passes this daemon completed, for the totals in status. */
@@ -159,6 +162,7 @@ export class JobRunner {
       failures,
       records: this.#records,
       locks,
+      settlement: new FileSettlement(redis, keyPrefix, job.name),
       handles: new WriteHandles(redis, keyPrefix, job.name),
       logger: deps.logger,
       metrics: deps.metrics,
@@ -191,6 +195,7 @@ export class JobRunner {
         filesPerTask: job.files_per_task,
         list: (options) => source.scan(options),
         deletesNeedWholeListing: source.deletesNeedWholeListing,
+        stats: source.stats,
         scan: {
           exclude: excludeGlobs(job.exclude, job.source_marker),
           excludeTypes: job.exclude_types,
@@ -204,12 +209,14 @@ export class JobRunner {
       deletes: this.#safety.gate,
       stopped: () => this.#stopping,
       operationOf: passOperations(job, deps.handlers),
+      watcherDecides: (path) => this.#watch?.decides(path) ?? false,
     };
     if (deps.scans && job.watch !== false && job.rescan_interval !== 0) {
       this.#watch = new JobWatch({
         job,
         client: deps.client,
         states,
+        failures,
         locks,
         queue: this.#queue,
         logger: deps.logger,
@@ -240,6 +247,11 @@ export class JobRunner {
     if (this.#stopping || !this.#deps.scans) return;
     if (!this.#rescanRequested) {
       this.#deps.logger.info(`job ${this.name}: rescan requested: ${why}`, { job: this.name });
+      this.#rescanReason = why;
+    } else {
+      this.#deps.logger.debug(`job ${this.name}: rescan requested again: ${why}`, {
+        job: this.name,
+      });
     }
     this.#rescanRequested = true;
     this.#wake.abort();
@@ -511,9 +523,11 @@ export class JobRunner {
         continue;
       }
       this.#rescanRequested = false;
+      const reason = this.#rescanReason;
+      this.#rescanReason = undefined;
       let directories: number | undefined;
       try {
-        directories = await this.#runPass();
+        directories = await this.#runPass(reason);
         failures = 0;
       } catch (error) {
         failures += 1;
@@ -560,8 +574,11 @@ export class JobRunner {
     }
   }
 
-  /** One pass; the directories it listed, or undefined when it was cut short by stop(). */
-  async #runPass(): Promise<number | undefined> {
+  /**
+   * One pass (`reason`: why it runs before its time); the directories it listed, or undefined
+   * when it was cut short by stop().
+   */
+  async #runPass(reason: string | undefined): Promise<number | undefined> {
     const { job, logger } = this.#deps;
     // Before any decision: a source that is not the recorded one is refused.
     await this.#safety.beforePass();
@@ -573,7 +590,8 @@ export class JobRunner {
     const pass = await this.#records.startPass();
     this.#pass = pass;
     await this.#safety.gate.beginPass(pass);
-    const started = `job ${job.name} pass ${pass} started: ${job.source} → ${job.target} (${job.operation})`;
+    const why = reason === undefined ? '' : `; rescan: ${reason}`;
+    const started = `job ${job.name} pass ${pass} started: ${job.source} → ${job.target} (${job.operation}${why})`;
     logger.info(started);
     this.#deps.events.publish('pass-started', started, { job: job.name, data: { pass } });
     await beforePass(job, this.#deps.handlers, pass, zeroCounts(), logger);

@@ -1,23 +1,34 @@
 /**
  * A job's watcher: whether it may watch (planWatch: network filesystem, inotify budget), the
  * watcher itself, and the feed that turns its events into work. Anything that means events may
- * have been lost (a watcher error, a name it cannot carry, the feed failing to act) asks the job
- * for a rescan; a watcher that cannot go on (the inotify budget ran out under it) is closed and
- * the job continues on rescans alone.
+ * have been lost (a watcher error, a name it cannot carry, the feed failing to act, a burst that
+ * may have overflowed the kernel's event queue and left entries unknown: watch-audit.ts) asks
+ * the job for a rescan; a watcher that cannot go on (the inotify budget ran out under it) is
+ * closed and the job continues on rescans alone.
  */
 import { getuid } from 'node:process';
 import { excludeGlobs } from '../core/job-rules.js';
-import { planWatch } from '../core/watch-rules.js';
+import { ADVISED_QUEUED_EVENTS, overflowPossibleAt, planWatch } from '../core/watch-rules.js';
 import { watchWithChokidar } from '../sources/chokidar-watcher.js';
 import { compileExclusion } from '../sources/exclude.js';
-import { readWatchLimit, watchesInUse } from '../sources/inotify.js';
+import { readQueuedEventsLimit, readWatchLimit, watchesInUse } from '../sources/inotify.js';
 import { filesystemTypeOf } from '../sources/mounts.js';
 import type { TreeWatcher, WatcherFactory } from '../sources/watcher.js';
+import type { FailureStore } from '../state/index.js';
 import { WATCHER_STATES, type WatcherStatus } from '../control/wire.js';
+import { WatchAudit } from './watch-audit.js';
 import { WatchFeed, type WatchFeedDeps } from './watch-feed.js';
 
-/** The feed's needs, less what the watch makes itself (the exclusion, where lost events go). */
-export interface JobWatchDeps extends Omit<WatchFeedDeps, 'exclusion' | 'lost'> {
+/** The kernel's queue size assumed when /proc does not say: its default. */
+const DEFAULT_QUEUED_EVENTS = 16_384;
+
+/**
+ * The feed's needs, less what the watch makes itself (the exclusion, the audit, where lost events
+ * go).
+ */
+export interface JobWatchDeps extends Omit<WatchFeedDeps, 'exclusion' | 'lost' | 'audit'> {
+  /** The failure list, which the audit counts as known entries. */
+  readonly failures: FailureStore;
   /** Asks the job for a rescan: events may have been lost. */
   readonly rescan: (why: string) => void;
   readonly factory?: WatcherFactory;
@@ -67,16 +78,32 @@ export class JobWatch {
       this.#status = { state: WATCHER_STATES.rescanOnly, reason: plan.reason, watches: 0, limit };
       return;
     }
-    this.#status = { state: WATCHER_STATES.starting, watches: 0, limit };
+    const queueLimit = await readQueuedEventsLimit();
+    const eventQueue =
+      queueLimit !== undefined && queueLimit < ADVISED_QUEUED_EVENTS
+        ? { eventQueue: { limit: queueLimit, advised: ADVISED_QUEUED_EVENTS } }
+        : {};
+    if (eventQueue.eventQueue !== undefined && this.#status.eventQueue === undefined) {
+      logger.warn(
+        `job ${job.name}: fs.inotify.max_queued_events is ${queueLimit}: a burst of new files fills it within a second, so a stall of the daemon loses events (then found by a rescan); ${ADVISED_QUEUED_EVENTS} is advised (etc/sysctl.d/90-irods-ingest-inotify.conf)`,
+        { job: job.name },
+      );
+    }
+    this.#status = { state: WATCHER_STATES.starting, watches: 0, limit, ...eventQueue };
     const exclusion = compileExclusion(
       excludeGlobs(job.exclude, job.source_marker),
       job.exclude_types,
     );
-    const feed = new WatchFeed({
-      ...this.#deps,
+    const lost = (why: string) => this.#deps.rescan(why);
+    const audit = new WatchAudit({
+      source: job.source,
+      states: this.#deps.states,
+      failures: this.#deps.failures,
       exclusion,
-      lost: (why) => this.#deps.rescan(why),
+      threshold: overflowPossibleAt(queueLimit ?? DEFAULT_QUEUED_EVENTS),
+      lost,
     });
+    const feed = new WatchFeed({ ...this.#deps, exclusion, lost, audit });
     const factory = this.#deps.factory ?? watchWithChokidar;
     const watcher = factory(
       job.source,
@@ -89,11 +116,16 @@ export class JobWatch {
     await watcher.ready;
     if (this.#watcher !== watcher) return;
     const readyMs = Math.round(performance.now() - started);
-    this.#status = { state: WATCHER_STATES.watching, watches: 0, limit };
+    this.#status = { state: WATCHER_STATES.watching, watches: 0, limit, ...eventQueue };
     logger.info(
       `job ${job.name}: watching ${job.source} (${watcher.watchedDirectories()} directories, ready in ${readyMs} ms, settle ${job.settle} ms)`,
       { job: job.name, readyMs, directories: watcher.watchedDirectories() },
     );
+  }
+
+  /** Whether the watcher is still deciding about `path` (WatchFeed.decides). */
+  decides(path: string): boolean {
+    return this.#feed?.decides(path) ?? false;
   }
 
   async close(): Promise<void> {

@@ -18,11 +18,12 @@ import { decodeRelPath, encodeRelPath, joinRelPath, type ObservedEntry } from '.
 import { sendsBytes, type CtimeChanges, type Operation } from '../core/job-rules.js';
 import { BATCH_KINDS, batchesFor } from '../queue/payload.js';
 import type { JobQueue } from '../queue/queue.js';
-import type { DirectoryChunk, ScanOptions } from '../sources/index.js';
+import type { DirectoryChunk, ScanOptions, SourceStats } from '../sources/index.js';
 import { compileExclusion } from '../sources/exclude.js';
 import type { FailureStore, FileStateStore, JobRecords } from '../state/index.js';
 import type { PassCounts } from '../state/job-records.js';
 import type { DeleteGate, GoneEntry } from './delete-gate.js';
+import { sourcePathOf } from './observe.js';
 
 export interface PassJob {
   readonly name: string;
@@ -35,6 +36,8 @@ export interface PassJob {
   readonly list: (options: ScanOptions) => AsyncIterable<DirectoryChunk>;
   /** No delete is queued after a pass whose listing failed anywhere (S3). */
   readonly deletesNeedWholeListing: boolean;
+  /** How single entries of the source are looked at (the disk, or HEADs of S3 objects). */
+  readonly stats: Pick<SourceStats, 'statMany'>;
 }
 
 export interface PassContext {
@@ -52,6 +55,13 @@ export interface PassContext {
    * the entry is skipped, counted as excluded). Absent when the job has no handler.
    */
   readonly operationOf?: (entry: ObservedEntry) => Promise<Operation | undefined>;
+  /**
+   * Whether the job's watcher is about to decide about a path (WatchFeed.decides): the pass
+   * leaves a new or gone entry to the watcher, which acts on it once it settled. Otherwise both
+   * would act on a directory renamed while the pass lists it: the pass syncing the new name and
+   * deleting the old one, the watcher renaming it, each undoing the other.
+   */
+  readonly watcherDecides?: (path: string) => boolean;
 }
 
 /**
@@ -151,8 +161,12 @@ export async function scanAndQueue(
     tally.add(work.counts, work.paths.length + work.counts.failed, work.bytes);
     if (chunk.final) {
       directories += 1;
-      if (chunk.complete) await ctx.deletes.consider(goneChildren(chunk.dir, current));
-      else incomplete += 1;
+      if (chunk.complete) {
+        const gone = goneChildren(chunk.dir, current);
+        await ctx.deletes.consider(gone.filter(({ path }) => !watching(ctx, path)));
+      } else {
+        incomplete += 1;
+      }
       current = undefined;
     }
     await tally.flushSometimes();
@@ -166,10 +180,15 @@ export async function scanAndQueue(
       tally.add({}, await ctx.deletes.settlePass(), 0);
     }
   }
+  if (hadFailures && !ctx.stopped()) await clearGoneFailures(ctx, pass);
   await tally.flush();
   if (!ctx.stopped()) await ctx.records.noteScanned();
   await ctx.queue.drained(ctx.stopped);
   return { directories };
+}
+
+function watching(ctx: PassContext, path: string): boolean {
+  return ctx.watcherDecides?.(path) ?? false;
 }
 
 /** The recorded children of a completely listed directory that are gone from it. */
@@ -201,6 +220,8 @@ async function compareChunk(
     const name = nameOf(path, entry.relPath);
     seen.add(name);
     const state = recorded.get(name);
+    // Only new entries: a recorded one that keeps changing is the pass's to sync as ever.
+    if (state === undefined && watching(ctx, path)) continue;
     const operation = await operationOf(ctx, entry, state);
     if (operation === 'skip') {
       skipped += 1;
@@ -260,6 +281,38 @@ async function queueRechecks(ctx: PassContext, pass: number, tally: PassTally): 
   tally.add({}, due.length, 0);
 }
 
+/** Failures looked at per round trip when a pass clears those of files it found gone. */
+const GONE_CHECK_PAGE = 500;
+
+/**
+ * Failure records of files that are gone, once the pass listed the tree: nothing will clear them
+ * otherwise (the file never got a state, so no delete settles it). A file that is still recorded
+ * keeps its failure (its delete was queued and settles it); one failed again in this pass, one
+ * that cannot be looked at, or one that is there, keeps it too.
+ */
+async function clearGoneFailures(ctx: PassContext, pass: number): Promise<void> {
+  const { job } = ctx;
+  for await (const page of ctx.failures.pages(GONE_CHECK_PAGE)) {
+    const earlier = page
+      .filter((failure) => failure.pass !== pass)
+      .map((failure) => ({ text: failure.relPath, relPath: decodeRelPath(failure.relPath) }));
+    const looks = await job.stats
+      .statMany(
+        earlier.map(({ relPath }) => sourcePathOf(job.source, relPath)),
+        job.scan.followSymlinks,
+      )
+      .catch(() => undefined);
+    // Only a look that found nothing counts as gone: an unreadable entry keeps its failure, and
+    // so does every one of a page that could not be looked at.
+    if (looks === undefined) continue;
+    const gone = earlier.filter((_, i) => looks[i] === undefined);
+    const recorded = await ctx.states.getMany(gone.map(({ relPath }) => relPath));
+    await ctx.failures.clear(
+      ...gone.filter((_, i) => recorded[i] === undefined).map((g) => g.text),
+    );
+  }
+}
+
 async function recordScanFailures(ctx: PassContext, chunk: DirectoryChunk): Promise<void> {
   await Promise.all(
     chunk.failures.map((failure) =>
@@ -298,6 +351,8 @@ class PassTally {
 
   add(counts: Partial<PassCounts>, queuedFiles: number, queuedBytes: number): void {
     for (const [name, by] of Object.entries(counts) as [keyof PassCounts, number][]) {
+      // Failures count themselves as they are recorded (FailureStore), once per file and pass.
+      if (name === 'failed') continue;
       this.#counts[name] = (this.#counts[name] ?? 0) + by;
     }
     this.#files += queuedFiles;

@@ -35,6 +35,7 @@ import type { WatchEvent } from '../sources/watcher.js';
 import type { FileLocks, FileStateStore } from '../state/index.js';
 import { renameEntry, RENAME_OUTCOMES } from '../worker/renames.js';
 import type { DeleteGate } from './delete-gate.js';
+import type { WatchAudit } from './watch-audit.js';
 import { observe, sourcePathOf } from './observe.js';
 import { needsWork } from './pass.js';
 import { watchedOperation } from './pass-hooks.js';
@@ -55,6 +56,8 @@ export interface WatchFeedDeps {
   readonly lost: (why: string) => void;
   /** Queues the deletes, or holds them when they are more than max_delete allows. */
   readonly deletes: DeleteGate;
+  /** Counts the events and checks big bursts for lost ones. */
+  readonly audit?: WatchAudit;
 }
 
 /** What one look at a settled path found. */
@@ -91,6 +94,25 @@ export class WatchFeed {
     this.#renameWindowMs = deps.job.settle + RENAME_GRACE_MS;
   }
 
+  /**
+   * Whether the feed is about to decide about `path` (text form) or a directory above it: it
+   * waits out its rename window, or events for it began settling less than a settle time and a
+   * rename window ago (a path that keeps changing longer is not held back from a pass). The feed
+   * then queues what is needed itself, and may find a rename where a pass would see a new entry
+   * and a gone one.
+   */
+  decides(path: string, now = Date.now()): boolean {
+    if (this.#closed) return false;
+    const horizon = this.#deps.job.settle + this.#renameWindowMs;
+    for (let at = path.length; at > 0; at = path.lastIndexOf('/', at - 1)) {
+      const prefix = path.slice(0, at);
+      if (this.#deferred.has(prefix)) return true;
+      const since = this.#settle.settlingSince(prefix);
+      if (since !== undefined && now - since < horizon) return true;
+    }
+    return false;
+  }
+
   /** Paths waiting for their settle time or rename window. */
   get pending(): number {
     return this.#settle.size + this.#deferred.size;
@@ -100,6 +122,7 @@ export class WatchFeed {
     if (this.#closed) return;
     // A watcher's text paths are valid UTF-8, whose text form (encodeRelPath) is the path itself.
     this.#settle.note(event.relPath, event.directory, event.removed, Date.now());
+    this.#deps.audit?.note(event.relPath);
     this.#arm();
   }
 
@@ -110,6 +133,7 @@ export class WatchFeed {
     this.#settle.clear();
     this.#deferred.clear();
     await this.#flushing;
+    await this.#deps.audit?.settled();
   }
 
   #arm(): void {
@@ -122,7 +146,9 @@ export class WatchFeed {
         this.#timer = undefined;
         this.#flushing = this.#flush().finally(() => {
           this.#flushing = undefined;
-          if (!this.#closed) this.#arm();
+          if (this.#closed) return;
+          this.#deps.audit?.afterFlush(this.#settle.size === 0 && this.#deferred.size === 0);
+          this.#arm();
         });
       },
       Math.max(0, due - Date.now()),

@@ -12,7 +12,12 @@
  * const outcome = await syncFile({ job, client, record }, task, recordedState);
  * ```
  */
-import { decideFile, type FileAction, type RecordedState } from '../core/decide.js';
+import {
+  decideFile,
+  isConfirmedFile,
+  type FileAction,
+  type RecordedState,
+} from '../core/decide.js';
 import { adoptExisting } from './adopt.js';
 import { checkContent } from './content-check.js';
 import {
@@ -103,7 +108,8 @@ export async function syncFile(
   recorded: RecordedState | undefined,
 ): Promise<ActionOutcome> {
   const ctx = newContext(deps, task, { kind: 'skip', why: 'unchanged' });
-  ctx.existed = recorded?.type === 'file';
+  ctx.existed = isConfirmedFile(recorded);
+  ctx.tracked = ctx.existed;
   const decide = step<EntryContext>('decide', (current) => {
     current.action = decideFile(
       observedAs(task.entry, sourceStat(current)),

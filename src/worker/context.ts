@@ -52,6 +52,15 @@ export interface WorkerDeps {
   readonly client: IrodsClient;
   /** Writes the entry's state once iRODS confirmed the action (the state store's `record`). */
   readonly record?: (relPath: Uint8Array, state: RecordedState) => Promise<void>;
+  /**
+   * Writes the provisional state of a file right before the action's first request that may put
+   * an object in iRODS for it (when the file has no confirmed state), so that the object is the
+   * job's from the moment it may exist: deleted if the file goes, whatever happens to the action.
+   * Throws `LockLostError` when the caller no longer holds the file.
+   */
+  readonly track?: (relPath: Uint8Array, state: RecordedState) => Promise<void>;
+  /** Drops a provisional state again: the action sent nothing to iRODS after all. */
+  readonly untrack?: (relPath: Uint8Array) => Promise<void>;
   /** Drops the state of a deleted entry (and of everything below a directory). */
   readonly forget?: (relPath: Uint8Array, type: RecordedState['type']) => Promise<void>;
   /** The job's recorded entries, for deleting exactly those below a vanished directory. */
@@ -138,8 +147,15 @@ export interface EntryContext extends StepContext {
   bytesSent: number;
   /** What was recorded, once the record step ran. */
   recorded?: RecordedState;
-  /** A state was recorded for the file before this action: it modifies (else creates). */
+  /** A confirmed state was recorded for the file before this action: it modifies (else creates). */
   existed: boolean;
+  /**
+   * The job's copy of the file is recorded already (a confirmed state, or the provisional one
+   * this action wrote): no provisional state is needed before writing to it.
+   */
+  tracked: boolean;
+  /** This action wrote the file's provisional state. */
+  provisional: boolean;
 }
 
 /** What an action did, for the caller's counters and logs. */
@@ -176,6 +192,8 @@ export function newContext(deps: WorkerDeps, task: EntryTask, action: FileAction
     mtimeCarried: false,
     checksumComputed: false,
     bytesSent: 0,
+    tracked: false,
+    provisional: false,
   };
 }
 

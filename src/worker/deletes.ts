@@ -26,6 +26,7 @@ import { HOOK_EVENTS } from '../handlers/members.js';
 import { IrodsError, REMOVAL, type Removal } from '../irods/index.js';
 import type { WorkerDeps } from './context.js';
 import { asWorkerError, TargetProtectedError } from './errors.js';
+import { shutDownLeftoverHandle } from './leftover-handles.js';
 import { runSteps, step, type StepContext } from './pipeline.js';
 
 export interface DeleteTask {
@@ -71,6 +72,9 @@ const guard = step<DeleteContext>('guard', (ctx) => {
 const remove = step<DeleteContext>('remove', async (ctx) => {
   const { task, outcome } = ctx;
   if (task.type === 'file') {
+    // The caller holds the file's lock: a handle left for it is a dead upload's, which would
+    // keep the object locked against its removal.
+    await shutDownLeftoverHandle(ctx.deps, task.relPath, task.logicalPath);
     const result = await removeObject(ctx.deps, task);
     outcome.removed = result === true;
     if (typeof result === 'string') outcome.stays = result;

@@ -6,7 +6,15 @@
 import { CHECKSUM_SCHEMES, CHECKSUM_VERDICT, compareChecksums } from '../core/checksum.js';
 import { encodeRelPath } from '../core/entry.js';
 import { parentPath } from '../core/logical-path.js';
-import { ENTITY, HANDLE_EVENTS, IrodsError, type Avu, type UploadOptions } from '../irods/index.js';
+import {
+  ENTITY,
+  HANDLE_EVENTS,
+  IrodsError,
+  type Avu,
+  type UploadOptions,
+  type UploadResult,
+} from '../irods/index.js';
+import { isGoneError } from '../core/gone.js';
 import { isIrodsError } from '../core/irods-codes.js';
 import { ORIGINAL_NAME_ATTRIBUTE } from '../core/names.js';
 import type { EntryContext, EntryTask } from './context.js';
@@ -16,6 +24,7 @@ import {
   WORKER_ERROR_CODE,
   WorkerError,
 } from './errors.js';
+import { shutDownLeftoverHandle } from './leftover-handles.js';
 import { step } from './pipeline.js';
 import {
   entryChecksum,
@@ -62,6 +71,7 @@ export const registerInPlace = step<EntryContext>('register', async (ctx) => {
   }
   const physicalPath = ctx.task.physicalPath ?? sourcePath;
   const before = sourceStat(ctx);
+  await trackObject(ctx);
   const computeChecksum = job.checksum === 'register';
   const registration = {
     physicalPath,
@@ -105,15 +115,14 @@ export const registerInPlace = step<EntryContext>('register', async (ctx) => {
 
 export const upload = step<EntryContext>('upload', async (ctx) => {
   const { client, files } = ctx.deps;
-  await shutDownLeftoverHandle(ctx);
-  // An S3 object streams from its GET into the upload, only while it has the content decided on.
-  const source =
-    files === undefined
-      ? ctx.task.sourcePath
-      : await files.open(ctx.task.sourcePath, sourceStat(ctx));
-  const result = await client.upload(source, ctx.task.logicalPath, uploadOptions(ctx));
-  ctx.localSha2 = result.sha2;
-  ctx.bytesSent = result.bytesSent;
+  const { entry, sourcePath, logicalPath } = ctx.task;
+  await shutDownLeftoverHandle(ctx.deps, entry.relPath, logicalPath);
+  await send(ctx, async (options) => {
+    // An S3 object streams from its GET into the upload, only while it has the content decided
+    // on.
+    const source = files === undefined ? sourcePath : await files.open(sourcePath, sourceStat(ctx));
+    return client.upload(source, logicalPath, options);
+  });
 });
 
 /**
@@ -127,11 +136,9 @@ export const appendOrUpload = step<EntryContext>('append', async (ctx) => {
   const { client } = ctx.deps;
   const { logicalPath, sourcePath } = ctx.task;
   const { fromOffset } = ctx.action;
-  await shutDownLeftoverHandle(ctx);
+  await shutDownLeftoverHandle(ctx.deps, ctx.task.entry.relPath, logicalPath);
   if (await holdsPrefix(ctx, fromOffset)) {
-    const result = await client.append(sourcePath, logicalPath, fromOffset, uploadOptions(ctx));
-    ctx.localSha2 = result.sha2;
-    ctx.bytesSent = result.bytesSent;
+    await send(ctx, (options) => client.append(sourcePath, logicalPath, fromOffset, options));
     return;
   }
   ctx.action = { kind: 'upload' };
@@ -257,37 +264,65 @@ export function keepLock(ctx: EntryContext): (() => Promise<void>) | undefined {
 }
 
 /**
- * An upload of this file that died with its process (kill -9, power loss) may have left its
- * parallel-write handle open: the object stays locked (every write to it is refused) and its
- * streams stay reserved until the handle is shut down, which only its holder can do. The handle
- * was remembered before anything was written through it, so it is shut down here, before the file
- * is sent again. Only an upload that died between the server's answer to the init and that write
- * to Redis leaves a handle nobody knows (the API offers no way to find it).
+ * Before the first request that may create the file's object: a file whose copy the job has not
+ * confirmed gets a provisional state (WorkerDeps.track), so the object is the job's from then on.
  */
-async function shutDownLeftoverHandle(ctx: EntryContext): Promise<void> {
-  const { client, handles } = ctx.deps;
-  if (handles === undefined) return;
-  const relPath = encodeRelPath(ctx.task.entry.relPath);
-  const leftover = await handles.get(relPath);
-  if (leftover === undefined) return;
-  await client.shutdownParallelWrite(leftover, ctx.task.logicalPath);
-  await handles.forget(relPath, leftover);
+async function trackObject(ctx: EntryContext): Promise<void> {
+  const { track } = ctx.deps;
+  if (ctx.tracked || track === undefined) return;
+  await track(ctx.task.entry.relPath, { ...recordedFile(sourceStat(ctx)), provisional: true });
+  ctx.tracked = true;
+  ctx.provisional = true;
 }
 
-function uploadOptions(ctx: EntryContext): UploadOptions {
+/**
+ * Sends the file's bytes through `transfer`, its object tracked first. A transfer that failed
+ * before it sent anything to iRODS (the file could not be opened) leaves nothing to track; one
+ * that failed so because the file is gone ends the action quietly, as checkSource does.
+ */
+async function send(
+  ctx: EntryContext,
+  transfer: (options: UploadOptions) => Promise<UploadResult>,
+): Promise<void> {
+  await trackObject(ctx);
+  let sent = false;
+  let result: UploadResult;
+  try {
+    result = await transfer(uploadOptions(ctx, () => (sent = true)));
+  } catch (error) {
+    if (sent || error instanceof IrodsError) throw error;
+    if (ctx.provisional) {
+      await ctx.deps.untrack?.(ctx.task.entry.relPath);
+      ctx.provisional = false;
+    }
+    const gone =
+      isGoneError(error) &&
+      (await statEntry(ctx.deps.files, ctx.task.sourcePath, ctx.deps.job.follow_symlinks)) ===
+        undefined;
+    if (!gone) throw error;
+    ctx.stopped = true;
+    return;
+  }
+  ctx.localSha2 = result.sha2;
+  ctx.bytesSent = result.bytesSent;
+}
+
+/** `sending` is told before the first request of the transfer that may write to iRODS. */
+function uploadOptions(ctx: EntryContext, sending: () => void): UploadOptions {
   const { job, handles } = ctx.deps;
   const relPath = encodeRelPath(ctx.task.entry.relPath);
   const progress = keepLock(ctx);
   return {
     ...(job.resource === '' ? {} : { resource: job.resource }),
-    ...(progress === undefined ? {} : { onProgress: progress }),
-    ...(handles === undefined
-      ? {}
-      : {
-          onHandle: (handle, event) =>
-            event === HANDLE_EVENTS.opened
-              ? handles.remember(relPath, handle)
-              : handles.forget(relPath, handle),
-        }),
+    onProgress: async () => {
+      sending();
+      await progress?.();
+    },
+    onHandle: async (handle, event) => {
+      sending();
+      if (handles === undefined) return;
+      if (event === HANDLE_EVENTS.opened) await handles.remember(relPath, handle);
+      else await handles.forget(relPath, handle);
+    },
   };
 }

@@ -6,7 +6,8 @@
  * Only where the iRODS copy is independent of the source file's path: a registered replica points
  * at the old physical path, so `register` and `register_replica` jobs take the ordinary way (sync
  * the new path, delete the old per the job's delete mode). Names that had to be mapped also take
- * it, so that the AVU with the original bytes is always written by the sync pipeline.
+ * it, so that the AVU with the original bytes is always written by the sync pipeline, and so do
+ * files whose upload was never confirmed (a provisional state: the object may be partial).
  */
 import { createHash } from 'node:crypto';
 import type { JobConfig } from '../config/index.js';
@@ -66,7 +67,10 @@ export async function renameEntry(deps: RenameDeps, task: RenameTask): Promise<R
   const { job, client, states, locks, owner } = deps;
   const from = mapRelPath(task.from, job.target, sha256Hex);
   const to = mapRelPath(task.to, job.target, sha256Hex);
-  if (!canRename(job) || from.mapped || to.mapped) return RENAME_OUTCOMES.declined;
+  // A provisional object may be partial, or not there at all: the new name is synced instead.
+  if (!canRename(job) || from.mapped || to.mapped || task.state.provisional === true) {
+    return RENAME_OUTCOMES.declined;
+  }
   const paths = [encodeRelPath(task.from), encodeRelPath(task.to)];
   const locked = await locks.tryLock(paths, LOCK_TTL_MS, owner);
   const mine = paths.filter((_, i) => locked[i]);

@@ -57,10 +57,12 @@ export interface BenchDaemon {
   waitFor(match: (event: LogLine) => boolean): Promise<LogLine>;
   /** Calls `listener` with every JSON log line from now on, with the time it arrived. */
   onLine(listener: (event: LogLine, arrivedAt: number) => void): void;
-  /** Resident memory of the daemon's process now, in bytes. */
-  rss(): Promise<number>;
+  /** Resident memory of the daemon's process now (or its peak, `VmHWM`), in bytes. */
+  rss(field?: 'VmRSS' | 'VmHWM'): Promise<number>;
   /** Asks for a pass of the job now (`irods-ingestctl rescan bench`, through the socket). */
   rescan(): Promise<void>;
+  /** The job's status (`irods-ingestctl job bench`): its pass and the batches it has queued. */
+  status(): Promise<{ pass: number; queued: number }>;
   /** SIGTERM, then the exit code. */
   stop(): Promise<number | null>;
 }
@@ -165,11 +167,28 @@ export async function startBenchDaemon(spec: BenchDaemonSpec): Promise<BenchDaem
     onLine(listener) {
       listeners.push(listener);
     },
-    async rss() {
+    async rss(field = 'VmRSS') {
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
-      const kib = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
-      if (kib === undefined) throw new Error(`no VmRSS for the daemon (pid ${child.pid})`);
+      const kib = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
+      if (kib === undefined) throw new Error(`no ${field} for the daemon (pid ${child.pid})`);
       return Number(kib) * 1024;
+    },
+    status() {
+      return new Promise((done, reject) => {
+        const req = request(
+          { socketPath: socket, method: 'GET', path: '/v1/jobs/bench' },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.once('end', () => {
+              if (res.statusCode !== 200) reject(new Error(`status: HTTP ${res.statusCode}`));
+              else done(JSON.parse(Buffer.concat(chunks).toString('utf8')) as never);
+            });
+          },
+        );
+        req.once('error', reject);
+        req.end();
+      });
     },
     rescan() {
       return new Promise((done, reject) => {

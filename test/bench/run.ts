@@ -16,6 +16,7 @@
  *   BENCH_S3_KEYS (default 100000), BENCH_S3_PREFIXES (default 1000): the S3 listing bucket
  *   (also registered by the daemon for its Redis memory per key);
  *   BENCH_S3_PUT_OBJECTS (default 8), BENCH_S3_PUT_MIB (default 64): the objects of S3 put_sync;
+ *   BENCH_BURST_FILES (default 20000): the watched burst (watch-burst.ts);
  *   BENCH_ONLY=s3 runs the S3 benchmark alone.
  * Results also go to .bench/results.json. Progress goes to stderr, the table to stdout.
  */
@@ -34,6 +35,7 @@ import { benchStateMemory } from './state.js';
 import { benchSync } from './sync.js';
 import { generateTree } from './tree.js';
 import { benchWatch } from './watch.js';
+import { benchWatchBurst } from './watch-burst.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const say = (text: string) => process.stderr.write(`[bench] ${text}\n`);
@@ -149,6 +151,12 @@ try {
       seconds: env('BENCH_WATCH_SECONDS', 60),
       workers: env('BENCH_WORKERS', 16),
     })),
+  );
+
+  const burstFiles = env('BENCH_BURST_FILES', 20_000);
+  say(`watch burst: ${burstFiles} new files at once under a watched put_sync job`);
+  rows.push(
+    ...(await benchWatchBurst({ workDir, files: burstFiles, workers: env('BENCH_WORKERS', 16) })),
   );
 
   rows.push(...(await s3Rows()));

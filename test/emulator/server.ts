@@ -119,6 +119,7 @@ export async function listen(
 
     const headerOp = req.headers['irods-api-request-op'];
     if (method === 'POST' && routeName === 'data-objects' && headerOp === 'write') {
+      countOp(routeName, 'write');
       const who = authorize(req, reply);
       if (!who) return;
       if (await faulted(req, reply, 'write')) return;
@@ -149,11 +150,18 @@ export async function listen(
     if (op === undefined) return reply.fail(400);
     const handler = Object.hasOwn(ops, op) ? ops[op] : undefined;
     if (!handler) return reply.fail(400);
+    countOp(routeName, op);
     const who = authorize(req, reply);
     if (!who) return;
     if (await faulted(req, reply, op)) return;
     if (routeName === 'data-objects' && op === 'write') state.counters.dataWrites += 1;
     await handler({ state, params: new RequestParams(params), who, reply });
+  };
+
+  /** Requests per route and op (`collections:rename`), for tests that count what a client sent. */
+  const countOp = (routeName: string, op: string) => {
+    const key = `${routeName}:${op}`;
+    state.counters.ops.set(key, (state.counters.ops.get(key) ?? 0) + 1);
   };
 
   const authorize = (req: IncomingMessage, reply: Reply) => {
@@ -189,6 +197,7 @@ export async function listen(
         requests: state.counters.requests,
         // Requests that write bytes into a data object (op write, either form).
         data_writes: state.counters.dataWrites,
+        requests_by_op: Object.fromEntries(state.counters.ops),
         // For the benchmarks' CPU accounting: what serving the requests cost this process.
         cpu_seconds: cpuSeconds(),
         tokens_issued: state.tokens.issued,

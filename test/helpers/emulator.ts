@@ -34,6 +34,8 @@ export interface TestEmulator {
   clearFaults(): Promise<void>;
   /** Counters the emulator keeps for tests (open parallel-write handles, requests served, ...). */
   stats(): Promise<Record<string, number>>;
+  /** Requests served so far per route and op, e.g. `{ "collections:rename": 1 }`. */
+  requestsByOp(): Promise<Record<string, number>>;
   /** Kills the process (SIGKILL) and starts it again on the same port and root. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -94,7 +96,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Test
       await control('DELETE', 'faults');
     },
     async stats() {
-      return (await (await control('GET', 'stats')).json()) as Record<string, number>;
+      const { requests_by_op: _, ...counters } = (await (await control('GET', 'stats')).json()) as {
+        requests_by_op: unknown;
+      } & Record<string, number>;
+      return counters;
+    },
+    async requestsByOp() {
+      const stats = (await (await control('GET', 'stats')).json()) as {
+        requests_by_op: Record<string, number>;
+      };
+      return stats.requests_by_op;
     },
     async restart() {
       await running.child.kill();

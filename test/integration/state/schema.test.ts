@@ -82,6 +82,28 @@ describe('the Redis layout version', () => {
     assert.equal(await redis.get(schemaKey(prefix)), '3');
   });
 
+  it('brings version 1 state to version 2, where provisional file states live beside it', async () => {
+    const { redis, prefix } = open();
+    const states = new FileStateStore(redis, prefix, 'job');
+    const file = { type: 'file' as const, size: 3, mtimeNs: 5n, ino: 7n, ctimeNs: 9n };
+    const dir = { type: 'dir' as const, size: 0, mtimeNs: 11n, ino: 13n };
+    // The version 1 layout: confirmed files and directories only.
+    await states.record([
+      { relPath: bytes('d'), state: dir },
+      { relPath: bytes('d/a.txt'), state: file },
+    ]);
+    await redis.set(schemaKey(prefix), '1');
+    assert.equal(await ensureSchema(redis, prefix), 1);
+    assert.equal(await redis.get(schemaKey(prefix)), '2');
+    assert.deepEqual(await states.getMany([bytes('d'), bytes('d/a.txt')]), [dir, file]);
+    const provisional = { ...file, size: 4, provisional: true as const };
+    await states.record([{ relPath: bytes('d/b.bin'), state: provisional }]);
+    const children = await states.recordedChildren(bytes('d'));
+    assert.deepEqual(children.get('a.txt'), file);
+    assert.deepEqual(children.get('b.bin'), provisional);
+    assert.equal(await states.trackedCount(), 3);
+  });
+
   it('refuses a layout it has no migration from', async () => {
     const { redis, prefix } = open();
     await redis.set(schemaKey(prefix), '1');

@@ -25,6 +25,7 @@ import { StatThread } from '../../../src/sources/stat-thread.js';
 import {
   FailureStore,
   FileLocks,
+  FileSettlement,
   FileStateStore,
   JobRecords,
   WriteHandles,
@@ -73,6 +74,7 @@ describe('batch runs racing the source and other runs', () => {
       failures: new FailureStore(redis, prefix, spec.name),
       records: new JobRecords(redis, prefix, spec.name),
       locks: new FileLocks(redis, prefix, spec.name),
+      settlement: new FileSettlement(redis, prefix, spec.name),
       handles: new WriteHandles(redis, prefix, spec.name),
       owner,
       logger,
@@ -205,7 +207,9 @@ describe('batch runs racing the source and other runs', () => {
     await redis.del(`${prefix}:${spec.name}:lock:g.bin`);
     assert.deepEqual(await locks.tryLock(['g.bin'], 60_000, 'other-worker'), [true]);
     assert.deepEqual(await run, { retry: ['g.bin'], busy: [] });
-    assert.deepEqual(await states.getMany([Buffer.from('g.bin')]), [undefined], 'not recorded');
+    // Only the provisional state written before the first byte: the upload was not confirmed.
+    const [recorded] = await states.getMany([Buffer.from('g.bin')]);
+    assert.equal(recorded?.provisional, true, 'not recorded as done');
     assert.ok(lines.some((line) => /will retry g\.bin .*lock/.test(line.message)));
 
     await locks.release([{ relPath: 'g.bin', touched: false }], 'other-worker');

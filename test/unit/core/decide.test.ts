@@ -69,6 +69,15 @@ const situations: Record<string, { observed: ObservedEntry; recorded: RecordedSt
       observed: observe(),
       recorded: { size: 0, mtimeNs: recorded.mtimeNs, ino: 42n, type: 'dir' },
     },
+    // Its first upload began and was never confirmed: whatever iRODS holds may be partial.
+    'provisional, unchanged since': {
+      observed: observe(),
+      recorded: { ...recorded, provisional: true },
+    },
+    'provisional, grown since': {
+      observed: observe({ size: 1500, mtimeNs: later }),
+      recorded: { ...recorded, provisional: true },
+    },
   };
 
 const skip = (why: 'unchanged' | 'metadata-only' | 'put-once'): FileAction => ({
@@ -170,6 +179,8 @@ const expectations: Record<keyof typeof situations, FileAction[]> = {
     recordOnly,
   ],
   'recorded as a directory': [register, registerReplica, upload, upload, upload, recordOnly],
+  'provisional, unchanged since': [register, registerReplica, upload, upload, upload, recordOnly],
+  'provisional, grown since': [register, registerReplica, upload, upload, upload, recordOnly],
 };
 
 describe('decideFile', () => {

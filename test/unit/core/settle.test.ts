@@ -36,8 +36,20 @@ describe('SettleQueue', () => {
     );
     assert.equal(queue.nextDueAt(), 220);
     assert.deepEqual(queue.removedStillSettling(), [
-      { path: 'c', directory: false, removed: true, lastAt: 120 },
+      { path: 'c', directory: false, removed: true, lastAt: 120, firstAt: 120 },
     ]);
+  });
+
+  it('says since when a path has been settling, across its events, until it settled', () => {
+    const queue = new SettleQueue(100);
+    assert.equal(queue.settlingSince('a'), undefined);
+    queue.note('a', false, false, 10);
+    queue.note('a', false, false, 90);
+    assert.equal(queue.settlingSince('a'), 10);
+    queue.take(190);
+    assert.equal(queue.settlingSince('a'), undefined);
+    queue.note('a', false, true, 300);
+    assert.equal(queue.settlingSince('a'), 300);
   });
 
   it('forgets a path dealt with early and reports nothing due when empty', () => {

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { planWatch, WATCH_RESERVE } from '../../../src/core/watch-rules.js';
+import {
+  ADVISED_QUEUED_EVENTS,
+  overflowPossibleAt,
+  planWatch,
+  WATCH_RESERVE,
+} from '../../../src/core/watch-rules.js';
 
 describe('planWatch', () => {
   const local = { forced: false, fsType: 'ext4', directories: 1000, limit: 100_000, inUse: 0 };
@@ -35,5 +40,13 @@ describe('planWatch', () => {
 
   it('watches when the limit or the filesystem cannot be read', () => {
     assert.deepEqual(planWatch({ forced: false, directories: 10 ** 9, inUse: 0 }), { watch: true });
+  });
+});
+
+describe('overflowPossibleAt', () => {
+  it('asks for a quarter of the queue in events: no file makes more than four', () => {
+    assert.equal(overflowPossibleAt(16_384), 4_096);
+    assert.equal(overflowPossibleAt(ADVISED_QUEUED_EVENTS), 65_536);
+    assert.equal(overflowPossibleAt(2), 1, 'never zero');
   });
 });

@@ -262,6 +262,18 @@ describe('formatJob', () => {
     );
     assert.match(text, /^watcher: +rescan-only, 0 inotify watches, nfs source$/m);
   });
+
+  it('says when the kernel holds fewer watcher events than advised', () => {
+    const eventQueue = { limit: 16384, advised: 262144 };
+    const text = formatJob(
+      job({ watcher: { state: 'watching', watches: 511, limit: 65536, eventQueue } }),
+      plain,
+    );
+    assert.match(
+      text,
+      /^watcher: +watching, 511 of 65536 inotify watches, fs\.inotify\.max_queued_events 16384 is below the 262144 advised \(etc\/sysctl\.d\): bursts may lose events until a rescan$/m,
+    );
+  });
 });
 
 describe('formatFailures', () => {

@@ -11,6 +11,7 @@ describe('packed states', () => {
     { type: 'file', size: 36 ** 10 - 1, mtimeNs: 36n ** 10n - 1n, ino: 36n ** 10n },
     { type: 'file', size: 2 ** 53 - 1, mtimeNs: -1_000_000_001n, ino: 2n ** 64n - 1n },
     { type: 'file', size: 5, mtimeNs: 1n, ino: 7n, ctimeNs: 1_800_000_000_000_000_001n },
+    { type: 'file', size: 200 << 20, mtimeNs: 3n, ino: 9n, ctimeNs: 4n, provisional: true },
   ];
 
   for (const state of states) {
@@ -20,6 +21,18 @@ describe('packed states', () => {
       assert.deepEqual(unpackState(packed), state);
     });
   }
+
+  it('keeps a provisional file apart from a confirmed one and from directories', () => {
+    const provisional = packState({
+      type: 'file',
+      size: 1,
+      mtimeNs: 2n,
+      ino: 3n,
+      provisional: true,
+    });
+    assert.equal(provisional[0], 'p');
+    assert.equal(packState({ type: 'file', size: 1, mtimeNs: 2n, ino: 3n })[0], 'f');
+  });
 
   it('refuses what it did not write', () => {
     assert.throws(() => unpackState('x1,2,3'));

@@ -23,6 +23,8 @@ export interface PassSummary {
   adopted?: number;
   /** Files `put` did not send because another object was at their path (it stays). */
   kept?: number;
+  /** Files the job's event handler chose operation `none` for: nothing done, nothing recorded. */
+  skipped?: number;
   durationMs: number;
 }
 
@@ -37,6 +39,8 @@ export function formatPassSummary(jobName: string, pass: number, summary: PassSu
     // Only on the passes that found objects in iRODS already (the first on a filled collection).
     ...(summary.adopted ? [`${summary.adopted} adopted`] : []),
     ...(summary.kept ? [`${summary.kept} kept`] : []),
+    // Only for jobs whose handler leaves some files out.
+    ...(summary.skipped ? [`${summary.skipped} skipped`] : []),
   ];
   const totals = [formatBytes(summary.bytes), formatDuration(summary.durationMs)];
   return `job ${jobName} pass ${pass} done: ${[...counts, ...totals].join(', ')}`;

@@ -96,6 +96,18 @@ export type PassTotals = Omit<PassSummary, 'durationMs'>;
 
 /** The totals as handler code gets them: every count present, nothing else. */
 function handlerCounts(totals: PassTotals): PassCounts {
-  const { seen, updated, deleted, excluded, failed, bytes, adopted = 0, kept = 0 } = totals;
-  return { seen, new: totals.new, updated, deleted, excluded, failed, bytes, adopted, kept };
+  const { seen, updated, deleted, excluded, failed, bytes } = totals;
+  const { adopted = 0, kept = 0, skipped = 0 } = totals;
+  return {
+    seen,
+    new: totals.new,
+    updated,
+    deleted,
+    excluded,
+    failed,
+    bytes,
+    adopted,
+    kept,
+    skipped,
+  };
 }

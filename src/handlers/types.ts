@@ -169,6 +169,8 @@ export interface PassCounts {
   readonly adopted: number;
   /** Files without recorded state whose existing object `put` kept as it was. */
   readonly kept: number;
+  /** Files this handler chose operation `none` for. */
+  readonly skipped: number;
 }
 
 /** What `prePass` and `postPass` get. */

@@ -17,6 +17,8 @@ export const PASS_COUNTERS = {
   adopted: 'adopted',
   /** Files `put` found another object for, kept as it is (counted as skipped). */
   kept: 'kept',
+  /** Files the job's event handler chose operation `none` for: left out of iRODS. */
+  skipped: 'skipped',
 } as const;
 export type PassCounter = (typeof PASS_COUNTERS)[keyof typeof PASS_COUNTERS];
 export type PassCounts = Record<PassCounter, number>;

@@ -34,7 +34,7 @@ export interface SyncTarget extends MappedPath {
   readonly attempt: number;
 }
 
-/** The counts of what was done, or undefined when nothing was (skipped, or gone meanwhile). */
+/** The counts of what was done, or undefined when nothing was (in sync, or gone meanwhile). */
 export async function syncEntry(
   deps: { readonly job: JobConfig; readonly logger: Logger },
   workerDeps: WorkerDeps,
@@ -50,7 +50,7 @@ export async function syncEntry(
   } catch (error) {
     throw asWorkerError(error, { ...failure, step: 'policy' });
   }
-  if (plan.skipped) return undefined;
+  if (plan.skipped) return { skipped: 1 };
   const planned = { ...failure, operation: plan.job.operation };
   return runPlanned(plan, { ...workerDeps, job: plan.job }, planned, (timed) =>
     syncPlanned(deps.logger, timed, { target, entry, recorded, plan }),

@@ -654,6 +654,7 @@ function zeroCounts(): Counts {
     bytes: 0,
     adopted: 0,
     kept: 0,
+    skipped: 0,
   };
 }
 

@@ -52,7 +52,7 @@ export interface PassContext {
   readonly stopped: () => boolean;
   /**
    * The operation the job's event handler chooses for an entry (undefined: the job's; `none`:
-   * the entry is skipped, counted as excluded). Absent when the job has no handler.
+   * the entry is skipped, and counted so). Absent when the job has no handler.
    */
   readonly operationOf?: (entry: ObservedEntry) => Promise<Operation | undefined>;
   /**
@@ -255,9 +255,10 @@ async function compareChunk(
     ),
   );
   const counts = {
-    seen: chunk.entries.length - links.length - skipped,
-    excluded: chunk.excluded + links.length + skipped,
+    seen: chunk.entries.length - links.length,
+    excluded: chunk.excluded + links.length,
     failed: chunk.failures.length + unsyncable.length,
+    skipped,
   };
   return { paths: work, bytes, counts };
 }
@@ -328,7 +329,7 @@ async function recordScanFailures(ctx: PassContext, chunk: DirectoryChunk): Prom
   );
 }
 
-type Counted = Pick<PassCounts, 'seen' | 'excluded' | 'failed'>;
+type Counted = Pick<PassCounts, 'seen' | 'excluded' | 'failed' | 'skipped'>;
 
 /** Chunks whose counts are gathered in memory before they are written in one round trip. */
 const TALLY_CHUNKS = 32;

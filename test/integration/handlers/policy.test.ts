@@ -35,7 +35,7 @@ describe('per-file policy of an event handler', () => {
     }),
   );
 
-  it('leaves exactly the files whose operation is "none" out of iRODS, counted as excluded', async () => {
+  it('leaves exactly the files whose operation is "none" out of iRODS, counted as skipped', async () => {
     const dir = await fx.tempDir('policy-none-');
     const source = join(dir, 'src');
     await writeTree(source, {
@@ -53,7 +53,9 @@ describe('per-file policy of an event handler', () => {
       jobs: [{ name: 'none', source, target, operation: 'put_sync', handler }],
     });
     const summary = await daemon.passDone(1, 'none');
-    assert.deepEqual(countsOf(summary), expected({ seen: 3, new: 3, excluded: 2 }));
+    assert.deepEqual(countsOf(summary), expected({ seen: 5, new: 3 }));
+    assert.equal(summary.skipped, 2);
+    assert.match(summary.message, /, 2 skipped,/);
     assert.deepEqual(await namesIn(fx.client, target), ['a.txt', 'sub']);
     assert.deepEqual(await namesIn(fx.client, `${target}/sub`), ['c.txt']);
     assert.deepEqual(await failuresOf(daemon, 'none'), []);

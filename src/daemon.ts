@@ -19,7 +19,6 @@
  * and the daemon stops at once with exit code 1 (its batches cannot record anything any more).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import type { Config, Environment } from './config/index.js';
 import { socketSettings } from './config/socket-checks.js';
 import { DaemonTarget } from './daemon-target.js';
@@ -39,8 +38,9 @@ import { readWatchLimit } from './sources/inotify.js';
 import {
   ensureSchema,
   forgetJobKeys,
-  redisOptions,
-  type RedisConnectionOptions,
+  refuseOtherLayout,
+  RedisConnector,
+  type RedisClient,
 } from './state/index.js';
 import { queueName } from './queue/queue.js';
 import { JobSet } from './sync/job-set.js';
@@ -120,7 +120,7 @@ async function connectRedis(
   config: Config,
   options: DaemonOptions,
   run: DaemonRun,
-): Promise<{ redis: Redis; connection: RedisConnectionOptions; embedded: boolean }> {
+): Promise<{ redis: RedisClient; connector: RedisConnector; embedded: boolean }> {
   const { logger, notifier } = options;
   void notifier.status('starting: Redis');
   let url = config.redis.url;
@@ -136,17 +136,27 @@ async function connectRedis(
     run.shutdown.add('the embedded redis-server', () => embedded!.stop(), EMBEDDED_STOP_MS);
     url = `unix://${embedded.socketPath}`;
   }
-  logger.info(`connecting to Redis at ${url}`);
-  const connection = redisOptions(url, config.redis.password?.reveal());
-  const redis = new Redis({ ...connection, lazyConnect: true });
-  redis.on('error', (error) => logger.warn(`redis: ${error.message}`));
+  const connector = new RedisConnector({
+    ...config.redis,
+    url,
+    password: config.redis.password?.reveal(),
+  });
+  logger.info(`connecting to Redis at ${connector.description}`);
+  const redis = connector.client();
+  redis.on('error', (error: Error) => logger.warn(`redis: ${error.message}`));
   run.shutdown.add('the Redis connection', () => closeRedis(redis));
-  await run.unlessStopped(redis.connect().then(() => ensureSchema(redis, config.redis.key_prefix)));
-  return { redis, connection, embedded: embedded !== undefined };
+  const { keyPrefix, otherLayoutPrefix } = connector;
+  await run.unlessStopped(
+    redis.connect().then(async () => {
+      await refuseOtherLayout(redis, keyPrefix, otherLayoutPrefix);
+      await ensureSchema(redis, keyPrefix);
+    }),
+  );
+  return { redis, connector, embedded: embedded !== undefined };
 }
 
 /** QUIT, or a plain disconnect when that does not go through (Redis gone: it would wait). */
-async function closeRedis(redis: Redis): Promise<void> {
+async function closeRedis(redis: RedisClient): Promise<void> {
   const quit = redis.quit().catch(() => undefined);
   if ((await settleWithin(quit, STEP_TIMEOUT_MS / 2)) === SETTLED.late) redis.disconnect();
 }
@@ -164,7 +174,7 @@ async function serve(
   config: Config,
   options: DaemonOptions,
   run: DaemonRun,
-  { redis, connection, embedded }: Awaited<ReturnType<typeof connectRedis>>,
+  { redis, connector, embedded }: Awaited<ReturnType<typeof connectRedis>>,
 ): Promise<Serving> {
   const { logger, metrics, notifier, role } = options;
   const facts = { ready: false, jobsRunning: false };
@@ -179,8 +189,8 @@ async function serve(
   const jobs = new JobSet(
     {
       redis,
-      connection,
-      keyPrefix: config.redis.key_prefix,
+      connector,
+      keyPrefix: connector.keyPrefix,
       client,
       logger,
       scans: role === 'all',
@@ -223,7 +233,7 @@ async function serve(
     },
     stopDaemon: () => run.stop(),
     forgetJobKeys: (name) =>
-      forgetJobKeys(redis, config.redis.key_prefix, { name, queue: queueName(name) }),
+      forgetJobKeys(redis, connector.keyPrefix, { name, queue: queueName(name) }),
   });
   await openSockets(config, target, run, logger);
 
@@ -298,7 +308,7 @@ async function openSockets(
 async function startJobsWhenIrodsAnswers(
   options: DaemonOptions,
   run: DaemonRun,
-  redis: Redis,
+  redis: RedisClient,
   { jobs, target, client, facts }: Serving,
 ): Promise<boolean> {
   const { logger, notifier } = options;
@@ -340,7 +350,7 @@ function runningStatus(jobs: number): string {
 }
 
 /** Why the daemon is not healthy, or undefined when it is (what the watchdog pings on). */
-async function healthProblem(redis: Redis): Promise<string | undefined> {
+async function healthProblem(redis: RedisClient): Promise<string | undefined> {
   if (redis.status !== 'ready') return `Redis is ${redis.status}`;
   const cancel = new AbortController();
   const timeout = sleep(HEALTH_TIMEOUT_MS, 'timeout' as const, { signal: cancel.signal }).catch(

@@ -2,7 +2,7 @@
  * Per-file failures of one job: the last failure of each file, until it is cleared (by a later
  * success) or retried. One hash field per failing file, so the list is bounded by the tree.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { StateCorruptError } from './errors.js';
 import { StateKeys } from './keys.js';
 
@@ -25,10 +25,10 @@ export interface FailurePage {
 }
 
 export class FailureStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #key: string;
 
-  constructor(redis: Redis, prefix: string, jobName: string) {
+  constructor(redis: RedisClient, prefix: string, jobName: string) {
     this.#redis = redis;
     this.#key = new StateKeys(prefix, jobName).failures;
   }

@@ -96,7 +96,7 @@ const daemonSchema = z.strictObject({
     .default(['/etc/irods-ingest/handlers']),
 });
 
-const redisNodes = z.array(checked(redisNodeProblem)).min(1, 'must list at least one host:port');
+const redisNodes = z.array(checked(redisNodeProblem)).min(1);
 
 /**
  * One of three ways to reach Redis: `url` (a single server, or "embedded"), `sentinels` with

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Cluster } from 'ioredis';
+import type { Cluster } from 'ioredis';
 import { RedisConnector } from '../../../src/state/index.js';
 import { runCtl } from '../control/run-ctl.js';
 import { startRedisCluster, type TestRedisCluster } from '../../helpers/redis-cluster.js';

@@ -26,6 +26,7 @@ import { EventHub } from './control/events.js';
 import { startControlServer } from './control/server.js';
 import { SETTLED, settleWithin } from './core/deadline.js';
 import { backoffDelay } from './core/retry.js';
+import { wantsEmbeddedRedis } from './core/endpoint-rules.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { DaemonRun, DaemonStoppedError } from './daemon-run.js';
 import { messageOf } from './errors.js';
@@ -125,7 +126,7 @@ async function connectRedis(
   void notifier.status('starting: Redis');
   let url = config.redis.url;
   let embedded: EmbeddedRedis | undefined;
-  if (url === 'embedded') {
+  if (wantsEmbeddedRedis(config.redis)) {
     embedded = await startEmbeddedRedis({
       stateDir: config.daemon.state_dir,
       signal: run.signal,
@@ -339,7 +340,7 @@ async function startJobsWhenIrodsAnswers(
   );
   run.shutdown.add('the stall watch', () => Promise.resolve(stopStallWatch()));
   logger.info(
-    `irods-ingestd running (${options.role}): ${config.job.length} job(s), ${config.daemon.workers} worker(s) in all, iRODS ${config.irods.url}, Redis ${config.redis.url === 'embedded' ? 'embedded' : 'external'}`,
+    `irods-ingestd running (${options.role}): ${config.job.length} job(s), ${config.daemon.workers} worker(s) in all, iRODS ${config.irods.url}, Redis ${wantsEmbeddedRedis(config.redis) ? 'embedded' : 'external'}`,
   );
   void notifier.status(runningStatus(config.job.length));
   return true;

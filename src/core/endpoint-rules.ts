@@ -28,6 +28,22 @@ export function trimUrl(url: string): string {
 
 export const EMBEDDED_REDIS = 'embedded';
 
+/**
+ * Whether `[redis]` asks for the embedded server: `url = "embedded"` (also its default) when
+ * neither sentinels nor a Cluster name the servers instead.
+ */
+export function wantsEmbeddedRedis(redis: {
+  readonly url: string;
+  readonly sentinels?: unknown;
+  readonly cluster_nodes?: unknown;
+}): boolean {
+  return (
+    redis.url === EMBEDDED_REDIS &&
+    redis.sentinels === undefined &&
+    redis.cluster_nodes === undefined
+  );
+}
+
 /** Why `url` is not "embedded" or a redis://, rediss:// or unix:// URL without a password. */
 export function redisUrlProblem(url: string): string | undefined {
   if (url === EMBEDDED_REDIS) return undefined;

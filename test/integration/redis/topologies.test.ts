@@ -11,6 +11,7 @@ import { RedisConnector } from '../../../src/state/index.js';
 import { runCtl } from '../control/run-ctl.js';
 import { startRedisCluster, type TestRedisCluster } from '../../helpers/redis-cluster.js';
 import { startRedisSentinel, type TestRedisSentinel } from '../../helpers/redis-sentinel.js';
+import { eventually } from '../../helpers/eventually.js';
 import { bytesOf, objectFacts, useSyncFixture, writeTree } from '../sync/fixture.js';
 
 const PREFIX = 'topo';
@@ -68,6 +69,12 @@ describe('a job on a Redis Cluster', () => {
       client.disconnect();
     }
 
+    const status = await runCtl(['--socket', daemon.socket, '--json', 'status']);
+    assert.deepEqual(
+      (JSON.parse(status.stdout) as { redis: unknown }).redis,
+      { connected: true, embedded: false },
+      'no embedded redis-server beside the Cluster',
+    );
     assert.equal((await runCtl(['--socket', daemon.socket, 'rescan', 'c'])).code, 0);
     const second = await daemon.passDone(2, 'c');
     assert.deepEqual([second.new, second.updated, second.failed], [0, 0, 0]);
@@ -125,6 +132,39 @@ describe('a job on a Sentinel-managed Redis', () => {
     assert.equal((await runCtl(['--socket', daemon.socket, 'rescan', 's'])).code, 0);
     const second = await daemon.passDone(2, 's');
     assert.deepEqual([second.new, second.updated, second.failed], [0, 0, 0]);
+    assert.equal(await daemon.stop(), 0);
+  });
+
+  it('loses no file when the master dies mid-pass and a replica is promoted', async () => {
+    const source = await fx.tempDir('failover-');
+    const files: Record<string, Uint8Array> = {};
+    for (let i = 0; i < 60; i++) files[`f/${i}.dat`] = bytesOf(200 + i, 100 + i);
+    await writeTree(source, files);
+    const target = '/tempZone/home/rods/failover';
+    await fx.emulator.setFaults({ latencyMs: 40 });
+    const daemon = await fx.daemon({
+      redis: { sentinels: sentinel.sentinels, sentinel_master: sentinel.masterName },
+      keyPrefix: 'failover',
+      jobs: [{ name: 'f', source, target, operation: 'put_sync', files_per_task: 1 }],
+    });
+    const writesBefore = (await fx.emulator.stats()).data_writes ?? 0;
+    await eventually(
+      'five files written',
+      async () => ((await fx.emulator.stats()).data_writes ?? 0) - writesBefore >= 5,
+    );
+    const before = await sentinel.master();
+    const writtenAtKill = ((await fx.emulator.stats()).data_writes ?? 0) - writesBefore;
+    const after = await sentinel.killMaster();
+    assert.notEqual(after, before);
+    assert.ok(writtenAtKill < 60, `the pass was still running (${writtenAtKill} of 60 written)`);
+    await fx.emulator.clearFaults();
+
+    const pass = await daemon.passDone(1, 'f', 180_000);
+    assert.equal(pass.failed, 0);
+    for (const [rel, bytes] of Object.entries(files)) {
+      const facts = await objectFacts(fx.client, `${target}/${rel}`);
+      assert.deepEqual(facts?.bytes, Buffer.from(bytes), rel);
+    }
     assert.equal(await daemon.stop(), 0);
   });
 });

@@ -19,7 +19,6 @@
  * and the daemon stops at once with exit code 1 (its batches cannot record anything any more).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import type { Config, Environment } from './config/index.js';
 import { socketSettings } from './config/socket-checks.js';
 import { DaemonTarget } from './daemon-target.js';
@@ -27,6 +26,7 @@ import { EventHub } from './control/events.js';
 import { startControlServer } from './control/server.js';
 import { SETTLED, settleWithin } from './core/deadline.js';
 import { backoffDelay } from './core/retry.js';
+import { wantsEmbeddedRedis } from './core/endpoint-rules.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { DaemonRun, DaemonStoppedError } from './daemon-run.js';
 import { messageOf } from './errors.js';
@@ -40,8 +40,9 @@ import { readWatchLimit } from './sources/inotify.js';
 import {
   ensureSchema,
   forgetJobKeys,
-  redisOptions,
-  type RedisConnectionOptions,
+  refuseOtherLayout,
+  RedisConnector,
+  type RedisClient,
 } from './state/index.js';
 import { queueName } from './queue/queue.js';
 import { JobSet } from './sync/job-set.js';
@@ -123,12 +124,12 @@ async function connectRedis(
   config: Config,
   options: DaemonOptions,
   run: DaemonRun,
-): Promise<{ redis: Redis; connection: RedisConnectionOptions; embedded: boolean }> {
+): Promise<{ redis: RedisClient; connector: RedisConnector; embedded: boolean }> {
   const { logger, notifier } = options;
   void notifier.status('starting: Redis');
   let url = config.redis.url;
   let embedded: EmbeddedRedis | undefined;
-  if (url === 'embedded') {
+  if (wantsEmbeddedRedis(config.redis)) {
     embedded = await startEmbeddedRedis({
       stateDir: config.daemon.state_dir,
       signal: run.signal,
@@ -139,17 +140,27 @@ async function connectRedis(
     run.shutdown.add('the embedded redis-server', () => embedded!.stop(), EMBEDDED_STOP_MS);
     url = `unix://${embedded.socketPath}`;
   }
-  logger.info(`connecting to Redis at ${url}`);
-  const connection = redisOptions(url, config.redis.password?.reveal());
-  const redis = new Redis({ ...connection, lazyConnect: true });
-  redis.on('error', (error) => logger.warn(`redis: ${error.message}`));
+  const connector = new RedisConnector({
+    ...config.redis,
+    url,
+    password: config.redis.password?.reveal(),
+  });
+  logger.info(`connecting to Redis at ${connector.description}`);
+  const redis = connector.client();
+  redis.on('error', (error: Error) => logger.warn(`redis: ${error.message}`));
   run.shutdown.add('the Redis connection', () => closeRedis(redis));
-  await run.unlessStopped(redis.connect().then(() => ensureSchema(redis, config.redis.key_prefix)));
-  return { redis, connection, embedded: embedded !== undefined };
+  const { keyPrefix, otherLayoutPrefix } = connector;
+  await run.unlessStopped(
+    redis.connect().then(async () => {
+      await refuseOtherLayout(redis, keyPrefix, otherLayoutPrefix);
+      await ensureSchema(redis, keyPrefix);
+    }),
+  );
+  return { redis, connector, embedded: embedded !== undefined };
 }
 
 /** QUIT, or a plain disconnect when that does not go through (Redis gone: it would wait). */
-async function closeRedis(redis: Redis): Promise<void> {
+async function closeRedis(redis: RedisClient): Promise<void> {
   const quit = redis.quit().catch(() => undefined);
   if ((await settleWithin(quit, STEP_TIMEOUT_MS / 2)) === SETTLED.late) redis.disconnect();
 }
@@ -167,7 +178,7 @@ async function serve(
   config: Config,
   options: DaemonOptions,
   run: DaemonRun,
-  { redis, connection, embedded }: Awaited<ReturnType<typeof connectRedis>>,
+  { redis, connector, embedded }: Awaited<ReturnType<typeof connectRedis>>,
 ): Promise<Serving> {
   const { logger, metrics, notifier, role } = options;
   const facts = { ready: false, jobsRunning: false };
@@ -182,8 +193,8 @@ async function serve(
   const jobs = new JobSet(
     {
       redis,
-      connection,
-      keyPrefix: config.redis.key_prefix,
+      connector,
+      keyPrefix: connector.keyPrefix,
       client,
       logger,
       scans: role === 'all',
@@ -228,7 +239,7 @@ async function serve(
     },
     stopDaemon: () => run.stop(),
     forgetJobKeys: (name) =>
-      forgetJobKeys(redis, config.redis.key_prefix, { name, queue: queueName(name) }),
+      forgetJobKeys(redis, connector.keyPrefix, { name, queue: queueName(name) }),
   });
   await openSockets(config, target, run, logger);
 
@@ -303,7 +314,7 @@ async function openSockets(
 async function startJobsWhenIrodsAnswers(
   options: DaemonOptions,
   run: DaemonRun,
-  redis: Redis,
+  redis: RedisClient,
   { jobs, target, client, facts }: Serving,
 ): Promise<boolean> {
   const { logger, notifier } = options;
@@ -336,7 +347,7 @@ async function startJobsWhenIrodsAnswers(
   );
   run.shutdown.add('the stall watch', () => Promise.resolve(stopStallWatch()));
   logger.info(
-    `irods-ingestd running (${options.role}): ${config.job.length} job(s), ${config.daemon.workers} worker(s) in all, iRODS ${config.irods.url}, Redis ${config.redis.url === 'embedded' ? 'embedded' : 'external'}`,
+    `irods-ingestd running (${options.role}): ${config.job.length} job(s), ${config.daemon.workers} worker(s) in all, iRODS ${config.irods.url}, Redis ${wantsEmbeddedRedis(config.redis) ? 'embedded' : 'external'}`,
   );
   void notifier.status(runningStatus(config.job.length));
   return true;
@@ -347,7 +358,7 @@ function runningStatus(jobs: number): string {
 }
 
 /** Why the daemon is not healthy, or undefined when it is (what the watchdog pings on). */
-async function healthProblem(redis: Redis): Promise<string | undefined> {
+async function healthProblem(redis: RedisClient): Promise<string | undefined> {
   if (redis.status !== 'ready') return `Redis is ${redis.status}`;
   const cancel = new AbortController();
   const timeout = sleep(HEALTH_TIMEOUT_MS, 'timeout' as const, { signal: cancel.signal }).catch(

@@ -23,7 +23,7 @@ import type { Finding } from './issues.js';
 import { isTable, type Table } from './merge.js';
 
 export function crossCheck(data: Table): Finding[] {
-  const findings: Finding[] = [];
+  const findings: Finding[] = isTable(data.redis) ? redisFindings(data.redis) : [];
   const irods = isTable(data.irods) ? data.irods : {};
   const zone = typeof irods.zone === 'string' && irods.zone !== '' ? irods.zone : undefined;
   const jobs = Array.isArray(data.job) ? data.job : [];
@@ -147,4 +147,32 @@ function isOneOf<T extends string>(
   vocabulary: Readonly<Record<string, T>>,
 ): value is T {
   return typeof value === 'string' && (Object.values(vocabulary) as string[]).includes(value);
+}
+
+/**
+ * `[redis]` names one way to reach Redis: `url`, `sentinels` + `sentinel_master`, or
+ * `cluster_nodes`. A second one is refused rather than silently ignored.
+ */
+function redisFindings(redis: Table): Finding[] {
+  const findings: Finding[] = [];
+  const at = (key: string, message: string) => findings.push({ path: ['redis', key], message });
+  const sentinels = redis.sentinels !== undefined;
+  const cluster = redis.cluster_nodes !== undefined;
+  if (sentinels && cluster) {
+    at('cluster_nodes', 'cannot be combined with redis.sentinels: set one of them');
+  }
+  if ((sentinels || cluster) && redis.url !== undefined) {
+    const other = cluster ? 'redis.cluster_nodes' : 'redis.sentinels';
+    at('url', `must not be set together with ${other}, which names the servers`);
+  }
+  if (sentinels && redis.sentinel_master === undefined) {
+    at(
+      'sentinels',
+      'needs redis.sentinel_master, the name the sentinels monitor the master under (e.g. "mymaster")',
+    );
+  }
+  if (!sentinels && redis.sentinel_master !== undefined) {
+    at('sentinel_master', 'is only used with redis.sentinels; list the sentinels there');
+  }
+  return findings;
 }

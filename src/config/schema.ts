@@ -11,6 +11,7 @@ import { parseDuration, durationProblem } from '../core/duration.js';
 import {
   irodsUrlProblem,
   listenAddressProblem,
+  redisNodeProblem,
   redisUrlProblem,
   trimUrl,
 } from '../core/endpoint-rules.js';
@@ -95,10 +96,20 @@ const daemonSchema = z.strictObject({
     .default(['/etc/irods-ingest/handlers']),
 });
 
+const redisNodes = z.array(checked(redisNodeProblem)).min(1);
+
+/**
+ * One of three ways to reach Redis: `url` (a single server, or "embedded"), `sentinels` with
+ * `sentinel_master` (the master the sentinels name, followed through failovers), or
+ * `cluster_nodes` (a Redis Cluster, found from any of them). cross-checks.ts refuses mixes.
+ */
 const redisSchema = z.strictObject({
   url: checked(redisUrlProblem).default('embedded'),
   key_prefix: keyPrefix.default('irods-ingest'),
   password_file: absolutePath.optional(),
+  sentinels: redisNodes.optional(),
+  sentinel_master: nonEmpty.optional(),
+  cluster_nodes: redisNodes.optional(),
 });
 
 const irodsSchema = z.strictObject({

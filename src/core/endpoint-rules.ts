@@ -28,6 +28,22 @@ export function trimUrl(url: string): string {
 
 export const EMBEDDED_REDIS = 'embedded';
 
+/**
+ * Whether `[redis]` asks for the embedded server: `url = "embedded"` (also its default) when
+ * neither sentinels nor a Cluster name the servers instead.
+ */
+export function wantsEmbeddedRedis(redis: {
+  readonly url: string;
+  readonly sentinels?: unknown;
+  readonly cluster_nodes?: unknown;
+}): boolean {
+  return (
+    redis.url === EMBEDDED_REDIS &&
+    redis.sentinels === undefined &&
+    redis.cluster_nodes === undefined
+  );
+}
+
 /** Why `url` is not "embedded" or a redis://, rediss:// or unix:// URL without a password. */
 export function redisUrlProblem(url: string): string | undefined {
   if (url === EMBEDDED_REDIS) return undefined;
@@ -48,6 +64,26 @@ export function redisUrlProblem(url: string): string | undefined {
     return undefined;
   }
   return `has an unsupported scheme; ${accepted}`;
+}
+
+/** A Redis server or sentinel address: `host:port`, an IPv6 host in brackets. */
+export interface RedisNode {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** `text` as host and port, or undefined when it is not `host:port` with a port 1..65535. */
+export function parseRedisNode(text: string): RedisNode | undefined {
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]\s/@]+)):(\d{1,5})$/.exec(text);
+  const port = match === null ? NaN : Number(match[3]);
+  if (match === null || port < 1 || port > 65535) return undefined;
+  return { host: match[1] ?? match[2]!, port };
+}
+
+/** Why `text` is not a `host:port` of a Redis node or sentinel. */
+export function redisNodeProblem(text: string): string | undefined {
+  if (parseRedisNode(text) !== undefined) return undefined;
+  return 'is not host:port (e.g. "redis-1.example.org:6379", "[2001:db8::1]:26379")';
 }
 
 /** Why `listen` is neither "" nor host:port (IPv6 hosts in brackets). */

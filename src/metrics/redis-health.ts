@@ -5,16 +5,24 @@
  * The daemon's connection queues commands while Redis is away (`maxRetriesPerRequest: null`, as
  * BullMQ needs), so a probe sent then would wait for the reconnect and pile up with every
  * scrape. A connection that is not ready therefore reads as down without sending anything; a
- * ready one that does not answer is cut off by the scrape's probe deadline.
+ * ready one that does not answer is cut off by the scrape's probe deadline. On a Redis Cluster
+ * the memory is the sum over its masters.
  */
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import type { RedisHealth, RedisProbe } from './registry.js';
 
-export function redisProbe(redis: Redis): RedisProbe {
+export function redisProbe(redis: Redis | Cluster): RedisProbe {
   return async (): Promise<RedisHealth> => {
     if (redis.status !== 'ready') return { up: false };
-    const [pong, info] = await Promise.all([redis.ping(), redis.info('memory')]);
-    const usedMemoryBytes = usedMemoryOf(info);
+    const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+    const [pong, ...infos] = await Promise.all([
+      redis.ping(),
+      ...nodes.map((node) => node.info('memory')),
+    ]);
+    const used = infos.map(usedMemoryOf);
+    const usedMemoryBytes = used.includes(undefined)
+      ? undefined
+      : used.reduce((sum: number, bytes) => sum + bytes!, 0);
     return { up: pong === 'PONG', ...(usedMemoryBytes === undefined ? {} : { usedMemoryBytes }) };
   };
 }

@@ -7,8 +7,9 @@
  * stall check sees its lock expire. Every action is idempotent against iRODS and the per-file
  * state is written only after iRODS confirmed it, so running a batch twice does no harm.
  */
-import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { Queue, type JobsOptions } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { releaseBullConnection, type BullConnection, type RedisConnector } from '../state/index.js';
 import type { BatchPayload } from './payload.js';
 
 /** Batches waiting, delayed or running at most, per job, before the scanner waits. */
@@ -30,16 +31,18 @@ export function queueName(job: string): string {
 
 export class JobQueue {
   readonly queue: Queue<BatchPayload>;
+  readonly #connection: BullConnection;
 
   /** `onError` hears connection errors (Redis restarting), which BullMQ retries by itself. */
   constructor(
     job: string,
-    connection: ConnectionOptions,
+    connector: RedisConnector,
     prefix: string,
     onError: (error: Error) => void,
   ) {
+    this.#connection = connector.bullConnection();
     this.queue = new Queue<BatchPayload>(queueName(job), {
-      connection,
+      connection: this.#connection,
       prefix,
       defaultJobOptions: BATCH_JOB_OPTIONS,
     });
@@ -82,6 +85,19 @@ export class JobQueue {
   }
 
   async close(): Promise<void> {
-    await this.queue.close();
+    try {
+      await this.queue.close();
+    } finally {
+      releaseBullConnection(this.#connection);
+    }
+  }
+
+  /** Cuts the queue's connections at once (a close that did not go through: Redis gone). */
+  async disconnect(): Promise<void> {
+    try {
+      await this.queue.disconnect();
+    } finally {
+      releaseBullConnection(this.#connection);
+    }
   }
 }

@@ -8,7 +8,7 @@
  * that finds the same deletes again replaces the hold with its own list; one within the limit
  * clears it.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { StateKeys } from './keys.js';
 
 export const HOLDERS = { pass: 'pass', watch: 'watch' } as const;
@@ -34,10 +34,10 @@ export interface HoldInfo {
 const PAGE = 1000;
 
 export class DeleteHolds {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: StateKeys;
 
-  constructor(redis: Redis, prefix: string, jobName: string) {
+  constructor(redis: RedisClient, prefix: string, jobName: string) {
     this.#redis = redis;
     this.#keys = new StateKeys(prefix, jobName);
   }

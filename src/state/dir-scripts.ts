@@ -3,9 +3,11 @@
  * one script call, so it costs one round trip and runs atomically: the shard count a script reads
  * cannot change under it, and the tracked counter always equals the number of stored entries.
  *
- * Every script starts with the same arguments, then its own:
- *   ARGV[1] stem of directory keys (`P:d:`), ARGV[2] the shard-count hash, ARGV[3] the tracked
- *   counter. A directory's entries live in `stem..id..':'..shard`, shard = first 32 bits of
+ * Every script takes the same keys and first argument, then its own arguments:
+ *   KEYS[1] the shard-count hash, KEYS[2] the tracked counter, ARGV[1] the stem of directory
+ *   keys (`P:d:`). The directory keys cannot be declared: which shards exist is read inside the
+ *   script, atomically. They start with the same prefix as KEYS[1], so on a Redis Cluster they
+ *   share its hash slot (connection.ts). A directory's entries live in `stem..id..':'..shard`, shard = first 32 bits of
  *   SHA-1(name) mod the shard count (1 unless the shard-count hash says more); names longer than
  *   LONG_NAME bytes live in `stem..id..':L'`, because one such field would turn a whole shard
  *   into Redis' big hashtable encoding (hash-max-listpack-value, 64 by default).
@@ -22,7 +24,7 @@ export const LONG_NAME_BYTES = 64;
 
 /** Shared by every script over the directory hashes: the keys and shards of a directory. */
 export const PRELUDE = `
-local stem, shardsKey, trackedKey = ARGV[1], ARGV[2], ARGV[3]
+local shardsKey, trackedKey, stem = KEYS[1], KEYS[2], ARGV[1]
 local MAX_FIELDS, LONG_NAME = ${MAX_FIELDS_PER_SHARD}, ${LONG_NAME_BYTES}
 local counts = {}
 local function shardCount(id)
@@ -93,22 +95,22 @@ end
 `;
 
 /**
- * ARGV[4] = n, then n (id, name) pairs. Returns the n packed values, nil where nothing is
+ * ARGV[2] = n, then n (id, name) pairs. Returns the n packed values, nil where nothing is
  * recorded.
  */
 export const GET_MANY = new LuaScript(`${PRELUDE}
-local n, out = tonumber(ARGV[4]), {}
+local n, out = tonumber(ARGV[2]), {}
 for i = 0, n - 1 do
-  local id, name = ARGV[5 + 2 * i], ARGV[6 + 2 * i]
+  local id, name = ARGV[3 + 2 * i], ARGV[4 + 2 * i]
   out[i + 1] = redis.call('HGET', (keyFor(id, name)), name)
 end
 return out
 `);
 
-/** ARGV[4] = id. Returns the directory's entries as a flat name, value, name, value... list. */
+/** ARGV[2] = id. Returns the directory's entries as a flat name, value, name, value... list. */
 export const CHILDREN = new LuaScript(`${PRELUDE}
 local out = {}
-for _, key in ipairs(allKeys(ARGV[4])) do
+for _, key in ipairs(allKeys(ARGV[2])) do
   local all = redis.call('HGETALL', key)
   for j = 1, #all do out[#out + 1] = all[j] end
 end
@@ -116,7 +118,7 @@ return out
 `);
 
 /**
- * ARGV[4] = placeholder value, ARGV[5] = n, then n (id, name, value) triples to write, then
+ * ARGV[2] = placeholder value, ARGV[3] = n, then n (id, name, value) triples to write, then
  * chains of ancestors: a length k and k (id, name) pairs, nearest first. An ancestor is written
  * (with the placeholder) only when it is not recorded yet, and a chain stops at the first one
  * that is: so every recorded entry stays reachable from the root, and forgetTree finds it even
@@ -124,8 +126,8 @@ return out
  * Returns how many entries were new.
  */
 export const RECORD = new LuaScript(`${PRELUDE}${GROW}
-local placeholder, n = ARGV[4], tonumber(ARGV[5])
-local added, at = 0, 6
+local placeholder, n = ARGV[2], tonumber(ARGV[3])
+local added, at = 0, 4
 for _ = 1, n do
   added = added + put(ARGV[at], ARGV[at + 1], ARGV[at + 2], false)
   at = at + 3
@@ -147,24 +149,24 @@ return added
  * RECORD fenced by the file locks: an entry is written only while its lock is held by the
  * writer, checked here, atomically with the write, so a run whose lock lapsed (and may have been
  * taken by another worker since) cannot overwrite a newer state.
- * ARGV[4] = placeholder value, ARGV[5] = the writer's lock owner token, ARGV[6] = n, then n
- * (lock key, id, name, value) quadruples, then chains of ancestors: the id of the directory the
- * chain belongs to, a length k and k (id, name) pairs, nearest first (as in RECORD). A chain is
- * written only when an entry of its directory was.
+ * KEYS[3..n+2] the entries' lock keys; ARGV[2] = placeholder value, ARGV[3] = the writer's
+ * lock owner token, ARGV[4] = n, then n (id, name, value) triples, then chains of ancestors:
+ * the id of the directory the chain belongs to, a length k and k (id, name) pairs, nearest
+ * first (as in RECORD). A chain is written only when an entry of its directory was.
  * Returns, per entry, 1 when it was written and 0 when its lock was not held.
  */
 export const RECORD_HELD = new LuaScript(`${PRELUDE}${GROW}
-local placeholder, owner, n = ARGV[4], ARGV[5], tonumber(ARGV[6])
-local added, at, held, heldDirs = 0, 7, {}, {}
+local placeholder, owner, n = ARGV[2], ARGV[3], tonumber(ARGV[4])
+local added, at, held, heldDirs = 0, 5, {}, {}
 for i = 1, n do
-  if redis.call('GET', ARGV[at]) == owner then
-    added = added + put(ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], false)
+  if redis.call('GET', KEYS[2 + i]) == owner then
+    added = added + put(ARGV[at], ARGV[at + 1], ARGV[at + 2], false)
     held[i] = 1
-    heldDirs[ARGV[at + 1]] = true
+    heldDirs[ARGV[at]] = true
   else
     held[i] = 0
   end
-  at = at + 4
+  at = at + 3
 end
 while at <= #ARGV do
   local dir, k = ARGV[at], tonumber(ARGV[at + 1])
@@ -181,10 +183,10 @@ if added > 0 then redis.call('INCRBY', trackedKey, added) end
 return held
 `);
 
-/** ARGV[4..] (id, name) pairs to delete. Returns how many were recorded. */
+/** ARGV[2..] (id, name) pairs to delete. Returns how many were recorded. */
 export const FORGET = new LuaScript(`${PRELUDE}
 local removed = 0
-for at = 4, #ARGV, 2 do
+for at = 2, #ARGV, 2 do
   local id, name = ARGV[at], ARGV[at + 1]
   removed = removed + redis.call('HDEL', (keyFor(id, name)), name)
 end
@@ -192,10 +194,10 @@ if removed > 0 then redis.call('DECRBY', trackedKey, removed) end
 return removed
 `);
 
-/** ARGV[4..] directory ids. Returns, per directory, the names of its children that are dirs. */
+/** ARGV[2..] directory ids. Returns, per directory, the names of its children that are dirs. */
 export const SUBDIRECTORIES = new LuaScript(`${PRELUDE}
 local out = {}
-for at = 4, #ARGV do
+for at = 2, #ARGV do
   local dirs = {}
   for _, key in ipairs(allKeys(ARGV[at])) do
     local all = redis.call('HGETALL', key)
@@ -208,19 +210,19 @@ end
 return out
 `);
 
-/** ARGV[4..] directory ids. Returns how many entries they hold, all together. */
+/** ARGV[2..] directory ids. Returns how many entries they hold, all together. */
 export const COUNT_ENTRIES = new LuaScript(`${PRELUDE}
 local total = 0
-for at = 4, #ARGV do
+for at = 2, #ARGV do
   for _, key in ipairs(allKeys(ARGV[at])) do total = total + redis.call('HLEN', key) end
 end
 return total
 `);
 
-/** ARGV[4..] directory ids whose entries all go. Returns how many entries were removed. */
+/** ARGV[2..] directory ids whose entries all go. Returns how many entries were removed. */
 export const DROP_DIRECTORIES = new LuaScript(`${PRELUDE}
 local removed = 0
-for at = 4, #ARGV do
+for at = 2, #ARGV do
   for _, key in ipairs(allKeys(ARGV[at])) do
     removed = removed + redis.call('HLEN', key)
     redis.call('DEL', key)
@@ -231,9 +233,9 @@ if removed > 0 then redis.call('DECRBY', trackedKey, removed) end
 return removed
 `);
 
-/** ARGV[4] = id. Returns shard count, largest shard size, whether every shard is a listpack. */
+/** ARGV[2] = id. Returns shard count, largest shard size, whether every shard is a listpack. */
 export const SHAPE = new LuaScript(`${PRELUDE}
-local id, largest, compact = ARGV[4], 0, 1
+local id, largest, compact = ARGV[2], 0, 1
 local n = shardCount(id)
 for i = 0, n - 1 do
   local key = stem .. id .. ':' .. i

@@ -28,13 +28,13 @@ end
 `;
 
 /**
- * ARGV[1] the failures hash, ARGV[2] the pass record, ARGV[3] the file (text path), ARGV[4] the
+ * KEYS[1] the failures hash, KEYS[2] the pass record, ARGV[1] the file (text path), ARGV[2] the
  * failure's JSON (an object, without `pass`). Stores it with the current pass number and counts
  * it, unless the file's failure already stored was recorded in this same pass. Returns 1 when
  * counted.
  */
 export const RECORD_FAILURE = new LuaScript(`
-local failures, passKey, path, json = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local failures, passKey, path, json = KEYS[1], KEYS[2], ARGV[1], ARGV[2]
 local pass = redis.call('HGET', passKey, 'pass')
 local counted = false
 local old = redis.call('HGET', failures, path)
@@ -51,9 +51,9 @@ end
 return 0
 `);
 
-/** ARGV[1] the failures hash, ARGV[2] the pass record, ARGV[3..] files. Returns how many went. */
+/** KEYS[1] the failures hash, KEYS[2] the pass record, ARGV files. Returns how many went. */
 export const CLEAR_FAILURES = new LuaScript(`${CLEAR_FAILURE_FUNCTION}
 local cleared = 0
-for at = 3, #ARGV do cleared = cleared + clearFailure(ARGV[1], ARGV[2], ARGV[at]) end
+for at = 1, #ARGV do cleared = cleared + clearFailure(KEYS[1], KEYS[2], ARGV[at]) end
 return cleared
 `);

@@ -4,7 +4,7 @@
  * the list is bounded by the tree. Recording and clearing keep the pass record's `failed` counter
  * in step with the list (failure-scripts.ts).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { StateCorruptError } from './errors.js';
 import { CLEAR_FAILURES, RECORD_FAILURE } from './failure-scripts.js';
 import { StateKeys } from './keys.js';
@@ -30,11 +30,11 @@ export interface FailurePage {
 }
 
 export class FailureStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #key: string;
   readonly #passKey: string;
 
-  constructor(redis: Redis, prefix: string, jobName: string) {
+  constructor(redis: RedisClient, prefix: string, jobName: string) {
     this.#redis = redis;
     const keys = new StateKeys(prefix, jobName);
     this.#key = keys.failures;
@@ -48,7 +48,7 @@ export class FailureStore {
   async record(failure: Omit<FileFailure, 'pass'>): Promise<void> {
     const { relPath, ...rest } = failure;
     const json = JSON.stringify({ relPath, ...rest });
-    await RECORD_FAILURE.run(this.#redis, [this.#key, this.#passKey, relPath, json]);
+    await RECORD_FAILURE.run(this.#redis, [this.#key, this.#passKey], [relPath, json]);
   }
 
   /** Whether each of these files (text paths) is on the list; one round trip. */
@@ -95,11 +95,7 @@ export class FailureStore {
    */
   async clear(...relPaths: string[]): Promise<number> {
     if (relPaths.length === 0) return 0;
-    return (await CLEAR_FAILURES.run(this.#redis, [
-      this.#key,
-      this.#passKey,
-      ...relPaths,
-    ])) as number;
+    return (await CLEAR_FAILURES.run(this.#redis, [this.#key, this.#passKey], relPaths)) as number;
   }
 
   /** Clears every failure (the job starts on fresh state). */

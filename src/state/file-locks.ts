@@ -8,30 +8,30 @@
  * while its lock is held by the writer. A batch run that lost the lock of a file it acted on
  * leaves a recheck mark (`release`), so that the next run compares iRODS with the file first.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { StateKeys } from './keys.js';
-import { LuaScript } from './lua.js';
+import { LuaScript, type ScriptKeys } from './lua.js';
 
-/** ARGV[1] owner, ARGV[2..] lock keys. Deletes those the owner still holds; returns how many. */
+/** KEYS lock keys, ARGV[1] owner. Deletes those the owner still holds; returns how many. */
 const UNLOCK = new LuaScript(`
 local released = 0
-for at = 2, #ARGV do
-  if redis.call('GET', ARGV[at]) == ARGV[1] then
-    released = released + redis.call('DEL', ARGV[at])
+for _, key in ipairs(KEYS) do
+  if redis.call('GET', key) == ARGV[1] then
+    released = released + redis.call('DEL', key)
   end
 end
 return released
 `);
 
 /**
- * ARGV[1] owner, ARGV[2] ttl ms, ARGV[3..] lock keys. Renews those the owner still holds;
+ * KEYS lock keys, ARGV[1] owner, ARGV[2] ttl ms. Renews those the owner still holds;
  * returns 1 for each of those and 0 for the others.
  */
 const EXTEND = new LuaScript(`
 local held = {}
-for at = 3, #ARGV do
-  if redis.call('GET', ARGV[at]) == ARGV[1] then
-    held[#held + 1] = redis.call('PEXPIRE', ARGV[at], ARGV[2])
+for _, key in ipairs(KEYS) do
+  if redis.call('GET', key) == ARGV[1] then
+    held[#held + 1] = redis.call('PEXPIRE', key, ARGV[2])
   else
     held[#held + 1] = 0
   end
@@ -40,16 +40,18 @@ return held
 `);
 
 /**
- * ARGV[1] owner, ARGV[2] the recheck hash, then (lock key, path text, touched, mark) quadruples.
+ * KEYS[1] the recheck hash, KEYS[2..] the lock keys; ARGV[1] owner, then per lock key a
+ * (path text, touched, mark) triple.
  * A lock the owner still holds is deleted, and the file's recheck mark with it when it equals
  * `mark` (the one this run found and resolved). A lock it no longer holds is left alone, and a
  * file it touched gets a recheck mark in the owner's name: its writes may have landed after those
  * of the worker that took the file over. Returns 1 per lock released, 0 per lock lost.
  */
 const RELEASE = new LuaScript(`
-local owner, marks, out = ARGV[1], ARGV[2], {}
-for at = 3, #ARGV, 4 do
-  local key, path, touched, mark = ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3]
+local marks, owner, out = KEYS[1], ARGV[1], {}
+for i = 2, #KEYS do
+  local at = 3 * i - 4
+  local key, path, touched, mark = KEYS[i], ARGV[at], ARGV[at + 1], ARGV[at + 2]
   if redis.call('GET', key) == owner then
     redis.call('DEL', key)
     if mark ~= '' and redis.call('HGET', marks, path) == mark then redis.call('HDEL', marks, path) end
@@ -73,10 +75,10 @@ export interface LockRelease {
 }
 
 export class FileLocks {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: StateKeys;
 
-  constructor(redis: Redis, prefix: string, jobName: string) {
+  constructor(redis: RedisClient, prefix: string, jobName: string) {
     this.#redis = redis;
     this.#keys = new StateKeys(prefix, jobName);
   }
@@ -100,8 +102,7 @@ export class FileLocks {
   /** Releases the locks that `owner` still holds; returns how many it released. */
   async unlock(relPaths: readonly string[], owner: string): Promise<number> {
     if (relPaths.length === 0) return 0;
-    const keys = relPaths.map((relPath) => this.#keys.lock(relPath));
-    return (await UNLOCK.run(this.#redis, [owner, ...keys])) as number;
+    return (await UNLOCK.run(this.#redis, this.#lockKeys(relPaths), [owner])) as number;
   }
 
   /**
@@ -110,8 +111,8 @@ export class FileLocks {
    */
   async extend(relPaths: readonly string[], ttlMs: number, owner: string): Promise<boolean[]> {
     if (relPaths.length === 0) return [];
-    const keys = relPaths.map((relPath) => this.#keys.lock(relPath));
-    const held = (await EXTEND.run(this.#redis, [owner, String(ttlMs), ...keys])) as number[];
+    const keys = this.#lockKeys(relPaths);
+    const held = (await EXTEND.run(this.#redis, keys, [owner, String(ttlMs)])) as number[];
     return held.map((flag) => flag === 1);
   }
 
@@ -121,11 +122,19 @@ export class FileLocks {
    */
   async release(files: readonly LockRelease[], owner: string): Promise<boolean[]> {
     if (files.length === 0) return [];
-    const args = [owner, this.#keys.recheck];
+    const keys: [string, ...string[]] = [this.#keys.recheck];
+    const args = [owner];
     for (const { relPath, touched, resolvedMark } of files) {
-      args.push(this.#keys.lock(relPath), relPath, touched ? '1' : '0', resolvedMark ?? '');
+      keys.push(this.#keys.lock(relPath));
+      args.push(relPath, touched ? '1' : '0', resolvedMark ?? '');
     }
-    const held = (await RELEASE.run(this.#redis, args)) as number[];
+    const held = (await RELEASE.run(this.#redis, keys, args)) as number[];
     return held.map((flag) => flag === 1);
+  }
+
+  /** The lock keys of files the caller checked are not none. */
+  #lockKeys(relPaths: readonly string[]): ScriptKeys {
+    const [first, ...rest] = relPaths.map((relPath) => this.#keys.lock(relPath));
+    return [first!, ...rest];
   }
 }

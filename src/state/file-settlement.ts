@@ -7,9 +7,9 @@
  * Also the provisional state's way out: a file whose upload sent nothing after all (it could not
  * even be opened) has it dropped again, so that the job never deletes an object it did not write.
  */
-import type { Redis } from 'ioredis';
 import type { RecordedState } from '../core/decide.js';
 import { encodeRelPath } from '../core/entry.js';
+import type { RedisClient } from './connection.js';
 import { ancestorAddresses, entryAddress, StateKeys } from './keys.js';
 import { packState, splitRelPath } from './pack.js';
 import { FORGET_PROVISIONAL_HELD, SETTLE_HELD } from './settle-scripts.js';
@@ -32,10 +32,10 @@ export interface SettledFile {
 }
 
 export class FileSettlement {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: StateKeys;
 
-  constructor(redis: Redis, prefix: string, jobName: string) {
+  constructor(redis: RedisClient, prefix: string, jobName: string) {
     this.#redis = redis;
     this.#keys = new StateKeys(prefix, jobName);
   }
@@ -47,19 +47,17 @@ export class FileSettlement {
   async settle(files: readonly SettledFile[], owner: string): Promise<boolean[]> {
     if (files.length === 0) return [];
     const keys = this.#keys;
-    const args: (string | Buffer | number)[] = [
-      keys.dirKeyStem,
+    const scriptKeys: [string, ...string[]] = [
       keys.shardCounts,
       keys.tracked,
-      PLACEHOLDER,
-      owner,
       keys.recheck,
       keys.failures,
       keys.pass,
     ];
+    const args: (string | Buffer | number)[] = [keys.dirKeyStem, PLACEHOLDER, owner];
     for (const file of files) {
+      scriptKeys.push(keys.lock(file.relPath));
       args.push(
-        keys.lock(file.relPath),
         file.relPath,
         file.touched ? '1' : '0',
         file.resolvedMark ?? '',
@@ -71,7 +69,7 @@ export class FileSettlement {
       const chain = ancestorAddresses(splitRelPath(relPath).dir);
       args.push(...entryAddress(relPath), packState(state), chain.length / 2, ...chain);
     }
-    const held = (await SETTLE_HELD.run(this.#redis, args)) as number[];
+    const held = (await SETTLE_HELD.run(this.#redis, scriptKeys, args)) as number[];
     return held.map((flag) => flag === 1);
   }
 
@@ -81,14 +79,11 @@ export class FileSettlement {
    */
   async forgetProvisional(relPath: Uint8Array, owner: string): Promise<boolean> {
     const keys = this.#keys;
-    const removed = (await FORGET_PROVISIONAL_HELD.run(this.#redis, [
-      keys.dirKeyStem,
-      keys.shardCounts,
-      keys.tracked,
-      owner,
-      keys.lock(encodeRelPath(relPath)),
-      ...entryAddress(relPath),
-    ])) as number;
+    const removed = (await FORGET_PROVISIONAL_HELD.run(
+      this.#redis,
+      [keys.shardCounts, keys.tracked, keys.lock(encodeRelPath(relPath))],
+      [keys.dirKeyStem, owner, ...entryAddress(relPath)],
+    )) as number;
     return removed > 0;
   }
 }

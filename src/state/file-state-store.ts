@@ -3,7 +3,7 @@
  * dir-scripts.ts for the layout). Every batch method is one script call, so one round trip
  * whatever the batch size; forgetTree needs one per level of the removed tree.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { decodeRelPath, encodeRelPath, joinRelPath } from '../core/entry.js';
 import {
   CHILDREN,
@@ -17,7 +17,9 @@ import {
   SUBDIRECTORIES,
 } from './dir-scripts.js';
 import { ancestorAddresses, dirId, entryAddress, StateKeys } from './keys.js';
+import type { ScriptKeys } from './lua.js';
 import { packState, splitRelPath, unpackState } from './pack.js';
+import { scanKeys } from './scan.js';
 import type { RecordedState } from '../core/decide.js';
 
 /** Recorded for directories found only as ancestors of recorded entries: never "unchanged". */
@@ -39,19 +41,25 @@ export interface DirectoryShape {
 }
 
 export class FileStateStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: StateKeys;
-  readonly #head: string[];
+  /** What every directory script takes first (dir-scripts.ts): its keys and the key stem. */
+  readonly #scriptKeys: ScriptKeys;
+  readonly #stem: string;
 
-  constructor(redis: Redis, prefix: string, jobName: string) {
+  constructor(redis: RedisClient, prefix: string, jobName: string) {
     this.#redis = redis;
     this.#keys = new StateKeys(prefix, jobName);
-    this.#head = [this.#keys.dirKeyStem, this.#keys.shardCounts, this.#keys.tracked];
+    this.#scriptKeys = [this.#keys.shardCounts, this.#keys.tracked];
+    this.#stem = this.#keys.dirKeyStem;
   }
 
   /** The recorded children of `dir` ('' = the root), keyed by encodeRelPath of their names. */
   async recordedChildren(dir: Uint8Array): Promise<Map<string, RecordedState>> {
-    const flat = (await CHILDREN.run(this.#redis, [...this.#head, dirId(dir)])) as Buffer[];
+    const flat = (await CHILDREN.run(this.#redis, this.#scriptKeys, [
+      this.#stem,
+      dirId(dir),
+    ])) as Buffer[];
     const children = new Map<string, RecordedState>();
     for (let i = 0; i < flat.length; i += 2) {
       children.set(encodeRelPath(flat[i]!), unpackState(flat[i + 1]!.toString('latin1')));
@@ -61,9 +69,9 @@ export class FileStateStore {
 
   async getMany(relPaths: readonly Uint8Array[]): Promise<(RecordedState | undefined)[]> {
     if (relPaths.length === 0) return [];
-    const args: (string | Buffer | number)[] = [...this.#head, relPaths.length];
+    const args: (string | Buffer | number)[] = [this.#stem, relPaths.length];
     for (const relPath of relPaths) args.push(...this.#address(relPath));
-    const values = (await GET_MANY.run(this.#redis, args)) as (Buffer | null)[];
+    const values = (await GET_MANY.run(this.#redis, this.#scriptKeys, args)) as (Buffer | null)[];
     return values.map((value) => (value ? unpackState(value.toString('latin1')) : undefined));
   }
 
@@ -73,7 +81,7 @@ export class FileStateStore {
    */
   async record(entries: readonly RecordEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    const args: (string | Buffer | number)[] = [...this.#head, PLACEHOLDER, entries.length];
+    const args: (string | Buffer | number)[] = [this.#stem, PLACEHOLDER, entries.length];
     const dirs = new Map<string, Uint8Array>();
     for (const { relPath, state } of entries) {
       args.push(...this.#address(relPath), packState(state));
@@ -84,7 +92,7 @@ export class FileStateStore {
       const chain = this.#ancestors(dir);
       args.push(chain.length / 2, ...chain);
     }
-    await RECORD.run(this.#redis, args);
+    await RECORD.run(this.#redis, this.#scriptKeys, args);
   }
 
   /**
@@ -94,14 +102,12 @@ export class FileStateStore {
    */
   async recordHeld(entries: readonly RecordEntry[], owner: string): Promise<boolean[]> {
     if (entries.length === 0) return [];
-    const args: (string | Buffer | number)[] = [...this.#head, PLACEHOLDER, owner, entries.length];
+    const keys: [string, ...string[]] = [...this.#scriptKeys];
+    const args: (string | Buffer | number)[] = [this.#stem, PLACEHOLDER, owner, entries.length];
     const dirs = new Map<string, Uint8Array>();
     for (const { relPath, state } of entries) {
-      args.push(
-        this.#keys.lock(encodeRelPath(relPath)),
-        ...this.#address(relPath),
-        packState(state),
-      );
+      keys.push(this.#keys.lock(encodeRelPath(relPath)));
+      args.push(...this.#address(relPath), packState(state));
       const { dir } = splitRelPath(relPath);
       if (dir.length > 0) dirs.set(encodeRelPath(dir), dir);
     }
@@ -109,7 +115,7 @@ export class FileStateStore {
       const chain = this.#ancestors(dir);
       args.push(dirId(dir), chain.length / 2, ...chain);
     }
-    const held = (await RECORD_HELD.run(this.#redis, args)) as number[];
+    const held = (await RECORD_HELD.run(this.#redis, keys, args)) as number[];
     return held.map((flag) => flag === 1);
   }
 
@@ -140,9 +146,9 @@ export class FileStateStore {
   /** Forgets single entries. A directory's own children stay: use forgetTree for directories. */
   async forget(relPaths: readonly Uint8Array[]): Promise<void> {
     if (relPaths.length === 0) return;
-    const args: (string | Buffer | number)[] = [...this.#head];
+    const args: (string | Buffer | number)[] = [this.#stem];
     for (const relPath of relPaths) args.push(...this.#address(relPath));
-    await FORGET.run(this.#redis, args);
+    await FORGET.run(this.#redis, this.#scriptKeys, args);
   }
 
   /**
@@ -156,11 +162,17 @@ export class FileStateStore {
     for (const ids of levels.reverse()) {
       for (let i = 0; i < ids.length; i += TREE_BATCH) {
         const batch = ids.slice(i, i + TREE_BATCH);
-        removed += (await DROP_DIRECTORIES.run(this.#redis, [...this.#head, ...batch])) as number;
+        removed += (await DROP_DIRECTORIES.run(this.#redis, this.#scriptKeys, [
+          this.#stem,
+          ...batch,
+        ])) as number;
       }
     }
     if (dir.length > 0) {
-      removed += (await FORGET.run(this.#redis, [...this.#head, ...this.#address(dir)])) as number;
+      removed += (await FORGET.run(this.#redis, this.#scriptKeys, [
+        this.#stem,
+        ...this.#address(dir),
+      ])) as number;
     }
     return removed;
   }
@@ -199,7 +211,10 @@ export class FileStateStore {
     for (const ids of await this.#levels(dir)) {
       for (let i = 0; i < ids.length; i += TREE_BATCH) {
         const batch = ids.slice(i, i + TREE_BATCH);
-        total += (await COUNT_ENTRIES.run(this.#redis, [...this.#head, ...batch])) as number;
+        total += (await COUNT_ENTRIES.run(this.#redis, this.#scriptKeys, [
+          this.#stem,
+          ...batch,
+        ])) as number;
       }
     }
     return total;
@@ -210,18 +225,9 @@ export class FileStateStore {
    * target). The counter goes last: until then the job still looks like it tracks something.
    */
   async forgetAll(): Promise<void> {
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.#redis.scan(
-        cursor,
-        'MATCH',
-        this.#keys.dirKeyPattern,
-        'COUNT',
-        1000,
-      );
-      if (keys.length > 0) await this.#redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    for await (const keys of scanKeys(this.#redis, this.#keys.dirKeyPattern)) {
+      await this.#redis.unlink(...keys);
+    }
     await this.#redis.del(this.#keys.shardCounts, this.#keys.tracked);
   }
 
@@ -231,7 +237,10 @@ export class FileStateStore {
   }
 
   async directoryShape(dir: Uint8Array): Promise<DirectoryShape> {
-    const reply = (await SHAPE.run(this.#redis, [...this.#head, dirId(dir)])) as number[];
+    const reply = (await SHAPE.run(this.#redis, this.#scriptKeys, [
+      this.#stem,
+      dirId(dir),
+    ])) as number[];
     const [shards, largestShard, compact] = reply as [number, number, number];
     return { shards, largestShard, compact: compact === 1 };
   }
@@ -245,7 +254,7 @@ export class FileStateStore {
       for (let i = 0; i < level.length; i += TREE_BATCH) {
         const batch = level.slice(i, i + TREE_BATCH);
         const ids = batch.map((path) => dirId(path));
-        const reply = await SUBDIRECTORIES.run(this.#redis, [...this.#head, ...ids]);
+        const reply = await SUBDIRECTORIES.run(this.#redis, this.#scriptKeys, [this.#stem, ...ids]);
         (reply as Buffer[][]).forEach((names, j) => {
           for (const name of names) next.push(joinRelPath(batch[j]!, name));
         });

@@ -5,11 +5,10 @@
  * found with SCAN (never KEYS, which would stall a Redis shared with live jobs) and unlinked in
  * slices, so a long list costs no long command.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { queueKeyPattern, StateKeys } from './keys.js';
+import { scanKeys } from './scan.js';
 import { TargetClaims } from './target-claims.js';
-
-const SCAN_COUNT = 1000;
 
 /** A job's name and the name of its BullMQ queue (queue/queue.ts queueName). */
 export interface JobNames {
@@ -23,16 +22,22 @@ function jobKeyPatterns(prefix: string, job: JobNames): string[] {
 }
 
 /** The keys of the job, a SCAN page at a time. */
-async function* jobKeyPages(redis: Redis, prefix: string, job: JobNames): AsyncGenerator<string[]> {
+async function* jobKeyPages(
+  redis: RedisClient,
+  prefix: string,
+  job: JobNames,
+): AsyncGenerator<string[]> {
   for (const pattern of jobKeyPatterns(prefix, job)) {
-    for await (const page of redis.scanStream({ match: pattern, count: SCAN_COUNT })) {
-      yield page as string[];
-    }
+    yield* scanKeys(redis, pattern);
   }
 }
 
 /** The keys of the job (see jobKeyPatterns). */
-export async function jobKeys(redis: Redis, prefix: string, job: JobNames): Promise<string[]> {
+export async function jobKeys(
+  redis: RedisClient,
+  prefix: string,
+  job: JobNames,
+): Promise<string[]> {
   const keys: string[] = [];
   for await (const page of jobKeyPages(redis, prefix, job)) keys.push(...page);
   return keys;
@@ -44,7 +49,7 @@ export async function jobKeys(redis: Redis, prefix: string, job: JobNames): Prom
  * and nothing is removed.
  */
 export async function forgetJobKeys(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   job: JobNames,
 ): Promise<{ keys: number } | { claimedBy: string }> {

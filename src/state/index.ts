@@ -17,5 +17,13 @@ export { LockLostError, StateCorruptError, StatePathError } from './errors.js';
 export type { RecordedState } from '../core/decide.js';
 export { queuePrefix } from './keys.js';
 export { forgetJobKeys, jobKeys } from './forget-job.js';
-export { redisOptions, type RedisConnectionOptions } from './connection.js';
-export { ensureSchema, SchemaError, SCHEMA_VERSION } from './schema.js';
+export {
+  REDIS_TOPOLOGIES,
+  RedisConnector,
+  releaseBullConnection,
+  type BullConnection,
+  type RedisClient,
+  type RedisSettings,
+  type RedisTopology,
+} from './connection.js';
+export { ensureSchema, refuseOtherLayout, SchemaError, SCHEMA_VERSION } from './schema.js';

@@ -2,7 +2,7 @@
  * The record of a job's current (or last) pass: its number, start and end, and the counters the
  * pass summary line reports. Counters are Redis integers, so every worker adds to them directly.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { StateKeys } from './keys.js';
 
 export const PASS_COUNTERS = {
@@ -48,10 +48,10 @@ const COUNTER_NAMES = Object.values(PASS_COUNTERS);
 const QUEUED_FIELDS = ['queuedFiles', 'queuedBytes'];
 
 export class JobRecords {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #key: string;
 
-  constructor(redis: Redis, prefix: string, jobName: string) {
+  constructor(redis: RedisClient, prefix: string, jobName: string) {
     this.#redis = redis;
     this.#key = new StateKeys(prefix, jobName).pass;
   }

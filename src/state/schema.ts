@@ -10,9 +10,10 @@
  * A change to the layout bumps SCHEMA_VERSION and adds the migration from the version before,
  * with a test that writes the old layout and reads it back through the new code.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { IngestError } from '../errors.js';
 import { startingWith } from './keys.js';
+import { scanKeys } from './scan.js';
 
 export const SCHEMA_VERSION = 2;
 
@@ -23,7 +24,7 @@ export interface Migration {
   /** Brings a prefix from version `to - 1` to `to`; must be safe to run again after a crash. */
   readonly to: number;
   readonly what: string;
-  run(redis: Redis, prefix: string): Promise<void>;
+  run(redis: RedisClient, prefix: string): Promise<void>;
 }
 
 /** Migrations in order, the one to version n at index n - 2. */
@@ -57,7 +58,7 @@ export function schemaKey(prefix: string): string {
  * (SET NX), and every migration step is idempotent.
  */
 export async function ensureSchema(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   migrations: readonly Migration[] = MIGRATIONS,
   current = SCHEMA_VERSION,
@@ -89,7 +90,27 @@ export async function ensureSchema(
   return found;
 }
 
-async function readVersion(redis: Redis, key: string): Promise<number | undefined> {
+/**
+ * Refuses to start on a prefix whose state lies in the other topology's layout: a Redis Cluster
+ * keeps the keys of `key_prefix` under `{key_prefix}:` (connection.ts), a single server or
+ * Sentinel under `key_prefix:`. State found only there (a site moved between them with its
+ * data) would otherwise be passed over for a fresh start, with its delete-safety records.
+ */
+export async function refuseOtherLayout(
+  redis: RedisClient,
+  prefix: string,
+  otherPrefix: string,
+): Promise<void> {
+  if ((await redis.exists(schemaKey(prefix))) === 1) return;
+  if ((await redis.exists(schemaKey(otherPrefix))) === 0 && !(await holdsKeys(redis, otherPrefix)))
+    return;
+  throw new SchemaError(
+    `the Redis state of this key prefix lies under "${otherPrefix}:", in the layout of another Redis topology (a Redis Cluster keeps it under "{key_prefix}:", a single server or Sentinel under "key_prefix:"), and this daemon reads "${prefix}:"; move the state with the Redis it was written on, or set another redis.key_prefix to start afresh`,
+    0,
+  );
+}
+
+async function readVersion(redis: RedisClient, key: string): Promise<number | undefined> {
   const text = await redis.get(key);
   if (text === null) return undefined;
   const version = Number(text);
@@ -100,13 +121,9 @@ async function readVersion(redis: Redis, key: string): Promise<number | undefine
 }
 
 /** Whether anything is stored under the prefix (one SCAN page at a time, stopping at the first). */
-async function holdsKeys(redis: Redis, prefix: string): Promise<boolean> {
-  const pattern = startingWith(`${prefix}:`);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    if (keys.length > 0) return true;
-    cursor = next;
-  } while (cursor !== '0');
+async function holdsKeys(redis: RedisClient, prefix: string): Promise<boolean> {
+  for await (const page of scanKeys(redis, startingWith(`${prefix}:`))) {
+    if (page.length > 0) return true;
+  }
   return false;
 }

@@ -9,12 +9,13 @@ import { CLEAR_FAILURE_FUNCTION } from './failure-scripts.js';
 import { LuaScript } from './lua.js';
 
 /**
- * ARGV[1..3] as every directory script (dir-scripts.ts), ARGV[4] the placeholder value of
- * ancestor directories, ARGV[5] the run's lock owner token, ARGV[6] the recheck hash, ARGV[7] the
- * failures hash, ARGV[8] the pass record, then per file: its lock key, its text path, touched
- * ('1' when the run acted on it), the recheck mark the run resolved ('' for none), done ('1' when
- * its failure goes), has-state ('1' or '0'), and with a state: id, name, value, a chain length k
- * and k ancestor (id, name) pairs, nearest first (as in RECORD).
+ * KEYS[1..2] and ARGV[1] as every directory script (dir-scripts.ts), KEYS[3] the recheck hash,
+ * KEYS[4] the failures hash, KEYS[5] the pass record, KEYS[5 + i] the lock of the i-th file;
+ * ARGV[2] the placeholder value of ancestor directories, ARGV[3] the run's lock owner token, then
+ * per file: its text path, touched ('1' when the run acted on it), the recheck mark the run
+ * resolved ('' for none), done ('1' when its failure goes), has-state ('1' or '0'), and with a
+ * state: id, name, value, a chain length k and k ancestor (id, name) pairs, nearest first (as in
+ * RECORD).
  *
  * For a file whose lock the owner still holds: its state is written, the lock deleted, the
  * resolved recheck mark cleared, and its failure too when done. For one it no longer holds:
@@ -22,12 +23,14 @@ import { LuaScript } from './lua.js';
  * Returns, per file, 1 when the lock was still held and 0 when it was lost.
  */
 export const SETTLE_HELD = new LuaScript(`${PRELUDE}${GROW}${CLEAR_FAILURE_FUNCTION}
-local placeholder, owner, recheck, failures, passKey = ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
-local added, at, out = 0, 9, {}
+local recheck, failures, passKey = KEYS[3], KEYS[4], KEYS[5]
+local placeholder, owner = ARGV[2], ARGV[3]
+local added, at, out = 0, 4, {}
 while at <= #ARGV do
-  local lock, path, touched, mark, done = ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], ARGV[at + 4]
-  local hasState = ARGV[at + 5] == '1'
-  at = at + 6
+  local lock = KEYS[5 + #out + 1]
+  local path, touched, mark, done = ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3]
+  local hasState = ARGV[at + 4] == '1'
+  at = at + 5
   local held = redis.call('GET', lock) == owner
   if hasState then
     local id, name, value, k = ARGV[at], ARGV[at + 1], ARGV[at + 2], tonumber(ARGV[at + 3])
@@ -56,15 +59,16 @@ return out
 `);
 
 /**
- * ARGV[1..3] as every directory script, ARGV[4] the lock owner token, then (lock key, id, name)
- * triples: drops each entry whose lock the owner holds and whose recorded state is provisional
- * (a confirmed state is never touched). Returns how many were dropped.
+ * KEYS[1..2] and ARGV[1] as every directory script, KEYS[2 + i] the lock of the i-th entry,
+ * ARGV[2] the lock owner token, then (id, name) pairs: drops each entry whose lock the owner
+ * holds and whose recorded state is provisional (a confirmed state is never touched). Returns
+ * how many were dropped.
  */
 export const FORGET_PROVISIONAL_HELD = new LuaScript(`${PRELUDE}
-local owner, removed = ARGV[4], 0
-for at = 5, #ARGV, 3 do
-  if redis.call('GET', ARGV[at]) == owner then
-    local id, name = ARGV[at + 1], ARGV[at + 2]
+local owner, removed = ARGV[2], 0
+for i = 1, #KEYS - 2 do
+  if redis.call('GET', KEYS[2 + i]) == owner then
+    local id, name = ARGV[1 + 2 * i], ARGV[2 + 2 * i]
     local key = keyFor(id, name)
     local value = redis.call('HGET', key, name)
     if value and string.sub(value, 1, 1) == 'p' then

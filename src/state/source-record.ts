@@ -7,7 +7,7 @@
  * State written before this record existed has none; the daemon then records the pair it runs
  * with, and the root's identity at its next pass.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import type { RootIdentity, SyncPair } from '../core/source-identity.js';
 import { StateKeys } from './keys.js';
 
@@ -16,10 +16,10 @@ export interface SourceRecord extends SyncPair {
 }
 
 export class SourceRecords {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #key: string;
 
-  constructor(redis: Redis, prefix: string, jobName: string) {
+  constructor(redis: RedisClient, prefix: string, jobName: string) {
     this.#redis = redis;
     this.#key = new StateKeys(prefix, jobName).source;
   }

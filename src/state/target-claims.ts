@@ -10,7 +10,7 @@
  * overlapping jobs at the same moment cannot both win. The same job name on two daemons is not an
  * overlap: it is one job, with one state.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { LuaScript } from './lua.js';
 
 /** How long a claim lasts without renewal (ms). */
@@ -18,10 +18,10 @@ export const CLAIM_TTL_MS = 60_000;
 /** How often a running job renews its claim (ms). */
 export const CLAIM_RENEW_MS = 20_000;
 
-/** ARGV: hash key, job, target, owner, now (ms), ttl (ms). Returns the conflicting claim or nil. */
+/** KEYS[1] the claims hash; ARGV: job, target, owner, now (ms), ttl (ms). Returns the conflicting claim or nil. */
 const CLAIM = new LuaScript(`
-local key, job, target, owner = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local now, ttl = tonumber(ARGV[5]), tonumber(ARGV[6])
+local key, job, target, owner = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
+local now, ttl = tonumber(ARGV[4]), tonumber(ARGV[5])
 local function within(path, root) return path == root or string.sub(path, 1, #root + 1) == root .. '/' end
 local all = redis.call('HGETALL', key)
 for i = 1, #all, 2 do
@@ -36,10 +36,10 @@ redis.call('HSET', key, job, cjson.encode({ target = target, owner = owner, expi
 return false
 `);
 
-/** ARGV: hash key, job, owner. Drops the job's claim if `owner` holds it. */
+/** KEYS[1] the claims hash; ARGV: job, owner. Drops the job's claim if `owner` holds it. */
 const RELEASE = new LuaScript(`
-local claim = redis.call('HGET', ARGV[1], ARGV[2])
-if claim and cjson.decode(claim).owner == ARGV[3] then redis.call('HDEL', ARGV[1], ARGV[2]) end
+local claim = redis.call('HGET', KEYS[1], ARGV[1])
+if claim and cjson.decode(claim).owner == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end
 return 0
 `);
 
@@ -52,30 +52,27 @@ export interface ClaimConflict {
 }
 
 export class TargetClaims {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #key: string;
 
-  constructor(redis: Redis, prefix: string) {
+  constructor(redis: RedisClient, prefix: string) {
     this.#redis = redis;
     this.#key = `${prefix}:~targets`;
   }
 
   /** Claims (or renews) `target` for `job`; returns the conflict instead when there is one. */
   async claim(job: string, target: string, owner: string): Promise<ClaimConflict | undefined> {
-    const reply = await CLAIM.run(this.#redis, [
-      this.#key,
-      job,
-      target,
-      owner,
-      Date.now(),
-      CLAIM_TTL_MS,
-    ]);
+    const reply = await CLAIM.run(
+      this.#redis,
+      [this.#key],
+      [job, target, owner, Date.now(), CLAIM_TTL_MS],
+    );
     if (reply === null || reply === undefined) return undefined;
     return JSON.parse(Buffer.from(reply as Buffer).toString('utf8')) as ClaimConflict;
   }
 
   async release(job: string, owner: string): Promise<void> {
-    await RELEASE.run(this.#redis, [this.#key, job, owner]);
+    await RELEASE.run(this.#redis, [this.#key], [job, owner]);
   }
 
   /** Who holds a live claim for `job`, if anyone. */

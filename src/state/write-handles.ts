@@ -5,23 +5,23 @@
  * is written here before the first byte goes through it and removed once it is shut down. What is
  * still here when the file is next uploaded belongs to a dead upload and is shut down first.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { StateKeys } from './keys.js';
 import { LuaScript } from './lua.js';
 
-/** ARGV[1] the handles hash, ARGV[2] a file, ARGV[3] a handle: deletes the field if it holds it. */
+/** KEYS[1] the handles hash, ARGV[1] a file, ARGV[2] a handle: deletes the field if it holds it. */
 const FORGET = new LuaScript(`
-if redis.call('HGET', ARGV[1], ARGV[2]) == ARGV[3] then
-  return redis.call('HDEL', ARGV[1], ARGV[2])
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+  return redis.call('HDEL', KEYS[1], ARGV[1])
 end
 return 0
 `);
 
 export class WriteHandles {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #key: string;
 
-  constructor(redis: Redis, prefix: string, jobName: string) {
+  constructor(redis: RedisClient, prefix: string, jobName: string) {
     this.#redis = redis;
     this.#key = new StateKeys(prefix, jobName).writeHandles;
   }
@@ -41,7 +41,7 @@ export class WriteHandles {
    * lock lapsed) may have remembered its own meanwhile.
    */
   async forget(relPath: string, handle: string): Promise<void> {
-    await FORGET.run(this.#redis, [this.#key, relPath, handle]);
+    await FORGET.run(this.#redis, [this.#key], [relPath, handle]);
   }
 
   /** How many handles are remembered. */

@@ -27,5 +27,5 @@ export async function closeWorker(worker: Worker, graceMs: number): Promise<bool
 export async function closeQueue(queue: JobQueue): Promise<void> {
   const closing = queue.close().catch(() => undefined);
   if ((await settleWithin(closing, CLOSE_MS)) === SETTLED.done) return;
-  await settleWithin(queue.queue.disconnect(), CLOSE_MS).catch(() => undefined);
+  await settleWithin(queue.disconnect(), CLOSE_MS).catch(() => undefined);
 }

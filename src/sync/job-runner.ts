@@ -16,8 +16,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Worker, type ConnectionOptions, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Worker, type Job } from 'bullmq';
 import { messageOf } from '../errors.js';
 import type { JobConfig } from '../config/index.js';
 import { excludeGlobs } from '../core/job-rules.js';
@@ -39,6 +38,10 @@ import {
   FileStateStore,
   JobRecords,
   queuePrefix,
+  releaseBullConnection,
+  type BullConnection,
+  type RedisClient,
+  type RedisConnector,
   type TargetClaims,
   WriteHandles,
 } from '../state/index.js';
@@ -61,8 +64,10 @@ import { RateMeter } from '../core/rate-meter.js';
 
 export interface JobRunnerDeps {
   readonly job: JobConfig;
-  readonly redis: Redis;
-  readonly connection: ConnectionOptions;
+  readonly redis: RedisClient;
+  /** Builds the connections of the job's queue and workers. */
+  readonly connector: RedisConnector;
+  /** The prefix of every key (RedisConnector.keyPrefix). */
   readonly keyPrefix: string;
   readonly client: IrodsClient;
   readonly logger: Logger;
@@ -100,6 +105,8 @@ export class JobRunner {
   readonly #batchDeps: Omit<BatchDeps, 'owner'>;
   readonly #passCtx: PassContext;
   #worker: Worker<BatchPayload> | undefined;
+  /** The connection #worker was given (RedisConnector.bullConnection). */
+  #workerConnection: BullConnection | undefined;
   #passLoop: Promise<void> | undefined;
   /** No more passes or watching: set by stop() and drain(). */
   #stopping = false;
@@ -130,7 +137,7 @@ export class JobRunner {
     const { job, redis, keyPrefix } = deps;
     this.name = job.name;
     this.#deps = deps;
-    this.#queue = new JobQueue(job.name, deps.connection, queuePrefix(keyPrefix), (error) =>
+    this.#queue = new JobQueue(job.name, deps.connector, queuePrefix(keyPrefix), (error) =>
       deps.logger.warn(`job ${job.name}: queue connection: ${error.message}`),
     );
     this.#records = new JobRecords(redis, keyPrefix, job.name);
@@ -377,11 +384,12 @@ export class JobRunner {
 
   #startWorker(): void {
     if (this.#deps.concurrency === 0 || this.#closing) return;
+    this.#workerConnection = this.#deps.connector.bullConnection();
     this.#worker = new Worker<BatchPayload>(
       queueName(this.name),
       (bullJob) => this.#runBatch(bullJob),
       {
-        connection: this.#deps.connection,
+        connection: this.#workerConnection,
         prefix: queuePrefix(this.#deps.keyPrefix),
         concurrency: this.#deps.concurrency,
       },
@@ -455,6 +463,7 @@ export class JobRunner {
           { job: this.name },
         );
       }
+      if (this.#workerConnection) releaseBullConnection(this.#workerConnection);
       await closeQueue(this.#queue);
       await settleWithin(this.#source.close(), CLOSE_MS).catch(() => undefined);
       await settleWithin(this.#safety.close(), CLOSE_MS).catch(() => undefined);

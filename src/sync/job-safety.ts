@@ -5,7 +5,7 @@
  * delete gate (max_delete), the refusal last reported, and what `status` and `allow-deletes` see
  * of them.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../state/index.js';
 import type { JobConfig } from '../config/index.js';
 import type { AllowDeletesResult, HeldDeletes } from '../control/wire.js';
 import type { RootLook } from '../core/source-identity.js';
@@ -25,7 +25,7 @@ import { SourceGuard, type Refusal } from './source-guard.js';
 
 export interface JobSafetyDeps {
   readonly job: JobConfig;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly keyPrefix: string;
   readonly states: FileStateStore;
   readonly failures: FailureStore;

@@ -53,6 +53,11 @@ export interface IngestdSpec {
   jobs: JobSpec[];
   /** `embedded` (default) or a redis URL (e.g. a TestRedis's `url`). */
   redisUrl?: string;
+  /**
+   * More `[redis]` keys, e.g. `{ cluster_nodes: [...] }` or `{ sentinels: [...],
+   * sentinel_master: "..." }`; `url` is then left out unless `redisUrl` is given.
+   */
+  redis?: Record<string, unknown>;
   workers?: number;
   keyPrefix?: string;
   /** The iRODS password written to the password file. @defaultValue "rods" */
@@ -127,7 +132,10 @@ export async function startIngestd(spec: IngestdSpec): Promise<Ingestd> {
     `metrics_listen = ${toml(spec.metricsListen ?? '')}`,
     ...Object.entries(spec.daemon ?? {}).map(([key, value]) => `${key} = ${toml(value)}`),
     '[redis]',
-    `url = ${toml(spec.redisUrl ?? 'embedded')}`,
+    ...(spec.redis === undefined || spec.redisUrl !== undefined
+      ? [`url = ${toml(spec.redisUrl ?? 'embedded')}`]
+      : []),
+    ...Object.entries(spec.redis ?? {}).map(([key, value]) => `${key} = ${toml(value)}`),
     `key_prefix = ${toml(spec.keyPrefix ?? 'ingest-test')}`,
     '[irods]',
     `url = ${toml(spec.emulator.url)}`,

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import {
   Metrics,
   redisProbe,
   startMetricsServer,
   type MetricsServer,
 } from '../../../src/metrics/index.js';
-import { redisOptions } from '../../../src/state/index.js';
+import { RedisConnector } from '../../../src/state/index.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { recordingLogger, scrape, valueOf } from './fixture.js';
 
@@ -19,7 +19,8 @@ describe('Redis health metrics', () => {
   before(async () => {
     redisServer = await startRedis();
     // The daemon's own connection options: commands wait for a reconnect instead of failing.
-    redis = new Redis({ ...redisOptions(redisServer.url, undefined), lazyConnect: true });
+    const connector = new RedisConnector({ url: redisServer.url, key_prefix: 'unused' });
+    redis = connector.client() as Redis;
     redis.on('error', () => undefined);
     await redis.connect();
     const metrics = new Metrics({ logger, probeTimeoutMs: 500 });

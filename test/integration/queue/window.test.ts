@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { BATCH_KINDS, type BatchPayload } from '../../../src/queue/payload.js';
 import { JobQueue, QUEUE_WINDOW } from '../../../src/queue/queue.js';
+import { RedisConnector } from '../../../src/state/connection.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
 
 describe('the queue window', () => {
@@ -29,7 +30,7 @@ describe('the queue window', () => {
   it('takes a burst larger than itself in parts, never holding more', async () => {
     const queue = new JobQueue(
       'window',
-      { path: server.socketPath },
+      new RedisConnector({ url: server.url, key_prefix: 'test' }),
       `test-${randomUUID()}`,
       () => undefined,
     );
@@ -61,7 +62,7 @@ describe('the queue window', () => {
   it('stops waiting for room once told to, adding no more', async () => {
     const queue = new JobQueue(
       'window',
-      { path: server.socketPath },
+      new RedisConnector({ url: server.url, key_prefix: 'test' }),
       `test-${randomUUID()}`,
       () => undefined,
     );

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
-import { redisOptions } from '../../../src/state/index.js';
+import type { Redis } from 'ioredis';
+import { RedisConnector } from '../../../src/state/index.js';
 import type { Ingestd } from '../../helpers/ingestd.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { namesIn, useSyncFixture, writeTree } from './fixture.js';
@@ -30,7 +30,8 @@ describe('a delete whose path is back when it runs', () => {
 
   before(async () => {
     redisServer = await startRedis();
-    redis = new Redis(redisOptions(redisServer.url, undefined));
+    redis = new RedisConnector({ url: redisServer.url, key_prefix: PREFIX }).client() as Redis;
+    await redis.connect();
     source = await fx.tempDir('recheck-');
     await writeTree(source, { 'dir/a.txt': 'a', 'dir/b.txt': 'b', 'file.txt': 'file' }, T1);
     daemon = await fx.daemon({

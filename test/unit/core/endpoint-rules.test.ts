@@ -4,6 +4,8 @@ import {
   irodsUrlProblem,
   listenAddressProblem,
   redisUrlProblem,
+  parseRedisNode,
+  redisNodeProblem,
 } from '../../../src/core/endpoint-rules.js';
 import { closestWord } from '../../../src/core/suggest.js';
 import { deepFreeze } from '../../../src/core/deep-freeze.js';
@@ -45,6 +47,20 @@ describe('endpoint rules', () => {
     ];
     for (const [listen, ok] of table)
       assert.equal(listenAddressProblem(listen) === undefined, ok, listen);
+  });
+});
+
+describe('Redis node addresses', () => {
+  it('reads host:port, IPv6 in brackets, and refuses the rest', () => {
+    assert.deepEqual(parseRedisNode('redis-1.example.org:6379'), {
+      host: 'redis-1.example.org',
+      port: 6379,
+    });
+    assert.deepEqual(parseRedisNode('[2001:db8::1]:26379'), { host: '2001:db8::1', port: 26379 });
+    for (const bad of ['redis-1', ':6379', 'h:0', 'h:65536', 'user:pw@h:6379', 'redis://h:6379']) {
+      assert.equal(parseRedisNode(bad), undefined, bad);
+      assert.match(redisNodeProblem(bad) ?? '', /is not host:port/, bad);
+    }
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * The HTTP front of the emulator (spec §1): the versioned prefix and exact routes, the dispatch
  * order of §1.2, the body limit (connection dropped without a response), one deadline for the
- * whole request, the `Server` header, and the control routes under /_emulator/ for tests.
+ * whole request, the `Server` header, and the control routes under /_emulator/ for tests
+ * (`stats`, `faults`, and `writes`: the content log of content-log.ts).
  *
  * A plain net.Server owns the listening socket and hands connections to the http.Server, so that
  * a `refuseForMs` fault can stop listening and listen again on the same port while existing
@@ -197,6 +198,9 @@ export async function listen(
         data_objects: state.catalog.dataObjectCount,
         collections: state.catalog.collectionCount,
       });
+    }
+    if (what === 'writes' && req.method === 'GET') {
+      return reply.json(200, state.contentLog.toJSON());
     }
     if (what === 'faults' && req.method === 'DELETE') {
       state.faults.clear();

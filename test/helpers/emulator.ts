@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { ContentEntry } from '../emulator/content-log.js';
 import { startChild, type ServiceChild } from './child.js';
 
 const projectRoot = resolve(import.meta.dirname, '../..');
@@ -34,6 +35,11 @@ export interface TestEmulator {
   clearFaults(): Promise<void>;
   /** Counters the emulator keeps for tests (open parallel-write handles, requests served, ...). */
   stats(): Promise<Record<string, number>>;
+  /**
+   * The requests that gave each data object new content, by logical path, oldest first (see
+   * test/emulator/content-log.ts). Empty again after `restart()`.
+   */
+  writes(): Promise<Record<string, ContentEntry[]>>;
   /** Kills the process (SIGKILL) and starts it again on the same port and root. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -95,6 +101,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Test
     },
     async stats() {
       return (await (await control('GET', 'stats')).json()) as Record<string, number>;
+    },
+    async writes() {
+      return (await (await control('GET', 'writes')).json()) as Record<string, ContentEntry[]>;
     },
     async restart() {
       await running.child.kill();

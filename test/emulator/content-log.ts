@@ -9,13 +9,14 @@
 export const CONTENT_EVENTS = { write: 'write', register: 'register', modify: 'modify' } as const;
 export type ContentEvent = (typeof CONTENT_EVENTS)[keyof typeof CONTENT_EVENTS];
 
-export interface ContentEntry {
+// A type, not an interface: it must fit the emulator's JSON value type (an index signature).
+export type ContentEntry = {
   readonly kind: ContentEvent;
   /** The replica's size once the request was done. */
   readonly size: number;
   /** Milliseconds since the epoch when the request was done. */
   readonly at: number;
-}
+};
 
 export class ContentLog {
   readonly #entries = new Map<string, ContentEntry[]>();

@@ -90,7 +90,9 @@ try {
   const writes = await rig.emulator.writes();
   const checks = [];
   for (const [i, job] of rig.jobs.entries()) {
-    checks.push(await checkJob(job, writers[i]!.versions, writes, runner.kills, rig.emulator.url));
+    checks.push(
+      await checkJob(job, writers[i]!.versions, writes, runner.kills, rig.emulator.url, startedAt),
+    );
   }
   result = {
     seed,

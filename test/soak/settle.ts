@@ -1,7 +1,9 @@
 /**
  * Waiting for the daemon to settle once the writers stopped, through `irods-ingestctl` as an
  * operator would: each round asks every job for a rescan and waits for a pass that started after
- * the request to end with nothing queued. The daemon has settled when such a pass found nothing
+ * the request to end with nothing queued. Deletes that max_delete held (a renamed directory with
+ * most of the tree in it looks like a mass delete) are released with `allow-deletes`, and
+ * reported. The daemon has settled when such a pass found nothing
  * left to do (no new, updated or deleted entries) for every job; failures are the end checks'
  * business.
  */
@@ -26,6 +28,8 @@ export interface SettleOutcome {
   /** Rescan rounds it took; the last found nothing to do. */
   readonly rounds: number;
   readonly ms: number;
+  /** Deletes max_delete held, released with `allow-deletes` as an operator would: "job: N entries". */
+  readonly released: string[];
 }
 
 const isQuiet = (job: JobStatus, requestedAt: number) =>
@@ -46,6 +50,7 @@ export async function settle(
   say: (text: string) => void,
 ): Promise<SettleOutcome> {
   const started = Date.now();
+  const released: string[] = [];
   for (let round = 1; ; round++) {
     // Pass start times have one-second resolution at worst; allow for it.
     const requestedAt = Date.now() - 1_000;
@@ -61,8 +66,18 @@ export async function settle(
       const ours = status.jobs.filter((job) => jobs.includes(job.name));
       if (ours.length === jobs.length && ours.every((job) => isQuiet(job, requestedAt))) break;
     }
+    const held = status.jobs.filter((job) => jobs.includes(job.name) && job.heldDeletes);
+    for (const job of held) {
+      say(
+        `settle round ${round}: ${job.name} holds ${job.heldDeletes!.entries} deletes; allowing them`,
+      );
+      released.push(`${job.name}: ${job.heldDeletes!.entries} entries`);
+      await ctlJson(socket, ['allow-deletes', job.name]);
+    }
     const busy = status.jobs.filter((job) => jobs.includes(job.name) && foundWork(job));
-    if (busy.length === 0) return { rounds: round, ms: Date.now() - started };
+    if (busy.length === 0 && held.length === 0) {
+      return { rounds: round, ms: Date.now() - started, released };
+    }
     say(
       `settle round ${round}: ${busy
         .map((job) => `${job.name} pass ${job.pass} still found ${JSON.stringify(job.current)}`)

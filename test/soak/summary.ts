@@ -73,6 +73,11 @@ export function formatSummary(result: SoakResult): string {
   lines.push(
     `  settled: ${result.settled.rounds} rescan round(s), ${seconds(result.settled.ms)} after the writers stopped`,
   );
+  if (result.settled.released.length > 0) {
+    lines.push(
+      `  deletes held by max_delete, released with allow-deletes: ${result.settled.released.join('; ')}`,
+    );
+  }
   lines.push(`  files lost: ${sum(result, (c) => c.missing.length)}`);
   for (const check of result.checks)
     lines.push(...sample(check.missing.map((p) => `${check.job}: ${p}`)));

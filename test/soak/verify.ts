@@ -45,6 +45,8 @@ export async function checkJob(
   writes: Readonly<Record<string, ContentEntry[]>>,
   kills: readonly number[],
   irodsUrl: string,
+  /** The start of the writing phase (ms since the epoch), for the times in duplicate lines. */
+  startedAt: number,
 ): Promise<JobCheck> {
   const source = await walk(job.source);
   const client = new IrodsClient({ url: irodsUrl, username: 'rods', password: 'rods' });
@@ -94,7 +96,7 @@ export async function checkJob(
       wrong,
       extra,
       missingDirs,
-      duplicates: duplicates(job, versions, writes, kills),
+      duplicates: duplicates(job, versions, writes, kills, startedAt),
     };
   } finally {
     await client.close();
@@ -106,6 +108,7 @@ function duplicates(
   versions: ReadonlyMap<string, number>,
   writes: Readonly<Record<string, ContentEntry[]>>,
   kills: readonly number[],
+  startedAt: number,
 ): JobCheck['duplicates'] {
   const kinds = job.operation === 'put_sync' ? ['write'] : ['register', 'modify'];
   const unexplained: string[] = [];
@@ -124,7 +127,8 @@ function duplicates(
       );
       if (killed && previous.size === current.size) afterKill++;
     }
-    const line = `${rel}: sent ${sends.length} times (sizes ${sends.map((s) => s.size).join(', ')}), ${versions.get(rel) ?? 0} versions`;
+    const sent = sends.map((send) => `${send.size} B at ${clock(send.at - startedAt)}`);
+    const line = `${rel}: ${versions.get(rel) ?? 0} versions, sent ${sends.length} times (${sent.join(', ')})`;
     const byKill = Math.min(excess, afterKill);
     for (let i = 0; i < byKill; i++) explained.push(line);
     for (let i = byKill; i < excess; i++) unexplained.push(line);
@@ -176,4 +180,10 @@ async function sha2Of(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return `sha2:${hash.digest('base64')}`;
+}
+
+/** m:ss.s after the start of the writing phase. */
+function clock(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  return `${minutes}:${((ms - minutes * 60_000) / 1000).toFixed(1).padStart(4, '0')}`;
 }

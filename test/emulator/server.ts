@@ -171,7 +171,14 @@ export async function listen(
   /** Applies injected faults; true when the request has been answered or dropped. */
   const faulted = async (req: IncomingMessage, reply: Reply, op: string): Promise<boolean> => {
     const { action, delayMs } = state.faults.decide(op);
-    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    if (delayMs > 0) {
+      state.counters.delayed += 1;
+      try {
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      } finally {
+        state.counters.delayed -= 1;
+      }
+    }
     if (action === FAULT_ACTIONS.drop) {
       // After the delay the socket may be gone already (the client gave up): nothing to drop.
       req.socket?.destroy();
@@ -190,6 +197,8 @@ export async function listen(
         requests: state.counters.requests,
         // Requests that write bytes into a data object (op write, either form).
         data_writes: state.counters.dataWrites,
+        // Requests held right now by an injected latency: a test acts while one is in flight.
+        delayed_requests: state.counters.delayed,
         // For the benchmarks' CPU accounting: what serving the requests cost this process.
         cpu_seconds: cpuSeconds(),
         tokens_issued: state.tokens.issued,

@@ -14,7 +14,7 @@ export interface EmulatorState {
   readonly tokens: TokenStore;
   readonly writes: ParallelWrites;
   readonly faults: Faults;
-  readonly counters: { requests: number; dataWrites: number };
+  readonly counters: { requests: number; dataWrites: number; delayed: number };
   /** Requests that gave an object new content, per logical path (content-log.ts). */
   readonly contentLog: ContentLog;
 }

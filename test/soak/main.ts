@@ -10,7 +10,7 @@
  * no failure is listed and no file was sent twice without a change (or a kill -9 to explain it).
  *
  * SOAK_SEED draws the same changes and fault order again; SOAK_OPS_PER_SECOND (default 10) is
- * each writer's rate. The work directory (sources, emulator root, daemon logs) is removed after
+ * each writer's rate; SOAK_LOG_LEVEL (default info) the daemons' log level. The work directory (sources, emulator root, daemon logs) is removed after
  * a clean run and kept after a failed one (or with --keep).
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';

@@ -58,7 +58,7 @@ export async function startRig(workDir: string, rescanInterval: string): Promise
     redisUrl: redis.url,
     keyPrefix: 'soak',
     workers: 4,
-    logLevel: 'info',
+    logLevel: process.env.SOAK_LOG_LEVEL ?? 'info',
     jobs: jobSpecs,
   };
   return { redis, emulator, jobs, daemonSpec };

@@ -298,8 +298,16 @@ async function runEntry(
     return await syncEntry(deps, workerDeps, target, observed, recorded, handler);
   } catch (error) {
     if (error instanceof WorkerError) result.retryDelayMs = error.retryDelayMs;
+    // Gone while its action ran (the upload's open found no file, or the server could not read
+    // it to register it): as for a file gone since it was queued, that is not its failure.
+    if (batch.kind === BATCH_KINDS.sync && (await goneNow(deps, entry))) return undefined;
     return failed(deps, batch, text, error);
   }
+}
+
+async function goneNow(deps: BatchDeps, { sourcePath }: BatchEntry): Promise<boolean> {
+  const [now] = await deps.stats.statMany([sourcePath], deps.job.follow_symlinks);
+  return now === undefined;
 }
 
 /** A recorded entry that is gone from the disk: deleted per the job's delete mode. */

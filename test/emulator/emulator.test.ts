@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startEmulator, type TestEmulator } from '../helpers/emulator.js';
 
@@ -240,5 +242,107 @@ describe('emulator transport', () => {
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     assert.equal(await connectOutcome(emulator.port), 'connected');
     assert.match(await answerOnNewConnection(emulator.port, emulator.url), /irods_zone/);
+  });
+});
+
+describe('emulator faults and content log', () => {
+  let emulator: TestEmulator;
+  let bearer: string;
+  before(async () => {
+    emulator = await startEmulator();
+    bearer = await token(emulator);
+  });
+  after(() => emulator.stop());
+
+  it('drops connections without an answer, then serves again once the faults are cleared', async () => {
+    const lpath = '/tempZone/home/rods/dropped.txt';
+    const headers = { authorization: `Bearer ${bearer}`, 'irods-api-request-op': 'write' };
+    await emulator.setFaults({ dropRate: 1, ops: ['write'] });
+    const dropped = await rawRequest(
+      emulator,
+      { ...headers, 'irods-api-request-lpath': lpath },
+      Buffer.from('lost'),
+    );
+    assert.deepEqual(dropped, { error: 'ECONNRESET' });
+    await emulator.clearFaults();
+    const served = await rawRequest(
+      emulator,
+      { ...headers, 'irods-api-request-lpath': lpath },
+      Buffer.from('kept'),
+    );
+    assert.deepEqual(served, { status: 200, body: '{"irods_response":{"status_code":0}}' });
+    const writes = await emulator.writes();
+    assert.deepEqual(
+      writes[lpath]?.map(({ kind, size }) => ({ kind, size })),
+      [{ kind: 'write', size: 4 }],
+      'the dropped write changed nothing and is not logged',
+    );
+  });
+
+  it('logs every request that gave an object new content, per path, and nothing else', async () => {
+    const home = '/tempZone/home/rods';
+    const ok = async (fields: Record<string, string>) => {
+      const outcome = await post(emulator, bearer, 'data-objects', fields);
+      assert.equal(outcome.status, 200, outcome.body);
+      assert.match(outcome.body, /"status_code":0/);
+      return outcome.body;
+    };
+    const once = `${home}/once.txt`;
+    await ok({ op: 'write', lpath: once, bytes: 'abc' });
+    await ok({ op: 'write', lpath: once, bytes: 'abcdef' });
+    await emulator.setFaults({ failRate: 1, ops: ['write'] });
+    assert.equal(
+      (await post(emulator, bearer, 'data-objects', { op: 'write', lpath: once, bytes: 'x' }))
+        .status,
+      503,
+    );
+    await emulator.clearFaults();
+
+    const parallel = `${home}/parallel.bin`;
+    const init = JSON.parse(
+      await ok({ op: 'parallel_write_init', lpath: parallel, 'stream-count': '2' }),
+    ) as { parallel_write_handle: string };
+    const handle = init.parallel_write_handle;
+    for (const [index, offset] of [
+      ['0', '0'],
+      ['1', '5'],
+    ]) {
+      await ok({
+        op: 'write',
+        'parallel-write-handle': handle,
+        'stream-index': index!,
+        offset: offset!,
+        bytes: 'hello',
+      });
+    }
+    await ok({ op: 'parallel_write_shutdown', 'parallel-write-handle': handle });
+
+    const file = join(emulator.root, 'registered.dat');
+    await writeFile(file, 'registered bytes');
+    const registered = `${home}/registered.dat`;
+    await ok({ op: 'register', lpath: registered, ppath: file, resource: 'demoResc' });
+    await ok({
+      op: 'modify_replica',
+      lpath: registered,
+      'replica-number': '0',
+      'new-data-size': '20',
+    });
+    await ok({ op: 'touch', lpath: registered, 'seconds-since-epoch': '1000000' });
+
+    const writes = await emulator.writes();
+    const summary = Object.fromEntries(
+      Object.entries(writes).map(([path, entries]) => [
+        path,
+        entries.map(({ kind, size }) => `${kind} ${size}`),
+      ]),
+    );
+    assert.deepEqual(summary, {
+      '/tempZone/home/rods/dropped.txt': ['write 4'],
+      [once]: ['write 3', 'write 6'],
+      [parallel]: ['write 10'],
+      [registered]: ['register 16', 'modify 20'],
+    });
+    const entries = Object.values(writes).flat();
+    assert.ok(entries.every((entry) => Math.abs(entry.at - Date.now()) < 600_000));
   });
 });

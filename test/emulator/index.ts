@@ -2,6 +2,7 @@
 import { TokenStore } from './auth.js';
 import { Catalog } from './catalog.js';
 import { buildConfig } from './config.js';
+import { ContentLog } from './content-log.js';
 import { Faults } from './faults.js';
 import { collectionOps } from './ops/collections.js';
 import { dataObjectOps } from './ops/data-objects.js';
@@ -75,7 +76,8 @@ export async function startEmulatorServer(
     ),
     writes: new ParallelWrites(),
     faults: new Faults(),
-    counters: { requests: 0, dataWrites: 0, ops: new Map() },
+    counters: { requests: 0, dataWrites: 0, delayed: 0, ops: new Map() },
+    contentLog: new ContentLog(),
   };
   const server = await listen(state, API, host, options.port);
   let closing: Promise<void> | undefined;

@@ -1,7 +1,8 @@
 /**
  * The HTTP front of the emulator (spec §1): the versioned prefix and exact routes, the dispatch
  * order of §1.2, the body limit (connection dropped without a response), one deadline for the
- * whole request, the `Server` header, and the control routes under /_emulator/ for tests.
+ * whole request, the `Server` header, and the control routes under /_emulator/ for tests
+ * (`stats`, `faults`, and `writes`: the content log of content-log.ts).
  *
  * A plain net.Server owns the listening socket and hands connections to the http.Server, so that
  * a `refuseForMs` fault can stop listening and listen again on the same port while existing
@@ -178,7 +179,14 @@ export async function listen(
   /** Applies injected faults; true when the request has been answered or dropped. */
   const faulted = async (req: IncomingMessage, reply: Reply, op: string): Promise<boolean> => {
     const { action, delayMs } = state.faults.decide(op);
-    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    if (delayMs > 0) {
+      state.counters.delayed += 1;
+      try {
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      } finally {
+        state.counters.delayed -= 1;
+      }
+    }
     if (action === FAULT_ACTIONS.drop) {
       // After the delay the socket may be gone already (the client gave up): nothing to drop.
       req.socket?.destroy();
@@ -198,6 +206,8 @@ export async function listen(
         // Requests that write bytes into a data object (op write, either form).
         data_writes: state.counters.dataWrites,
         requests_by_op: Object.fromEntries(state.counters.ops),
+        // Requests held right now by an injected latency: a test acts while one is in flight.
+        delayed_requests: state.counters.delayed,
         // For the benchmarks' CPU accounting: what serving the requests cost this process.
         cpu_seconds: cpuSeconds(),
         tokens_issued: state.tokens.issued,
@@ -206,6 +216,9 @@ export async function listen(
         data_objects: state.catalog.dataObjectCount,
         collections: state.catalog.collectionCount,
       });
+    }
+    if (what === 'writes' && req.method === 'GET') {
+      return reply.json(200, state.contentLog.toJSON());
     }
     if (what === 'faults' && req.method === 'DELETE') {
       state.faults.clear();

@@ -2,6 +2,7 @@
 import type { Principal } from './acl.js';
 import type { TokenStore } from './auth.js';
 import type { Catalog } from './catalog.js';
+import type { ContentLog } from './content-log.js';
 import type { EmulatorConfig } from './config.js';
 import type { Faults } from './faults.js';
 import type { Reply, RequestParams } from './http.js';
@@ -13,7 +14,14 @@ export interface EmulatorState {
   readonly tokens: TokenStore;
   readonly writes: ParallelWrites;
   readonly faults: Faults;
-  readonly counters: { requests: number; dataWrites: number; readonly ops: Map<string, number> };
+  readonly counters: {
+    requests: number;
+    dataWrites: number;
+    delayed: number;
+    readonly ops: Map<string, number>;
+  };
+  /** Requests that gave an object new content, per logical path (content-log.ts). */
+  readonly contentLog: ContentLog;
 }
 
 /** Everything an op handler needs: the shared state, the caller, its inputs and its reply. */

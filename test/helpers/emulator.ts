@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { ContentEntry } from '../emulator/content-log.js';
 import { startChild, type ServiceChild } from './child.js';
 
 const projectRoot = resolve(import.meta.dirname, '../..');
@@ -36,6 +37,11 @@ export interface TestEmulator {
   stats(): Promise<Record<string, number>>;
   /** Requests served so far per route and op, e.g. `{ "collections:rename": 1 }`. */
   requestsByOp(): Promise<Record<string, number>>;
+  /**
+   * The requests that gave each data object new content, by logical path, oldest first (see
+   * test/emulator/content-log.ts). Empty again after `restart()`.
+   */
+  writes(): Promise<Record<string, ContentEntry[]>>;
   /** Kills the process (SIGKILL) and starts it again on the same port and root. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -106,6 +112,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Test
         requests_by_op: Record<string, number>;
       };
       return stats.requests_by_op;
+    },
+    async writes() {
+      return (await (await control('GET', 'writes')).json()) as Record<string, ContentEntry[]>;
     },
     async restart() {
       await running.child.kill();

@@ -68,6 +68,8 @@ export interface IngestdSpec {
   daemon?: Record<string, unknown>;
   /** Runs before the first start, with the daemon's (still empty) state directory. */
   prepare?: (stateDir: string) => Promise<void>;
+  /** `daemon.log_level`. @defaultValue "debug" */
+  logLevel?: string;
   /** More environment for the daemon (e.g. CREDENTIALS_DIRECTORY). */
   env?: Record<string, string>;
 }
@@ -128,7 +130,7 @@ export async function startIngestd(spec: IngestdSpec): Promise<Ingestd> {
     `state_dir = ${toml(stateDir)}`,
     `control_socket = ${toml(join(dir, 'ctl.sock'))}`,
     `workers = ${spec.workers ?? 4}`,
-    'log_level = "debug"',
+    `log_level = ${toml(spec.logLevel ?? 'debug')}`,
     `metrics_listen = ${toml(spec.metricsListen ?? '')}`,
     ...Object.entries(spec.daemon ?? {}).map(([key, value]) => `${key} = ${toml(value)}`),
     '[redis]',

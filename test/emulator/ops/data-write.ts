@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { IRODS } from '../codes.js';
+import { CONTENT_EVENTS } from '../content-log.js';
 import { stoi } from '../params.js';
 import { BodyLimitExceeded } from '../http.js';
 import type { OpContext } from '../state.js';
@@ -64,6 +65,7 @@ async function writeOp(ctx: OpContext, payload: Payload): Promise<void> {
     await deliver(session, payload, position);
   } finally {
     await closeWrite(ctx.state.catalog, session);
+    ctx.state.contentLog.record(lpath, CONTENT_EVENTS.write, session.replica.size);
   }
   ctx.reply.irods(200, 0);
 }
@@ -143,6 +145,10 @@ export async function parallelWriteShutdown(ctx: OpContext): Promise<void> {
   if (handle === undefined) return;
   const session = ctx.state.writes.shutdown(handle);
   // An unknown handle still answers success (§5.2.3).
-  if (session) await closeWrite(ctx.state.catalog, session);
+  if (session) {
+    await closeWrite(ctx.state.catalog, session);
+    const path = ctx.state.catalog.dataObjectPath(session.object);
+    ctx.state.contentLog.record(path, CONTENT_EVENTS.write, session.replica.size);
+  }
   ctx.reply.irods(200, 0);
 }

@@ -9,6 +9,7 @@
  * server accepts them, but nothing in the model shows them, so they have no visible effect.
  */
 import { IRODS } from '../codes.js';
+import { CONTENT_EVENTS } from '../content-log.js';
 import { REPLICA_STATUS, type DataObject, type Replica, type ReplicaStatus } from '../model.js';
 import type { OpContext } from '../state.js';
 
@@ -83,6 +84,9 @@ export function modifyReplica(ctx: OpContext): void {
   if (typeof outcome === 'number') return ctx.reply.irods(200, outcome);
   object.replicas[index] = outcome;
   catalog.saveDataObject(object);
+  if (changes['new-data-size'] !== undefined) {
+    ctx.state.contentLog.record(lpath, CONTENT_EVENTS.modify, outcome.size);
+  }
   ctx.reply.irods(200, 0);
 }
 

@@ -8,6 +8,7 @@ import { hasLevel, isVisible } from '../acl.js';
 import { newReplica } from '../catalog.js';
 import { schemeOf } from '../checksum.js';
 import { IRODS } from '../codes.js';
+import { CONTENT_EVENTS } from '../content-log.js';
 import {
   REPLICA_STATUS,
   latestGoodReplica,
@@ -226,6 +227,7 @@ export async function register(ctx: OpContext): Promise<void> {
     existing.replicas.push(replica);
     markOthersStale(existing, replica);
     catalog.saveDataObject(existing);
+    ctx.state.contentLog.record(lpath, CONTENT_EVENTS.register, replica.size);
     return ctx.reply.irods(200, 0);
   }
   const place = catalog.splitPath(lpath)!;
@@ -233,6 +235,7 @@ export async function register(ctx: OpContext): Promise<void> {
   const object = catalog.adoptDataObject(place.parent!, place.name, ctx.who.name);
   object.replicas.push(replica);
   catalog.saveDataObject(object);
+  ctx.state.contentLog.record(lpath, CONTENT_EVENTS.register, replica.size);
   ctx.reply.irods(200, 0);
 }
 

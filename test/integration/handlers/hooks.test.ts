@@ -272,6 +272,7 @@ export default {
       bytes: 70,
       adopted: 0,
       kept: 0,
+      skipped: 0,
     });
     assert.equal(of('postPass', 3)[0]?.counts?.seen, countsOf(third).seen);
   });

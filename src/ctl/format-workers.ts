@@ -2,9 +2,8 @@
  * Human output of `irods-ingestctl workers`: one row per daemon on the Redis, then, per daemon,
  * the shared jobs it leaves to others and why. Also the "unusable here" lines of `status`.
  */
-import { ALIGN, formatRelative, table, type Column } from './human.js';
+import { ALIGN, formatRelative, table, type Column, type Style } from './human.js';
 import type { UnusableJob, WorkerInfo } from '../control/wire.js';
-import type { FormatContext } from './format.js';
 
 const WORKER_COLUMNS: readonly Column[] = [
   { header: 'HOST' },
@@ -19,7 +18,7 @@ const WORKER_COLUMNS: readonly Column[] = [
 
 export function formatWorkers(
   workers: readonly WorkerInfo[],
-  { style, now }: FormatContext,
+  { style, now }: { style: Style; now: Date },
 ): string {
   if (workers.length === 0) return 'no daemons registered';
   const rows = workers.map((worker) => [
@@ -35,7 +34,9 @@ export function formatWorkers(
   const paint = (column: number, row: number, padded: string) =>
     column === 7 && workers[row]!.unusable.length > 0 ? style.yellow(padded) : padded;
   const notes = workers.flatMap((worker) =>
-    worker.unusable.map((job) => `${worker.host} (pid ${worker.pid}): ${unusableLine(job)}`),
+    worker.unusable.map(
+      (job) => `  ${job.name} on ${worker.host} (pid ${worker.pid}): ${job.reason}`,
+    ),
   );
   const body = table(WORKER_COLUMNS, rows, paint, style.bold);
   return notes.length === 0 ? body : `${body}\n\nleft to others:\n${notes.join('\n')}`;

@@ -86,12 +86,16 @@ export class AdhocJobs {
     return job;
   }
 
-  /** Starts again the ad-hoc jobs this daemon ran before it stopped (see the module comment). */
+  /**
+   * Starts again the ad-hoc jobs this daemon ran before it stopped (see the module comment), and
+   * withdraws the stored definitions of config jobs removed meanwhile.
+   */
   async restart(): Promise<void> {
     const { publisher, logger } = this.#deps;
+    const configured = new Set(this.#deps.config().job.map((job) => job.name));
     let stored: JobConfig[];
     try {
-      stored = await publisher.storedAdhocJobs();
+      stored = await publisher.resumeStored(configured);
     } catch (error) {
       logger.error(`reading the stored ad-hoc jobs failed: ${messageOf(error)}`);
       return;

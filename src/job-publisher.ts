@@ -88,11 +88,12 @@ export class JobPublisher {
   }
 
   /**
-   * The ad-hoc jobs this daemon started before (a restart), as stored. Definitions it cannot
-   * read (a newer daemon's) are logged and left in Redis untouched.
+   * At start: withdraws the definitions of config jobs this daemon wrote before that its config
+   * no longer has (removed while it was down), and returns its stored ad-hoc jobs, to be started
+   * again. Definitions it cannot read (a newer daemon's) are logged and left untouched.
    */
-  async storedAdhocJobs(): Promise<JobConfig[]> {
-    const jobs: JobConfig[] = [];
+  async resumeStored(configured: ReadonlySet<string>): Promise<JobConfig[]> {
+    const adhoc: JobConfig[] = [];
     for (const [name, text] of await this.#definitions.all()) {
       const decoded = decodeDefinition(text);
       if ('problem' in decoded) {
@@ -102,8 +103,13 @@ export class JobPublisher {
         continue;
       }
       const { origin, owner, job } = decoded.definition;
-      if (origin === JOB_ORIGINS.adhoc && owner === this.owner) jobs.push(job);
+      if (owner !== this.owner) continue;
+      if (origin === JOB_ORIGINS.adhoc) adhoc.push(job);
+      else if (!configured.has(name)) {
+        await this.withdraw(name);
+        this.#logger.info(`job ${name}: no longer configured; its stored definition is removed`);
+      }
     }
-    return jobs;
+    return adhoc;
   }
 }

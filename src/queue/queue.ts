@@ -29,7 +29,8 @@ export const BATCH_JOB_OPTIONS: JobsOptions = {
  * A running batch's lock is renewed every 15 s for 30 s, so a killed worker's locks lapse 15-30 s
  * after the kill. Some live worker of the queue runs the stall check every 10 s: it returns to the
  * queue the batches that the check before saw running and that now have no lock. A worker killed
- * with -9 thus has its batches taken again by the others within about 30 s + 10 s = 40 s.
+ * with -9 thus has its batches taken again by the others within about 30 s + 10 s = 40 s (measured:
+ * 30 s, with a worker started at the moment of the kill).
  *
  * A batch may stall this often before BullMQ fails it for good ("stalled more than allowable
  * limit"); above its default of 1, so that a worker killed twice during the same batch (a

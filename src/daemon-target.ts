@@ -2,6 +2,11 @@
  * The daemon as the control socket sees it (ControlTarget): job status and actions on the job
  * set, ad-hoc jobs validated like config jobs, reload (validate everything first, then apply),
  * drain, the effective config with secrets redacted, and the live events.
+ *
+ * Jobs are shared through Redis (job-sharing.ts). A scanning daemon (role all) writes the
+ * definition of each job it starts and withdraws it when the job goes; its ad-hoc jobs outlive
+ * reloads and restarts (it starts them again from their stored definitions) until `stop`. A worker
+ * host's job set follows the stored definitions; it takes no ad-hoc jobs of its own.
  */
 import {
   ConfigError,
@@ -10,9 +15,9 @@ import {
   type Config,
   type Environment,
 } from './config/index.js';
-import { diffConfig } from './config/diff.js';
-import { adhocOffProblem, boundAdhocJob } from './config/adhoc-bounds.js';
-import { validateJobSpec } from './config/job-spec.js';
+import { diffConfig, type ConfigDiff } from './config/diff.js';
+import { JOB_ORIGINS } from './config/job-definition.js';
+import { AdhocConflict, AdhocJobs } from './adhoc-jobs.js';
 import type { EventHub } from './control/events.js';
 import { ControlError } from './control/http-errors.js';
 import type { ControlTarget } from './control/target.js';
@@ -23,10 +28,11 @@ import type {
   FailureList,
   JobStatus,
   ReloadResult,
+  WorkerInfo,
 } from './control/wire.js';
-import { SETTLED, settleWithin } from './core/deadline.js';
 import { messageOf } from './errors.js';
-import type { HandlerRegistry } from './handlers/registry.js';
+import type { HandlerRegistry, HandlerRound } from './handlers/registry.js';
+import type { JobSharing } from './job-sharing.js';
 import type { Logger } from './log.js';
 import type { JobRunner } from './sync/job-runner.js';
 import type { JobSet } from './sync/job-set.js';
@@ -44,20 +50,6 @@ export interface DaemonFacts {
   readonly ready: () => boolean;
   /** iRODS answered and the jobs were started: the job set may change. */
   readonly jobsRunning: () => boolean;
-}
-
-/**
- * Longest a `start` may look at paths for: on a hung mount it would otherwise hold every later
- * start and reload, which wait for it.
- */
-const BOUNDS_CHECK_MS = 30_000;
-
-async function withinDeadline<T>(check: Promise<T>): Promise<T> {
-  if ((await settleWithin(check, BOUNDS_CHECK_MS)) === SETTLED.late) {
-    const message = `checking the job's paths took longer than ${BOUNDS_CHECK_MS / 1000} s (is a filesystem hung?)`;
-    throw new ControlError('UNAVAILABLE', message);
-  }
-  return check;
 }
 
 export interface DaemonTargetDeps {
@@ -78,6 +70,8 @@ export interface DaemonTargetDeps {
   readonly onReload?: (phase: 'start' | 'end') => void;
   /** Stops the daemon once draining is done. */
   readonly stopDaemon: () => Promise<void>;
+  /** The job definitions and heartbeats shared with the other daemons on the Redis. */
+  readonly sharing: JobSharing;
   /** Deletes every Redis key of a job (state/forget-job.ts). */
   readonly forgetJobKeys: (name: string) => Promise<{ keys: number } | { claimedBy: string }>;
 }
@@ -85,11 +79,26 @@ export interface DaemonTargetDeps {
 export class DaemonTarget implements ControlTarget {
   readonly #deps: DaemonTargetDeps;
   #draining = false;
+  /** The ad-hoc jobs (a scanning daemon's; a worker host takes none). */
+  readonly #adhoc: AdhocJobs | undefined;
   /** Reloads and ad-hoc jobs change the job set one at a time. */
   #changes: Promise<unknown> = Promise.resolve();
 
   constructor(deps: DaemonTargetDeps) {
     this.#deps = deps;
+    const { publisher } = deps.sharing;
+    this.#adhoc =
+      publisher === undefined
+        ? undefined
+        : new AdhocJobs({
+            jobs: deps.jobs,
+            publisher,
+            logger: deps.logger,
+            uid: deps.facts.uid,
+            handlers: deps.handlers,
+            config: () => this.#deps.config,
+            setConfig: (config) => (this.#deps.config = config),
+          });
   }
 
   /** The config now in force: the files' as last loaded, with ad-hoc jobs added. */
@@ -99,6 +108,7 @@ export class DaemonTarget implements ControlTarget {
 
   async status(): Promise<DaemonStatus> {
     const { facts, config } = this.#deps;
+    const unusable = [...this.#deps.sharing.unusable(), ...(this.#adhoc?.notRunning() ?? [])];
     return {
       version: facts.version,
       pid: facts.pid,
@@ -109,7 +119,28 @@ export class DaemonTarget implements ControlTarget {
       redis: { connected: facts.redisConnected(), embedded: facts.embeddedRedis },
       irods: { url: config.irods.url },
       jobs: await this.jobs(),
+      ...(unusable.length === 0 ? {} : { unusableJobs: unusable }),
     };
+  }
+
+  workers(): Promise<WorkerInfo[]> {
+    return this.#deps.sharing.workers();
+  }
+
+  /**
+   * Starts the jobs once iRODS answers: those of the config and, on a scanning daemon, the
+   * ad-hoc jobs it ran before; on a worker host, those of the stored definitions.
+   */
+  async startJobs(): Promise<void> {
+    const { jobs, sharing, config } = this.#deps;
+    if (sharing.follower !== undefined) {
+      await sharing.follower.start();
+    } else {
+      jobs.start(config.job);
+      for (const job of config.job) await sharing.publisher?.publishLogged(job, JOB_ORIGINS.config);
+      await this.#adhoc?.restart();
+    }
+    await sharing.startHeartbeat();
   }
 
   async jobs(): Promise<JobStatus[]> {
@@ -123,44 +154,14 @@ export class DaemonTarget implements ControlTarget {
   startJob(spec: Record<string, unknown>): Promise<JobStatus> {
     return this.#serially(async () => {
       this.#refuseWhileDraining();
-      const { config, jobs, logger, events } = this.#deps;
-      // Refusals are logged: they are a socket user reaching beyond what the admin allowed.
-      const refusal = (problems: string) => {
-        logger.warn(`ad-hoc job refused: ${problems}`);
-        return new ControlError('FORBIDDEN', problems);
-      };
-      const off = adhocOffProblem(config.daemon);
-      if (off !== undefined) throw refusal(off);
-      const result = validateJobSpec(spec, config);
-      if ('problems' in result) {
-        throw new ControlError('BAD_REQUEST', result.problems.join('; '));
-      }
-      const bounded = await withinDeadline(
-        boundAdhocJob(result.job, config.daemon, this.#deps.facts.uid),
-      );
-      if ('problems' in bounded) throw refusal(bounded.problems.join('; '));
-      const { job } = bounded;
-      if (jobs.get(job.name) !== undefined) {
-        throw new ControlError('CONFLICT', `job ${job.name} exists already`);
-      }
-      if (job.handler !== '') {
-        const problems = await this.#deps.handlers.add(job.handler);
-        if (problems.length > 0) {
-          throw new ControlError('BAD_REQUEST', `job.handler: ${problems.join('; ')}`);
-        }
-      }
-      // Jobs of other daemons on the same Redis: their targets may not overlap either.
-      const overlap = await jobs.targetConflict(job);
-      if (overlap !== undefined) {
+      const { logger, events } = this.#deps;
+      if (this.#adhoc === undefined) {
         throw new ControlError(
           'CONFLICT',
-          `job.target: ${job.target} of job "${job.name}" overlaps the target ${overlap.target} of job "${overlap.job}" on daemon ${overlap.owner}; the targets of two jobs may not be equal or nested`,
+          'this daemon is a worker (role "worker"): it scans nothing; start ad-hoc jobs on a role "all" daemon, whose workers and worker hosts then work them',
         );
       }
-      // Kept in the config in force, so that a later ad-hoc job is checked against it too; a
-      // reload drops it (it is not in the files).
-      this.#deps.config = { ...config, job: [...config.job, job] };
-      jobs.start([job]);
+      const job = await this.#adhoc.start(spec);
       logger.info(`job ${job.name}: started ad hoc: ${job.source} → ${job.target}`, {
         job: job.name,
       });
@@ -171,12 +172,25 @@ export class DaemonTarget implements ControlTarget {
 
   stopJob(name: string): Promise<void> {
     return this.#serially(async () => {
+      const { sharing, jobs, logger, events } = this.#deps;
+      if (this.#deps.jobs.get(name) === undefined && (await this.#adhoc?.removed(name))) {
+        logger.info(`job ${name}: stored ad-hoc job removed on request`, { job: name });
+        return;
+      }
       this.#runner(name);
-      await this.#deps.jobs.stop(name);
+      if (sharing.follower !== undefined) {
+        throw new ControlError(
+          'CONFLICT',
+          `this daemon is a worker: its jobs follow the definitions in Redis (and its own config); stop job ${name} on the daemon that scans it`,
+        );
+      }
+      await jobs.stop(name);
+      await sharing.publisher?.withdraw(name);
+      await this.#adhoc?.removed(name);
       const { config } = this.#deps;
       this.#deps.config = { ...config, job: config.job.filter((job) => job.name !== name) };
-      this.#deps.logger.info(`job ${name}: stopped on request`, { job: name });
-      this.#deps.events.publish('job-state', `job ${name} stopped`, { job: name });
+      logger.info(`job ${name}: stopped on request`, { job: name });
+      events.publish('job-state', `job ${name} stopped`, { job: name });
     });
   }
 
@@ -257,18 +271,23 @@ export class DaemonTarget implements ControlTarget {
   reload(): Promise<ReloadResult> {
     return this.#serially(async () => {
       this.#refuseWhileDraining();
-      const { configFile, env, jobs, logger, events } = this.#deps;
+      const { configFile, env, logger, events } = this.#deps;
       this.#deps.onReload?.('start');
       try {
         let next: Config;
         const round = this.#deps.handlers.round();
         try {
-          next = await loadConfig(configFile, env, { handlers: round });
+          const files = await loadConfig(configFile, env, { handlers: round });
+          next = this.#adhoc?.keptIn(files) ?? files;
+          await loadKeptHandlers(round, next, files);
         } catch (error) {
-          if (!(error instanceof ConfigError)) throw error;
-          const problems = problemsText(error)
-            .split('\n')
-            .filter((line) => line !== '');
+          if (!(error instanceof ConfigError) && !(error instanceof AdhocConflict)) throw error;
+          const problems =
+            error instanceof AdhocConflict
+              ? error.problems
+              : problemsText(error)
+                  .split('\n')
+                  .filter((line) => line !== '');
           logger.error(`reload refused, the running config stays: ${problems.join('; ')}`);
           events.publish('reload', 'reload refused: the config has problems', {
             data: { problems },
@@ -284,12 +303,8 @@ export class DaemonTarget implements ControlTarget {
         }
         const diff = diffConfig(this.#deps.config, next);
         this.#deps.handlers.install(round);
-        for (const name of diff.removed) await jobs.stop(name);
-        for (const name of diff.changed) {
-          await jobs.replace(next.job.find((job) => job.name === name)!);
-        }
-        jobs.start(next.job.filter((job) => diff.added.includes(job.name)));
         this.#deps.config = next;
+        await this.#applyJobs(diff, next);
         this.#deps.applyLive(next);
         const summary = `reload applied: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed${diff.needsRestart.length > 0 ? `; needs a restart: ${diff.needsRestart.join(', ')}` : ''}`;
         logger.info(summary);
@@ -299,6 +314,27 @@ export class DaemonTarget implements ControlTarget {
         this.#deps.onReload?.('end');
       }
     });
+  }
+
+  /** Applies the jobs of a reload: the job set, and the definitions shared through Redis. */
+  async #applyJobs(diff: ConfigDiff, next: Config): Promise<void> {
+    const { jobs, sharing } = this.#deps;
+    if (sharing.follower !== undefined) {
+      await sharing.follower.refresh();
+      return;
+    }
+    const jobOf = (name: string) => next.job.find((job) => job.name === name)!;
+    for (const name of diff.removed) {
+      await jobs.stop(name);
+      await sharing.publisher?.withdraw(name);
+    }
+    for (const name of diff.changed) {
+      await jobs.replace(jobOf(name));
+      await sharing.publisher?.publishLogged(jobOf(name), JOB_ORIGINS.config);
+    }
+    const added = diff.added.map(jobOf);
+    jobs.start(added);
+    for (const job of added) await sharing.publisher?.publishLogged(job, JOB_ORIGINS.config);
   }
 
   drain(): Promise<void> {
@@ -350,4 +386,20 @@ export class DaemonTarget implements ControlTarget {
     this.#changes = run.catch(() => undefined);
     return run;
   }
+}
+
+/**
+ * Loads into a reload's `round` the handlers of the ad-hoc jobs it keeps (`kept` less the files'
+ * jobs): installing the round would drop them otherwise. Throws AdhocConflict when one no longer
+ * loads.
+ */
+async function loadKeptHandlers(round: HandlerRound, kept: Config, files: Config): Promise<void> {
+  const fromFiles = new Set(files.job.map((job) => job.name));
+  const problems: string[] = [];
+  for (const job of kept.job) {
+    if (fromFiles.has(job.name) || job.handler === '' || round.loaded.has(job.handler)) continue;
+    const found = await round.load(job.handler, job.handler);
+    problems.push(...found.map((problem) => `ad-hoc job ${job.name}: job.handler: ${problem}`));
+  }
+  if (problems.length > 0) throw new AdhocConflict(problems);
 }

@@ -29,6 +29,7 @@ import { backoffDelay } from './core/retry.js';
 import { wantsEmbeddedRedis } from './core/endpoint-rules.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { DaemonRun, DaemonStoppedError } from './daemon-run.js';
+import { JobSharing } from './job-sharing.js';
 import { messageOf } from './errors.js';
 import type { HandlerRegistry } from './handlers/registry.js';
 import { IrodsClient, IrodsError, irodsErrorLabel } from './irods/index.js';
@@ -212,14 +213,31 @@ async function serve(
     () => jobs.stopAll(run.gaveUp ? 0 : graceMs),
     graceMs + JOBS_STOP_MARGIN_MS,
   );
+  const startedAt = new Date();
+  // Stops before the jobs (steps run in reverse): no job is started or followed during their stop.
+  const sharing: JobSharing = new JobSharing({
+    redis,
+    keyPrefix: connector.keyPrefix,
+    config,
+    handlers: options.handlers,
+    uid: options.uid,
+    role,
+    jobs,
+    logger,
+    startedAt,
+    version: options.version,
+    pid: options.pid,
+    configInForce: () => target.configInForce(),
+  });
+  run.shutdown.add('the shared job definitions and heartbeat', () => sharing.stop());
 
-  const target = new DaemonTarget({
+  const target: DaemonTarget = new DaemonTarget({
     facts: {
       version: options.version,
       pid: options.pid,
       uid: options.uid,
       role,
-      startedAt: new Date(),
+      startedAt,
       embeddedRedis: embedded,
       redisConnected: () => redis.status === 'ready',
       ready: () => facts.ready,
@@ -238,6 +256,7 @@ async function serve(
       else void notifier.ready(runningStatus(jobs.list().length));
     },
     stopDaemon: () => run.stop(),
+    sharing,
     forgetJobKeys: (name) =>
       forgetJobKeys(redis, connector.keyPrefix, { name, queue: queueName(name) }),
   });
@@ -327,8 +346,8 @@ async function startJobsWhenIrodsAnswers(
     return false;
   }
   if (run.signal.aborted) return false;
+  await target.startJobs();
   const config = target.configInForce();
-  jobs.start(config.job);
   facts.jobsRunning = true;
   // Events may have been lost while Redis was away or the loop stood still: watching jobs
   // rescan (the others rescan on their timer anyway).
@@ -347,9 +366,9 @@ async function startJobsWhenIrodsAnswers(
   );
   run.shutdown.add('the stall watch', () => Promise.resolve(stopStallWatch()));
   logger.info(
-    `irods-ingestd running (${options.role}): ${config.job.length} job(s), ${config.daemon.workers} worker(s) in all, iRODS ${config.irods.url}, Redis ${wantsEmbeddedRedis(config.redis) ? 'embedded' : 'external'}`,
+    `irods-ingestd running (${options.role}): ${jobs.list().length} job(s), ${config.daemon.workers} worker(s) in all, iRODS ${config.irods.url}, Redis ${wantsEmbeddedRedis(config.redis) ? 'embedded' : 'external'}`,
   );
-  void notifier.status(runningStatus(config.job.length));
+  void notifier.status(runningStatus(jobs.list().length));
   return true;
 }
 

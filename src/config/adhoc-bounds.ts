@@ -133,6 +133,19 @@ async function localSource(
   return resolved(found.real);
 }
 
+/**
+ * Why `handler` may not run for a job that did not come from this host's config (an ad-hoc job,
+ * a definition read from Redis), or undefined when it may.
+ */
+export async function handlerProblem(
+  handler: string,
+  limits: AdhocLimits,
+  daemonUid: number,
+): Promise<string | undefined> {
+  const found = await trustedHandler(handler, limits, daemonUid);
+  return typeof found === 'string' ? found : undefined;
+}
+
 async function trustedHandler(
   handler: string,
   limits: AdhocLimits,

@@ -10,6 +10,7 @@
  *   POST /v1/jobs/{name}/{action}        stop | pause | resume | rescan | retry | allow-deletes |
  *                                        resync | forget
  *   GET  /v1/jobs/{name}/failures        ?limit=1..10000 (default 100) &cursor=
+ *   GET  /v1/workers                     { workers: WorkerInfo[] }: every daemon on the Redis
  *   POST /v1/reload, POST /v1/drain
  *   GET  /v1/events                      NDJSON stream
  *   GET  /v1/config                      effective config, secrets redacted
@@ -29,6 +30,7 @@ export type Route =
   | { name: 'job'; job: string }
   | { name: 'action'; job: string; action: JobAction }
   | { name: 'failures'; job: string; limit: number; cursor?: string }
+  | { name: 'workers' }
   | { name: 'reload' }
   | { name: 'drain' }
   | { name: 'events' }
@@ -63,6 +65,7 @@ const ROUTES: readonly RouteSpec[] = [
     path: ['jobs', '{name}', 'failures'],
     build: (p, query) => ({ name: 'failures', job: p.name, ...failuresPage(query) }),
   },
+  { method: 'GET', path: ['workers'], build: () => ({ name: 'workers' }) },
   { method: 'POST', path: ['reload'], build: () => ({ name: 'reload' }) },
   { method: 'POST', path: ['drain'], build: () => ({ name: 'drain' }) },
   { method: 'GET', path: ['events'], build: () => ({ name: 'events' }) },
@@ -80,6 +83,7 @@ export const READ_ONLY_ROUTES: ReadonlySet<Route['name']> = new Set([
   'jobs',
   'job',
   'failures',
+  'workers',
   'events',
 ]);
 

@@ -199,6 +199,8 @@ async function dispatch(route: Route, target: ControlTarget, body: Buffer): Prom
       return ok({ ok: true });
     case 'failures':
       return ok(await target.failures(route.job, { limit: route.limit, cursor: route.cursor }));
+    case 'workers':
+      return ok({ workers: await target.workers() });
     case 'reload':
       return ok(await target.reload());
     case 'drain':

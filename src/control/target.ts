@@ -10,6 +10,7 @@ import type {
   FailureList,
   JobStatus,
   ReloadResult,
+  WorkerInfo,
 } from './wire.js';
 
 /** The daemon as the control socket sees it. */
@@ -48,6 +49,8 @@ export interface ControlTarget {
    */
   allowDeletes(name: string): Promise<AllowDeletesResult>;
   failures(name: string, page: { limit: number; cursor?: string }): Promise<FailureList>;
+  /** Every daemon registered on the Redis, this one included, by id. */
+  workers(): Promise<WorkerInfo[]>;
   /** Reads and validates the config files again and applies them (see ReloadResult). */
   reload(): Promise<ReloadResult>;
   /** Stops scanning, lets the queues empty, then stops the daemon (exit 0). */

@@ -131,6 +131,39 @@ export interface DaemonStatus {
   redis: { connected: boolean; embedded: boolean };
   irods: { url: string };
   jobs: JobStatus[];
+  /**
+   * Shared jobs this daemon does not work (worker role): their definitions cannot be used on this
+   * host, so their batches are left to other daemons. Absent when there are none.
+   */
+  unusableJobs?: UnusableJob[];
+}
+
+/** A shared job a worker host leaves to others, and why. */
+export interface UnusableJob {
+  name: string;
+  reason: string;
+}
+
+/** One daemon on the Redis, as its heartbeat last reported it (`GET /v1/workers`). */
+export interface WorkerInfo {
+  /** The daemon's run id: host, process id and a random part (new at every start). */
+  id: string;
+  host: string;
+  pid: number;
+  role: 'all' | 'worker';
+  version: string;
+  /** ISO 8601. */
+  startedAt: string;
+  /** ISO 8601: its last heartbeat. A daemon silent for the timeout is no longer listed. */
+  lastSeen: string;
+  /** Its embedded worker concurrency (`daemon.workers`). */
+  workers: number;
+  /** The jobs whose queues it works (or scans, role all), by name. */
+  jobs: string[];
+  /** Shared jobs it cannot work on its host. */
+  unusable: UnusableJob[];
+  /** Batches its workers run now. */
+  batchesInFlight: number;
 }
 
 export interface FailureRecord {

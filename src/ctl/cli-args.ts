@@ -25,6 +25,8 @@ commands:
   resync NAME                  drop the job's recorded state and pass again: what iRODS
                                holds and matches is adopted, the rest is sent
   forget NAME                  delete every Redis key of a job no longer configured
+  workers                      every daemon on the Redis: host, pid, role, version, jobs,
+                               batches in flight, last heartbeat
   watch NAME                   follow the running (or next) pass; exit 1 if it had failures
   reload                       re-read the config files and apply them
   drain                        finish the queued work, then stop the daemon
@@ -39,7 +41,7 @@ job options (as in [[job]]): --operation OP, --delete MODE, --watch | --no-watch
 options:
   --socket PATH   control socket (default: $IRODS_INGEST_SOCKET or /run/irods-ingest/ctl.sock);
                   the read-only socket (daemon.status_socket) serves status, jobs, job,
-                  failures, watch and wait-ready
+                  workers, failures, watch and wait-ready
   --json          print the daemon's JSON answer instead of text
   --help, --version
 
@@ -75,6 +77,7 @@ export type CtlCommand =
   | JobCommand
   | { name: 'start'; spec: Record<string, unknown> }
   | { name: 'failures'; job: string; limit: number }
+  | { name: 'workers' }
   | { name: 'reload' }
   | { name: 'drain' }
   | { name: 'wait-ready'; timeoutMs: number }
@@ -168,6 +171,7 @@ const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     options: { limit: { type: 'string' } },
     build: ([job], values) => ({ name: 'failures', job: job!, limit: limitOf(values.limit) }),
   },
+  workers: { args: [], options: {}, build: () => ({ name: 'workers' }) },
   reload: { args: [], options: {}, build: () => ({ name: 'reload' }) },
   drain: { args: [], options: {}, build: () => ({ name: 'drain' }) },
   'wait-ready': {

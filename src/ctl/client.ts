@@ -17,6 +17,7 @@ import type {
   JobAction,
   JobStatus,
   ReloadResult,
+  WorkerInfo,
 } from '../control/wire.js';
 
 export class DaemonUnreachableError extends IngestError {
@@ -123,6 +124,10 @@ export class ControlClient {
     const query = new URLSearchParams({ limit: String(page.limit) });
     if (page.cursor !== undefined) query.set('cursor', page.cursor);
     return this.request('GET', `${jobPath(name)}/failures?${query.toString()}`);
+  }
+
+  workers(): Promise<Answer<{ workers: WorkerInfo[] }>> {
+    return this.request('GET', '/v1/workers');
   }
 
   reload(options?: ClientOptions): Promise<Answer<ReloadResult>> {

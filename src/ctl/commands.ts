@@ -26,6 +26,7 @@ import {
   formatStatus,
   type FormatContext,
 } from './format.js';
+import { formatWorkers } from './format-workers.js';
 import { makeStyle } from './human.js';
 import { INTERRUPTED_EXIT, watchJob } from './watch.js';
 
@@ -146,6 +147,10 @@ const COMMANDS: Handlers = {
     if (run.json && result.last !== undefined) io.print(result.last.text);
     return result.exitCode;
   },
+  workers: async (client, run, io) =>
+    show(await client.workers(), run, io, ({ workers }) =>
+      formatWorkers(workers, formatContext(io)),
+    ),
   reload: async (client, run, io) => {
     const answer = await client.reload({ timeoutMs: SLOW_CALL_MS });
     if (run.json) io.print(answer.text);

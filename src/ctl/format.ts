@@ -15,6 +15,7 @@ import {
   type Column,
   type Style,
 } from './human.js';
+import { formatUnusable } from './format-workers.js';
 import type {
   AllowDeletesResult,
   Counts,
@@ -50,7 +51,7 @@ export function formatStatus(status: DaemonStatus, context: FormatContext): stri
     ['redis', redis],
     ['irods', status.irods.url],
   ]);
-  return `${header}\n\n${formatJobs(status.jobs, context)}`;
+  return `${header}${formatUnusable(status.unusableJobs)}\n\n${formatJobs(status.jobs, context)}`;
 }
 
 const JOB_COLUMNS: readonly Column[] = [

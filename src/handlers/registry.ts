@@ -42,6 +42,11 @@ export class HandlerRegistry {
     return problems;
   }
 
+  /** Whether a handler is loaded for `path`. */
+  has(path: string): boolean {
+    return this.#current.has(path);
+  }
+
   /** The handler a job names; throws when none was loaded for it (a job never runs without). */
   get(path: string): SiteHandler {
     const handler = this.#current.get(path);

@@ -7,7 +7,7 @@
  * stall check sees its lock expire. Every action is idempotent against iRODS and the per-file
  * state is written only after iRODS confirmed it, so running a batch twice does no harm.
  */
-import { Queue, type JobsOptions } from 'bullmq';
+import { Queue, type JobsOptions, type WorkerOptions } from 'bullmq';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { releaseBullConnection, type BullConnection, type RedisConnector } from '../state/index.js';
 import type { BatchPayload } from './payload.js';
@@ -24,6 +24,24 @@ export const BATCH_JOB_OPTIONS: JobsOptions = {
   removeOnComplete: true,
   removeOnFail: 1_000,
 };
+
+/**
+ * How the workers hold their batches, and how fast a dead worker's batches go back to the queue.
+ * A running batch's lock is renewed every 15 s for 30 s, so a killed worker's locks lapse 15-30 s
+ * after the kill. Some live worker of the queue runs the stall check every 10 s: it returns to the
+ * queue the batches that the check before saw running and that now have no lock. A worker killed
+ * with -9 thus has its batches taken again by the others within about 30 s + 10 s = 40 s (measured:
+ * 30 s, with a worker started at the moment of the kill).
+ *
+ * A batch may stall this often before BullMQ fails it for good ("stalled more than allowable
+ * limit"); above its default of 1, so that a worker killed twice during the same batch (a
+ * host's restarts, a soak) does not drop the batch's files until the next rescan.
+ */
+export const WORKER_LOCK_OPTIONS = {
+  lockDuration: 30_000,
+  stalledInterval: 10_000,
+  maxStalledCount: 5,
+} as const satisfies Partial<WorkerOptions>;
 
 export function queueName(job: string): string {
   return `sync.${job}`;

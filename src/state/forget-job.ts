@@ -1,12 +1,14 @@
 /**
  * Everything a job left in Redis, found and removed for `irods-ingestctl forget` once the job is
  * no longer configured: its state under `P:` (recorded entries, failures, handles, marks, pass
- * record, source record, deletes held), its BullMQ queue, and its claim on a target. Keys are
+ * record, source record, deletes held), its BullMQ queue, its claim on a target, and its shared
+ * definition (so worker hosts stop working its queue). Keys are
  * found with SCAN (never KEYS, which would stall a Redis shared with live jobs) and unlinked in
  * slices, so a long list costs no long command.
  */
 import type { RedisClient } from './connection.js';
 import { queueKeyPattern, StateKeys } from './keys.js';
+import { JobDefinitions } from './job-definitions.js';
 import { scanKeys } from './scan.js';
 import { TargetClaims } from './target-claims.js';
 
@@ -64,5 +66,6 @@ export async function forgetJobKeys(
     removed += page.length;
   }
   await claims.drop(job.name);
+  await new JobDefinitions(redis, prefix).drop(job.name);
   return { keys: removed };
 }

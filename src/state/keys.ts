@@ -27,6 +27,11 @@
  * | `<prefix>:~bull:...`    | (many) | BullMQ's own keys for the job queues (`queuePrefix`)    |
  * | `<prefix>:~schema`      | string | the layout version of all of the above (schema.ts)      |
  * | `<prefix>:~targets`     | hash   | job name → JSON claim on its target (target-claims.ts)  |
+ * | `<prefix>:~jobs`        | hash   | job name → JSON of the job's effective definition, read |
+ * |                         |        | by worker hosts (job-definitions.ts); changes are       |
+ * |                         |        | announced on the pub/sub channel of the same name       |
+ * | `<prefix>:~daemons`     | set    | ids of the daemons that registered (daemon-registry.ts) |
+ * | `<prefix>:~daemon:<id>` | string | JSON of one daemon's heartbeat, expiring (PX)           |
  *
  * `dirId` is a digest of the directory's relative path bytes (the root is the empty path), so
  * keys have a fixed length whatever the depth and bytes of the path. Directory keys are completed
@@ -53,6 +58,21 @@ export function startingWith(literal: string): string {
 /** Pattern of every key of the BullMQ queue named `queue` (SCAN MATCH). */
 export function queueKeyPattern(prefix: string, queue: string): string {
   return startingWith(`${queuePrefix(prefix)}:${queue}:`);
+}
+
+/** The hash of job definitions, and the pub/sub channel announcing their changes. */
+export function jobDefinitionsKey(prefix: string): string {
+  return `${prefix}:~jobs`;
+}
+
+/** The set indexing the daemons' heartbeat keys. */
+export function daemonsKey(prefix: string): string {
+  return `${prefix}:~daemons`;
+}
+
+/** One daemon's heartbeat; `id` is the daemon's run id (host, a colon, a random suffix). */
+export function daemonKey(prefix: string, id: string): string {
+  return `${prefix}:~daemon:${id}`;
 }
 
 export class StateKeys {

@@ -29,7 +29,7 @@ import type { Logger } from '../log.js';
 import type { EventHub } from '../control/events.js';
 import type { Metrics } from '../metrics/index.js';
 import { BATCH_KINDS, batchesFor, type BatchPayload } from '../queue/payload.js';
-import { JobQueue, queueName } from '../queue/queue.js';
+import { JobQueue, queueName, WORKER_LOCK_OPTIONS } from '../queue/queue.js';
 import {
   type FailurePage,
   FailureStore,
@@ -131,6 +131,7 @@ export class JobRunner {
   readonly #safety: JobSafety;
   /** Files in the batches this daemon's workers run now. */
   #inFlightFiles = 0;
+  #inFlightBatches = 0;
   readonly #source: JobSource;
 
   constructor(deps: JobRunnerDeps) {
@@ -239,6 +240,11 @@ export class JobRunner {
 
   get state(): JobState {
     return this.#paused && this.#state !== JOB_STATES.stopped ? JOB_STATES.paused : this.#state;
+  }
+
+  /** Batches this daemon's workers run now (for the heartbeat, `irods-ingestctl workers`). */
+  get batchesInFlight(): number {
+    return this.#inFlightBatches;
   }
 
   /** Whether a watcher is running for this job. */
@@ -392,6 +398,7 @@ export class JobRunner {
         connection: this.#workerConnection,
         prefix: queuePrefix(this.#deps.keyPrefix),
         concurrency: this.#deps.concurrency,
+        ...WORKER_LOCK_OPTIONS,
       },
     );
     this.#worker.on('failed', (bullJob, error) =>
@@ -478,11 +485,13 @@ export class JobRunner {
     const batch = bullJob.data;
     const owner = `${bullJob.id ?? 'batch'}:${randomUUID()}`;
     this.#inFlightFiles += batch.paths.length;
+    this.#inFlightBatches += 1;
     let result;
     try {
       result = await processBatch({ ...this.#batchDeps, owner }, batch);
     } finally {
       this.#inFlightFiles -= batch.paths.length;
+      this.#inFlightBatches -= 1;
     }
     const { retry, retryDelays, busy } = result;
     if (retry.length > 0) {

@@ -257,6 +257,58 @@ describe('irods-ingestctl against the control server', { concurrency: 4 }, () =>
     assert.equal(config.redis.url, 'embedded');
   });
 
+  it('workers: one row per daemon, the jobs it leaves to others, or { workers } as JSON', async () => {
+    const seen = new Date(Date.now() - 3_000).toISOString();
+    const daemon = {
+      startedAt: seen,
+      lastSeen: seen,
+      version: '0.1.0',
+      unusable: [],
+      batchesInFlight: 0,
+    };
+    target.workersList = [
+      {
+        ...daemon,
+        id: 'scan-1:10:ab',
+        host: 'scan-1',
+        pid: 10,
+        role: 'all',
+        workers: 0,
+        jobs: ['camera-2', 'microscope-1'],
+      },
+      {
+        ...daemon,
+        id: 'work-7:22:cd',
+        host: 'work-7',
+        pid: 22,
+        role: 'worker',
+        workers: 16,
+        jobs: ['microscope-1'],
+        unusable: [
+          { name: 'camera-2', reason: 'its source /data/camera-2 cannot be read here (ENOENT)' },
+        ],
+        batchesInFlight: 5,
+      },
+    ];
+    const [human, json] = await Promise.all([ctl('workers'), ctl('workers', '--json')]);
+    const text = ok(human);
+    assert.match(text, /^HOST +PID +ROLE +VERSION +WORKERS +IN FLIGHT +LAST SEEN +JOBS$/m);
+    assert.match(text, /^scan-1 +10 +all +0\.1\.0 +0 +0 +\d+ s ago +camera-2, microscope-1$/m);
+    assert.match(
+      text,
+      /^work-7 +22 +worker +0\.1\.0 +16 +5 +\d+ s ago +microscope-1 \(\+1 unusable\)$/m,
+    );
+    assert.match(
+      text,
+      /^left to others:\n {2}camera-2 on work-7 \(pid 22\): its source \/data\/camera-2 cannot be read here \(ENOENT\)$/m,
+    );
+    const answer = oneJsonLine(ok(json)) as { workers: { id: string }[] };
+    assert.deepEqual(
+      answer.workers.map((worker) => worker.id),
+      ['scan-1:10:ab', 'work-7:22:cd'],
+    );
+  });
+
   it('drain: asks the daemon to drain', async () => {
     const result = await ctl('drain');
     assert.match(ok(result), /^draining: /);

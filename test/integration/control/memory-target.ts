@@ -16,6 +16,7 @@ import type {
   FailureRecord,
   JobStatus,
   ReloadResult,
+  WorkerInfo,
 } from '../../../src/control/wire.js';
 
 const zero = () => ({ seen: 0, new: 0, updated: 0, deleted: 0, excluded: 0, failed: 0, bytes: 0 });
@@ -87,6 +88,8 @@ export class MemoryTarget implements ControlTarget {
     changed: ['microscope-1'],
     needsRestart: ['redis.url'],
   };
+  /** What `workers` answers. */
+  workersList: WorkerInfo[] = [];
   /** When set, every call throws it (after recording the call). */
   failWith: Error | undefined;
   /** Event streams open now, and how many ended (client gone or server closed). */
@@ -232,6 +235,11 @@ export class MemoryTarget implements ControlTarget {
     const failures = list.slice(start, start + page.limit);
     const end = start + failures.length;
     return end < list.length ? { failures, next: String(end) } : { failures };
+  }
+
+  async workers(): Promise<WorkerInfo[]> {
+    await this.#enter('workers');
+    return this.workersList;
   }
 
   async reload(): Promise<ReloadResult> {

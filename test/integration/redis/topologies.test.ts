@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Cluster } from 'ioredis';
-import { RedisConnector } from '../../../src/state/index.js';
+import { RedisConnector, SCHEMA_VERSION } from '../../../src/state/index.js';
 import { runCtl } from '../control/run-ctl.js';
 import { startRedisCluster, type TestRedisCluster } from '../../helpers/redis-cluster.js';
 import { startRedisSentinel, type TestRedisSentinel } from '../../helpers/redis-sentinel.js';
@@ -64,7 +64,7 @@ describe('a job on a Redis Cluster', () => {
       for (const node of client.nodes('master')) keys.push(...(await node.keys('*')));
       assert.ok(keys.length > 5, `the daemon's keys: ${keys.join(', ')}`);
       for (const key of keys) assert.ok(key.startsWith(`{${PREFIX}}:`), key);
-      assert.equal(await client.get(`{${PREFIX}}:~schema`), '1');
+      assert.equal(await client.get(`{${PREFIX}}:~schema`), String(SCHEMA_VERSION));
     } finally {
       client.disconnect();
     }

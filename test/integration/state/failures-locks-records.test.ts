@@ -169,6 +169,7 @@ describe('JobRecords', () => {
         failed: 1,
         adopted: 0,
         kept: 0,
+        skipped: 0,
         bytes: 2 ** 40,
       },
       queued: { files: 12, bytes: 4096 },

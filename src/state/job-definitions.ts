@@ -13,14 +13,14 @@ import type { RedisClient } from './connection.js';
 import { jobDefinitionsKey } from './keys.js';
 import { LuaScript } from './lua.js';
 
-/** ARGV: hash key, job, owner. Removes the job's definition if `owner` wrote it; 1 if removed. */
+/** KEYS[1] the hash; ARGV: job, owner. Removes the job's definition if `owner` wrote it; 1 if so. */
 const WITHDRAW = new LuaScript(`
-local text = redis.call('HGET', ARGV[1], ARGV[2])
+local text = redis.call('HGET', KEYS[1], ARGV[1])
 if not text then return 0 end
 local ok, definition = pcall(cjson.decode, text)
-if not ok or type(definition) ~= 'table' or definition.owner ~= ARGV[3] then return 0 end
-redis.call('HDEL', ARGV[1], ARGV[2])
-redis.call('PUBLISH', ARGV[1], ARGV[2])
+if not ok or type(definition) ~= 'table' or definition.owner ~= ARGV[2] then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('PUBLISH', KEYS[1], ARGV[1])
 return 1
 `);
 
@@ -64,7 +64,7 @@ export class JobDefinitions {
 
   /** Removes the definition of `name` if `owner` wrote it; true when it did. */
   async withdraw(name: string, owner: string): Promise<boolean> {
-    return (await WITHDRAW.run(this.#redis, [this.#key, name, owner])) === 1;
+    return (await WITHDRAW.run(this.#redis, [this.#key], [name, owner])) === 1;
   }
 
   /** Removes the definition of `name`, whoever wrote it (`forget` of a job gone everywhere). */

@@ -40,6 +40,7 @@ import { readWatchLimit } from './sources/inotify.js';
 import {
   ensureSchema,
   forgetJobKeys,
+  JobRegistry,
   redisOptions,
   type RedisConnectionOptions,
 } from './state/index.js';
@@ -229,6 +230,7 @@ async function serve(
     stopDaemon: () => run.stop(),
     forgetJobKeys: (name) =>
       forgetJobKeys(redis, config.redis.key_prefix, { name, queue: queueName(name) }),
+    unclaimedJobs: () => new JobRegistry(redis, config.redis.key_prefix).unclaimed(),
   });
   await openSockets(config, target, run, logger);
 

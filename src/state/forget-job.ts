@@ -7,6 +7,7 @@
  */
 import type { Redis } from 'ioredis';
 import { queueKeyPattern, StateKeys } from './keys.js';
+import { JobRegistry } from './job-registry.js';
 import { TargetClaims } from './target-claims.js';
 
 const SCAN_COUNT = 1000;
@@ -59,5 +60,6 @@ export async function forgetJobKeys(
     removed += page.length;
   }
   await claims.drop(job.name);
+  await new JobRegistry(redis, prefix).remove(job.name);
   return { keys: removed };
 }

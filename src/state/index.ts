@@ -17,5 +17,6 @@ export { LockLostError, StateCorruptError, StatePathError } from './errors.js';
 export type { RecordedState } from '../core/decide.js';
 export { queuePrefix } from './keys.js';
 export { forgetJobKeys, jobKeys } from './forget-job.js';
+export { JobRegistry } from './job-registry.js';
 export { redisOptions, type RedisConnectionOptions } from './connection.js';
 export { ensureSchema, SchemaError, SCHEMA_VERSION } from './schema.js';

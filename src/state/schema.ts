@@ -12,9 +12,10 @@
  */
 import type { Redis } from 'ioredis';
 import { IngestError } from '../errors.js';
+import { registerExistingJobs } from './job-registry.js';
 import { startingWith } from './keys.js';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** The layout before versions were recorded (every layout up to this daemon's first release). */
 const UNVERSIONED = 1;
@@ -35,6 +36,13 @@ export const MIGRATIONS: readonly Migration[] = [
     to: 2,
     what: 'provisional file states',
     run: () => Promise.resolve(),
+  },
+  {
+    // Version 3 keeps the names of the jobs with state in `<prefix>:~jobs` (job-registry.ts);
+    // the jobs already there are found once, here, so that status can list leftovers.
+    to: 3,
+    what: 'registry of job names',
+    run: registerExistingJobs,
   },
 ];
 

@@ -75,7 +75,7 @@ export async function startEmulatorServer(
     ),
     writes: new ParallelWrites(),
     faults: new Faults(),
-    counters: { requests: 0, dataWrites: 0, ops: new Map() },
+    counters: { requests: 0, dataWrites: 0, dataBytes: 0, ops: new Map() },
   };
   const server = await listen(state, API, host, options.port);
   let closing: Promise<void> | undefined;

@@ -197,6 +197,8 @@ export async function listen(
         requests: state.counters.requests,
         // Requests that write bytes into a data object (op write, either form).
         data_writes: state.counters.dataWrites,
+        // The bytes they carried into data objects (an append counts only what it sent).
+        data_bytes_written: state.counters.dataBytes,
         requests_by_op: Object.fromEntries(state.counters.ops),
         // For the benchmarks' CPU accounting: what serving the requests cost this process.
         cpu_seconds: cpuSeconds(),

@@ -13,7 +13,13 @@ export interface EmulatorState {
   readonly tokens: TokenStore;
   readonly writes: ParallelWrites;
   readonly faults: Faults;
-  readonly counters: { requests: number; dataWrites: number; readonly ops: Map<string, number> };
+  readonly counters: {
+    requests: number;
+    dataWrites: number;
+    /** Bytes those writes put into data objects. */
+    dataBytes: number;
+    readonly ops: Map<string, number>;
+  };
 }
 
 /** Everything an op handler needs: the shared state, the caller, its inputs and its reply. */

@@ -35,7 +35,9 @@ export async function benchAdopt(o: AdoptBenchOptions): Promise<BenchRow[]> {
       operation: 'put_sync',
     };
     const ingest = await runJob(o, emulator, 1 + RESCANS, { ...job, rescanInterval: '1s' });
+    const writes = (await emulator.stats()).data_writes!;
     const adopt = await runJob(o, emulator, 1, { ...job, rescanInterval: '0' });
+    const rewritten = (await emulator.stats()).data_writes! - writes;
     const register = await runJob(o, emulator, 1, {
       source: o.tree.root,
       target: `${home}/bench-adopt-register`,

@@ -63,6 +63,7 @@ const PENDING_MOVES = {
   'src/sync/batch-outcomes.ts': { imports: ['worker', 'metrics'] },
   'src/sync/entry-plan.ts': { imports: ['worker'], types: ['irods'] },
   'src/sync/pass-hooks.ts': { types: ['irods'] },
+  'src/sync/preflight.ts': { types: ['irods'] },
   'src/sync/watch-feed.ts': { imports: ['worker'], types: ['irods'] },
   'src/sync/job-runner.ts': { imports: ['control'], types: ['irods', 'metrics'] },
   'src/sync/job-safety.ts': { types: ['control'] },

@@ -74,6 +74,8 @@ export interface DaemonTargetDeps {
   readonly sharing: JobSharing;
   /** Deletes every Redis key of a job (state/forget-job.ts). */
   readonly forgetJobKeys: (name: string) => Promise<{ keys: number } | { claimedBy: string }>;
+  /** Jobs with state in Redis that no daemon runs now (state/job-registry.ts). */
+  readonly unclaimedJobs: () => Promise<string[]>;
 }
 
 export class DaemonTarget implements ControlTarget {
@@ -120,7 +122,22 @@ export class DaemonTarget implements ControlTarget {
       irods: { url: config.irods.url },
       jobs: await this.jobs(),
       ...(unusable.length === 0 ? {} : { unusableJobs: unusable }),
+      leftoverJobs: await this.#leftoverJobs(),
     };
+  }
+
+  /** Jobs that left state in Redis but are neither configured nor running anywhere. */
+  async #leftoverJobs(): Promise<string[]> {
+    const known = new Set([
+      ...this.#deps.config.job.map((job) => job.name),
+      ...this.#deps.jobs.list().map((runner) => runner.name),
+    ]);
+    try {
+      return (await this.#deps.unclaimedJobs()).filter((name) => !known.has(name));
+    } catch {
+      // Redis is away: status still answers (it says Redis is not connected).
+      return [];
+    }
   }
 
   workers(): Promise<WorkerInfo[]> {

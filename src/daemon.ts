@@ -44,6 +44,7 @@ import {
   refuseOtherLayout,
   RedisConnector,
   type RedisClient,
+  JobRegistry,
 } from './state/index.js';
 import { queueName } from './queue/queue.js';
 import { JobSet } from './sync/job-set.js';
@@ -259,6 +260,7 @@ async function serve(
     sharing,
     forgetJobKeys: (name) =>
       forgetJobKeys(redis, connector.keyPrefix, { name, queue: queueName(name) }),
+    unclaimedJobs: () => new JobRegistry(redis, connector.keyPrefix).unclaimed(),
   });
   await openSockets(config, target, run, logger);
 

@@ -70,7 +70,11 @@ export interface JobStatus {
   watcher: WatcherStatus;
   /** Work of the current pass, for `watch`'s bar and ETA; absent when the daemon cannot tell. */
   progress?: PassProgress;
-  /** Passes are refused before any decision: the source root is not the recorded one. */
+  /**
+   * Passes are refused before any decision: the source root is not the recorded one, another
+   * job's target overlaps, or the preflight failed (missing resource, no create access to the
+   * target, a registering job without a rodsadmin user); `reason` says what to fix.
+   */
   refused?: { reason: string; since: string };
   /** Deletes held by max_delete until `allow-deletes`; absent when none are. */
   heldDeletes?: HeldDeletes;
@@ -131,6 +135,11 @@ export interface DaemonStatus {
   redis: { connected: boolean; embedded: boolean };
   irods: { url: string };
   jobs: JobStatus[];
+  /**
+   * Jobs that left keys in Redis but are not configured and run on no daemon:
+   * `irods-ingestctl forget NAME` removes them.
+   */
+  leftoverJobs: string[];
   /**
    * Shared jobs this daemon does not work (worker role): their definitions cannot be used on this
    * host, so their batches are left to other daemons. Absent when there are none.

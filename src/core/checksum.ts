@@ -27,9 +27,13 @@ export function sha2Checksum(digestBase64: string): string {
   return `${SHA2_PREFIX}${digestBase64}`;
 }
 
-export function compareChecksums(irodsChecksum: string, localSha2: string): ChecksumVerdict {
-  if (!irodsChecksum.startsWith(SHA2_PREFIX)) return CHECKSUM_VERDICT.incomparable;
-  return irodsChecksum === localSha2 ? CHECKSUM_VERDICT.match : CHECKSUM_VERDICT.mismatch;
+/** Compares two checksums in iRODS form; ones of different (or unknown) schemes cannot be. */
+export function compareChecksums(irodsChecksum: string, localChecksum: string): ChecksumVerdict {
+  const scheme = checksumScheme(irodsChecksum);
+  if (scheme === undefined || scheme !== checksumScheme(localChecksum)) {
+    return CHECKSUM_VERDICT.incomparable;
+  }
+  return irodsChecksum === localChecksum ? CHECKSUM_VERDICT.match : CHECKSUM_VERDICT.mismatch;
 }
 
 /** The scheme an iRODS checksum was computed under; undefined for "" or a form not known here. */

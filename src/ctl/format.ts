@@ -51,7 +51,17 @@ export function formatStatus(status: DaemonStatus, context: FormatContext): stri
     ['redis', redis],
     ['irods', status.irods.url],
   ]);
-  return `${header}${formatUnusable(status.unusableJobs)}\n\n${formatJobs(status.jobs, context)}`;
+  const notes = [
+    ...status.jobs
+      .filter((job) => job.refused !== undefined)
+      .map((job) => style.red(`job ${job.name} is refused: ${job.refused!.reason}`)),
+    ...(status.leftoverJobs ?? []).map(
+      (name) =>
+        `job ${name} is not configured but has state in Redis (irods-ingestctl forget ${name} removes it)`,
+    ),
+  ];
+  const tail = notes.length === 0 ? '' : `\n\n${notes.join('\n')}`;
+  return `${header}${formatUnusable(status.unusableJobs)}\n\n${formatJobs(status.jobs, context)}${tail}`;
 }
 
 const JOB_COLUMNS: readonly Column[] = [

@@ -12,6 +12,7 @@
  * ```
  */
 import { LruSet } from '../core/lru-set.js';
+import { Access } from './access.js';
 import { FAILURE_LAYER } from '../core/retry.js';
 import { Collections } from './collections.js';
 import { DataObjects } from './data-objects.js';
@@ -27,6 +28,8 @@ import type { OpenedSource } from '../core/byte-source.js';
 import { Uploader, type UploadOptions } from './upload.js';
 
 export class IrodsClient {
+  /** What the client's own user may do (resources, user type, groups). */
+  readonly access: Access;
   readonly collections: Collections;
   readonly dataObjects: DataObjects;
   readonly metadata: Metadata;
@@ -47,6 +50,7 @@ export class IrodsClient {
       serverInfo: () => this.serverInfo,
     };
     this.query = new GenQuery(session);
+    this.access = new Access(session);
     this.collections = new Collections(
       session,
       this.query,

@@ -19,6 +19,8 @@ export const ENDPOINT = {
   dataObjects: '/data-objects',
   info: '/info',
   query: '/query',
+  resources: '/resources',
+  usersGroups: '/users-groups',
 } as const;
 
 export type Endpoint = (typeof ENDPOINT)[keyof typeof ENDPOINT];

@@ -10,6 +10,7 @@ import type { RedisClient } from './connection.js';
 import { queueKeyPattern, StateKeys } from './keys.js';
 import { JobDefinitions } from './job-definitions.js';
 import { scanKeys } from './scan.js';
+import { JobRegistry } from './job-registry.js';
 import { TargetClaims } from './target-claims.js';
 
 /** A job's name and the name of its BullMQ queue (queue/queue.ts queueName). */
@@ -67,5 +68,6 @@ export async function forgetJobKeys(
   }
   await claims.drop(job.name);
   await new JobDefinitions(redis, prefix).drop(job.name);
+  await new JobRegistry(redis, prefix).remove(job.name);
   return { keys: removed };
 }

@@ -27,3 +27,4 @@ export {
   type RedisTopology,
 } from './connection.js';
 export { ensureSchema, refuseOtherLayout, SchemaError, SCHEMA_VERSION } from './schema.js';
+export { JobRegistry } from './job-registry.js';

@@ -30,6 +30,7 @@
  * | `<prefix>:~jobs`        | hash   | job name → JSON of the job's effective definition, read |
  * |                         |        | by worker hosts (job-definitions.ts); changes are       |
  * |                         |        | announced on the pub/sub channel of the same name       |
+ * | `<prefix>:~job-names`   | set    | names of every job with state here (job-registry.ts)    |
  * | `<prefix>:~daemons`     | set    | ids of the daemons that registered (daemon-registry.ts) |
  * | `<prefix>:~daemon:<id>` | string | JSON of one daemon's heartbeat, expiring (PX)           |
  *
@@ -63,6 +64,11 @@ export function queueKeyPattern(prefix: string, queue: string): string {
 /** The hash of job definitions, and the pub/sub channel announcing their changes. */
 export function jobDefinitionsKey(prefix: string): string {
   return `${prefix}:~jobs`;
+}
+
+/** The set of the names of every job with state under the prefix (job-registry.ts). */
+export function jobNamesKey(prefix: string): string {
+  return `${prefix}:~job-names`;
 }
 
 /** The set indexing the daemons' heartbeat keys. */

@@ -12,10 +12,11 @@
  */
 import type { RedisClient } from './connection.js';
 import { IngestError } from '../errors.js';
+import { registerExistingJobs } from './job-registry.js';
 import { startingWith } from './keys.js';
 import { scanKeys } from './scan.js';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** The layout before versions were recorded (every layout up to this daemon's first release). */
 const UNVERSIONED = 1;
@@ -36,6 +37,13 @@ export const MIGRATIONS: readonly Migration[] = [
     to: 2,
     what: 'provisional file states',
     run: () => Promise.resolve(),
+  },
+  {
+    // Version 3 keeps the names of the jobs with state in `<prefix>:~job-names` (job-registry.ts);
+    // the jobs already there are found once, here, so that status can list leftovers.
+    to: 3,
+    what: 'registry of job names',
+    run: registerExistingJobs,
   },
 ];
 

@@ -37,6 +37,7 @@ import {
   FileSettlement,
   FileStateStore,
   JobRecords,
+  JobRegistry,
   queuePrefix,
   releaseBullConnection,
   type BullConnection,
@@ -58,6 +59,7 @@ import type { WatcherFactory } from '../sources/watcher.js';
 import { CLOSE_MS, closeQueue, closeWorker } from './closing.js';
 import { JobSafety, PassRefusedError } from './job-safety.js';
 import { JobWatch } from './job-watch.js';
+import { preflight } from './preflight.js';
 import { scanAndQueue, type PassContext } from './pass.js';
 import { afterPass, beforePass, ensureTarget, passOperations } from './pass-hooks.js';
 import { RateMeter } from '../core/rate-meter.js';
@@ -161,6 +163,7 @@ export class JobRunner {
       queue: this.#queue,
       logger: deps.logger,
       stopped: () => this.#stopping,
+      preflight: () => preflight(job, deps.client),
       ...(deps.claims && deps.scans ? { claims: deps.claims } : {}),
     });
     this.#batchDeps = {
@@ -419,6 +422,8 @@ export class JobRunner {
     for (let failures = 1; !this.#stopping; failures++) {
       try {
         await this.#safety.guard.claimPair();
+        // Listed from now on, so that status names it should it stay in Redis once removed.
+        await new JobRegistry(this.#deps.redis, this.#deps.keyPrefix).add(this.name);
         return true;
       } catch (error) {
         const delay = backoffDelay(failures, RETRY_BACKOFF, Math.random());

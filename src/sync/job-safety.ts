@@ -34,6 +34,8 @@ export interface JobSafetyDeps {
   readonly stopped: () => boolean;
   /** Looks at the source root as a pass would see it (sources/source.ts JobSource.look). */
   readonly look: (marker: string) => Promise<RootLook>;
+  /** The job's preflight (sync/preflight.ts): what keeps it from starting; [] when nothing. */
+  readonly preflight?: () => Promise<string[]>;
   /** The job's claim on its target among the daemons (scanning daemons only). */
   readonly claims?: { readonly store: TargetClaims; readonly owner: string };
 }
@@ -83,7 +85,9 @@ export class JobSafety {
     const { job, logger } = this.#deps;
     const before = this.#refusal;
     const refusal =
-      (await this.#claimTarget(before)) ?? (await this.guard.check(before?.since ?? Date.now()));
+      (await this.#claimTarget(before)) ??
+      (await this.guard.check(before?.since ?? Date.now())) ??
+      (await this.#preflight(before));
     if (refusal === undefined) {
       this.#refusal = undefined;
       if (before !== undefined) {
@@ -95,6 +99,18 @@ export class JobSafety {
     }
     this.#refusal = before?.reason === refusal.reason ? before : { ...refusal, since: Date.now() };
     throw new PassRefusedError(this.#refusal);
+  }
+
+  /** The refusal when the job's preflight finds what keeps it from working. */
+  async #preflight(before: Refusal | undefined): Promise<Refusal | undefined> {
+    const problems = (await this.#deps.preflight?.()) ?? [];
+    if (problems.length === 0) return undefined;
+    const reason = `preflight failed: ${problems.join('; ')}`;
+    return {
+      reason,
+      since: before?.reason === reason ? before.since : Date.now(),
+      acceptable: false,
+    };
   }
 
   /** Stops renewing the claim on the target, and gives it up. */

@@ -3,7 +3,13 @@
  * the context. Checks of the source before and after bracket the iRODS calls, so a file that
  * changed meanwhile is never recorded with content iRODS does not hold.
  */
-import { CHECKSUM_SCHEMES, CHECKSUM_VERDICT, compareChecksums } from '../core/checksum.js';
+import {
+  checksumScheme,
+  CHECKSUM_SCHEMES,
+  CHECKSUM_VERDICT,
+  compareChecksums,
+  type ChecksumScheme,
+} from '../core/checksum.js';
 import { encodeRelPath } from '../core/entry.js';
 import { parentPath } from '../core/logical-path.js';
 import {
@@ -28,7 +34,6 @@ import { shutDownLeftoverHandle } from './leftover-handles.js';
 import { step } from './pipeline.js';
 import {
   entryChecksum,
-  localSha2,
   recordedFile,
   secondsOf,
   statDifference,
@@ -146,16 +151,22 @@ export const appendOrUpload = step<EntryContext>('append', async (ctx) => {
 });
 
 async function holdsPrefix(ctx: EntryContext, fromOffset: number): Promise<boolean> {
-  const { client } = ctx.deps;
+  const { client, files } = ctx.deps;
   const { logicalPath, sourcePath } = ctx.task;
   if (sourceStat(ctx).size < fromOffset) return false;
   const object = await client.dataObjects.stat(logicalPath);
   if (object?.size !== fromOffset) return false;
   // Every write clears the stored checksum, so one that is there describes the current bytes.
   const irods = object.checksum || (await client.dataObjects.calculateChecksum(logicalPath));
+  // The prefix is hashed the way the zone hashed the object (SHA-256, or MD5 in an MD5 zone).
+  const scheme = checksumScheme(irods);
+  if (scheme === undefined) return false;
   let local;
   try {
-    local = await localSha2(sourcePath, fromOffset, keepLock(ctx));
+    local = await entryChecksum(files, sourcePath, scheme, {
+      length: fromOffset,
+      progress: keepLock(ctx),
+    });
   } catch (error) {
     if (error instanceof RangeError) return false;
     throw error;
@@ -196,12 +207,13 @@ export const carryMtime = step<EntryContext>('carry-mtime', async (ctx) => {
 
 /**
  * `register`: the server computes and stores the checksum. `verify`: it does, and the value must
- * equal the local SHA-256 of the file, else the file fails for good (sending it again would not
- * change what the server computes from the same bytes).
+ * equal the digest of the local file under the zone's hash scheme (SHA-256 by default, MD5 in a
+ * zone configured so), else the file fails for good (sending it again would not change what the
+ * server computes from the same bytes).
  */
 export const checksumPolicy = step<EntryContext>('checksum', async (ctx) => {
   const { client, job } = ctx.deps;
-  const { logicalPath, sourcePath } = ctx.task;
+  const { logicalPath } = ctx.task;
   if (job.checksum === 'none') return;
   if (job.checksum === 'register') {
     if (!ctx.checksumComputed)
@@ -209,15 +221,28 @@ export const checksumPolicy = step<EntryContext>('checksum', async (ctx) => {
     ctx.checksumComputed = true;
     return;
   }
-  const local =
-    ctx.localSha2 ??
-    (await entryChecksum(ctx.deps.files, sourcePath, CHECKSUM_SCHEMES.sha256, {
-      progress: keepLock(ctx),
-    }));
-  const { irods, match } = await client.dataObjects.compareChecksum(logicalPath, local);
+  const irods = await client.dataObjects.calculateChecksum(logicalPath, { force: true });
   ctx.checksumComputed = true;
-  if (!match) throw new ChecksumMismatchError({ ...ctx.failure, step: 'checksum' }, irods, local);
+  const scheme = checksumScheme(irods);
+  if (scheme === undefined) {
+    throw new WorkerError(
+      WORKER_ERROR_CODE.checksumMismatch,
+      { ...ctx.failure, step: 'checksum' },
+      `${ctx.failure.operation} of ${ctx.failure.relPath}: iRODS answered the checksum ${irods || '(none)'} in a hash scheme this daemon cannot compute (it knows SHA256 and MD5); use checksum = "register"`,
+      { retryable: false },
+    );
+  }
+  const local = await localChecksumOf(ctx, scheme);
+  if (local !== irods) {
+    throw new ChecksumMismatchError({ ...ctx.failure, step: 'checksum' }, irods, local);
+  }
 });
+
+/** The file's checksum under `scheme`: the SHA-256 of the upload when there was one. */
+async function localChecksumOf(ctx: EntryContext, scheme: ChecksumScheme): Promise<string> {
+  if (scheme === CHECKSUM_SCHEMES.sha256 && ctx.localSha2 !== undefined) return ctx.localSha2;
+  return entryChecksum(ctx.deps.files, ctx.task.sourcePath, scheme, { progress: keepLock(ctx) });
+}
 
 /**
  * The job's AVUs (with the handler's), plus the original name of a mapped path. Adding an AVU

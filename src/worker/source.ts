@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { close, open, read } from 'node:fs';
 import { lstat, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { CHECKSUM_SCHEMES, irodsChecksumOf, type ChecksumScheme } from '../core/checksum.js';
+import { irodsChecksumOf, type ChecksumScheme } from '../core/checksum.js';
 import type { ObservedEntry } from '../core/entry.js';
 import type { RecordedState } from '../core/decide.js';
 import { isGoneError } from '../core/gone.js';
@@ -102,18 +102,6 @@ const PROGRESS_BYTES = 64 * 1024 * 1024;
 const openFile = promisify(open);
 const readFile = promisify(read);
 const closeFile = promisify(close);
-
-/**
- * `sha2:` + base64 SHA-256 of the file's first `length` bytes (all of it when absent), in the form
- * iRODS answers. Throws when the file holds fewer bytes than asked for: it shrank.
- */
-export async function localSha2(
-  path: string | Buffer,
-  length?: number,
-  progress?: ReadProgress,
-): Promise<string> {
-  return localChecksum(path, CHECKSUM_SCHEMES.sha256, { length, progress });
-}
 
 /**
  * The checksum under `scheme` of the file's first `length` bytes (all of it when absent), in the

@@ -17,13 +17,15 @@
  *   (also registered by the daemon for its Redis memory per key);
  *   BENCH_S3_PUT_OBJECTS (default 8), BENCH_S3_PUT_MIB (default 64): the objects of S3 put_sync;
  *   BENCH_BURST_FILES (default 20000): the watched burst (watch-burst.ts);
- *   BENCH_ONLY=s3 runs the S3 benchmark alone.
+ *   BENCH_ONLY=s3 runs the S3 benchmark alone, BENCH_ONLY=adopt the adoption one (adopt.ts,
+ *   on a tree of BENCH_REGISTER_FILES).
  * Results also go to .bench/results.json. Progress goes to stderr, the table to stdout.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator } from '../helpers/emulator.js';
+import { benchAdopt } from './adopt.js';
 import { benchGenQuery } from './genquery.js';
 import { benchClient } from './irods-client.js';
 import { benchHandlerCost } from './handler.js';
@@ -53,6 +55,21 @@ const s3Rows = async () => {
     say,
   });
 };
+const adoptRows = async (workDir: string) => {
+  const files = env('BENCH_REGISTER_FILES', 30_000);
+  say(`adopt: put_sync on a fresh Redis over ${files} files in iRODS, against rescan and register`);
+  const tree = generateTree(join(workDir, 'adopt-tree'), files);
+  return benchAdopt({ tree, workDir, workers: env('BENCH_WORKERS', 16) });
+};
+if (process.env.BENCH_ONLY === 'adopt') {
+  const workDir = await mkdtemp(join(tmpdir(), 'ingest-bench-'));
+  try {
+    console.log(formatRows(await adoptRows(workDir)));
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
 if (process.env.BENCH_ONLY === 's3') {
   console.log(formatRows(await s3Rows()));
   process.exit(0);
@@ -140,6 +157,8 @@ try {
       emulator: recheckEmulator,
     }).finally(() => recheckEmulator.stop())),
   );
+
+  rows.push(...(await adoptRows(workDir)));
 
   say('watch: latency of a watched put job, then ready time and memory on the big tree');
   rows.push(

@@ -221,6 +221,23 @@ describe('emulator transport', () => {
     assert.equal(stats.open_parallel_write_handles, 0);
   });
 
+  it('counts the bytes that writes put into data objects', async () => {
+    const bearer = await token(emulator);
+    const before = (await emulator.stats()).data_bytes_written!;
+    const lpath = '/tempZone/home/rods/counted.bin';
+    const form = new FormData();
+    for (const [key, value] of Object.entries({ op: 'write', lpath, bytes: 'twelve bytes' })) {
+      form.append(key, value);
+    }
+    const reply = await fetch(`${emulator.url}/data-objects`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bearer}` },
+      body: form,
+    });
+    assert.equal(reply.status, 200);
+    assert.equal((await emulator.stats()).data_bytes_written! - before, 12);
+  });
+
   it('refuses connections for a while and then listens again on the same port', async () => {
     // A window wide enough that a loaded machine still connects inside it.
     await emulator.setFaults({ refuseForMs: 2_000 });

@@ -76,7 +76,7 @@ export async function startEmulatorServer(
     ),
     writes: new ParallelWrites(),
     faults: new Faults(),
-    counters: { requests: 0, dataWrites: 0, delayed: 0, ops: new Map() },
+    counters: { requests: 0, dataWrites: 0, dataBytes: 0, delayed: 0, ops: new Map() },
     contentLog: new ContentLog(),
   };
   const server = await listen(state, API, host, options.port);

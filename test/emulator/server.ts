@@ -205,6 +205,8 @@ export async function listen(
         requests: state.counters.requests,
         // Requests that write bytes into a data object (op write, either form).
         data_writes: state.counters.dataWrites,
+        // The bytes they carried into data objects (an append counts only what it sent).
+        data_bytes_written: state.counters.dataBytes,
         requests_by_op: Object.fromEntries(state.counters.ops),
         // Requests held right now by an injected latency: a test acts while one is in flight.
         delayed_requests: state.counters.delayed,

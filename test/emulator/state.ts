@@ -17,6 +17,8 @@ export interface EmulatorState {
   readonly counters: {
     requests: number;
     dataWrites: number;
+    /** Bytes those writes put into data objects. */
+    dataBytes: number;
     delayed: number;
     readonly ops: Map<string, number>;
   };

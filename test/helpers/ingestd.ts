@@ -60,6 +60,8 @@ export interface IngestdSpec {
   redis?: Record<string, unknown>;
   workers?: number;
   keyPrefix?: string;
+  /** The iRODS user the daemon logs in as. @defaultValue "rods" */
+  username?: string;
   /** The iRODS password written to the password file. @defaultValue "rods" */
   password?: string;
   /** `daemon.metrics_listen`, e.g. "127.0.0.1:0". @defaultValue off */
@@ -141,7 +143,7 @@ export async function startIngestd(spec: IngestdSpec): Promise<Ingestd> {
     `key_prefix = ${toml(spec.keyPrefix ?? 'ingest-test')}`,
     '[irods]',
     `url = ${toml(spec.emulator.url)}`,
-    'username = "rods"',
+    `username = ${toml(spec.username ?? 'rods')}`,
     `password_file = ${toml(passwordFile)}`,
     'zone = "tempZone"',
     'default_resource = "demoResc"',

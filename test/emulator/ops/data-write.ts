@@ -62,7 +62,7 @@ async function writeOp(ctx: OpContext, payload: Payload): Promise<void> {
     if (payload.kind === 'bytes' && payload.bytes === undefined) return ctx.reply.fail(400);
     const position = offset.kind === 'value' ? offset.value : 0;
     if (position < 0) return badStream(ctx, openFailureCode(ctx, IRODS.SYS_INVALID_INPUT_PARAM));
-    await deliver(session, payload, position);
+    await deliver(ctx, session, payload, position);
   } finally {
     await closeWrite(ctx.state.catalog, session);
     ctx.state.contentLog.record(lpath, CONTENT_EVENTS.write, session.replica.size);
@@ -80,22 +80,35 @@ async function writeToHandle(ctx: OpContext, handle: string, payload: Payload): 
     if (payload.kind === 'bytes' && payload.bytes === undefined) return ctx.reply.fail(400);
     const position = offset.kind === 'value' ? offset.value : claim.stream.position;
     if (position < 0) return badStream(ctx, openFailureCode(ctx, IRODS.SYS_INVALID_INPUT_PARAM));
-    claim.stream.position = await deliver(claim.session, payload, position);
+    claim.stream.position = await deliver(ctx, claim.session, payload, position);
   } finally {
     claim.release();
   }
   ctx.reply.irods(200, 0);
 }
 
-/** Writes the payload from `position`; a streamed body goes to the file as it arrives. */
-async function deliver(session: WriteSession, payload: Payload, position: number): Promise<number> {
-  if (payload.kind === 'bytes') return writeAt(session, payload.bytes!, position);
+/**
+ * Writes the payload from `position`; a streamed body goes to the file as it arrives. The bytes
+ * written are counted for the tests (`data_bytes_written` in the stats).
+ */
+async function deliver(
+  ctx: OpContext,
+  session: WriteSession,
+  payload: Payload,
+  position: number,
+): Promise<number> {
+  const { counters } = ctx.state;
+  if (payload.kind === 'bytes') {
+    counters.dataBytes += payload.bytes!.length;
+    return writeAt(session, payload.bytes!, position);
+  }
   let at = position;
   let received = 0;
   for await (const chunk of payload.req as AsyncIterable<Buffer>) {
     received += chunk.length;
     if (received > payload.limit) throw new BodyLimitExceeded(payload.limit);
     at = writeAt(session, chunk, at);
+    counters.dataBytes += chunk.length;
   }
   return at;
 }

@@ -133,6 +133,7 @@ export class MemoryTarget implements ControlTarget {
       redis: { connected: true, embedded: true },
       irods: { url: 'http://127.0.0.1:9000/irods-http-api/0.7.0' },
       jobs: [...this.jobsByName.values()],
+      leftoverJobs: [],
     };
   }
 

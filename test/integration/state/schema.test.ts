@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import {
   ensureSchema,
   FileStateStore,
+  JobRegistry,
   SCHEMA_VERSION,
   SchemaError,
 } from '../../../src/state/index.js';
@@ -43,6 +44,18 @@ describe('the Redis layout version', () => {
     assert.equal(await ensureSchema(redis, prefix), 1);
     assert.equal(await redis.get(schemaKey(prefix)), String(SCHEMA_VERSION));
     assert.deepEqual(await states.getMany([bytes('a.txt')]), [state]);
+  });
+
+  it('registers the jobs of version 2 state, so that status can list leftovers', async () => {
+    const { redis, prefix } = open();
+    await redis.set(schemaKey(prefix), '2');
+    await redis.hset(`${prefix}:old-camera:pass`, 'pass', '4');
+    await redis.hset(`${prefix}:moved:source`, 'source', '/data', 'target', '/tempZone/t');
+    await redis.hset(`${prefix}:moved:pass`, 'pass', '1');
+    await redis.set(`${prefix}:~schema-like`, 'not a job');
+    assert.equal(await ensureSchema(redis, prefix), 2);
+    assert.equal(await redis.get(schemaKey(prefix)), String(SCHEMA_VERSION));
+    assert.deepEqual(await new JobRegistry(redis, prefix).names(), ['moved', 'old-camera']);
   });
 
   it('refuses state of a newer layout, naming both versions, and changes nothing', async () => {
@@ -94,7 +107,7 @@ describe('the Redis layout version', () => {
     ]);
     await redis.set(schemaKey(prefix), '1');
     assert.equal(await ensureSchema(redis, prefix), 1);
-    assert.equal(await redis.get(schemaKey(prefix)), '2');
+    assert.equal(await redis.get(schemaKey(prefix)), String(SCHEMA_VERSION));
     assert.deepEqual(await states.getMany([bytes('d'), bytes('d/a.txt')]), [dir, file]);
     const provisional = { ...file, size: 4, provisional: true as const };
     await states.record([{ relPath: bytes('d/b.bin'), state: provisional }]);

@@ -8,6 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Redis } from 'ioredis';
+import type { DaemonStatus } from '../../../src/control/wire.js';
 import { jobKeys } from '../../../src/state/index.js';
 import { queueName } from '../../../src/queue/queue.js';
 import { runCtl } from '../control/run-ctl.js';
@@ -20,6 +21,12 @@ function tree(): Record<string, Uint8Array> {
   const entries: Record<string, Uint8Array> = {};
   for (let i = 0; i < 6; i++) entries[`d/f${i}.dat`] = bytesOf(50 + i * 10, i + 1);
   return entries;
+}
+
+async function leftoverJobs(socket: string): Promise<string[]> {
+  const status = await runCtl(['--socket', socket, '--json', 'status']);
+  assert.equal(status.code, 0, status.stderr);
+  return (JSON.parse(status.stdout) as DaemonStatus).leftoverJobs;
 }
 
 describe('resync and forget', () => {
@@ -95,6 +102,15 @@ describe('resync and forget', () => {
     const reload = await runCtl(['--socket', daemon.socket, 'reload']);
     assert.equal(reload.code, 0, reload.stderr);
 
+    // status lists the removed job as one that left state, with the command that removes it.
+    assert.deepEqual(await leftoverJobs(daemon.socket), ['gone']);
+    const human = await runCtl(['--socket', daemon.socket, 'status']);
+    assert.match(
+      human.stdout,
+      /^job gone is not configured but has state in Redis \(irods-ingestctl forget gone removes it\)$/m,
+    );
+    assert.doesNotMatch(human.stdout, /job keep is not configured/);
+
     const redis = new Redis({ path: daemon.embeddedRedisSocket });
     try {
       const names = (job: string) => ({ name: job, queue: queueName(job) });
@@ -108,6 +124,7 @@ describe('resync and forget', () => {
       assert.deepEqual(await jobKeys(redis, PREFIX, names('gone')), []);
       assert.equal(await redis.hexists(`${PREFIX}:~targets`, 'gone'), 0);
       assert.deepEqual((await jobKeys(redis, PREFIX, names('keep'))).sort(), kept);
+      assert.deepEqual(await leftoverJobs(daemon.socket), []);
     } finally {
       redis.disconnect();
     }

@@ -23,9 +23,16 @@ describe('compareChecksums', () => {
     );
   });
 
-  it('cannot compare a missing or MD5 checksum', () => {
+  it('cannot compare a missing checksum, or checksums of two schemes', () => {
     assert.equal(compareChecksums('', local), 'incomparable');
     assert.equal(compareChecksums('1e50210a0202497fb79bc38b6ade6c34', local), 'incomparable');
+    assert.equal(compareChecksums(local, '1e50210a0202497fb79bc38b6ade6c34'), 'incomparable');
+  });
+
+  it('compares MD5 checksums of an MD5 zone', () => {
+    const some = '1e50210a0202497fb79bc38b6ade6c34';
+    assert.equal(compareChecksums(some, some), 'match');
+    assert.equal(compareChecksums(some, 'e97b0142dc390d6bfb5a6bbf53535816'), 'mismatch');
   });
 });
 

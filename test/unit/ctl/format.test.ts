@@ -154,6 +154,7 @@ describe('formatJobs and formatStatus', () => {
       redis: { connected: true, embedded: true },
       irods: { url: 'http://irods:9000/irods-http-api/0.7.0' },
       jobs: [job()],
+      leftoverJobs: [],
     };
     const text = formatStatus(status, plain);
     assert.match(text, /^daemon: +irods-ingestd 0\.1\.0, pid 77, role all, up 3 h 2 min$/m);
@@ -161,6 +162,28 @@ describe('formatJobs and formatStatus', () => {
     assert.match(text, /^redis: +connected \(embedded\)$/m);
     assert.match(text, /^JOB +STATE/m);
     assert.match(formatStatus({ ...status, draining: true }, plain), /^state: +draining$/m);
+  });
+
+  it('names refused jobs with their reason and leftover jobs with the forget hint', () => {
+    const refused = job({ refused: { reason: 'preflight failed: no resource', since: '' } });
+    const status: DaemonStatus = {
+      version: '0.1.0',
+      pid: 77,
+      role: 'all',
+      startedAt: '2026-11-29T08:58:00.000Z',
+      ready: true,
+      draining: false,
+      redis: { connected: true, embedded: true },
+      irods: { url: 'http://irods:9000/irods-http-api/0.7.0' },
+      jobs: [refused],
+      leftoverJobs: ['old-camera'],
+    };
+    const text = formatStatus(status, plain);
+    assert.match(text, /^job \S+ is refused: preflight failed: no resource$/m);
+    assert.match(
+      text,
+      /^job old-camera is not configured but has state in Redis \(irods-ingestctl forget old-camera removes it\)$/m,
+    );
   });
 });
 

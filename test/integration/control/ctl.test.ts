@@ -103,6 +103,7 @@ describe('irods-ingestctl against the control server', { concurrency: 4 }, () =>
       'draining',
       'irods',
       'jobs',
+      'leftoverJobs',
       'pid',
       'ready',
       'redis',

@@ -300,7 +300,12 @@ async function runEntry(
     if (error instanceof WorkerError) result.retryDelayMs = error.retryDelayMs;
     // Gone while its action ran (the upload's open found no file, or the server could not read
     // it to register it): as for a file gone since it was queued, that is not its failure.
-    if (batch.kind === BATCH_KINDS.sync && (await goneNow(deps, entry))) return undefined;
+    if (batch.kind === BATCH_KINDS.sync && (await goneNow(deps, entry))) {
+      // Its object may be partly in iRODS (a provisional state): the retry finds the file gone
+      // and deletes that object, as above.
+      const [now] = await deps.states.getMany([entry.relPath]);
+      return now?.provisional === true ? 'retry' : undefined;
+    }
     return failed(deps, batch, text, error);
   }
 }

@@ -103,6 +103,8 @@ export async function startBenchDaemon(spec: BenchDaemonSpec): Promise<BenchDaem
       `watch = ${spec.job.watch ?? false}`,
       `settle = ${q(spec.job.settle ?? '2s')}`,
       ...(spec.job.resource === undefined ? [] : [`resource = ${q(spec.job.resource)}`]),
+      `handler = ${q(spec.job.handler ?? '')}`,
+      // Sub-tables last: every key after `[job.s3]` belongs to it.
       ...(spec.job.s3 === undefined
         ? []
         : [
@@ -111,7 +113,6 @@ export async function startBenchDaemon(spec: BenchDaemonSpec): Promise<BenchDaem
             'path_style = true',
             `credentials_file = ${q(spec.job.s3.credentialsFile)}`,
           ]),
-      `handler = ${q(spec.job.handler ?? '')}`,
       '',
     ].join('\n'),
   );

@@ -6,7 +6,9 @@
  * - Larger objects: ranged GETs of PART_BYTES, up to PARTS_AHEAD of them in flight, each part
  *   held once it arrived until the reader moved past it. One stream from a distant region is
  *   bound by its round trips; parallel ranges are how S3 clients reach its bandwidth. Memory:
- *   at most PARTS_AHEAD x PART_BYTES per object.
+ *   at most PARTS_AHEAD x PART_BYTES per object. Two: one part read while the next arrives.
+ *   Workers already keep many objects in flight; four parts each would let 16 workers hold
+ *   512 MiB, and made put_sync no faster against a local store.
  * - A read at another position than the next (a retried chunk) is a ranged GET of its own.
  *
  * Every GET asks for the ETag decided on (If-Match) and checks the one answered, so bytes of a
@@ -19,7 +21,7 @@ import type { S3Bucket } from './s3-bucket.js';
 
 const LARGE_OBJECT_BYTES = 32 * 1024 * 1024;
 const PART_BYTES = 8 * 1024 * 1024;
-const PARTS_AHEAD = 4;
+const PARTS_AHEAD = 2;
 
 export interface ObjectToRead {
   readonly key: string;
@@ -35,7 +37,8 @@ export class S3ObjectReader implements ByteReader {
   #stream: AsyncIterator<Buffer> | undefined;
   #body: Readable | undefined;
   #leftover: Buffer | undefined;
-  readonly #parts = new Map<number, Promise<Buffer>>();
+  /** Parts asked for, by index: their pieces as they arrived, taken from the front as read. */
+  readonly #parts = new Map<number, Promise<Buffer[]>>();
   #closed = false;
 
   constructor(bucket: S3Bucket, object: ObjectToRead) {
@@ -96,18 +99,25 @@ export class S3ObjectReader implements ByteReader {
     const index = Math.floor(position / PART_BYTES);
     for (let ahead = index; ahead < index + PARTS_AHEAD; ahead++) this.#request(ahead);
     for (const held of this.#parts.keys()) if (held < index) this.#parts.delete(held);
-    const part = await this.#parts.get(index)!;
-    const start = position - index * PART_BYTES;
-    const take = Math.min(target.length, part.length - start);
-    target.set(part.subarray(start, start + take));
-    return take;
+    // Reads here are sequential, so the front of the part is the byte at `position`.
+    const pieces = await this.#parts.get(index)!;
+    let filled = 0;
+    while (filled < target.length && pieces.length > 0) {
+      const piece = pieces[0]!;
+      const take = Math.min(piece.length, target.length - filled);
+      target.set(piece.subarray(0, take), filled);
+      filled += take;
+      if (take < piece.length) pieces[0] = piece.subarray(take);
+      else pieces.shift();
+    }
+    return filled;
   }
 
   #request(index: number): void {
     const start = index * PART_BYTES;
     if (this.#parts.has(index) || start >= this.#object.size) return;
     const end = Math.min(this.#object.size, start + PART_BYTES) - 1;
-    const part = this.#get({ start, end }).then((body) => collect(body, end - start + 1));
+    const part = this.#get({ start, end }).then((body) => piecesOf(body, end - start + 1));
     // Awaited when its turn comes; until then a failure must not count as unhandled.
     part.catch(() => undefined);
     this.#parts.set(index, part);
@@ -115,9 +125,12 @@ export class S3ObjectReader implements ByteReader {
 
   async #reread(target: Uint8Array, position: number): Promise<number> {
     const body = await this.#get({ start: position, end: position + target.length - 1 });
-    const bytes = await collect(body, target.length);
-    target.set(bytes);
-    return bytes.length;
+    let filled = 0;
+    for (const piece of await piecesOf(body, target.length)) {
+      target.set(piece, filled);
+      filled += piece.length;
+    }
+    return filled;
   }
 
   async #get(range?: { start: number; end: number }): Promise<Readable> {
@@ -136,20 +149,24 @@ export class S3ObjectReader implements ByteReader {
   }
 }
 
-/** The whole body, which must hold no more than `limit` bytes (a store ignoring ranges fails). */
-async function collect(body: Readable, limit: number): Promise<Buffer> {
-  const out = Buffer.allocUnsafe(limit);
-  let filled = 0;
+/**
+ * The whole body as the pieces it arrived in, which must hold no more than `limit` bytes (a store
+ * ignoring ranges fails). Kept as pieces: gathering them into one buffer cost a copy of every
+ * byte and a large allocation per part, a fifth of the daemon's CPU in the put_sync benchmark.
+ */
+async function piecesOf(body: Readable, limit: number): Promise<Buffer[]> {
+  const pieces: Buffer[] = [];
+  let received = 0;
   for await (const piece of body as AsyncIterable<Buffer>) {
-    if (filled + piece.length > limit) {
+    received += piece.length;
+    if (received > limit) {
       body.destroy();
       throw new S3SourceError(
         'S3_REQUEST_FAILED',
         `the store answered a ranged GET with more than the ${limit} bytes asked for`,
       );
     }
-    piece.copy(out, filled);
-    filled += piece.length;
+    pieces.push(piece);
   }
-  return out.subarray(0, filled);
+  return pieces;
 }

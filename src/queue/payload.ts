@@ -27,28 +27,45 @@ export interface BatchPayload {
 }
 
 /**
+ * Bytes past which a batch takes no further file. A batch is worked by one worker, one file after
+ * the other, so large files share a batch only up to this: eight 64 MiB objects in one directory
+ * went to one worker while three idled. Past 32 MiB a transfer outlasts a batch's own cost.
+ */
+export const BATCH_BYTES = 32 * 1024 * 1024;
+
+/**
  * The batches that carry `paths` (text form) of one job: grouped by directory, so that a batch
- * never spans two, at most `filesPerTask` paths each, on their first attempt.
+ * never spans two, at most `filesPerTask` paths each, on their first attempt. With `sizes` (the
+ * bytes each path's action reads, by index), a batch past BATCH_BYTES takes no further path.
  */
 export function batchesFor(
   kind: BatchKind,
   job: { readonly name: string; readonly filesPerTask: number },
   pass: number,
   paths: readonly string[],
+  sizes?: readonly number[],
 ): BatchPayload[] {
-  const byDirectory = new Map<string, string[]>();
-  for (const path of paths) {
+  const byDirectory = new Map<string, number[]>();
+  paths.forEach((path, index) => {
     const dir = directoryOf(path);
     const siblings = byDirectory.get(dir);
-    if (siblings === undefined) byDirectory.set(dir, [path]);
-    else siblings.push(path);
-  }
+    if (siblings === undefined) byDirectory.set(dir, [index]);
+    else siblings.push(index);
+  });
   const batches: BatchPayload[] = [];
   for (const siblings of byDirectory.values()) {
-    for (let i = 0; i < siblings.length; i += job.filesPerTask) {
-      const slice = siblings.slice(i, i + job.filesPerTask);
-      batches.push({ kind, job: job.name, pass, paths: slice, attempt: 1 });
+    let slice: string[] = [];
+    let bytes = 0;
+    for (const index of siblings) {
+      if (slice.length === job.filesPerTask || (slice.length > 0 && bytes >= BATCH_BYTES)) {
+        batches.push({ kind, job: job.name, pass, paths: slice, attempt: 1 });
+        slice = [];
+        bytes = 0;
+      }
+      slice.push(paths[index]!);
+      bytes += sizes?.[index] ?? 0;
     }
+    batches.push({ kind, job: job.name, pass, paths: slice, attempt: 1 });
   }
   return batches;
 }

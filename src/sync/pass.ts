@@ -156,7 +156,10 @@ export async function scanAndQueue(
       current.failed.add(encodeRelPath(lastElement(failure.relPath)));
     await recordScanFailures(ctx, chunk);
     const work = await compareChunk(ctx, chunk, current, hadFailures);
-    await ctx.queue.add(batchesFor(BATCH_KINDS.sync, job, pass, work.paths), ctx.stopped);
+    await ctx.queue.add(
+      batchesFor(BATCH_KINDS.sync, job, pass, work.paths, work.sizes),
+      ctx.stopped,
+    );
     // Files that failed in the scan count as found and finished, like failed actions.
     tally.add(work.counts, work.paths.length + work.counts.failed, work.bytes);
     if (chunk.final) {
@@ -200,7 +203,7 @@ function goneChildren(dir: Uint8Array, listing: DirectoryInProgress): GoneEntry[
 }
 
 /**
- * Text paths of the chunk's entries that need a worker, the bytes those would send, and the
+ * Text paths of the chunk's entries that need a worker with the bytes each would send, and the
  * chunk's counts of what was seen, excluded and failed in the scan.
  */
 async function compareChunk(
@@ -208,10 +211,11 @@ async function compareChunk(
   chunk: DirectoryChunk,
   { recorded, seen, excluded }: DirectoryInProgress,
   clearFailures: boolean,
-): Promise<{ paths: string[]; bytes: number; counts: Counted }> {
+): Promise<{ paths: string[]; sizes: number[]; bytes: number; counts: Counted }> {
   const { job } = ctx;
   const syncable = chunk.entries.filter((entry) => SYNCABLE.has(entry.type));
   const work: string[] = [];
+  const sizes: number[] = [];
   const inSync: string[] = [];
   let bytes = 0;
   let skipped = 0;
@@ -230,7 +234,9 @@ async function compareChunk(
     if (operation === 'queue' || needsWork(entry, state, operation, job.ctimeChanges)) {
       work.push(path);
       // An append may send fewer bytes than the file holds: an upper bound.
-      if (operation === 'queue' || sendsBytes(operation)) bytes += entry.size;
+      const size = operation === 'queue' || sendsBytes(operation) ? entry.size : 0;
+      sizes.push(size);
+      bytes += size;
     } else {
       inSync.push(path);
     }
@@ -260,7 +266,7 @@ async function compareChunk(
     failed: chunk.failures.length + unsyncable.length,
     skipped,
   };
-  return { paths: work, bytes, counts };
+  return { paths: work, sizes, bytes, counts };
 }
 
 /**

@@ -24,6 +24,7 @@ import { messageOf } from '../errors.js';
 import type { JobConfig } from '../config/index.js';
 import type { RecordedState } from '../core/decide.js';
 import { decodeRelPath, joinRelPath, type ObservedEntry } from '../core/entry.js';
+import { sendsBytes } from '../core/job-rules.js';
 import { evidenceSample, provesDirectoryRename, sameEntry } from '../core/rename-evidence.js';
 import { SettleQueue, type SettledPath } from '../core/settle.js';
 import type { IrodsClient } from '../irods/index.js';
@@ -337,8 +338,10 @@ export class WatchFeed {
   async #queue(kind: BatchPayload['kind'], looks: readonly Look[]): Promise<void> {
     const { job, queue } = this.#deps;
     const paths = looks.map(({ path }) => path);
+    const sends = sendsBytes(job.operation);
+    const sizes = looks.map(({ entry }) => (sends ? (entry?.size ?? 0) : 0));
     const owner = { name: job.name, filesPerTask: job.files_per_task };
-    await queue.add(batchesFor(kind, owner, this.#deps.pass(), paths), () => this.#closed);
+    await queue.add(batchesFor(kind, owner, this.#deps.pass(), paths, sizes), () => this.#closed);
   }
 }
 

@@ -16,6 +16,8 @@ interface StubOptions {
   repeatPrefixes?: boolean;
   /** Fails the page of `prefix` that starts after `token` ("" = the first page). */
   fail?: (prefix: string, token: string) => boolean;
+  /** Milliseconds the pages of `prefix` take (default 1). */
+  delay?: (prefix: string) => number;
 }
 
 interface Stub {
@@ -34,7 +36,7 @@ function stubBucket(keys: Record<string, string>, options: StubOptions = {}): St
     stub.calls.push(`${prefix}@${token ?? ''}`);
     inFlight += 1;
     stub.maxInFlight = Math.max(stub.maxInFlight, inFlight);
-    await new Promise((resolve) => setTimeout(resolve, 1));
+    await new Promise((resolve) => setTimeout(resolve, options.delay?.(prefix) ?? 1));
     inFlight -= 1;
     if (options.fail?.(prefix, token ?? ''))
       throw Object.assign(new Error('boom'), {
@@ -232,5 +234,23 @@ describe('listS3Tree', () => {
     const calls = early.calls.length;
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.ok(early.calls.length <= calls + 16, 'no new listing after the consumer stopped');
+  });
+
+  it('keeps listing past a directory whose page is slow', async () => {
+    const keys: Record<string, string> = {};
+    for (let d = 0; d < 40; d++) keys[`d${String(d).padStart(2, '0')}/f`] = 'x';
+    const stub = stubBucket(keys, { delay: (prefix) => (prefix === 'd00/' ? 200 : 1) });
+    let listedMeanwhile = 0;
+    for await (const chunk of listS3Tree(stub.pages, '', {
+      exclude: [],
+      source: 's3://bkt',
+      concurrency: 4,
+    })) {
+      // The first chunk after the root's is d00's, which arrives only after its slow page.
+      if (chunk.dir.length > 0 && listedMeanwhile === 0) listedMeanwhile = stub.calls.length;
+    }
+    assert.ok(stub.maxInFlight <= 4, `${stub.maxInFlight} in flight`);
+    // The root, and 4 slots x 4 directories ahead of the consumer (waiting on d00) listed.
+    assert.equal(listedMeanwhile, 17, `${listedMeanwhile} pages asked for while d00 was slow`);
   });
 });

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Redis } from 'ioredis';
+import { describe, it } from 'node:test';
 import type { JobConfig } from '../../../src/config/index.js';
 import { decodeDefinition, encodeDefinition } from '../../../src/config/job-definition.js';
 import { JobPublisher } from '../../../src/job-publisher.js';
 import { JobDefinitions } from '../../../src/state/job-definitions.js';
 import { recordingLogger } from '../metrics/fixture.js';
-import { startRedis, type TestRedis } from '../../helpers/redis.js';
-import { connect } from '../state/setup.js';
+import { useRedis } from '../state/setup.js';
 
 /** A valid job (as a config file would give it) named `name`. */
 function job(name: string): JobConfig {
@@ -24,20 +22,10 @@ function job(name: string): JobConfig {
 }
 
 describe('a scanning daemon starting again', () => {
-  let server: TestRedis;
-  let redis: Redis;
-  let prefix: string;
-  before(async () => {
-    server = await startRedis();
-    ({ redis, prefix } = connect(server));
-  });
-  after(async () => {
-    redis.disconnect();
-    await server.stop();
-  });
+  const db = useRedis();
 
   it('gets its ad-hoc jobs back and removes the config jobs it no longer has', async () => {
-    const definitions = new JobDefinitions(redis, prefix);
+    const definitions = new JobDefinitions(db.redis, db.prefix);
     const { logger } = recordingLogger();
     const before = new JobPublisher(definitions, 'host-a:/run/ctl.sock', logger);
     await before.publish(job('kept'), 'config');

@@ -1,31 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Redis } from 'ioredis';
+import { describe, it } from 'node:test';
 import { daemonKey } from '../../../src/state/keys.js';
 import { DaemonRegistry } from '../../../src/state/daemon-registry.js';
 import { JobDefinitions } from '../../../src/state/job-definitions.js';
 import { eventually } from '../../helpers/eventually.js';
-import { startRedis, type TestRedis } from '../../helpers/redis.js';
-import { connect } from './setup.js';
+import { useRedis } from './setup.js';
 
 const definition = (owner: string, extra = '') =>
   JSON.stringify({ format: 1, origin: 'config', owner, job: { name: 'x', extra } });
 
 describe('shared job definitions in Redis', () => {
-  let server: TestRedis;
-  let redis: Redis;
-  let prefix: string;
-  before(async () => {
-    server = await startRedis();
-    ({ redis, prefix } = connect(server));
-  });
-  after(async () => {
-    redis.disconnect();
-    await server.stop();
-  });
+  const db = useRedis();
 
   it('are withdrawn only by the daemon that wrote them', async () => {
-    const definitions = new JobDefinitions(redis, prefix);
+    const definitions = new JobDefinitions(db.redis, db.prefix);
     await definitions.put('a', definition('daemon-1'));
     assert.equal(await definitions.withdraw('a', 'daemon-2'), false);
     assert.deepEqual([...(await definitions.all()).keys()], ['a']);
@@ -34,7 +22,7 @@ describe('shared job definitions in Redis', () => {
   });
 
   it('are put back when missing, never over what another daemon wrote', async () => {
-    const definitions = new JobDefinitions(redis, `${prefix}:restore`);
+    const definitions = new JobDefinitions(db.redis, `${db.prefix}:restore`);
     await definitions.put('b', definition('daemon-2', 'theirs'));
     const own = new Map([
       ['b', definition('daemon-1', 'mine')],
@@ -51,7 +39,7 @@ describe('shared job definitions in Redis', () => {
   });
 
   it('announce every change to those watching', async () => {
-    const definitions = new JobDefinitions(redis, `${prefix}:watch`);
+    const definitions = new JobDefinitions(db.redis, `${db.prefix}:watch`);
     let heard = 0;
     const errors: Error[] = [];
     const watch = await definitions.watch(
@@ -78,20 +66,10 @@ describe('shared job definitions in Redis', () => {
 });
 
 describe('the daemon registry', () => {
-  let server: TestRedis;
-  let redis: Redis;
-  let prefix: string;
-  before(async () => {
-    server = await startRedis();
-    ({ redis, prefix } = connect(server));
-  });
-  after(async () => {
-    redis.disconnect();
-    await server.stop();
-  });
+  const db = useRedis();
 
   it('lists the daemons that beat, drops one whose heartbeat lapsed and one removed', async () => {
-    const registry = new DaemonRegistry<{ host: string }>(redis, prefix);
+    const registry = new DaemonRegistry<{ host: string }>(db.redis, db.prefix);
     await registry.beat('h1:1:a', { host: 'h1' });
     await registry.beat('h2:2:b', { host: 'h2' });
     await registry.beat('h3:3:c', { host: 'h3' });
@@ -104,12 +82,12 @@ describe('the daemon registry', () => {
       ],
     );
     // h2 stops beating: its key expires as it would after the timeout.
-    await redis.pexpire(daemonKey(prefix, 'h2:2:b'), 1);
+    await db.redis.pexpire(daemonKey(db.prefix, 'h2:2:b'), 1);
     await registry.remove('h3:3:c');
     await eventually('h2 dropped out', async () => (await registry.list()).length === 1);
     const [left] = await registry.list();
     assert.equal(left!.id, 'h1:1:a');
     assert.equal(typeof left!.lastSeen, 'number');
-    assert.deepEqual(await redis.smembers(`${prefix}:~daemons`), ['h1:1:a']);
+    assert.deepEqual(await db.redis.smembers(`${db.prefix}:~daemons`), ['h1:1:a']);
   });
 });

@@ -34,15 +34,27 @@ const CHECK_MS = 10_000;
 /** Whether this host can work `job`: undefined when it can, else why not. */
 export type JobCheck = (job: JobConfig) => Promise<string | undefined>;
 
+/**
+ * Looks at sources not answered yet, by path. A stat on a hung mount never returns and holds one
+ * of libuv's four threads: one more every refresh would take them all within two minutes, and
+ * with them every file read of every job on this host.
+ */
+const unanswered = new Map<string, Promise<string | undefined>>();
+
 /** A directory source must be a directory on this host too: the batches read or stat its files. */
 export async function sourceOnThisHost(job: JobConfig): Promise<string | undefined> {
   if (isS3Source(job.source)) return undefined;
-  const looked = stat(job.source).then(
-    (stats) =>
-      stats.isDirectory() ? undefined : `its source ${job.source} is not a directory here`,
-    (error: NodeJS.ErrnoException) =>
-      `its source ${job.source} cannot be read here (${error.code ?? messageOf(error)})`,
-  );
+  let looked = unanswered.get(job.source);
+  if (looked === undefined) {
+    looked = stat(job.source).then(
+      (stats) =>
+        stats.isDirectory() ? undefined : `its source ${job.source} is not a directory here`,
+      (error: NodeJS.ErrnoException) =>
+        `its source ${job.source} cannot be read here (${error.code ?? messageOf(error)})`,
+    );
+    unanswered.set(job.source, looked);
+    void looked.finally(() => unanswered.delete(job.source));
+  }
   const settled = await settleWithin(looked, CHECK_MS);
   if (settled === SETTLED.late) {
     return `its source ${job.source} did not answer within ${CHECK_MS / 1000} s (a hung mount?)`;

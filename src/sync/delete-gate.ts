@@ -6,8 +6,9 @@
  *   rest of the pass goes on either way. The next pass decides again from what it finds: the
  *   same deletes replace the hold, fewer than the limit clear it.
  * - The watcher's deletes add up from one pass to the next (what a pass over the same time would
- *   have found): the one that would go over the limit is held, and while anything is held, the
- *   watcher's later deletes join the hold.
+ *   have found), as a share of what the job tracks (at the pass's start, or now if it grew): the
+ *   one that would go over the limit is held, and while anything is held, the watcher's later
+ *   deletes join the hold.
  * - `allow-deletes` queues what is held, once. What the operator released is allowed to the pass
  *   that may be deciding the same deletes at that moment, so it does not hold them again.
  *
@@ -129,17 +130,19 @@ export class DeleteGate {
     const { holds, logger, job, states } = this.#deps;
     const entries = await this.#weigh(gone);
     const paths = gone.map(({ path }) => path);
-    this.#tracked ??= await states.trackedCount();
+    // What the job tracks now when it grew since the pass began: a first pass recording a new
+    // tree, or files arriving under watch, make the burst a share of more than the pass saw.
+    const tracked = Math.max(this.#tracked ?? 0, await states.trackedCount());
     const held = await holds.info();
-    const over = holdsDeletes(this.#max, this.#tracked, this.#burst + entries);
+    const over = holdsDeletes(this.#max, tracked, this.#burst + entries);
     if (!this.#guarded || (held === undefined && !over)) {
       this.#burst += entries;
       await this.#queue(paths);
       return;
     }
-    await holds.holdMore(paths, this.#info(HOLDERS.watch, gone.length, entries, this.#tracked));
+    await holds.holdMore(paths, this.#info(HOLDERS.watch, gone.length, entries, tracked));
     logger.warn(
-      `job ${job.name}: watched deletes held: ${gone.length} path(s), ${entries} entries (${this.#burst + entries} since the last pass, of ${this.#tracked} tracked; max_delete ${describeMaxDelete(this.#max)}); irods-ingestctl allow-deletes ${job.name} releases them`,
+      `job ${job.name}: watched deletes held: ${gone.length} path(s), ${entries} entries (${this.#burst + entries} since the last pass, of ${tracked} tracked; max_delete ${describeMaxDelete(this.#max)}); irods-ingestctl allow-deletes ${job.name} releases them`,
       { job: job.name, held: entries },
     );
   }

@@ -31,7 +31,7 @@ describe('max_delete', () => {
   const sources: Record<string, string> = {};
 
   before(async () => {
-    for (const name of ['held', 'within', 'watched']) {
+    for (const name of ['held', 'within', 'watched', 'grown']) {
       sources[name] = await fx.tempDir(`maxdel-${name}-`);
       // 122 entries: dirs a and b, 120 files; a holds 60% of them.
       await writeTree(sources[name], { ...files('a', 73), ...files('b', 47) }, T1);
@@ -67,9 +67,19 @@ describe('max_delete', () => {
           watch: true,
           settle: '300ms',
         },
+        {
+          name: 'grown',
+          source: sources.grown!,
+          target: `${ROOT}/grown`,
+          operation: 'put_sync',
+          delete: 'no_trash',
+          rescan_interval: '1h',
+          watch: true,
+          settle: '300ms',
+        },
       ],
     });
-    await Promise.all(['held', 'within', 'watched'].map((job) => daemon.passDone(1, job)));
+    await Promise.all(['held', 'within', 'watched', 'grown'].map((job) => daemon.passDone(1, job)));
   });
 
   it('holds a pass that would delete 60%, goes on with the rest, and allow-deletes releases it once', async () => {
@@ -126,6 +136,25 @@ describe('max_delete', () => {
     assert.equal((await namesIn(fx.client, `${target}/a`)).length, 61);
     assert.equal((await jobStatus(daemon, 'within')).heldDeletes, undefined);
     assert.equal(warnings(daemon, 'within', 'deletes held').length, 0);
+  });
+
+  // The soak's first passes held ordinary churn: the burst was weighed against the entries the
+  // job tracked when its pass began, however many the watcher recorded since.
+  it('weighs a watched burst against what the job tracks now, after it grew', async () => {
+    // Until the watcher created it, the collection is not there to list.
+    const objects = async () =>
+      (await namesIn(fx.client, `${ROOT}/grown/c`).catch(() => [])).length;
+    await writeTree(join(sources.grown!, 'c'), files('.', 200), T1);
+    await eventually('the new files uploaded', async () =>
+      (await objects()) === 200 ? true : undefined,
+    );
+    // 100 entries: more than half of the 122 tracked when the pass began, a third of 323 now.
+    for (let i = 0; i < 100; i++) await rm(join(sources.grown!, 'c', `f${i}.txt`));
+    await eventually('the deleted files gone from iRODS', async () =>
+      (await objects()) === 100 ? true : undefined,
+    );
+    assert.equal((await jobStatus(daemon, 'grown')).heldDeletes, undefined);
+    assert.deepEqual(warnings(daemon, 'grown', 'deletes held'), []);
   });
 
   it('holds a watched rm -rf of more than half of the tree', async () => {

@@ -14,9 +14,7 @@
  * - Registrations: the replica that points at the file itself has its size and mtime; a
  *   registration elsewhere is other content (register_replica adds this file as a replica).
  */
-import { sendsBytes } from '../core/job-rules.js';
-import { GOOD_REPLICA, type ReplicaFacts } from '../irods/index.js';
-import { holdsSameContent, replicasOf } from './content-check.js';
+import { comparedReplicas, holdsSameContent, replicasOf } from './content-check.js';
 import type { EntryContext } from './context.js';
 import { sourceStat } from './file-steps.js';
 import { step } from './pipeline.js';
@@ -30,6 +28,9 @@ export const adoptExisting = step<EntryContext>('adopt', async (ctx) => {
   if (action.kind !== 'adopt') return;
   const verdict = await compareWithObject(ctx);
   if (verdict === VERDICTS.same) return;
+  // Other content was there before the job: writing over it does not make it the job's to
+  // delete (no provisional state) until the job's copy is confirmed and recorded.
+  if (verdict === VERDICTS.different) ctx.foreignObject = true;
   ctx.action = verdict === VERDICTS.missing ? action.onMissing : action.onDifference;
 });
 
@@ -46,11 +47,4 @@ async function compareWithObject(ctx: EntryContext): Promise<Verdict> {
   if (!quick) return VERDICTS.different;
   if (ctx.deps.job.checksum !== 'verify') return VERDICTS.same;
   return (await holdsSameContent(ctx)) ? VERDICTS.same : VERDICTS.different;
-}
-
-function comparedReplicas(ctx: EntryContext, all: readonly ReplicaFacts[]): ReplicaFacts[] {
-  if (sendsBytes(ctx.deps.job.operation)) {
-    return all.filter((replica) => replica.status === GOOD_REPLICA);
-  }
-  return all.filter((replica) => replica.physicalPath === ctx.task.sourcePath);
 }

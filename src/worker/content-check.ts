@@ -28,16 +28,26 @@ export const checkContent = step<EntryContext>('check-content', async (ctx) => {
   if (!(await holdsSameContent(ctx))) ctx.action = action.onDifference;
 });
 
+/**
+ * The replicas that must hold the file's content: every good one of an uploaded object; of a
+ * registration, the one at the file's physical path (`physical_source` or the handler's
+ * `physicalPath`, else the source path).
+ */
+export function comparedReplicas(ctx: EntryContext, all: readonly ReplicaFacts[]): ReplicaFacts[] {
+  if (sendsBytes(ctx.deps.job.operation)) {
+    return all.filter((replica) => replica.status === GOOD_REPLICA);
+  }
+  const { sourcePath, physicalPath = sourcePath } = ctx.task;
+  return all.filter((replica) => replica.physicalPath === physicalPath);
+}
+
 /** The file's content is what iRODS holds (see above); exported for adoption (adopt.ts). */
 export async function holdsSameContent(ctx: EntryContext): Promise<boolean> {
   const { client, job } = ctx.deps;
-  const { logicalPath, sourcePath, physicalPath = sourcePath } = ctx.task;
+  const { logicalPath } = ctx.task;
   const { size } = sourceStat(ctx);
-  const all = await replicasOf(ctx);
   const registered = !sendsBytes(job.operation);
-  const replicas = registered
-    ? all.filter((replica) => replica.physicalPath === physicalPath)
-    : all.filter((replica) => replica.status === GOOD_REPLICA);
+  const replicas = comparedReplicas(ctx, await replicasOf(ctx));
   if (replicas.length === 0 || replicas.some((replica) => replica.size !== size)) return false;
   const checksums = replicas.map((replica) => replica.checksum).filter((sum) => sum !== '');
   if (registered && checksums.length === 0) return true;

@@ -156,6 +156,8 @@ export interface EntryContext extends StepContext {
   tracked: boolean;
   /** This action wrote the file's provisional state. */
   provisional: boolean;
+  /** Adoption found an object of other content, which the job did not put there. */
+  foreignObject: boolean;
 }
 
 /** What an action did, for the caller's counters and logs. */
@@ -194,6 +196,7 @@ export function newContext(deps: WorkerDeps, task: EntryTask, action: FileAction
     bytesSent: 0,
     tracked: false,
     provisional: false,
+    foreignObject: false,
   };
 }
 

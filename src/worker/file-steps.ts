@@ -291,10 +291,11 @@ export function keepLock(ctx: EntryContext): (() => Promise<void>) | undefined {
 /**
  * Before the first request that may create the file's object: a file whose copy the job has not
  * confirmed gets a provisional state (WorkerDeps.track), so the object is the job's from then on.
+ * An object that was there before the job is not claimed so: when unsure, keep.
  */
 async function trackObject(ctx: EntryContext): Promise<void> {
   const { track } = ctx.deps;
-  if (ctx.tracked || track === undefined) return;
+  if (ctx.tracked || ctx.foreignObject || track === undefined) return;
   await track(ctx.task.entry.relPath, { ...recordedFile(sourceStat(ctx)), provisional: true });
   ctx.tracked = true;
   ctx.provisional = true;

@@ -4,7 +4,7 @@
  * what differs.
  */
 import assert from 'node:assert/strict';
-import { writeFile, utimes } from 'node:fs/promises';
+import { mkdir, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runCtl } from '../control/run-ctl.js';
@@ -43,8 +43,9 @@ async function ingestTwice(
   target: string,
   first: Partial<JobSpec>,
   second: Partial<JobSpec>,
+  source?: string,
 ) {
-  const source = await fx.tempDir('adopt-');
+  source ??= await fx.tempDir('adopt-');
   await writeTree(source, tree(), MTIME);
   const job = { name: 'move', source, target, rescan_interval: '0' };
   const before = await fx.daemon({ jobs: [{ ...job, ...first }] });
@@ -134,6 +135,21 @@ describe('adoption of what iRODS holds already', () => {
     const target = '/tempZone/home/rods/adopt-register';
     const spec = { operation: 'register' };
     const { summary, writes } = await ingestTwice(fx, target, spec, spec);
+    assert.equal(writes, 0);
+    assert.equal(summary.adopted, FILES);
+    assert.equal(summary.failed, 0);
+  });
+
+  it('register with physical_source adopts the registrations of the server-side paths', async () => {
+    const dir = await fx.tempDir('adopt-physical-');
+    const source = join(dir, 'src');
+    // The server's view of the same storage: another path to the same files.
+    const serverView = join(dir, 'server-view');
+    await mkdir(source);
+    await symlink(source, serverView);
+    const target = '/tempZone/home/rods/adopt-physical';
+    const spec = { operation: 'register', physical_source: serverView };
+    const { summary, writes } = await ingestTwice(fx, target, spec, spec, source);
     assert.equal(writes, 0);
     assert.equal(summary.adopted, FILES);
     assert.equal(summary.failed, 0);

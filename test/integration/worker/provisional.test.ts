@@ -71,6 +71,25 @@ describe('provisional states of first uploads', () => {
     assert.equal(records.states.get('f.dat')?.size, 11);
   });
 
+  // An object the job finds in iRODS (iput, the tool it replaces) is not the job's to delete
+  // because the job set out to overwrite it: a failed upload would have left a provisional state
+  // claiming it, and a retry after the file vanished would have removed it.
+  it('are not written for an object that was in iRODS before the job', async () => {
+    const source = await sourceDir(fx);
+    const spec = job(source);
+    await writeFile(join(source, 'found.dat'), 'the file');
+    await writeFile(join(source, 'other.dat'), 'other bytes');
+    await fx.client.collections.ensure(spec.target);
+    await fx.client.upload(join(source, 'other.dat'), `${spec.target}/found.dat`);
+    const records = new Records();
+    const seen: (boolean | undefined)[] = [];
+    await syncFile(tracking(records, fx, spec, seen), await taskFor(spec, 'found.dat'), undefined);
+    assert.deepEqual(seen, [], 'no provisional state');
+    assert.equal(records.states.get('found.dat')?.size, 8, 'recorded once the upload confirmed');
+    const bytes = await fx.client.dataObjects.read(`${spec.target}/found.dat`);
+    assert.equal(bytes.toString(), 'the file');
+  });
+
   it('are dropped when the file vanished before its upload could open it', async () => {
     const source = await sourceDir(fx);
     const spec = job(source);

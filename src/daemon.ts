@@ -348,7 +348,14 @@ async function startJobsWhenIrodsAnswers(
     return false;
   }
   if (run.signal.aborted) return false;
-  await target.startJobs();
+  try {
+    await target.startJobs();
+  } catch (error) {
+    // A daemon that runs none of its jobs must end and say why (systemd restarts it), not stay
+    // up looking healthy: this rejection had nobody else waiting for it.
+    if (!run.signal.aborted) run.fail(new Error(`the jobs could not start: ${messageOf(error)}`));
+    return false;
+  }
   const config = target.configInForce();
   facts.jobsRunning = true;
   // Events may have been lost while Redis was away or the loop stood still: watching jobs

@@ -114,12 +114,20 @@ export class JobFollower {
   /** Starts the jobs defined now and follows their changes. */
   async start(): Promise<void> {
     const { definitions, logger } = this.#deps;
-    this.#watch = await definitions.watch(
-      () => void this.refresh(),
-      (error) => logger.warn(`redis (job definitions): ${error.message}`),
-    );
+    try {
+      this.#watch = await definitions.watch(
+        () => void this.refresh(),
+        (error) => logger.warn(`redis (job definitions): ${error.message}`),
+      );
+    } catch (error) {
+      // An ACL user without channel rights (Redis 7's default for new users): the re-reads
+      // every REFRESH_MS still follow the definitions, only later.
+      logger.warn(
+        `cannot subscribe to job definition changes (${messageOf(error)}); re-reading them every ${REFRESH_MS / 1000} s instead`,
+      );
+    }
     if (this.#stopped) {
-      await this.#watch.close();
+      await this.#watch?.close();
       return;
     }
     this.#timer = setInterval(() => void this.refresh(), REFRESH_MS);

@@ -85,15 +85,19 @@ export class JobDefinitions {
       if (channel === this.#key) onChange();
     });
     subscriber.on('ready', onChange);
-    await subscriber.subscribe(this.#key);
-    return {
-      // A subscriber has nothing to flush; QUIT would wait for a Redis that is away.
-      close: () => {
-        subscriber.removeAllListeners();
-        subscriber.on('error', () => undefined);
-        subscriber.disconnect();
-        return Promise.resolve();
-      },
+    // A subscriber has nothing to flush; QUIT would wait for a Redis that is away.
+    const close = () => {
+      subscriber.removeAllListeners();
+      subscriber.on('error', () => undefined);
+      subscriber.disconnect();
+      return Promise.resolve();
     };
+    try {
+      await subscriber.subscribe(this.#key);
+    } catch (error) {
+      await close();
+      throw error;
+    }
+    return { close };
   }
 }

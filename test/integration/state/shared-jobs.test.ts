@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { Redis } from 'ioredis';
 import { daemonKey } from '../../../src/state/keys.js';
 import { DaemonRegistry } from '../../../src/state/daemon-registry.js';
 import { JobDefinitions } from '../../../src/state/job-definitions.js';
@@ -61,6 +63,33 @@ describe('shared job definitions in Redis', () => {
       assert.deepEqual(errors, []);
     } finally {
       await watch.close();
+    }
+  });
+
+  // Redis 7 gives new ACL users no channel rights: the watch fails, and its connection must not
+  // stay behind (the follower then re-reads the definitions on its timer).
+  it('refuse to watch for a user without channel rights, and leave no connection', async () => {
+    const user = `nochannels-${randomUUID().slice(0, 8)}`;
+    await db.redis.call('ACL', 'SETUSER', user, 'on', '>secret', '~*', '+@all', 'resetchannels');
+    const limited = new Redis({ path: db.redis.options.path!, username: user, password: 'secret' });
+    try {
+      const definitions = new JobDefinitions(limited, `${db.prefix}:acl`);
+      await assert.rejects(
+        definitions.watch(
+          () => undefined,
+          () => undefined,
+        ),
+        /NOPERM/,
+      );
+      const connections = async () =>
+        String(await db.redis.call('CLIENT', 'LIST'))
+          .split('\n')
+          .filter((line) => line.includes(`user=${user}`)).length;
+      await eventually('the subscriber gone', async () =>
+        (await connections()) === 1 ? true : undefined,
+      );
+    } finally {
+      limited.disconnect();
     }
   });
 });

@@ -178,6 +178,15 @@ export class AdhocJobs {
     if (jobs.get(job.name) !== undefined) {
       throw new ControlError('CONFLICT', `job ${job.name} exists already`);
     }
+    // A name is one job, with one state, across the daemons sharing the Redis: taking another
+    // daemon's would wipe its state (a new source for the same job) and split its workers.
+    const owner = await this.#deps.publisher.otherOwner(job.name);
+    if (owner !== undefined) {
+      throw new ControlError(
+        'CONFLICT',
+        `job ${job.name} exists already on daemon ${owner}; give the ad-hoc job a name of its own`,
+      );
+    }
     // Jobs of other daemons on the same Redis: their targets may not overlap either.
     const overlap = await jobs.targetConflict(job);
     if (overlap !== undefined) {

@@ -38,6 +38,19 @@ export class JobPublisher {
     this.#logger = logger;
   }
 
+  /**
+   * The daemon that stored a definition of `name`, when it is another one; `an unknown daemon`
+   * for a definition this one cannot read (it may be a newer daemon's: never taken for none).
+   */
+  async otherOwner(name: string): Promise<string | undefined> {
+    const text = await this.#definitions.get(name);
+    if (text === undefined) return undefined;
+    const decoded = decodeDefinition(text);
+    if ('problem' in decoded) return 'an unknown daemon';
+    const { owner } = decoded.definition;
+    return owner === this.owner ? undefined : owner;
+  }
+
   /** Writes the definition of `job`; throws when Redis refused (it is tried again later). */
   async publish(job: JobConfig, origin: JobOrigin): Promise<void> {
     const text = encodeDefinition(job, origin, this.owner);

@@ -43,6 +43,11 @@ export class JobDefinitions {
     return new Map(Object.entries(await this.#redis.hgetall(this.#key)));
   }
 
+  /** The stored definition of `name`, or undefined. */
+  async get(name: string): Promise<string | undefined> {
+    return (await this.#redis.hget(this.#key, name)) ?? undefined;
+  }
+
   /** Writes (or replaces) the definition of `name` and announces it. */
   async put(name: string, text: string): Promise<void> {
     await this.#redis.multi().hset(this.#key, name, text).publish(this.#key, name).exec();

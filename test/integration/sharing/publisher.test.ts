@@ -53,4 +53,22 @@ describe('a scanning daemon starting again', () => {
       'theirs',
     ]);
   });
+
+  // An ad-hoc `start` must not take a name another daemon runs: it would become the same job
+  // with another source, and the source check would wipe that job's state.
+  it('names the daemon whose job a name is, and never takes an unreadable one for none', async () => {
+    const definitions = new JobDefinitions(db.redis, `${db.prefix}:owners`);
+    const { logger } = recordingLogger();
+    const mine = new JobPublisher(definitions, 'host-a:/run/ctl.sock', logger);
+    await mine.publish(job('own'), 'config');
+    await definitions.put(
+      'theirs',
+      encodeDefinition(job('theirs'), 'config', 'host-b:/run/ctl.sock'),
+    );
+    await definitions.put('future', JSON.stringify({ format: 99, owner: 'host-c:/run/ctl.sock' }));
+    assert.equal(await mine.otherOwner('own'), undefined);
+    assert.equal(await mine.otherOwner('free'), undefined);
+    assert.equal(await mine.otherOwner('theirs'), 'host-b:/run/ctl.sock');
+    assert.equal(await mine.otherOwner('future'), 'an unknown daemon');
+  });
 });

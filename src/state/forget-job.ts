@@ -10,7 +10,7 @@ import type { RedisClient } from './connection.js';
 import { queueKeyPattern, StateKeys } from './keys.js';
 import { JobDefinitions } from './job-definitions.js';
 import { scanKeys } from './scan.js';
-import { JobRegistry } from './job-registry.js';
+import { JobRegistry, workedJobs } from './job-registry.js';
 import { TargetClaims } from './target-claims.js';
 
 /** A job's name and the name of its BullMQ queue (queue/queue.ts queueName). */
@@ -59,6 +59,10 @@ export async function forgetJobKeys(
   const claims = new TargetClaims(redis, prefix);
   const claimedBy = await claims.liveOwner(job.name);
   if (claimedBy !== undefined) return { claimedBy };
+  // Worker hosts work a job's queue while its scanning daemon is away (a restart): its state is
+  // in use. A stored definition alone is not: a daemon taken out of service leaves its own.
+  if ((await workedJobs(redis, prefix)).has(job.name))
+    return { claimedBy: 'a worker host working its queue' };
   let removed = 0;
   // Each page is unlinked as it comes, so a job of millions of keys never sits in memory at once.
   for await (const page of jobKeyPages(redis, prefix, job)) {

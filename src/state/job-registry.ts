@@ -5,6 +5,8 @@
  * `forget`. State written before the set existed is added by the schema migration to version 3.
  */
 import type { RedisClient } from './connection.js';
+import { DaemonRegistry } from './daemon-registry.js';
+import { JobDefinitions } from './job-definitions.js';
 import { jobNamesKey, startingWith } from './keys.js';
 import { scanKeys } from './scan.js';
 import { TargetClaims } from './target-claims.js';
@@ -28,18 +30,37 @@ export class JobRegistry {
     await this.#redis.srem(this.#key, name);
   }
 
-  /** The registered jobs that no daemon on the Redis runs now (no live claim on a target). */
+  /**
+   * The registered jobs nothing suggests are in use: no live claim on a target, no stored
+   * definition (its scanning daemon may be restarting), no live daemon working its queue.
+   */
   async unclaimed(): Promise<string[]> {
-    const claims = new TargetClaims(this.#redis, this.#prefix);
     const names = await this.names();
+    const [defined, working] = await Promise.all([
+      new JobDefinitions(this.#redis, this.#prefix).all(),
+      workedJobs(this.#redis, this.#prefix),
+    ]);
+    const claims = new TargetClaims(this.#redis, this.#prefix);
     const owners = await Promise.all(names.map((name) => claims.liveOwner(name)));
-    return names.filter((_, i) => owners[i] === undefined);
+    return names.filter(
+      (name, i) => owners[i] === undefined && !defined.has(name) && !working.has(name),
+    );
   }
 
   /** Every registered name, sorted. */
   async names(): Promise<string[]> {
     return (await this.#redis.smembers(this.#key)).sort();
   }
+}
+
+/** The jobs the daemons with a live heartbeat work now (worker hosts included). */
+export async function workedJobs(redis: RedisClient, prefix: string): Promise<Set<string>> {
+  const daemons = await new DaemonRegistry<{ jobs?: unknown }>(redis, prefix).list();
+  return new Set(
+    daemons.flatMap(({ info }) =>
+      Array.isArray(info.jobs) ? info.jobs.filter((job) => typeof job === 'string') : [],
+    ),
+  );
 }
 
 /**

@@ -10,7 +10,10 @@ import { describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import type { DaemonStatus } from '../../../src/control/wire.js';
 import { jobKeys } from '../../../src/state/index.js';
+import { DaemonRegistry } from '../../../src/state/daemon-registry.js';
+import { JobDefinitions } from '../../../src/state/job-definitions.js';
 import { queueName } from '../../../src/queue/queue.js';
+import { eventually } from '../../helpers/eventually.js';
 import { runCtl } from '../control/run-ctl.js';
 import { bytesOf, objectFacts, useSyncFixture, writeTree } from './fixture.js';
 
@@ -102,8 +105,11 @@ describe('resync and forget', () => {
     const reload = await runCtl(['--socket', daemon.socket, 'reload']);
     assert.equal(reload.code, 0, reload.stderr);
 
-    // status lists the removed job as one that left state, with the command that removes it.
-    assert.deepEqual(await leftoverJobs(daemon.socket), ['gone']);
+    // status lists the removed job as one that left state, with the command that removes it,
+    // once the daemon's heartbeat no longer lists it among the jobs it works (every 5 s).
+    await eventually('the removed job listed as leftover', async () =>
+      (await leftoverJobs(daemon.socket)).join() === 'gone' ? true : undefined,
+    );
     const human = await runCtl(['--socket', daemon.socket, 'status']);
     assert.match(
       human.stdout,
@@ -117,6 +123,21 @@ describe('resync and forget', () => {
       const before = await jobKeys(redis, PREFIX, names('gone'));
       assert.ok(before.length > 0, 'the removed job left keys');
       const kept = (await jobKeys(redis, PREFIX, names('keep'))).sort();
+
+      // A worker host still working the job's queue, its scanning daemon away (a restart): the
+      // state is in use, so it is no leftover and forget refuses.
+      const hosts = new DaemonRegistry<{ jobs: string[] }>(redis, PREFIX);
+      await hosts.beat('w1:1:x', { jobs: ['gone'] });
+      assert.deepEqual(await leftoverJobs(daemon.socket), []);
+      const busy = await runCtl(['--socket', daemon.socket, 'forget', 'gone']);
+      assert.equal(busy.code, 1);
+      assert.match(busy.stderr, /a worker host working its queue/);
+      await hosts.remove('w1:1:x');
+      // Its definition kept by a daemon that is away: no leftover to offer to forget either.
+      const definitions = new JobDefinitions(redis, PREFIX);
+      await definitions.put('gone', 'stored by a daemon that is restarting');
+      assert.deepEqual(await leftoverJobs(daemon.socket), []);
+      await definitions.drop('gone');
 
       const forget = await runCtl(['--socket', daemon.socket, 'forget', 'gone']);
       assert.equal(forget.code, 0, forget.stderr);

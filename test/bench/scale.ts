@@ -66,7 +66,8 @@ const target = '/tempZone/home/rods/bench-scale';
 const RESCANS = 3;
 /** One file in CHANGE_EVERY is rewritten before the last rescan: 1%. */
 const CHANGE_EVERY = 100;
-const PROGRESS_MS = 30_000;
+/** Under the emulator's keep-alive timeout (30 s), so the progress reads keep the socket warm. */
+const PROGRESS_MS = 20_000;
 const MiB = 1024 * 1024;
 
 /** What the phases share. */
@@ -171,7 +172,7 @@ async function firstPass(run: Run, redis: Redis): Promise<FirstPass> {
   const progress = setInterval(() => {
     void (async () => {
       const [stats, daemonRss, emulatorRss, redisBytes, load] = await Promise.all([
-        emulator.stats(),
+        again(() => emulator.stats()),
         daemon.rss(),
         processMemory(run.emulatorPid, 'VmRSS'),
         usedMemory(redis),
@@ -194,7 +195,7 @@ async function firstPass(run: Run, redis: Redis): Promise<FirstPass> {
   const load = await run.load.phase();
   o.say(`scale: first pass ${JSON.stringify(event)}`);
   if (event.failed > 0) run.failures.push(`first pass: ${event.failed} entries failed`);
-  const objects = (await emulator.stats()).data_objects!;
+  const objects = (await again(() => emulator.stats())).data_objects!;
   if (objects !== run.tree.files) {
     run.failures.push(`first pass: ${objects} data objects in iRODS, want ${run.tree.files}`);
   }
@@ -216,7 +217,7 @@ async function noChangeRescans(run: Run): Promise<NoChangeRescans> {
     }
   };
   await timeFind();
-  const opsBefore = await run.emulator.requestsByOp();
+  const opsBefore = await again(() => run.emulator.requestsByOp());
   await run.load.phase();
   const events: PassEvent[] = [];
   for (let rescan = 0; rescan < RESCANS; rescan++) {
@@ -227,7 +228,7 @@ async function noChangeRescans(run: Run): Promise<NoChangeRescans> {
     }
   }
   const load = await run.load.phase();
-  const requests = opsSince(opsBefore, await run.emulator.requestsByOp());
+  const requests = opsSince(opsBefore, await again(() => run.emulator.requestsByOp()));
   run.o.say(`scale: iRODS requests during the no-change rescans: ${JSON.stringify(requests)}`);
   // Each pass checks the job's resource, user and target first (preflight); nothing more.
   const perFile = Object.keys(requests).filter((op) => /^(data-objects|query):/.test(op));
@@ -248,11 +249,14 @@ interface ChangedRescan {
 
 async function changedRescan(run: Run): Promise<ChangedRescan> {
   const changed = changeEveryNth(run.tree.root, CHANGE_EVERY).length;
-  const opsBefore = await run.emulator.requestsByOp();
+  // The rewrite blocked the event loop for seconds: let it see the sockets closed meanwhile
+  // (keep-alive timeouts) before the next request picks one.
+  await new Promise((done) => setTimeout(done, 1000));
+  const opsBefore = await again(() => run.emulator.requestsByOp());
   await run.load.phase();
   const event = await nextPass(run);
   const load = await run.load.phase();
-  const requests = opsSince(opsBefore, await run.emulator.requestsByOp());
+  const requests = opsSince(opsBefore, await again(() => run.emulator.requestsByOp()));
   const calls = (op: string) => requests[op] ?? 0;
   run.o.say(`scale: rescan after ${changed} changed ${JSON.stringify(event)}`);
   run.o.say(`scale: iRODS requests during that rescan: ${JSON.stringify(requests)}`);
@@ -270,14 +274,36 @@ async function changedRescan(run: Run): Promise<ChangedRescan> {
   return { event, changed, peak: await run.daemon.rss('VmHWM'), load };
 }
 
+/** The check of every file in iRODS; one that cannot finish is a failure, not a lost run. */
 async function verify(run: Run): Promise<TreeCheck> {
-  const check = await checkTreeInIrods(run.emulator.url, run.tree.root, target);
+  let check: TreeCheck;
+  try {
+    check = await checkTreeInIrods(run.emulator.url, run.tree.root, target);
+  } catch (error) {
+    run.failures.push(`the check in iRODS stopped: ${(error as Error).message}`);
+    return { matched: 0, problems: [], problemCount: 0 };
+  }
   if (check.problemCount > 0) {
     run.failures.push(
       `${check.problemCount} files differ in iRODS, the first ones:\n  ${check.problems.join('\n  ')}`,
     );
   }
   return check;
+}
+
+/**
+ * Reads the emulator's counters, once more if the connection was found closed: the tree's
+ * synchronous walks block the event loop past the keep-alive timeout, so fetch may pick a pooled
+ * socket the emulator has closed meanwhile. The reads change nothing, so a second try is safe.
+ */
+async function again<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause;
+    if (cause?.code !== 'UND_ERR_SOCKET') throw error;
+    return read();
+  }
 }
 
 /** The requests per route and op served between two counts, those that changed. */

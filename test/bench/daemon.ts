@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
 const mainTs = resolve(import.meta.dirname, '../../src/main.ts');
+const builtMain = resolve(import.meta.dirname, '../../dist/main.js');
 
 export interface BenchJob {
   source: string;
@@ -37,6 +38,12 @@ export interface BenchDaemonSpec {
   job: BenchJob;
   /** info unless given: at debug every file costs a log line. */
   logLevel?: string;
+  /**
+   * Runs the built daemon (dist/main.js, as installed; build it first) rather than src/main.ts
+   * through tsx, whose loader thread and transpiled sources add some 90 MiB of resident memory:
+   * for figures of the daemon's own memory.
+   */
+  built?: boolean;
 }
 
 /** The fields of a pass summary log line (src/core/pass-summary.ts) that the benchmarks read. */
@@ -117,7 +124,8 @@ export async function startBenchDaemon(spec: BenchDaemonSpec): Promise<BenchDaem
     ].join('\n'),
   );
 
-  const child = spawn(process.execPath, ['--import', 'tsx', mainTs, '--config', configFile], {
+  const entry = spec.built ? [builtMain] : ['--import', 'tsx', mainTs];
+  const child = spawn(process.execPath, [...entry, '--config', configFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));

@@ -18,7 +18,9 @@
  *   BENCH_S3_PUT_OBJECTS (default 8), BENCH_S3_PUT_MIB (default 64): the objects of S3 put_sync;
  *   BENCH_BURST_FILES (default 20000): the watched burst (watch-burst.ts);
  *   BENCH_ONLY=s3 runs the S3 benchmark alone, BENCH_ONLY=adopt the adoption one (adopt.ts,
- *   on a tree of BENCH_REGISTER_FILES).
+ *   on a tree of BENCH_REGISTER_FILES);
+ *   `--scale` (or BENCH_SCALE=1) runs the million-file benchmark alone (scale.ts), on a tree of
+ *   BENCH_SCALE_FILES (default 1000000); its results go to .bench/scale.json.
  * Results also go to .bench/results.json. Progress goes to stderr, the table to stdout.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -32,6 +34,7 @@ import { benchHandlerCost } from './handler.js';
 import { formatRows, type BenchRow } from './measure.js';
 import { benchRecheck } from './recheck.js';
 import { benchS3 } from './s3.js';
+import { benchScale } from './scale.js';
 import { benchScan } from './scan.js';
 import { benchStateMemory } from './state.js';
 import { benchSync } from './sync.js';
@@ -69,6 +72,28 @@ if (process.env.BENCH_ONLY === 'adopt') {
     await rm(workDir, { recursive: true, force: true });
   }
   process.exit(0);
+}
+if (process.argv.includes('--scale') || process.env.BENCH_SCALE === '1') {
+  const workDir = await mkdtemp(join(tmpdir(), 'ingest-bench-'));
+  let failures: string[];
+  try {
+    const scale = await benchScale({
+      files: env('BENCH_SCALE_FILES', 1_000_000),
+      workDir,
+      workers: env('BENCH_WORKERS', 16),
+      reps: env('BENCH_REPS', 3),
+      say,
+    });
+    console.log(formatRows(scale.rows));
+    await mkdir('.bench', { recursive: true });
+    const at = new Date().toISOString();
+    await writeFile('.bench/scale.json', JSON.stringify({ at, ...scale }, null, 2));
+    failures = scale.failures;
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+  for (const failure of failures) say(`scale: check failed: ${failure}`);
+  process.exit(failures.length > 0 ? 1 : 0);
 }
 if (process.env.BENCH_ONLY === 's3') {
   console.log(formatRows(await s3Rows()));

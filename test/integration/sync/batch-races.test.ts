@@ -19,21 +19,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import type { JobConfig } from '../../../src/config/index.js';
-import { Metrics } from '../../../src/metrics/index.js';
 import type { BatchPayload } from '../../../src/queue/payload.js';
 import { StatThread } from '../../../src/sources/stat-thread.js';
-import {
-  FailureStore,
-  FileLocks,
-  FileSettlement,
-  FileStateStore,
-  JobRecords,
-  WriteHandles,
-} from '../../../src/state/index.js';
+import { FileLocks, FileStateStore } from '../../../src/state/index.js';
 import { processBatch, type BatchDeps } from '../../../src/sync/batch.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { useClientFixture } from '../irods/setup.js';
 import { recordingLogger } from '../metrics/fixture.js';
+import { batchDeps } from './batch-deps.js';
 import { job, sha2, sourceDir } from '../worker/fixture.js';
 import { bytesOf } from './fixture.js';
 
@@ -68,20 +61,7 @@ describe('batch runs racing the source and other runs', () => {
 
   function deps(spec: JobConfig, prefix: string, owner: string, lockTtlMs?: number): BatchDeps {
     return {
-      job: spec,
-      client: fx.client,
-      states: new FileStateStore(redis, prefix, spec.name),
-      failures: new FailureStore(redis, prefix, spec.name),
-      records: new JobRecords(redis, prefix, spec.name),
-      locks: new FileLocks(redis, prefix, spec.name),
-      settlement: new FileSettlement(redis, prefix, spec.name),
-      handles: new WriteHandles(redis, prefix, spec.name),
-      owner,
-      logger,
-      metrics: new Metrics({ logger }),
-      stats,
-      deletesRefused: () => Promise.resolve(undefined),
-      rescan: () => undefined,
+      ...batchDeps({ spec, prefix, owner, client: fx.client, redis, stats, logger }),
       ...(lockTtlMs === undefined ? {} : { lockTtlMs }),
     };
   }

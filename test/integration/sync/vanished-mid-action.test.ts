@@ -16,20 +16,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import type { JobConfig } from '../../../src/config/index.js';
-import { Metrics } from '../../../src/metrics/index.js';
 import { StatThread } from '../../../src/sources/stat-thread.js';
-import {
-  FailureStore,
-  FileLocks,
-  FileStateStore,
-  FileSettlement,
-  JobRecords,
-  WriteHandles,
-} from '../../../src/state/index.js';
 import { processBatch, type BatchDeps } from '../../../src/sync/batch.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { useClientFixture } from '../irods/setup.js';
 import { recordingLogger } from '../metrics/fixture.js';
+import { FailureStore } from '../../../src/state/index.js';
+import { batchDeps } from './batch-deps.js';
 import { job, sourceDir } from '../worker/fixture.js';
 
 describe('a file removed while its action is under way', () => {
@@ -50,24 +43,8 @@ describe('a file removed while its action is under way', () => {
     await server.stop();
   });
 
-  function deps(spec: JobConfig, prefix: string): BatchDeps {
-    return {
-      job: spec,
-      client: fx.client,
-      states: new FileStateStore(redis, prefix, spec.name),
-      failures: new FailureStore(redis, prefix, spec.name),
-      records: new JobRecords(redis, prefix, spec.name),
-      locks: new FileLocks(redis, prefix, spec.name),
-      settlement: new FileSettlement(redis, prefix, spec.name),
-      handles: new WriteHandles(redis, prefix, spec.name),
-      owner: 'run',
-      logger,
-      metrics: new Metrics({ logger }),
-      stats,
-      deletesRefused: () => Promise.resolve(undefined),
-      rescan: () => undefined,
-    };
-  }
+  const deps = (spec: JobConfig, prefix: string): BatchDeps =>
+    batchDeps({ spec, prefix, owner: 'run', client: fx.client, redis, stats, logger });
 
   /** Runs a batch of `rel` and removes `remove` while the emulator holds a request for `op`. */
   async function removedDuring(spec: JobConfig, rel: string, remove: string, op: string) {

@@ -58,14 +58,12 @@ const LAYOUT = {
  * move, and this table with the last one.
  */
 const PENDING_MOVES = {
-  'src/sync/batch.ts': { imports: ['worker'], types: ['irods', 'metrics'] },
-  'src/sync/batch-sync.ts': { imports: ['worker'] },
-  'src/sync/batch-outcomes.ts': { imports: ['worker', 'metrics'] },
-  'src/sync/entry-plan.ts': { imports: ['worker'], types: ['irods'] },
+  'src/worker/batch.ts': { types: ['metrics'] },
+  'src/worker/batch-outcomes.ts': { imports: ['metrics'] },
+  'src/core/event-hub.ts': { types: ['control'] },
   'src/sync/pass-hooks.ts': { types: ['irods'] },
-  'src/sync/preflight.ts': { types: ['irods'] },
   'src/sync/watch-feed.ts': { imports: ['worker'], types: ['irods'] },
-  'src/sync/job-runner.ts': { imports: ['control'], types: ['irods', 'metrics'] },
+  'src/sync/job-runner.ts': { imports: ['control', 'worker'], types: ['irods', 'metrics'] },
   'src/sync/job-safety.ts': { types: ['control'] },
   'src/sync/job-watch.ts': { imports: ['control'] },
 };

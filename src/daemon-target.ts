@@ -18,7 +18,7 @@ import {
 import { diffConfig, type ConfigDiff } from './config/diff.js';
 import { JOB_ORIGINS } from './config/job-definition.js';
 import { AdhocConflict, AdhocJobs } from './adhoc-jobs.js';
-import type { EventHub } from './control/events.js';
+import type { EventHub } from './core/event-hub.js';
 import { ControlError } from './control/http-errors.js';
 import type { ControlTarget } from './control/target.js';
 import type {

@@ -22,7 +22,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config, Environment } from './config/index.js';
 import { socketSettings } from './config/socket-checks.js';
 import { DaemonTarget } from './daemon-target.js';
-import { EventHub } from './control/events.js';
+import { EventHub } from './core/event-hub.js';
 import { startControlServer } from './control/server.js';
 import { SETTLED, settleWithin } from './core/deadline.js';
 import { backoffDelay } from './core/retry.js';

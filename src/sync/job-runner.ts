@@ -26,7 +26,7 @@ import { backoffDelay } from '../core/retry.js';
 import type { HandlerLookup } from '../handlers/registry.js';
 import type { IrodsClient } from '../irods/index.js';
 import type { Logger } from '../log.js';
-import type { EventHub } from '../control/events.js';
+import type { EventHub } from '../core/event-hub.js';
 import type { Metrics } from '../metrics/index.js';
 import { BATCH_KINDS, batchesFor, type BatchPayload } from '../queue/payload.js';
 import { JobQueue, queueName, WORKER_LOCK_OPTIONS } from '../queue/queue.js';
@@ -47,7 +47,7 @@ import {
   WriteHandles,
 } from '../state/index.js';
 import { openJobSource, type JobSource } from '../sources/index.js';
-import { processBatch, type BatchDeps } from './batch.js';
+import { processBatch, type BatchDeps } from '../worker/batch.js';
 import {
   JOB_STATES,
   type AllowDeletesResult,
@@ -56,10 +56,10 @@ import {
   type JobStatus,
 } from '../control/wire.js';
 import type { WatcherFactory } from '../sources/watcher.js';
-import { CLOSE_MS, closeQueue, closeWorker } from './closing.js';
+import { CLOSE_MS, closeQueue, closeWorker } from '../worker/closing.js';
 import { JobSafety, PassRefusedError } from './job-safety.js';
 import { JobWatch } from './job-watch.js';
-import { preflight } from './preflight.js';
+import { preflight } from '../worker/preflight.js';
 import { scanAndQueue, type PassContext } from './pass.js';
 import { afterPass, beforePass, ensureTarget, passOperations } from './pass-hooks.js';
 import { RateMeter } from '../core/rate-meter.js';

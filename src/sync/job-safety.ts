@@ -34,7 +34,7 @@ export interface JobSafetyDeps {
   readonly stopped: () => boolean;
   /** Looks at the source root as a pass would see it (sources/source.ts JobSource.look). */
   readonly look: (marker: string) => Promise<RootLook>;
-  /** The job's preflight (sync/preflight.ts): what keeps it from starting; [] when nothing. */
+  /** The job's preflight (worker/preflight.ts): what keeps it from starting; [] when nothing. */
   readonly preflight?: () => Promise<string[]>;
   /** The job's claim on its target among the daemons (scanning daemons only). */
   readonly claims?: { readonly store: TargetClaims; readonly owner: string };

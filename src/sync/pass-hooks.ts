@@ -13,7 +13,7 @@ import { operationFor } from '../handlers/policy.js';
 import { handlerFor, type HandlerLookup } from '../handlers/registry.js';
 import type { IrodsClient } from '../irods/index.js';
 import type { Logger } from '../log.js';
-import { observe } from './observe.js';
+import { observe } from '../sources/observe.js';
 
 /**
  * The operation watch events are decided on: a job's own, or with a handler (which may choose

@@ -23,7 +23,7 @@ import { compileExclusion } from '../sources/exclude.js';
 import type { FailureStore, FileStateStore, JobRecords } from '../state/index.js';
 import type { PassCounts } from '../state/job-records.js';
 import type { DeleteGate, GoneEntry } from './delete-gate.js';
-import { sourcePathOf } from './observe.js';
+import { sourcePathOf } from '../sources/observe.js';
 
 export interface PassJob {
   readonly name: string;

@@ -36,7 +36,7 @@ import type { FileLocks, FileStateStore } from '../state/index.js';
 import { renameEntry, RENAME_OUTCOMES } from '../worker/renames.js';
 import type { DeleteGate } from './delete-gate.js';
 import type { WatchAudit } from './watch-audit.js';
-import { observe, sourcePathOf } from './observe.js';
+import { observe, sourcePathOf } from '../sources/observe.js';
 import { needsWork } from './pass.js';
 import { watchedOperation } from './pass-hooks.js';
 

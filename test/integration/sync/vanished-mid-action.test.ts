@@ -26,7 +26,7 @@ import {
   JobRecords,
   WriteHandles,
 } from '../../../src/state/index.js';
-import { processBatch, type BatchDeps } from '../../../src/sync/batch.js';
+import { processBatch, type BatchDeps } from '../../../src/worker/batch.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { useClientFixture } from '../irods/setup.js';
 import { recordingLogger } from '../metrics/fixture.js';

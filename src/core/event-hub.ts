@@ -3,7 +3,7 @@
  * to every subscriber. A subscriber that does not keep up loses the oldest events beyond its
  * buffer (and is told how many), so a stuck client never holds the daemon's memory.
  */
-import type { DaemonEvent } from './wire.js';
+import type { DaemonEvent } from '../control/wire.js';
 
 const BUFFER = 1000;
 

@@ -23,7 +23,7 @@ import {
   type RecordEntry,
 } from '../state/index.js';
 import type { PassCounts } from '../state/job-records.js';
-import { asWorkerError, FileTimeoutError, WorkerError } from '../worker/errors.js';
+import { asWorkerError, FileTimeoutError, WorkerError } from './errors.js';
 
 /** What settling a batch needs of its dependencies. */
 export interface OutcomeDeps {

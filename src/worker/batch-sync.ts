@@ -14,11 +14,11 @@ import type { MappedPath } from '../core/names.js';
 import { IN_THE_WAY, inTheWayMessage, SWAP_PLANS, swapPlan } from '../core/type-swap.js';
 import type { Logger } from '../log.js';
 import type { PassCounts } from '../state/job-records.js';
-import { syncFile } from '../worker/actions.js';
-import type { WorkerDeps } from '../worker/context.js';
-import { deleteEntry } from '../worker/deletes.js';
-import { syncDirectory } from '../worker/directories.js';
-import { asWorkerError, InTheWayError } from '../worker/errors.js';
+import { syncFile } from './actions.js';
+import type { WorkerDeps } from './context.js';
+import { deleteEntry } from './deletes.js';
+import { syncDirectory } from './directories.js';
+import { asWorkerError, InTheWayError } from './errors.js';
 import { planEntry, runPlanned, type EntryPlan } from './entry-plan.js';
 import type { SiteHandler } from '../handlers/site-handler.js';
 

@@ -48,6 +48,7 @@ import {
 } from './state/index.js';
 import { queueName } from './queue/queue.js';
 import { JobSet } from './sync/job-set.js';
+import { jobActions } from './worker/job-actions.js';
 import { watchLoopStalls } from './sync/loop-stalls.js';
 import { startWatchdog, type Notifier } from './systemd.js';
 
@@ -197,7 +198,7 @@ async function serve(
       redis,
       connector,
       keyPrefix: connector.keyPrefix,
-      client,
+      actions: jobActions(client, metrics),
       logger,
       scans: role === 'all',
       metrics,

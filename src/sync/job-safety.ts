@@ -7,7 +7,7 @@
  */
 import type { RedisClient } from '../state/index.js';
 import type { JobConfig } from '../config/index.js';
-import type { AllowDeletesResult, HeldDeletes } from '../control/wire.js';
+import type { AllowDeletesResult, HeldDeletes } from '../core/job-status.js';
 import type { RootLook } from '../core/source-identity.js';
 import { IngestError } from '../errors.js';
 import type { Logger } from '../log.js';

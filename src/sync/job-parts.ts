@@ -7,7 +7,9 @@ import type { JobConfig } from '../config/index.js';
 import type { EventHub } from '../core/event-hub.js';
 import { excludeGlobs } from '../core/job-rules.js';
 import type { HandlerLookup } from '../handlers/registry.js';
+import { settleWithin } from '../core/deadline.js';
 import type { Logger } from '../log.js';
+import { CLOSE_MS, closeQueue } from '../queue/closing.js';
 import { JobQueue } from '../queue/queue.js';
 import { openJobSource, type JobSource } from '../sources/index.js';
 import type { WatcherFactory } from '../sources/watcher.js';
@@ -167,4 +169,26 @@ function passContext(
     records,
     ...rest,
   };
+}
+
+/**
+ * Closes what the job was built of once its passes and watcher stopped: its workers get what is
+ * left of the grace period (`graceMs`) for their running batches, then the queue, the source and
+ * the safety's claims are closed, each within its deadline.
+ */
+export async function closeJobParts(
+  parts: JobParts,
+  graceMs: number,
+  logger: Logger,
+): Promise<void> {
+  const { name } = parts.passCtx.job;
+  if (!(await parts.workers.close(graceMs))) {
+    logger.warn(
+      `job ${name}: batches still running after the grace period are left to run again later (nothing half-done is recorded)`,
+      { job: name },
+    );
+  }
+  await closeQueue(parts.queue);
+  await settleWithin(parts.source.close(), CLOSE_MS).catch(() => undefined);
+  await settleWithin(parts.safety.close(), CLOSE_MS).catch(() => undefined);
 }

@@ -23,6 +23,36 @@ export const RETRY_BACKOFF = { baseMs: 2_000, maxMs: 5 * 60_000 };
 /** A refused pass is tried again after the rescan interval, but at least this often. */
 const REFUSED_RETRY_MAX_MS = 60_000;
 
+/** The log line and the `pass-started` event of pass `pass`; `reason`: why it runs early. */
+export function announcePass(
+  { job, logger, events }: { job: JobConfig; logger: Logger; events: EventHub },
+  pass: number,
+  reason: string | undefined,
+): void {
+  const why = reason === undefined ? '' : `; rescan: ${reason}`;
+  const started = `job ${job.name} pass ${pass} started: ${job.source} → ${job.target} (${job.operation}${why})`;
+  logger.info(started);
+  events.publish('pass-started', started, { job: job.name, data: { pass } });
+}
+
+/**
+ * Whether a one-pass job is done already: its last pass completed, in an earlier run, with the
+ * job's settings as they are now (it is said so in the log).
+ */
+export function doneEarlier(
+  job: JobConfig,
+  record: PassRecord | undefined,
+  logger: Logger,
+): boolean {
+  if (job.rescan_interval !== 0 || record?.endedAt === undefined) return false;
+  if (record.settings !== settingsDigest(job)) return false;
+  logger.info(
+    `job ${job.name} is done: pass ${record.pass} completed in an earlier run (irods-ingestctl rescan ${job.name} passes again)`,
+    { job: job.name },
+  );
+  return true;
+}
+
 /** Logs the pass's progress every few seconds until the returned timer is cleared. */
 export function logProgress(
   name: string,

@@ -38,9 +38,10 @@ import {
 import { RateMeter } from '../core/rate-meter.js';
 import { backoffDelay } from '../core/retry.js';
 import { messageOf } from '../errors.js';
-import { CLOSE_MS, closeQueue } from '../queue/closing.js';
 import { JobRegistry, type FailurePage } from '../state/index.js';
 import {
+  announcePass,
+  doneEarlier,
   failedPassDelay,
   logProgress,
   reportPass,
@@ -48,7 +49,7 @@ import {
   RETRY_BACKOFF,
   settingsDigest,
 } from './job-pass.js';
-import { openJobParts, type JobParts, type JobRunnerDeps } from './job-parts.js';
+import { closeJobParts, openJobParts, type JobParts, type JobRunnerDeps } from './job-parts.js';
 import { jobSample, jobStatus } from './job-status.js';
 import { scanAndQueue } from './pass.js';
 import { afterPass, beforePass } from './pass-hooks.js';
@@ -253,7 +254,7 @@ export class JobRunner {
    * get `graceMs` to finish (BullMQ's close waits for them); those still running then are left
    * behind: the worker's connections are cut, nothing half-done is recorded, and the queue hands
    * the batches out again once their locks lapse. The stop ends within about graceMs + 2 ×
-   * CLOSE_MS whatever the state of Redis, whose commands would otherwise wait for a reconnect.
+   * CLOSE_MS (queue/closing.ts) whatever the state of Redis, whose commands would otherwise wait for a reconnect.
    */
   stop(graceMs: number): Promise<void> {
     this.#stopped ??= (async () => {
@@ -268,15 +269,7 @@ export class JobRunner {
       if ((await settleWithin(scanning, graceLeft())) === SETTLED.late) {
         this.#deps.logger.warn(`job ${this.name}: the pass did not stop in time; left behind`);
       }
-      if (!(await this.#parts.workers.close(graceLeft()))) {
-        this.#deps.logger.warn(
-          `job ${this.name}: batches still running after the grace period are left to run again later (nothing half-done is recorded)`,
-          { job: this.name },
-        );
-      }
-      await closeQueue(this.#parts.queue);
-      await settleWithin(this.#parts.source.close(), CLOSE_MS).catch(() => undefined);
-      await settleWithin(this.#parts.safety.close(), CLOSE_MS).catch(() => undefined);
+      await closeJobParts(this.#parts, graceLeft(), this.#deps.logger);
       if (this.#state !== JOB_STATES.done && this.#state !== JOB_STATES.failed) {
         this.#state = JOB_STATES.stopped;
       }
@@ -307,15 +300,7 @@ export class JobRunner {
     this.#startWorkers();
     const record = await this.#parts.stores.records.read().catch(() => undefined);
     if (record?.directories !== undefined) await this.#startWatching(record.directories);
-    if (job.rescan_interval === 0 && record?.endedAt !== undefined) {
-      if (record.settings === settingsDigest(job)) {
-        this.#state = JOB_STATES.done;
-        logger.info(
-          `job ${job.name} is done: pass ${record.pass} completed in an earlier run (irods-ingestctl rescan ${job.name} passes again)`,
-          { job: job.name },
-        );
-      }
-    }
+    if (doneEarlier(job, record, logger)) this.#state = JOB_STATES.done;
     for (let failures = 0; ;) {
       const step = nextPassStep(this.#flags());
       if (step === PASS_STEPS.stop) break;
@@ -365,7 +350,7 @@ export class JobRunner {
    * listing and the watcher being up was seen by neither, so a catch-up pass follows.
    */
   async #runPass(reason: string | undefined): Promise<PassEnd> {
-    const { job, logger, handlers, events } = this.#deps;
+    const { job, logger, handlers } = this.#deps;
     const { records, states } = this.#parts.stores;
     // Before any decision: a source that is not the recorded one is refused.
     await this.#parts.safety.beforePass();
@@ -377,10 +362,7 @@ export class JobRunner {
     const pass = await records.startPass();
     this.#pass = pass;
     await this.#parts.safety.gate.beginPass(pass);
-    const why = reason === undefined ? '' : `; rescan: ${reason}`;
-    const started = `job ${job.name} pass ${pass} started: ${job.source} → ${job.target} (${job.operation}${why})`;
-    logger.info(started);
-    events.publish('pass-started', started, { job: job.name, data: { pass } });
+    announcePass(this.#deps, pass, reason);
     await beforePass(job, handlers, pass, zeroCounts(), logger);
     await this.#deps.actions.ensureTarget(job, handlers, logger);
     const progress = logProgress(this.name, pass, records, this.#parts.queue, logger);

@@ -36,8 +36,9 @@ const LAYOUT = {
   sources: { imports: ['core'] },
   queue: { imports: ['core', 'state'] },
   handlers: { imports: ['core'], types: ['config', 'irods'] },
+  // The pool, its batches and the action pipelines; it records the outcomes in the metrics.
   worker: {
-    imports: ['core', 'state', 'irods', 'queue', 'handlers', 'sources'],
+    imports: ['core', 'state', 'irods', 'queue', 'handlers', 'sources', 'metrics'],
     types: ['config'],
   },
   // It feeds the queue and does not act on iRODS: never worker/ or control/.
@@ -50,38 +51,16 @@ const LAYOUT = {
   ctl: { imports: ['core', 'control/wire.js'] },
 };
 
-/**
- * The part-B moves of issue 14: back edges that only moving the code removes. sync/'s batch
- * runner and its outcomes go to worker/ (they act on iRODS), the watch feed's inline renames to
- * worker/, the job and watcher states and the counters to core/, and the event hub to where both
- * sides may import it. Each file is allowed exactly what it uses now; delete its line with its
- * move, and this table with the last one.
- */
-const PENDING_MOVES = {
-  'src/sync/batch.ts': { imports: ['worker'], types: ['irods', 'metrics'] },
-  'src/sync/batch-sync.ts': { imports: ['worker'] },
-  'src/sync/batch-outcomes.ts': { imports: ['worker', 'metrics'] },
-  'src/sync/entry-plan.ts': { imports: ['worker'], types: ['irods'] },
-  'src/sync/pass-hooks.ts': { types: ['irods'] },
-  'src/sync/preflight.ts': { types: ['irods'] },
-  'src/sync/watch-feed.ts': { imports: ['worker'], types: ['irods'] },
-  'src/sync/job-runner.ts': { imports: ['control'], types: ['irods', 'metrics'] },
-  'src/sync/job-safety.ts': { types: ['control'] },
-  'src/sync/job-watch.ts': { imports: ['control'] },
-};
-
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
- * The `no-restricted-imports` options for a file of `folder`, which may import `rule.imports`
- * (and, in `extra`, what a pending move allows it besides).
+ * The `no-restricted-imports` options for a file of `folder`, which may import `rule.imports`.
  * @param {string} folder
- * @param {{ imports?: string[], types?: string[] }} extra
  */
-function layoutRule(folder, extra = {}) {
+function layoutRule(folder) {
   const rule = LAYOUT[folder];
-  const imports = [...rule.imports, ...(extra.imports ?? [])];
-  const types = [...(rule.types ?? []), ...(extra.types ?? [])];
+  const imports = rule.imports;
+  const types = rule.types ?? [];
   const names = (entries) =>
     entries.map((entry) => (entry.includes('/') ? entry.replace(/\.js$/, '.ts') : `${entry}/`));
   const allowed = `src/${folder}/ may import ${names(rule.imports).join(', ') || 'no other folder'}${
@@ -117,12 +96,6 @@ const layoutConfigs = [
   ...Object.keys(LAYOUT).map((folder) => ({
     files: [`src/${folder}/**/*.ts`],
     rules: { '@typescript-eslint/no-restricted-imports': layoutRule(folder) },
-  })),
-  ...Object.entries(PENDING_MOVES).map(([file, extra]) => ({
-    files: [file],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': layoutRule(file.split('/')[1] ?? '', extra),
-    },
   })),
   {
     // daemon.ts composes everything; only the daemon's entry point loads it.

@@ -8,17 +8,11 @@
  * reloads and restarts (it starts them again from their stored definitions) until `stop`. A worker
  * host's job set follows the stored definitions; it takes no ad-hoc jobs of its own.
  */
-import {
-  ConfigError,
-  loadConfig,
-  problemsText,
-  type Config,
-  type Environment,
-} from './config/index.js';
+import type { Config, Environment } from './config/index.js';
 import { diffConfig, type ConfigDiff } from './config/diff.js';
 import { JOB_ORIGINS } from './config/job-definition.js';
-import { AdhocConflict, AdhocJobs } from './adhoc-jobs.js';
-import type { EventHub } from './control/events.js';
+import { AdhocJobs } from './adhoc-jobs.js';
+import type { EventHub } from './core/event-hub.js';
 import { ControlError } from './control/http-errors.js';
 import type { ControlTarget } from './control/target.js';
 import type {
@@ -31,8 +25,9 @@ import type {
   WorkerInfo,
 } from './control/wire.js';
 import { messageOf } from './errors.js';
-import type { HandlerRegistry, HandlerRound } from './handlers/registry.js';
+import type { HandlerRegistry } from './handlers/registry.js';
 import type { JobSharing } from './job-sharing.js';
+import { reloadedConfig } from './reload-config.js';
 import type { Logger } from './log.js';
 import type { JobRunner } from './sync/job-runner.js';
 import type { JobSet } from './sync/job-set.js';
@@ -291,20 +286,10 @@ export class DaemonTarget implements ControlTarget {
       const { configFile, env, logger, events } = this.#deps;
       this.#deps.onReload?.('start');
       try {
-        let next: Config;
         const round = this.#deps.handlers.round();
-        try {
-          const files = await loadConfig(configFile, env, { handlers: round });
-          next = this.#adhoc?.keptIn(files) ?? files;
-          await loadKeptHandlers(round, next, files);
-        } catch (error) {
-          if (!(error instanceof ConfigError) && !(error instanceof AdhocConflict)) throw error;
-          const problems =
-            error instanceof AdhocConflict
-              ? error.problems
-              : problemsText(error)
-                  .split('\n')
-                  .filter((line) => line !== '');
+        const loaded = await reloadedConfig(configFile, env, round, this.#adhoc);
+        if ('problems' in loaded) {
+          const { problems } = loaded;
           logger.error(`reload refused, the running config stays: ${problems.join('; ')}`);
           events.publish('reload', 'reload refused: the config has problems', {
             data: { problems },
@@ -318,6 +303,7 @@ export class DaemonTarget implements ControlTarget {
             needsRestart: [],
           };
         }
+        const next = loaded.config;
         const diff = diffConfig(this.#deps.config, next);
         this.#deps.handlers.install(round);
         this.#deps.config = next;
@@ -403,20 +389,4 @@ export class DaemonTarget implements ControlTarget {
     this.#changes = run.catch(() => undefined);
     return run;
   }
-}
-
-/**
- * Loads into a reload's `round` the handlers of the ad-hoc jobs it keeps (`kept` less the files'
- * jobs): installing the round would drop them otherwise. Throws AdhocConflict when one no longer
- * loads.
- */
-async function loadKeptHandlers(round: HandlerRound, kept: Config, files: Config): Promise<void> {
-  const fromFiles = new Set(files.job.map((job) => job.name));
-  const problems: string[] = [];
-  for (const job of kept.job) {
-    if (fromFiles.has(job.name) || job.handler === '' || round.loaded.has(job.handler)) continue;
-    const found = await round.load(job.handler, job.handler);
-    problems.push(...found.map((problem) => `ad-hoc job ${job.name}: job.handler: ${problem}`));
-  }
-  if (problems.length > 0) throw new AdhocConflict(problems);
 }

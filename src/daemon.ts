@@ -21,13 +21,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config, Environment } from './config/index.js';
 import { socketSettings } from './config/socket-checks.js';
+import { connectRedis, healthProblem, type DaemonRedis } from './daemon-redis.js';
 import { DaemonTarget } from './daemon-target.js';
-import { EventHub } from './control/events.js';
+import { EventHub } from './core/event-hub.js';
 import { startControlServer } from './control/server.js';
-import { SETTLED, settleWithin } from './core/deadline.js';
 import { backoffDelay } from './core/retry.js';
 import { wantsEmbeddedRedis } from './core/endpoint-rules.js';
-import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { DaemonRun, DaemonStoppedError } from './daemon-run.js';
 import { JobSharing } from './job-sharing.js';
 import { messageOf } from './errors.js';
@@ -36,18 +35,11 @@ import { IrodsClient, IrodsError, irodsErrorLabel } from './irods/index.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics/index.js';
 import { redisProbe, startMetricsServer } from './metrics/index.js';
-import { STEP_TIMEOUT_MS } from './shutdown.js';
 import { readWatchLimit } from './sources/inotify.js';
-import {
-  ensureSchema,
-  forgetJobKeys,
-  refuseOtherLayout,
-  RedisConnector,
-  type RedisClient,
-  JobRegistry,
-} from './state/index.js';
+import { forgetJobKeys, JobRegistry, type RedisClient } from './state/index.js';
 import { queueName } from './queue/queue.js';
 import { JobSet } from './sync/job-set.js';
+import { jobActions } from './worker/job-actions.js';
 import { watchLoopStalls } from './sync/loop-stalls.js';
 import { startWatchdog, type Notifier } from './systemd.js';
 
@@ -88,12 +80,8 @@ export interface Daemon {
   reload(): Promise<void>;
 }
 
-/** A Redis that has not answered PING for this long fails the watchdog's health check. */
-const HEALTH_TIMEOUT_MS = 5_000;
 /** The jobs' stop may take the grace period plus this (closing queues, stat threads). */
 const JOBS_STOP_MARGIN_MS = 10_000;
-/** The embedded Redis gets this long to end on SIGTERM before it is killed (plus a margin). */
-const EMBEDDED_STOP_MS = 15_000;
 
 export async function startDaemon(config: Config, options: DaemonOptions): Promise<Daemon> {
   const run = new DaemonRun(options);
@@ -121,52 +109,6 @@ export async function startDaemon(config: Config, options: DaemonOptions): Promi
   }
 }
 
-/** Starts the embedded Redis (if configured) and connects; the schema is checked or set up. */
-async function connectRedis(
-  config: Config,
-  options: DaemonOptions,
-  run: DaemonRun,
-): Promise<{ redis: RedisClient; connector: RedisConnector; embedded: boolean }> {
-  const { logger, notifier } = options;
-  void notifier.status('starting: Redis');
-  let url = config.redis.url;
-  let embedded: EmbeddedRedis | undefined;
-  if (wantsEmbeddedRedis(config.redis)) {
-    embedded = await startEmbeddedRedis({
-      stateDir: config.daemon.state_dir,
-      signal: run.signal,
-      onLog: (line) => logger.debug(`redis-server: ${line}`),
-      onRestart: (message) => logger.warn(message),
-      onLost: (error) => run.fail(error),
-    });
-    run.shutdown.add('the embedded redis-server', () => embedded!.stop(), EMBEDDED_STOP_MS);
-    url = `unix://${embedded.socketPath}`;
-  }
-  const connector = new RedisConnector({
-    ...config.redis,
-    url,
-    password: config.redis.password?.reveal(),
-  });
-  logger.info(`connecting to Redis at ${connector.description}`);
-  const redis = connector.client();
-  redis.on('error', (error: Error) => logger.warn(`redis: ${error.message}`));
-  run.shutdown.add('the Redis connection', () => closeRedis(redis));
-  const { keyPrefix, otherLayoutPrefix } = connector;
-  await run.unlessStopped(
-    redis.connect().then(async () => {
-      await refuseOtherLayout(redis, keyPrefix, otherLayoutPrefix);
-      await ensureSchema(redis, keyPrefix);
-    }),
-  );
-  return { redis, connector, embedded: embedded !== undefined };
-}
-
-/** QUIT, or a plain disconnect when that does not go through (Redis gone: it would wait). */
-async function closeRedis(redis: RedisClient): Promise<void> {
-  const quit = redis.quit().catch(() => undefined);
-  if ((await settleWithin(quit, STEP_TIMEOUT_MS / 2)) === SETTLED.late) redis.disconnect();
-}
-
 interface Serving {
   readonly jobs: JobSet;
   readonly target: DaemonTarget;
@@ -180,8 +122,9 @@ async function serve(
   config: Config,
   options: DaemonOptions,
   run: DaemonRun,
-  { redis, connector, embedded }: Awaited<ReturnType<typeof connectRedis>>,
+  redisParts: DaemonRedis,
 ): Promise<Serving> {
+  const { redis, connector } = redisParts;
   const { logger, metrics, notifier, role } = options;
   const facts = { ready: false, jobsRunning: false };
   metrics.onScrapeRedis(redisProbe(redis));
@@ -197,7 +140,7 @@ async function serve(
       redis,
       connector,
       keyPrefix: connector.keyPrefix,
-      client,
+      actions: jobActions(client, metrics),
       logger,
       scans: role === 'all',
       metrics,
@@ -232,7 +175,47 @@ async function serve(
   });
   run.shutdown.add('the shared job definitions and heartbeat', () => sharing.stop());
 
-  const target: DaemonTarget = new DaemonTarget({
+  const target: DaemonTarget = controlTarget(config, options, run, redisParts, {
+    jobs,
+    events,
+    sharing,
+    startedAt,
+    facts,
+  });
+  await openSockets(config, target, run, logger);
+
+  const watchdog = startWatchdog(notifier, {
+    check: () => healthProblem(redis),
+    onUnhealthy: (reason) => logger.warn(`health check failed, watchdog not pinged: ${reason}`),
+  });
+  run.shutdown.add('the watchdog', () => Promise.resolve(watchdog.stop()));
+  facts.ready = true;
+  void notifier.ready(`waiting for iRODS at ${config.irods.url}`);
+  return { jobs, target, client, facts };
+}
+
+/** What the control socket sees and does (daemon-target.ts). */
+function controlTarget(
+  config: Config,
+  options: DaemonOptions,
+  run: DaemonRun,
+  { redis, connector, embedded }: DaemonRedis,
+  {
+    jobs,
+    events,
+    sharing,
+    startedAt,
+    facts,
+  }: {
+    jobs: JobSet;
+    events: EventHub;
+    sharing: JobSharing;
+    startedAt: Date;
+    facts: Serving['facts'];
+  },
+): DaemonTarget {
+  const { logger, notifier, role } = options;
+  return new DaemonTarget({
     facts: {
       version: options.version,
       pid: options.pid,
@@ -262,16 +245,6 @@ async function serve(
       forgetJobKeys(redis, connector.keyPrefix, { name, queue: queueName(name) }),
     unclaimedJobs: () => new JobRegistry(redis, connector.keyPrefix).unclaimed(),
   });
-  await openSockets(config, target, run, logger);
-
-  const watchdog = startWatchdog(notifier, {
-    check: () => healthProblem(redis),
-    onUnhealthy: (reason) => logger.warn(`health check failed, watchdog not pinged: ${reason}`),
-  });
-  run.shutdown.add('the watchdog', () => Promise.resolve(watchdog.stop()));
-  facts.ready = true;
-  void notifier.ready(`waiting for iRODS at ${config.irods.url}`);
-  return { jobs, target, client, facts };
 }
 
 /** The metrics endpoint at `daemon.metrics_listen`. */
@@ -383,20 +356,6 @@ async function startJobsWhenIrodsAnswers(
 
 function runningStatus(jobs: number): string {
   return `running: ${jobs} job(s)`;
-}
-
-/** Why the daemon is not healthy, or undefined when it is (what the watchdog pings on). */
-async function healthProblem(redis: RedisClient): Promise<string | undefined> {
-  if (redis.status !== 'ready') return `Redis is ${redis.status}`;
-  const cancel = new AbortController();
-  const timeout = sleep(HEALTH_TIMEOUT_MS, 'timeout' as const, { signal: cancel.signal }).catch(
-    () => 'cancelled' as const,
-  );
-  const answer = await Promise.race([redis.ping().catch((error: Error) => error), timeout]);
-  cancel.abort();
-  if (answer === 'timeout') return `Redis did not answer PING within ${HEALTH_TIMEOUT_MS} ms`;
-  if (answer instanceof Error) return `Redis PING failed: ${answer.message}`;
-  return undefined;
 }
 
 async function connectWithRetry(

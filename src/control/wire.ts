@@ -3,124 +3,25 @@
  * the `--json` output of irods-ingestctl), the job actions of its routes and the page limits of
  * the failure list. The daemon's side (server.ts, target.ts) and ctl (src/ctl/) share this file
  * and nothing else of each other, so fields are only ever added, never renamed. The error codes
- * of the answers are in the catalogue, src/errors.ts.
+ * of the answers are in the catalogue, src/errors.ts. What the jobs report (their states, status
+ * and counters) and the events are defined in src/core/, where the jobs can use them too, and
+ * re-exported here.
  */
-import type { PassSummary } from '../core/pass-summary.js';
-
-export const JOB_STATES = {
-  running: 'running',
-  idle: 'idle',
-  paused: 'paused',
-  stopped: 'stopped',
-  done: 'done',
-  failed: 'failed',
-} as const;
-export type JobState = (typeof JOB_STATES)[keyof typeof JOB_STATES];
-
-export const WATCHER_STATES = {
-  /** The job does not watch (`watch = false`) or this daemon does not scan (role worker). */
-  off: 'off',
-  starting: 'starting',
-  watching: 'watching',
-  /** Watching was wanted but is not possible; `reason` says why (budget, network filesystem). */
-  rescanOnly: 'rescan-only',
-} as const;
-export type WatcherState = (typeof WATCHER_STATES)[keyof typeof WATCHER_STATES];
-
-/** Counters of one pass (as its summary line reports them), or summed over several passes. */
-export type Counts = Omit<PassSummary, 'durationMs'>;
-
-export interface WatcherStatus {
-  state: WatcherState;
-  /** Why the job is rescan-only, or the last watcher error. */
-  reason?: string;
-  /** inotify watches this job holds. */
-  watches: number;
-  /** fs.inotify.max_user_watches, when it could be read. */
-  limit?: number;
-  /**
-   * fs.inotify.max_queued_events when it is below the advised size (a full-speed burst of several
-   * seconds; etc/sysctl.d), with that size: a stall longer than the queue lasts loses events.
-   */
-  eventQueue?: { limit: number; advised: number };
-}
-
-export interface JobStatus {
-  name: string;
-  source: string;
-  target: string;
-  operation: string;
-  state: JobState;
-  /** The current (or last) pass; 0 before the first. */
-  pass: number;
-  /** Counters of the current (or last) pass. */
-  current: Counts;
-  /** Counters summed over the passes this daemon ran. */
-  total: Counts;
-  /** Batches waiting in the queue or in flight. */
-  queued: number;
-  /** Files on the failure list (they are retried by `retry`). */
-  failures: number;
-  /** Files and bytes per second over the last minute. */
-  rate: { files: number; bytes: number };
-  /** ISO 8601 times; absent when not known yet. */
-  passStartedAt?: string;
-  passEndedAt?: string;
-  nextRescanAt?: string;
-  watcher: WatcherStatus;
-  /** Work of the current pass, for `watch`'s bar and ETA; absent when the daemon cannot tell. */
-  progress?: PassProgress;
-  /**
-   * Passes are refused before any decision: the source root is not the recorded one, another
-   * job's target overlaps, or the preflight failed (missing resource, no create access to the
-   * target, a registering job without a rodsadmin user); `reason` says what to fix.
-   */
-  refused?: { reason: string; since: string };
-  /** Deletes held by max_delete until `allow-deletes`; absent when none are. */
-  heldDeletes?: HeldDeletes;
-}
-
-/** Deletes max_delete held (`irods-ingestctl allow-deletes NAME` releases them once). */
-export interface HeldDeletes {
-  /** Entries they would remove (a directory counts with everything recorded in it). */
-  entries: number;
-  /** Paths held (a directory is one). */
-  paths: number;
-  /** The most entries the job may delete at once, for `tracked`. */
-  limit: number;
-  /** Entries the job tracked then. */
-  tracked: number;
-  /** The pass that held them (or during which the watcher did). */
-  pass: number;
-  /** ISO 8601. */
-  since: string;
-  by: 'pass' | 'watch';
-}
-
-/** What `allow-deletes` did: released held deletes, or accepted the source root as it is now. */
-export interface AllowDeletesResult {
-  job: string;
-  /** Held deletes queued now. */
-  released?: { entries: number; paths: number };
-  /** The source root accepted as the job's (it was refused as another one); a pass follows. */
-  accepted?: string;
-}
-
-/**
- * How far the current pass is with the work it has found so far. `known` grows while the scan
- * runs, so a bar over it can move backwards in percent; it is exact once the scan is complete.
- */
-export interface PassProgress {
-  /** Entries the pass found needing an action (new, updated, deleted), queued or finished. */
-  filesKnown: number;
-  /** Of those, actions finished: done in iRODS or on the failure list. */
-  filesDone: number;
-  /** Bytes the known actions will send (uploads; registering sends none). */
-  bytesKnown: number;
-  bytesDone: number;
-  /** The scan of this pass is complete: `known` will not grow any more. */
-  scanComplete: boolean;
-}
+/** The counters of a pass, as `current` and `total` of a job's status carry them. */
+export type { ReportedCounts as Counts } from '../core/counters.js';
+export type { DaemonEvent } from '../core/event-hub.js';
+export {
+  JOB_STATES,
+  WATCHER_STATES,
+  type AllowDeletesResult,
+  type HeldDeletes,
+  type JobState,
+  type JobStatus,
+  type PassProgress,
+  type WatcherState,
+  type WatcherStatus,
+} from '../core/job-status.js';
+import type { JobStatus } from '../core/job-status.js';
 
 export interface DaemonStatus {
   version: string;
@@ -203,17 +104,6 @@ export interface ReloadResult {
   changed: string[];
   /** Keys that changed but only take effect after a restart, e.g. "redis.url". */
   needsRestart: string[];
-}
-
-/** One line of `GET /v1/events`. */
-export interface DaemonEvent {
-  /** ISO 8601. */
-  at: string;
-  kind: 'pass-started' | 'pass-done' | 'job-state' | 'file-failed' | 'reload' | 'log';
-  job?: string;
-  message: string;
-  /** Kind-specific details (the counters for pass-done, the path for file-failed, ...). */
-  data?: Record<string, unknown>;
 }
 
 export const JOB_ACTIONS = {

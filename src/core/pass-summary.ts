@@ -3,30 +3,10 @@
  * `job microscope-1 pass 3 done: 5000 seen, 12 new, 3 updated, 0 deleted, 40 excluded, 1 failed,
  * 1.2 GiB, 4.1 s`.
  */
+import type { ReportedCounts } from './counters.js';
 
-export interface PassSummary {
-  /** Entries the scan saw and did not exclude (files and directories). */
-  seen: number;
-  /** Entries acted on that had no recorded state. */
-  new: number;
-  /** Entries acted on because they changed since their recorded state. */
-  updated: number;
-  /** Recorded entries found gone and deleted per the job's delete mode. */
-  deleted: number;
-  /** Entries skipped by the job's exclude globs or types. */
-  excluded: number;
-  /** Entries that failed and are on the failure list. */
-  failed: number;
-  /** Bytes sent to iRODS (uploads and appends; registering sends none). */
-  bytes: number;
-  /** Files without recorded state whose object iRODS held already: recorded, nothing sent. */
-  adopted?: number;
-  /** Files `put` did not send because another object was at their path (it stays). */
-  kept?: number;
-  /** Files the job's event handler chose operation `none` for: nothing done, nothing recorded. */
-  skipped?: number;
-  durationMs: number;
-}
+/** A pass's counters and how long it took. */
+export type PassSummary = ReportedCounts & { durationMs: number };
 
 export function formatPassSummary(jobName: string, pass: number, summary: PassSummary): string {
   const counts = [

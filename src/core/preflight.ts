@@ -4,7 +4,7 @@
  * in the target (or, while the target is not there yet, in the collection it will be created
  * in), and a registering job runs as a rodsadmin (registering files outside a vault and
  * `modify_replica` are admin-only in iRODS). Which checks apply, and the messages, are decided
- * here; src/sync/preflight.ts gathers the facts.
+ * here; src/worker/preflight.ts gathers the facts.
  */
 import { OPERATIONS, registers, type Operation } from './job-rules.js';
 

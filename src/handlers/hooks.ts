@@ -5,7 +5,7 @@
  * caller bounds the whole action), else within HOOK_CALL_LIMIT_MS.
  */
 import type { JobConfig } from '../config/index.js';
-import type { PassSummary } from '../core/pass-summary.js';
+import type { Counts } from '../core/counters.js';
 import type { IrodsClient } from '../irods/index.js';
 import type { Logger } from '../log.js';
 import { HOOK_CALL_LIMIT_MS } from './call.js';
@@ -83,31 +83,15 @@ export async function passHook(
   side: 'prePass' | 'postPass',
   job: JobConfig,
   pass: number,
-  counts: PassTotals,
+  counts: Counts,
   logger: Logger,
 ): Promise<void> {
   if (!handler.has(side)) return;
   const log = logger.child({ job: job.name, pass });
-  await handler.call(side, HOOK_CALL_LIMIT_MS, { job, pass, counts: handlerCounts(counts), log });
-}
-
-/** A pass's totals as the daemon keeps them: adoption counts only once a pass had some. */
-export type PassTotals = Omit<PassSummary, 'durationMs'>;
-
-/** The totals as handler code gets them: every count present, nothing else. */
-function handlerCounts(totals: PassTotals): PassCounts {
-  const { seen, updated, deleted, excluded, failed, bytes } = totals;
-  const { adopted = 0, kept = 0, skipped = 0 } = totals;
-  return {
-    seen,
-    new: totals.new,
-    updated,
-    deleted,
-    excluded,
-    failed,
-    bytes,
-    adopted,
-    kept,
-    skipped,
-  };
+  await handler.call(side, HOOK_CALL_LIMIT_MS, {
+    job,
+    pass,
+    counts: { ...counts } satisfies PassCounts,
+    log,
+  });
 }

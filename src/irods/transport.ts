@@ -12,6 +12,7 @@ import { TokenSource } from './auth.js';
 import { IrodsError } from './errors.js';
 import { multipartBody } from './multipart.js';
 import type { ResolvedOptions } from './options.js';
+import { parseJson, statusCodeOf, type JsonObject } from './response-body.js';
 
 export const ENDPOINT = {
   authenticate: '/authenticate',
@@ -35,7 +36,7 @@ export const REPEAT = {
 
 export type Repeat = (typeof REPEAT)[keyof typeof REPEAT];
 
-export type JsonObject = Record<string, unknown>;
+export type { JsonObject } from './response-body.js';
 
 export interface ApiCall {
   endpoint: Endpoint;
@@ -362,25 +363,6 @@ function queryString(call: ApiCall): string {
     pairs.push(`${encodeURIComponent(key)}=${encodeURIComponent(value)}`);
   }
   return `?${pairs.join('&')}`;
-}
-
-function parseJson(body: Buffer): JsonObject | undefined {
-  if (body.length === 0) return undefined;
-  try {
-    const value: unknown = JSON.parse(body.toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as JsonObject)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function statusCodeOf(body: JsonObject | undefined): number | undefined {
-  const response = body?.irods_response;
-  if (typeof response !== 'object' || response === null) return undefined;
-  const code = (response as JsonObject).status_code;
-  return typeof code === 'number' && Number.isInteger(code) ? code : undefined;
 }
 
 function statusReason(call: ApiCall, status: number): string | undefined {

@@ -4,7 +4,7 @@
  * look at the root before a pass. The passes, the state, the queue, the workers, the failure
  * list and the delete safety are the same for both; only these differ.
  *
- * Paths handed to `stats` and `files` are the entries' source paths (sync/observe.ts
+ * Paths handed to `stats` and `files` are the entries' source paths (sources/observe.ts
  * `sourcePathOf`): absolute paths on this host, or `/bucket/key` for S3, which is also the
  * physical path a registration records.
  */

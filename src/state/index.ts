@@ -6,13 +6,8 @@ export { WriteHandles } from './write-handles.js';
 export { SourceRecords, type SourceRecord } from './source-record.js';
 export { DeleteHolds, HOLDERS, type HoldInfo, type Holder } from './delete-holds.js';
 export { CLAIM_RENEW_MS, TargetClaims, type ClaimConflict } from './target-claims.js';
-export {
-  JobRecords,
-  PASS_COUNTERS,
-  type PassCounter,
-  type PassCounts,
-  type PassRecord,
-} from './job-records.js';
+export { JobRecords, type PassRecord } from './job-records.js';
+export { openJobStores, type JobStores } from './job-stores.js';
 export { LockLostError, StateCorruptError, StatePathError } from './errors.js';
 export type { RecordedState } from '../core/decide.js';
 export { queuePrefix } from './keys.js';

@@ -1,27 +1,10 @@
 /**
  * The record of a job's current (or last) pass: its number, start and end, and the counters the
- * pass summary line reports. Counters are Redis integers, so every worker adds to them directly.
+ * pass summary line reports (core/counters.ts), one hash field each. Counters are Redis integers, so every worker adds to them directly.
  */
+import { PASS_COUNTERS, type Counts } from '../core/counters.js';
 import type { RedisClient } from './connection.js';
 import { StateKeys } from './keys.js';
-
-export const PASS_COUNTERS = {
-  seen: 'seen',
-  new: 'new',
-  updated: 'updated',
-  deleted: 'deleted',
-  excluded: 'excluded',
-  failed: 'failed',
-  bytes: 'bytes',
-  /** Files found in iRODS already (size and mtime, and checksum under verify) and recorded. */
-  adopted: 'adopted',
-  /** Files `put` found another object for, kept as it is (counted as skipped). */
-  kept: 'kept',
-  /** Files the job's event handler chose operation `none` for: left out of iRODS. */
-  skipped: 'skipped',
-} as const;
-export type PassCounter = (typeof PASS_COUNTERS)[keyof typeof PASS_COUNTERS];
-export type PassCounts = Record<PassCounter, number>;
 
 export interface PassRecord {
   /** 0 before the first pass. */
@@ -30,7 +13,7 @@ export interface PassRecord {
   startedAt?: number;
   /** Unset while the pass runs. */
   endedAt?: number;
-  counts: PassCounts;
+  counts: Counts;
   /** What the pass found to do so far: files queued and the bytes they hold (progress). */
   queued: { files: number; bytes: number };
   /** The pass has listed the whole tree; `queued` is final. */
@@ -75,7 +58,7 @@ export class JobRecords {
    * round trip.
    */
   async incrementBy(
-    counts: Partial<PassCounts>,
+    counts: Partial<Counts>,
     queued: { files: number; bytes: number } = { files: 0, bytes: 0 },
   ): Promise<void> {
     const pipeline = this.#redis.pipeline();
@@ -115,7 +98,7 @@ export class JobRecords {
       pass: number('pass') ?? 0,
       startedAt: number('startedAt'),
       endedAt: number('endedAt'),
-      counts: counts as PassCounts,
+      counts: counts as Counts,
       queued: { files: number('queuedFiles') ?? 0, bytes: number('queuedBytes') ?? 0 },
       scanned: fields.scannedAt !== undefined || fields.endedAt !== undefined,
       directories: number('directories'),

@@ -7,7 +7,7 @@
  */
 import type { RedisClient } from '../state/index.js';
 import type { JobConfig } from '../config/index.js';
-import type { AllowDeletesResult, HeldDeletes } from '../control/wire.js';
+import type { AllowDeletesResult, HeldDeletes } from '../core/job-status.js';
 import type { RootLook } from '../core/source-identity.js';
 import { IngestError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -34,7 +34,7 @@ export interface JobSafetyDeps {
   readonly stopped: () => boolean;
   /** Looks at the source root as a pass would see it (sources/source.ts JobSource.look). */
   readonly look: (marker: string) => Promise<RootLook>;
-  /** The job's preflight (sync/preflight.ts): what keeps it from starting; [] when nothing. */
+  /** The job's preflight (worker/preflight.ts): what keeps it from starting; [] when nothing. */
   readonly preflight?: () => Promise<string[]>;
   /** The job's claim on its target among the daemons (scanning daemons only). */
   readonly claims?: { readonly store: TargetClaims; readonly owner: string };

@@ -15,7 +15,7 @@ import { readQueuedEventsLimit, readWatchLimit, watchesInUse } from '../sources/
 import { filesystemTypeOf } from '../sources/mounts.js';
 import type { TreeWatcher, WatcherFactory } from '../sources/watcher.js';
 import type { FailureStore } from '../state/index.js';
-import { WATCHER_STATES, type WatcherStatus } from '../control/wire.js';
+import { WATCHER_STATES, type WatcherStatus } from '../core/job-status.js';
 import { WatchAudit } from './watch-audit.js';
 import { WatchFeed, type WatchFeedDeps } from './watch-feed.js';
 

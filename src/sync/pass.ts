@@ -21,9 +21,9 @@ import type { JobQueue } from '../queue/queue.js';
 import type { DirectoryChunk, ScanOptions, SourceStats } from '../sources/index.js';
 import { compileExclusion } from '../sources/exclude.js';
 import type { FailureStore, FileStateStore, JobRecords } from '../state/index.js';
-import type { PassCounts } from '../state/job-records.js';
+import type { Counts } from '../core/counters.js';
 import type { DeleteGate, GoneEntry } from './delete-gate.js';
-import { sourcePathOf } from './observe.js';
+import { sourcePathOf } from '../sources/observe.js';
 
 export interface PassJob {
   readonly name: string;
@@ -335,7 +335,7 @@ async function recordScanFailures(ctx: PassContext, chunk: DirectoryChunk): Prom
   );
 }
 
-type Counted = Pick<PassCounts, 'seen' | 'excluded' | 'failed' | 'skipped'>;
+type Counted = Pick<Counts, 'seen' | 'excluded' | 'failed' | 'skipped'>;
 
 /** Chunks whose counts are gathered in memory before they are written in one round trip. */
 const TALLY_CHUNKS = 32;
@@ -347,7 +347,7 @@ const TALLY_CHUNKS = 32;
  */
 class PassTally {
   readonly #records: JobRecords;
-  #counts: Partial<PassCounts> = {};
+  #counts: Partial<Counts> = {};
   #files = 0;
   #bytes = 0;
   #chunks = 0;
@@ -356,8 +356,8 @@ class PassTally {
     this.#records = records;
   }
 
-  add(counts: Partial<PassCounts>, queuedFiles: number, queuedBytes: number): void {
-    for (const [name, by] of Object.entries(counts) as [keyof PassCounts, number][]) {
+  add(counts: Partial<Counts>, queuedFiles: number, queuedBytes: number): void {
+    for (const [name, by] of Object.entries(counts) as [keyof Counts, number][]) {
       // Failures count themselves as they are recorded (FailureStore), once per file and pass.
       if (name === 'failed') continue;
       this.#counts[name] = (this.#counts[name] ?? 0) + by;

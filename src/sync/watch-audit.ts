@@ -15,7 +15,7 @@ import { opendir } from 'node:fs/promises';
 import { decodeRelPath, encodeRelPath, joinRelPath } from '../core/entry.js';
 import type { Exclusion } from '../sources/exclude.js';
 import type { FailureStore, FileStateStore } from '../state/index.js';
-import { sourcePathOf } from './observe.js';
+import { sourcePathOf } from '../sources/observe.js';
 
 export interface WatchAuditDeps {
   readonly source: string;

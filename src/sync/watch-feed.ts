@@ -27,23 +27,23 @@ import { decodeRelPath, joinRelPath, type ObservedEntry } from '../core/entry.js
 import { sendsBytes } from '../core/job-rules.js';
 import { evidenceSample, provesDirectoryRename, sameEntry } from '../core/rename-evidence.js';
 import { SettleQueue, type SettledPath } from '../core/settle.js';
-import type { IrodsClient } from '../irods/index.js';
 import type { Logger } from '../log.js';
 import { BATCH_KINDS, batchesFor, type BatchPayload } from '../queue/payload.js';
 import type { JobQueue } from '../queue/queue.js';
 import type { Exclusion } from '../sources/exclude.js';
 import type { WatchEvent } from '../sources/watcher.js';
 import type { FileLocks, FileStateStore } from '../state/index.js';
-import { renameEntry, RENAME_OUTCOMES } from '../worker/renames.js';
 import type { DeleteGate } from './delete-gate.js';
+import type { RenameRequest } from './job-actions.js';
 import type { WatchAudit } from './watch-audit.js';
-import { observe, sourcePathOf } from './observe.js';
+import { observe, sourcePathOf } from '../sources/observe.js';
 import { needsWork } from './pass.js';
 import { watchedOperation } from './pass-hooks.js';
 
 export interface WatchFeedDeps {
   readonly job: JobConfig;
-  readonly client: IrodsClient;
+  /** Carries a rename over to iRODS (JobActions.rename): whether it did. */
+  readonly rename: (request: RenameRequest) => Promise<boolean>;
   readonly states: FileStateStore;
   readonly locks: FileLocks;
   readonly queue: JobQueue;
@@ -316,11 +316,16 @@ export class WatchFeed {
   async #rename(from: Look, to: Look): Promise<boolean> {
     const { job, logger } = this.#deps;
     try {
-      const outcome = await renameEntry(
-        { ...this.#deps, owner: `rename:${randomUUID()}` },
-        { from: from.relPath, to: to.relPath, state: { ...from.recorded!, ...stateOf(to.entry!) } },
-      );
-      if (outcome === RENAME_OUTCOMES.renamed) {
+      const renamed = await this.#deps.rename({
+        job,
+        states: this.#deps.states,
+        locks: this.#deps.locks,
+        owner: `rename:${randomUUID()}`,
+        from: from.relPath,
+        to: to.relPath,
+        state: { ...from.recorded!, ...stateOf(to.entry!) },
+      });
+      if (renamed) {
         logger.info(`job ${job.name}: renamed ${from.path} to ${to.path}`, { job: job.name });
         return true;
       }

@@ -4,7 +4,7 @@
  * take all of it. When it runs over, the file fails retryably at once, and what is still running
  * of the action stops at its next step (runSteps checks the signal), lock renewal or upload chunk,
  * without recording anything; the retry first compares whatever part of it reached iRODS with the
- * file (the recheck mark left by sync/batch-outcomes.ts).
+ * file (the recheck mark left by batch-outcomes.ts).
  *
  * A request already on the wire is not cut: the iRODS client's own request deadline bounds it.
  */

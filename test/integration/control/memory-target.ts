@@ -5,7 +5,7 @@
  * editing `jobs`, `failureLists`, `reloadResult`, `ready`, or `failWith`, and read what it was
  * asked through `calls` and `startedSpecs`.
  */
-import { EventHub } from '../../../src/control/events.js';
+import { EventHub } from '../../../src/core/event-hub.js';
 import { ControlError } from '../../../src/control/http-errors.js';
 import type { ControlTarget } from '../../../src/control/target.js';
 import type {

@@ -13,7 +13,7 @@ import {
   JobRecords,
   WriteHandles,
 } from '../../../src/state/index.js';
-import type { BatchDeps } from '../../../src/sync/batch.js';
+import type { BatchDeps } from '../../../src/worker/batch.js';
 
 export interface BatchDepsParts {
   readonly spec: JobConfig;

@@ -22,7 +22,7 @@ import type { JobConfig } from '../../../src/config/index.js';
 import type { BatchPayload } from '../../../src/queue/payload.js';
 import { StatThread } from '../../../src/sources/stat-thread.js';
 import { FileLocks, FileStateStore } from '../../../src/state/index.js';
-import { processBatch, type BatchDeps } from '../../../src/sync/batch.js';
+import { processBatch, type BatchDeps } from '../../../src/worker/batch.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { useClientFixture } from '../irods/setup.js';
 import { recordingLogger } from '../metrics/fixture.js';

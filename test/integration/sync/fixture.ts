@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before } from 'node:test';
+import type { Counts } from '../../../src/core/counters.js';
 import { ENTITY, IrodsClient } from '../../../src/irods/index.js';
 import { startEmulator, type EmulatorOptions, type TestEmulator } from '../../helpers/emulator.js';
 import {
@@ -112,7 +113,7 @@ export function bytesOf(length: number, seed: number): Buffer {
 }
 
 export const PASS_COUNTS = ['seen', 'new', 'updated', 'deleted', 'excluded', 'failed'] as const;
-export type PassCounts = Record<(typeof PASS_COUNTS)[number], number>;
+export type PassCounts = Pick<Counts, (typeof PASS_COUNTS)[number]>;
 
 /** The counters of a pass summary event, for one deepEqual. */
 export function countsOf(summary: LogEvent): PassCounts {

@@ -17,7 +17,7 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import type { JobConfig } from '../../../src/config/index.js';
 import { StatThread } from '../../../src/sources/stat-thread.js';
-import { processBatch, type BatchDeps } from '../../../src/sync/batch.js';
+import { processBatch, type BatchDeps } from '../../../src/worker/batch.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { useClientFixture } from '../irods/setup.js';
 import { recordingLogger } from '../metrics/fixture.js';

@@ -22,8 +22,8 @@ import {
   type JobRecords,
   type RecordEntry,
 } from '../state/index.js';
-import type { PassCounts } from '../state/job-records.js';
-import { asWorkerError, FileTimeoutError, WorkerError } from '../worker/errors.js';
+import { addInto, type Counts } from '../core/counters.js';
+import { asWorkerError, FileTimeoutError, WorkerError } from './errors.js';
 
 /** What settling a batch needs of its dependencies. */
 export interface OutcomeDeps {
@@ -42,7 +42,7 @@ export interface OutcomeDeps {
  * An entry's outcome: counts when it is done (nothing for a skip), another try, or `aborted`
  * when the batch threw while the entry was in hand.
  */
-export type EntryOutcome = Partial<PassCounts> | 'retry' | 'aborted' | undefined;
+export type EntryOutcome = Partial<Counts> | 'retry' | 'aborted' | undefined;
 
 /** A file the run acted on, with the recheck mark it found for it. */
 export interface EntryResult {
@@ -113,13 +113,13 @@ export async function settleBatch(
     rest.map((text) => ({ relPath: text, touched: byPath.has(text), done: false })),
     deps.owner,
   );
-  const counts: Partial<PassCounts> = {};
+  const counts: Partial<Counts> = {};
   const outcomes = new Map<FileOutcome, number>();
   for (const { outcome } of results) {
     if (outcome === 'aborted') continue;
     const kind = outcomeKind(outcome);
     outcomes.set(kind, (outcomes.get(kind) ?? 0) + 1);
-    if (outcome !== 'retry' && outcome !== undefined) add(counts, outcome);
+    if (outcome !== 'retry' && outcome !== undefined) addInto(counts, outcome);
   }
   delete counts.failed;
   await deps.records.incrementBy(counts);
@@ -174,10 +174,4 @@ function outcomeKind(outcome: EntryOutcome): FileOutcome {
   if (outcome?.updated) return FILE_OUTCOMES.updated;
   if (outcome?.deleted) return FILE_OUTCOMES.deleted;
   return FILE_OUTCOMES.skipped;
-}
-
-function add(into: Partial<PassCounts>, more: Partial<PassCounts>): void {
-  for (const [key, value] of Object.entries(more) as [keyof PassCounts, number][]) {
-    into[key] = (into[key] ?? 0) + value;
-  }
 }

@@ -1,9 +1,20 @@
 /**
  * The daemon's live events (`GET /v1/events`): published by the jobs and the daemon, delivered
- * to every subscriber. A subscriber that does not keep up loses the oldest events beyond its
+ * to every subscriber (the control socket's event stream). In core/, free of I/O, so that both
+ * the jobs and the control side may use it. A subscriber that does not keep up loses the oldest events beyond its
  * buffer (and is told how many), so a stuck client never holds the daemon's memory.
  */
-import type { DaemonEvent } from './wire.js';
+
+/** One line of `GET /v1/events`. */
+export interface DaemonEvent {
+  /** ISO 8601. */
+  at: string;
+  kind: 'pass-started' | 'pass-done' | 'job-state' | 'file-failed' | 'reload' | 'log';
+  job?: string;
+  message: string;
+  /** Kind-specific details (the counters for pass-done, the path for file-failed, ...). */
+  data?: Record<string, unknown>;
+}
 
 const BUFFER = 1000;
 

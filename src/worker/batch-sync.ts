@@ -13,12 +13,12 @@ import { sendsBytes } from '../core/job-rules.js';
 import type { MappedPath } from '../core/names.js';
 import { IN_THE_WAY, inTheWayMessage, SWAP_PLANS, swapPlan } from '../core/type-swap.js';
 import type { Logger } from '../log.js';
-import type { PassCounts } from '../state/job-records.js';
-import { syncFile } from '../worker/actions.js';
-import type { WorkerDeps } from '../worker/context.js';
-import { deleteEntry } from '../worker/deletes.js';
-import { syncDirectory } from '../worker/directories.js';
-import { asWorkerError, InTheWayError } from '../worker/errors.js';
+import type { Counts } from '../core/counters.js';
+import { syncFile } from './actions.js';
+import type { WorkerDeps } from './context.js';
+import { deleteEntry } from './deletes.js';
+import { syncDirectory } from './directories.js';
+import { asWorkerError, InTheWayError } from './errors.js';
 import { planEntry, runPlanned, type EntryPlan } from './entry-plan.js';
 import type { SiteHandler } from '../handlers/site-handler.js';
 
@@ -42,7 +42,7 @@ export async function syncEntry(
   entry: ObservedEntry,
   recorded: RecordedState | undefined,
   handler?: SiteHandler,
-): Promise<Partial<PassCounts> | undefined> {
+): Promise<Partial<Counts> | undefined> {
   const failure = { relPath: target.text, operation: deps.job.operation };
   let plan: EntryPlan;
   try {
@@ -71,7 +71,7 @@ async function syncPlanned(
     recorded: RecordedState | undefined;
     plan: EntryPlan;
   },
-): Promise<Partial<PassCounts> | undefined> {
+): Promise<Partial<Counts> | undefined> {
   const { job } = workerDeps;
   const cleared = await clearSwapped(workerDeps, target, entry, recorded);
   const before = cleared === undefined ? recorded : undefined;

@@ -8,7 +8,7 @@ import { lstat, stat } from 'node:fs/promises';
 import { utf8OrUndefined, type ObservedEntry } from '../core/entry.js';
 import { isGoneError } from '../core/gone.js';
 import { isS3Source, s3SourcePath } from '../core/s3-keys.js';
-import { entryTypeOfMode, type StatFacts } from '../sources/stat-facts.js';
+import { entryTypeOfMode, type StatFacts } from './stat-facts.js';
 
 export function sourcePathOf(source: string, relPath: Uint8Array): string | Buffer {
   if (relPath.length === 0) return source;

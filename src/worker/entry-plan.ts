@@ -16,9 +16,9 @@ import { filePolicy, goneTargetPath, physicalPathFor } from '../handlers/policy.
 import type { SiteHandler } from '../handlers/site-handler.js';
 import type { IrodsClient } from '../irods/index.js';
 import type { Logger } from '../log.js';
-import type { EntryTask, WorkerDeps } from '../worker/context.js';
-import { asWorkerError, type TimeLimit, type WorkerError } from '../worker/errors.js';
-import { withinFileTimeout } from '../worker/file-timeout.js';
+import type { EntryTask, WorkerDeps } from './context.js';
+import { asWorkerError, type TimeLimit, type WorkerError } from './errors.js';
+import { withinFileTimeout } from './file-timeout.js';
 
 /** What the worker needs of a job's handler for a batch: its hooks, and where gone entries are. */
 export function handlerDeps(

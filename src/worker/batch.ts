@@ -39,15 +39,10 @@ import {
   type RecordEntry,
   type WriteHandles,
 } from '../state/index.js';
-import { deleteEntry } from '../worker/deletes.js';
-import type { WorkerDeps } from '../worker/context.js';
-import { asWorkerError, WorkerError } from '../worker/errors.js';
-import {
-  BatchCheckLookup,
-  HASHES,
-  type CheckCandidate,
-  type Hashes,
-} from '../worker/check-lookup.js';
+import { deleteEntry } from './deletes.js';
+import type { WorkerDeps } from './context.js';
+import { asWorkerError, WorkerError } from './errors.js';
+import { BatchCheckLookup, HASHES, type CheckCandidate, type Hashes } from './check-lookup.js';
 import type { SourceFiles, SourceStats } from '../sources/index.js';
 import { isStatFailure, type StatAnswer } from '../sources/stat-thread.js';
 import { BatchLocks, CLAIMS } from './batch-locks.js';
@@ -63,7 +58,7 @@ import {
 } from './batch-outcomes.js';
 import { entryTypeOfMode } from '../sources/stat-facts.js';
 import { handlerDeps } from './entry-plan.js';
-import { entryOf, sourcePathOf } from './observe.js';
+import { entryOf, sourcePathOf } from '../sources/observe.js';
 
 /** A lock outlives a dead (or frozen) worker by at most this long; renewed while its batch runs. */
 export const LOCK_TTL_MS = 30_000;

@@ -221,6 +221,7 @@ export class JobRunner {
       stopped: () => this.#stopping,
       operationOf: passOperations(job, deps.handlers),
       watcherDecides: (path) => this.#watch?.decides(path) ?? false,
+      recorded: (outcome, count) => deps.metrics.fileOutcome(job.name, outcome, count),
     };
     if (deps.scans && job.watch !== false && job.rescan_interval !== 0) {
       this.#watch = new JobWatch({

@@ -72,7 +72,10 @@ if (process.env.BENCH_ONLY === 'adopt') {
   process.exit(0);
 }
 /** The sync benchmark's rows: the daemon's scan rates, register rate and Redis memory. */
-const syncRows = async (trees: { tree: GeneratedTree; registerTree: GeneratedTree }, workDir: string) => {
+const syncRows = async (
+  trees: { tree: GeneratedTree; registerTree: GeneratedTree },
+  workDir: string,
+) => {
   const stateFiles = env('BENCH_STATE_FILES', 100_000);
   say(`state: ${stateFiles} files recorded by FileStateStore alone`);
   const state = await benchStateMemory(stateFiles);

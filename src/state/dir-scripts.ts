@@ -107,12 +107,19 @@ end
 return out
 `);
 
-/** ARGV[2] = id. Returns the directory's entries as a flat name, value, name, value... list. */
+/**
+ * ARGV[2..] directory ids. Returns, per directory, its entries as a flat name, value, name,
+ * value... list.
+ */
 export const CHILDREN = new LuaScript(`${PRELUDE}
 local out = {}
-for _, key in ipairs(allKeys(ARGV[2])) do
-  local all = redis.call('HGETALL', key)
-  for j = 1, #all do out[#out + 1] = all[j] end
+for at = 2, #ARGV do
+  local entries = {}
+  for _, key in ipairs(allKeys(ARGV[at])) do
+    local all = redis.call('HGETALL', key)
+    for j = 1, #all do entries[#entries + 1] = all[j] end
+  end
+  out[#out + 1] = entries
 end
 return out
 `);
@@ -146,41 +153,83 @@ return added
 `);
 
 /**
+ * `putChains(at, dirs, placeholder)`: from ARGV[at] on, chains of ancestors: the id of the
+ * directory the chain belongs to, a length k and k (id, name) pairs, nearest first (as in
+ * RECORD), each written only when `dirs` holds its directory (an entry of it was written).
+ * Returns how many entries were new.
+ */
+const PUT_CHAINS = `
+local function putChains(at, dirs, placeholder)
+  local added = 0
+  while at <= #ARGV do
+    local dir, k = ARGV[at], tonumber(ARGV[at + 1])
+    at = at + 2
+    if dirs[dir] then
+      for j = 0, k - 1 do
+        if put(ARGV[at + 2 * j], ARGV[at + 2 * j + 1], placeholder, true) == 0 then break end
+        added = added + 1
+      end
+    end
+    at = at + 2 * k
+  end
+  return added
+end
+`;
+
+/**
  * RECORD fenced by the file locks: an entry is written only while its lock is held by the
  * writer, checked here, atomically with the write, so a run whose lock lapsed (and may have been
  * taken by another worker since) cannot overwrite a newer state.
- * KEYS[3..n+2] the entries' lock keys; ARGV[2] = placeholder value, ARGV[3] = the writer's
- * lock owner token, ARGV[4] = n, then n (id, name, value) triples, then chains of ancestors:
- * the id of the directory the chain belongs to, a length k and k (id, name) pairs, nearest
- * first (as in RECORD). A chain is written only when an entry of its directory was.
- * Returns, per entry, 1 when it was written and 0 when its lock was not held.
+ * KEYS[3..n+2] the entries' lock keys; ARGV[2] = placeholder value, ARGV[3] = n, then n
+ * (owner, id, name, value) quadruples, `owner` the lock owner token of the entry's writer, then
+ * the chains of PUT_CHAINS. Returns, per entry, 1 when it was written and 0 when its lock was
+ * not held.
  */
-export const RECORD_HELD = new LuaScript(`${PRELUDE}${GROW}
-local placeholder, owner, n = ARGV[2], ARGV[3], tonumber(ARGV[4])
-local added, at, held, heldDirs = 0, 5, {}, {}
+export const RECORD_HELD = new LuaScript(`${PRELUDE}${GROW}${PUT_CHAINS}
+local placeholder, n = ARGV[2], tonumber(ARGV[3])
+local added, at, held, heldDirs = 0, 4, {}, {}
 for i = 1, n do
-  if redis.call('GET', KEYS[2 + i]) == owner then
-    added = added + put(ARGV[at], ARGV[at + 1], ARGV[at + 2], false)
+  if redis.call('GET', KEYS[2 + i]) == ARGV[at] then
+    added = added + put(ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], false)
     held[i] = 1
-    heldDirs[ARGV[at]] = true
+    heldDirs[ARGV[at + 1]] = true
   else
     held[i] = 0
   end
-  at = at + 3
+  at = at + 4
 end
-while at <= #ARGV do
-  local dir, k = ARGV[at], tonumber(ARGV[at + 1])
-  at = at + 2
-  if heldDirs[dir] then
-    for j = 0, k - 1 do
-      if put(ARGV[at + 2 * j], ARGV[at + 2 * j + 1], placeholder, true) == 0 then break end
-      added = added + 1
-    end
-  end
-  at = at + 2 * k
-end
+added = added + putChains(at, heldDirs, placeholder)
 if added > 0 then redis.call('INCRBY', trackedKey, added) end
 return held
+`);
+
+/**
+ * RECORD for entries nobody acts on, as the pass records them itself (operation `none`): an
+ * entry is written only while no lock is held on it (no worker is acting on it) and its recorded
+ * value is still the one the caller compared with, both checked atomically with the write.
+ * KEYS[3..n+2] the entries' lock keys; ARGV[2] = placeholder value, ARGV[3] = n, then n
+ * (id, name, value, expected) quadruples, `expected` the packed value the caller read ('' for
+ * none), then the chains of PUT_CHAINS. Returns, per entry, 1 when it was written, else 0.
+ */
+export const RECORD_UNLOCKED = new LuaScript(`${PRELUDE}${GROW}${PUT_CHAINS}
+local placeholder, n = ARGV[2], tonumber(ARGV[3])
+local added, at, written, writtenDirs = 0, 4, {}, {}
+for i = 1, n do
+  local id, name = ARGV[at], ARGV[at + 1]
+  written[i] = 0
+  if redis.call('EXISTS', KEYS[2 + i]) == 0 then
+    local current = redis.call('HGET', (keyFor(id, name)), name) or ''
+    if current == ARGV[at + 3] then
+      added = added + put(id, name, ARGV[at + 2], false)
+      written[i] = 1
+      writtenDirs[id] = true
+    end
+  end
+  at = at + 4
+end
+added = added + putChains(at, writtenDirs, placeholder)
+if added > 0 then redis.call('INCRBY', trackedKey, added) end
+return written
 `);
 
 /** ARGV[2..] (id, name) pairs to delete. Returns how many were recorded. */

@@ -13,10 +13,12 @@ import {
   GET_MANY,
   RECORD,
   RECORD_HELD,
+  RECORD_UNLOCKED,
   SHAPE,
   SUBDIRECTORIES,
 } from './dir-scripts.js';
-import { ancestorAddresses, dirId, entryAddress, StateKeys } from './keys.js';
+import { GroupCommit } from './group-commit.js';
+import { ancestorAddresses, dirId, entryAddress, entryAddresses, StateKeys } from './keys.js';
 import type { ScriptKeys } from './lua.js';
 import { packState, splitRelPath, unpackState } from './pack.js';
 import { scanKeys } from './scan.js';
@@ -32,6 +34,9 @@ export interface RecordEntry {
   state: RecordedState;
 }
 
+/** An entry recorded only while its lock is held by `owner`. */
+type HeldEntry = RecordEntry & { readonly owner: string };
+
 /** How a directory is stored: for tests and diagnostics. */
 export interface DirectoryShape {
   shards: number;
@@ -46,6 +51,9 @@ export class FileStateStore {
   /** What every directory script takes first (dir-scripts.ts): its keys and the key stem. */
   readonly #scriptKeys: ScriptKeys;
   readonly #stem: string;
+  readonly #heldWrites = new GroupCommit<HeldEntry, boolean>((entries) =>
+    this.#recordHeld(entries),
+  );
 
   constructor(redis: RedisClient, prefix: string, jobName: string) {
     this.#redis = redis;
@@ -56,15 +64,25 @@ export class FileStateStore {
 
   /** The recorded children of `dir` ('' = the root), keyed by encodeRelPath of their names. */
   async recordedChildren(dir: Uint8Array): Promise<Map<string, RecordedState>> {
-    const flat = (await CHILDREN.run(this.#redis, this.#scriptKeys, [
+    const [children] = await this.recordedChildrenOf([dir]);
+    return children!;
+  }
+
+  /** recordedChildren of several directories, in one round trip. */
+  async recordedChildrenOf(dirs: readonly Uint8Array[]): Promise<Map<string, RecordedState>[]> {
+    if (dirs.length === 0) return [];
+    const ids = dirs.map((dir) => dirId(dir));
+    const reply = (await CHILDREN.run(this.#redis, this.#scriptKeys, [
       this.#stem,
-      dirId(dir),
-    ])) as Buffer[];
-    const children = new Map<string, RecordedState>();
-    for (let i = 0; i < flat.length; i += 2) {
-      children.set(encodeRelPath(flat[i]!), unpackState(flat[i + 1]!.toString('latin1')));
-    }
-    return children;
+      ...ids,
+    ])) as Buffer[][];
+    return reply.map((flat) => {
+      const children = new Map<string, RecordedState>();
+      for (let i = 0; i < flat.length; i += 2) {
+        children.set(encodeRelPath(flat[i]!), unpackState(flat[i + 1]!.toString('latin1')));
+      }
+      return children;
+    });
   }
 
   async getMany(relPaths: readonly Uint8Array[]): Promise<(RecordedState | undefined)[]> {
@@ -101,13 +119,26 @@ export class FileStateStore {
    * that its state must not go in.
    */
   async recordHeld(entries: readonly RecordEntry[], owner: string): Promise<boolean[]> {
+    return this.#recordHeld(entries.map((entry) => ({ ...entry, owner })));
+  }
+
+  /**
+   * recordHeld of one entry, sent together with those the job's other batch runs write meanwhile
+   * (GroupCommit): each run writes a provisional state right before its file's first request to
+   * iRODS, one file after the other.
+   */
+  recordHeldSoon(entry: RecordEntry, owner: string): Promise<boolean> {
+    return this.#heldWrites.submit({ ...entry, owner });
+  }
+
+  async #recordHeld(entries: readonly HeldEntry[]): Promise<boolean[]> {
     if (entries.length === 0) return [];
     const keys: [string, ...string[]] = [...this.#scriptKeys];
-    const args: (string | Buffer | number)[] = [this.#stem, PLACEHOLDER, owner, entries.length];
+    const args: (string | Buffer | number)[] = [this.#stem, PLACEHOLDER, entries.length];
     const dirs = new Map<string, Uint8Array>();
-    for (const { relPath, state } of entries) {
+    for (const { relPath, state, owner } of entries) {
       keys.push(this.#keys.lock(encodeRelPath(relPath)));
-      args.push(...this.#address(relPath), packState(state));
+      args.push(owner, ...this.#address(relPath), packState(state));
       const { dir } = splitRelPath(relPath);
       if (dir.length > 0) dirs.set(encodeRelPath(dir), dir);
     }
@@ -117,6 +148,34 @@ export class FileStateStore {
     }
     const held = (await RECORD_HELD.run(this.#redis, keys, args)) as number[];
     return held.map((flag) => flag === 1);
+  }
+
+  /**
+   * Records entries (`path`: the text form of `relPath`) that no worker holds the lock of and
+   * whose recorded state is still `expected` (undefined: none), checked atomically with the write (see RECORD_UNLOCKED); one
+   * round trip. Returns, per entry, whether it was written: one that was not is left to a worker.
+   */
+  async recordUnlocked(
+    entries: readonly (RecordEntry & { path: string; expected: RecordedState | undefined })[],
+  ): Promise<boolean[]> {
+    if (entries.length === 0) return [];
+    const keys: [string, ...string[]] = [...this.#scriptKeys];
+    const args: (string | Buffer | number)[] = [this.#stem, PLACEHOLDER, entries.length];
+    const dirs = new Map<string, Uint8Array>();
+    const addresses = entryAddresses(entries.map(({ relPath }) => relPath));
+    for (const [i, { relPath, path, state, expected }] of entries.entries()) {
+      keys.push(this.#keys.lock(path));
+      const was = expected === undefined ? '' : packState(expected);
+      args.push(...addresses[i]!, packState(state), was);
+      const { dir } = splitRelPath(relPath);
+      if (dir.length > 0) dirs.set(encodeRelPath(dir), dir);
+    }
+    for (const dir of dirs.values()) {
+      const chain = this.#ancestors(dir);
+      args.push(dirId(dir), chain.length / 2, ...chain);
+    }
+    const written = (await RECORD_UNLOCKED.run(this.#redis, keys, args)) as number[];
+    return written.map((flag) => flag === 1);
   }
 
   /**

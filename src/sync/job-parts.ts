@@ -137,6 +137,7 @@ export function openJobParts(deps: JobRunnerDeps, runner: RunnerSide): JobParts 
     stopped: runner.stopping,
     operationOf: passOperations(job, deps.handlers),
     watcherDecides: (path) => watch?.decides(path) ?? false,
+    recorded: (outcome, count) => deps.metrics.fileOutcome(job.name, outcome, count),
   });
   return { queue, stores, source, safety, workers, watch, passCtx };
 }
@@ -146,7 +147,10 @@ function passContext(
   job: JobConfig,
   source: JobSource,
   { states, failures, records }: JobStores,
-  rest: Pick<PassContext, 'queue' | 'deletes' | 'stopped' | 'operationOf' | 'watcherDecides'>,
+  rest: Pick<
+    PassContext,
+    'queue' | 'deletes' | 'stopped' | 'operationOf' | 'watcherDecides' | 'recorded'
+  >,
 ): PassContext {
   return {
     job: {

@@ -37,6 +37,8 @@ export interface JobMetrics {
   onScrape(job: string, probe: () => Promise<JobSample>): void;
   setWatches(job: string, watches: number): void;
   passDone(job: string, pass: number, seconds: number, endedAtMs: number): void;
+  /** Files a pass settled itself, without a batch (pass-records.ts). */
+  fileOutcome(job: string, outcome: 'new' | 'updated', count?: number): void;
 }
 
 /** The job's figures at a metrics scrape; `watches` are its watcher's (set on the metrics too). */

@@ -24,6 +24,9 @@ import type { FailureStore, FileStateStore, JobRecords } from '../state/index.js
 import type { Counts } from '../core/counters.js';
 import type { DeleteGate, GoneEntry } from './delete-gate.js';
 import { sourcePathOf } from '../sources/observe.js';
+import { withRecorded } from './listing-states.js';
+import { recordOwn, recordsItself, stateOf, type OwnRecord } from './pass-records.js';
+import { PassTally } from './pass-tally.js';
 
 export interface PassJob {
   readonly name: string;
@@ -62,6 +65,8 @@ export interface PassContext {
    * deleting the old one, the watcher renaming it, each undoing the other.
    */
   readonly watcherDecides?: (path: string) => boolean;
+  /** Hears the entries the pass recorded itself (see recordsItself), as workers' are counted. */
+  readonly recorded?: (outcome: 'new' | 'updated', count: number) => void;
 }
 
 /**
@@ -139,13 +144,12 @@ export async function scanAndQueue(
   let incomplete = 0;
   const tally = new PassTally(ctx.records);
   await queueRechecks(ctx, pass, tally);
-  for await (const chunk of job.list(job.scan)) {
+  for await (const { chunk, dirText, recorded } of withRecorded(ctx.states, job.list(job.scan))) {
     if (ctx.stopped()) break;
-    const dirText = encodeRelPath(chunk.dir);
     if (current?.dir !== dirText) {
       current = {
         dir: dirText,
-        recorded: await ctx.states.recordedChildren(chunk.dir),
+        recorded: recorded ?? (await ctx.states.recordedChildren(chunk.dir)),
         seen: new Set(),
         excluded: new Set(),
         failed: new Set(),
@@ -160,8 +164,8 @@ export async function scanAndQueue(
       batchesFor(BATCH_KINDS.sync, job, pass, work.paths, work.sizes),
       ctx.stopped,
     );
-    // Files that failed in the scan count as found and finished, like failed actions.
-    tally.add(work.counts, work.paths.length + work.counts.failed, work.bytes);
+    // Files that failed in the scan count as found and finished, like failed actions (and own).
+    tally.add(work.counts, work.paths.length + work.counts.failed + work.recorded, work.bytes);
     if (chunk.final) {
       directories += 1;
       if (chunk.complete) {
@@ -211,12 +215,19 @@ async function compareChunk(
   chunk: DirectoryChunk,
   { recorded, seen, excluded }: DirectoryInProgress,
   clearFailures: boolean,
-): Promise<{ paths: string[]; sizes: number[]; bytes: number; counts: Counted }> {
+): Promise<{
+  paths: string[];
+  sizes: number[];
+  bytes: number;
+  counts: Counted;
+  recorded: number;
+}> {
   const { job } = ctx;
   const syncable = chunk.entries.filter((entry) => SYNCABLE.has(entry.type));
   const work: string[] = [];
   const sizes: number[] = [];
   const inSync: string[] = [];
+  const own: OwnRecord[] = [];
   let bytes = 0;
   let skipped = 0;
   for (const entry of syncable) {
@@ -232,6 +243,11 @@ async function compareChunk(
       continue;
     }
     if (operation === 'queue' || needsWork(entry, state, operation, job.ctimeChanges)) {
+      const handled = ctx.operationOf !== undefined;
+      if (operation !== 'queue' && recordsItself(job.operation, handled, entry, state)) {
+        own.push({ path, relPath: entry.relPath, state: stateOf(entry), expected: state });
+        continue;
+      }
       work.push(path);
       // An append may send fewer bytes than the file holds: an upper bound.
       const size = operation === 'queue' || sendsBytes(operation) ? entry.size : 0;
@@ -241,6 +257,10 @@ async function compareChunk(
       inSync.push(path);
     }
   }
+  const recordedHere = await recordOwn(ctx.states, own, ctx.recorded);
+  work.push(...recordedHere.refused);
+  sizes.push(...recordedHere.refused.map(() => 0));
+  inSync.push(...recordedHere.written);
   // A file that failed once (e.g. unreadable last pass) and is in sync now is no longer failed.
   if (clearFailures && inSync.length > 0) await ctx.failures.clear(...inSync);
   const links = chunk.entries.filter((entry) => entry.type === 'symlink');
@@ -265,8 +285,10 @@ async function compareChunk(
     excluded: chunk.excluded + links.length,
     failed: chunk.failures.length + unsyncable.length,
     skipped,
+    new: recordedHere.new,
+    updated: recordedHere.written.length - recordedHere.new,
   };
-  return { paths: work, sizes, bytes, counts };
+  return { paths: work, sizes, bytes, counts, recorded: recordedHere.written.length };
 }
 
 /**
@@ -335,51 +357,7 @@ async function recordScanFailures(ctx: PassContext, chunk: DirectoryChunk): Prom
   );
 }
 
-type Counted = Pick<Counts, 'seen' | 'excluded' | 'failed' | 'skipped'>;
-
-/** Chunks whose counts are gathered in memory before they are written in one round trip. */
-const TALLY_CHUNKS = 32;
-
-/**
- * The pass's counters and progress, added up in memory and written every TALLY_CHUNKS chunks and
- * at the end of the scan: a round trip per chunk would cost a no-change rescan more than its
- * comparisons do.
- */
-class PassTally {
-  readonly #records: JobRecords;
-  #counts: Partial<Counts> = {};
-  #files = 0;
-  #bytes = 0;
-  #chunks = 0;
-
-  constructor(records: JobRecords) {
-    this.#records = records;
-  }
-
-  add(counts: Partial<Counts>, queuedFiles: number, queuedBytes: number): void {
-    for (const [name, by] of Object.entries(counts) as [keyof Counts, number][]) {
-      // Failures count themselves as they are recorded (FailureStore), once per file and pass.
-      if (name === 'failed') continue;
-      this.#counts[name] = (this.#counts[name] ?? 0) + by;
-    }
-    this.#files += queuedFiles;
-    this.#bytes += queuedBytes;
-    this.#chunks += 1;
-  }
-
-  async flushSometimes(): Promise<void> {
-    if (this.#chunks >= TALLY_CHUNKS) await this.flush();
-  }
-
-  async flush(): Promise<void> {
-    if (this.#chunks === 0) return;
-    await this.#records.incrementBy(this.#counts, { files: this.#files, bytes: this.#bytes });
-    this.#counts = {};
-    this.#files = 0;
-    this.#bytes = 0;
-    this.#chunks = 0;
-  }
-}
+type Counted = Pick<Counts, 'seen' | 'excluded' | 'failed' | 'skipped' | 'new' | 'updated'>;
 
 /**
  * The text form of a path's last element, cut from the path's own text form: a `/` never occurs

@@ -1,8 +1,9 @@
 /**
  * How a batch run's files end: each file's state (gathered by its action) is written, fenced by
- * its lock, and the lock released, as soon as the file is done, so that what happens to it next
- * (a delete the watcher saw, another change) need not wait for the rest of the batch. At the end
- * of the run, the files it never acted on are let go and the outcomes counted.
+ * its lock, and the lock released, soon after the file is done, so that what happens to it next
+ * (a delete the watcher saw, another change) need not wait for the rest of the batch; the files
+ * done meanwhile go in the same round trip (BatchSettlements). At the end of the run, the files
+ * it never acted on are let go with the last of them, and the outcomes counted.
  *
  * A file whose lock the run lost while acting on it is not done, whatever its action reported:
  * its state was refused, or its writes may have landed after those of the worker that took the
@@ -21,6 +22,7 @@ import {
   type FileStateStore,
   type JobRecords,
   type RecordEntry,
+  type SettledFile,
 } from '../state/index.js';
 import { addInto, type Counts } from '../core/counters.js';
 import { asWorkerError, FileTimeoutError, WorkerError } from './errors.js';
@@ -62,57 +64,130 @@ export interface BatchTally {
 }
 
 /**
- * Ends the run's hold on a file it acted on: records the state its action gathered (the last
- * one, when there are several) and releases the lock, in one fenced step. A done sync whose lock
- * was lost meanwhile becomes a retry (or a failure).
+ * A done file whose action sent no bytes waits at most this long for its settlement, so that the
+ * files its batch finishes meanwhile share the round trip: a registration takes a few
+ * milliseconds, and a round trip per file cost as much as the rest of its bookkeeping.
  */
-export async function settleEntry(
-  deps: OutcomeDeps,
-  batch: BatchPayload,
-  result: EntryResult,
-  states: readonly RecordEntry[],
-): Promise<void> {
-  const isDone = done(result.outcome);
-  const [held] = await deps.settlement.settle(
-    [
-      {
-        relPath: result.text,
-        state: states.at(-1),
-        touched: true,
-        resolvedMark: isDone ? result.mark : undefined,
-        done: isDone,
-      },
-    ],
-    deps.owner,
-  );
-  result.settled = true;
-  // A delete's outcome stands: the mark alone has the next pass look at the path again.
-  if (held || !isDone || batch.kind !== BATCH_KINDS.sync) return;
-  const failure = { relPath: result.text, operation: deps.job.operation, step: 'record' };
-  result.outcome = await failed(
-    deps,
-    batch,
-    result.text,
-    asWorkerError(new LockLostError(result.text), failure),
-  );
+export const SETTLE_WINDOW_MS = 250;
+
+/** A file whose action ended, with the state it gathered (the last one, when there are several). */
+interface Pending {
+  readonly result: EntryResult;
+  readonly state: RecordEntry | undefined;
 }
 
 /**
- * Lets go of the files the run has not settled (those it never reached, the one in hand when it
- * threw), then counts the outcomes. Counted once the batch's writes went through: a batch run
- * again is not counted twice. Failures count themselves (FailureStore).
+ * The settlements of one batch run: each ends the run's hold on a file it acted on, recording
+ * the state its action gathered and releasing the lock in one fenced step, several files per
+ * round trip. A file whose action sent bytes is settled at once, with those waiting: were the
+ * process killed before, the bytes would go out again. The others wait up to SETTLE_WINDOW_MS.
+ * A done sync whose lock was lost meanwhile becomes a retry (or a failure).
+ */
+export class BatchSettlements {
+  readonly #deps: OutcomeDeps;
+  readonly #batch: BatchPayload;
+  /** Hears each file once its hold ended (the run stops renewing its lock). */
+  readonly #ended: (text: string) => void;
+  #pending: Pending[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  /** The settlement in flight; the next one waits for it. */
+  #last: Promise<void> = Promise.resolve();
+  /** Why a timed settlement failed: the run stops at its next file, as when it settles itself. */
+  #timedFailure: { error: unknown } | undefined;
+
+  constructor(deps: OutcomeDeps, batch: BatchPayload, ended: (text: string) => void) {
+    this.#deps = deps;
+    this.#batch = batch;
+    this.#ended = ended;
+  }
+
+  /** The file's action ended with `result.outcome`: settles it now, or soon with others. */
+  async add(result: EntryResult, states: readonly RecordEntry[]): Promise<void> {
+    this.#pending.push({ result, state: states.at(-1) });
+    if (this.#timedFailure !== undefined) throw this.#timedFailure.error;
+    const outcome = result.outcome;
+    if (typeof outcome === 'object' && (outcome.bytes ?? 0) > 0) {
+      await this.#flush([]);
+      return;
+    }
+    // A timed settlement that fails leaves its files waiting for the last one (finish).
+    this.#timer ??= setTimeout(() => {
+      this.#flush([]).catch((error: unknown) => (this.#timedFailure ??= { error }));
+    }, SETTLE_WINDOW_MS);
+  }
+
+  /**
+   * Settles what waits, and lets go of `rest` (files the run never reached, the one in hand
+   * when it threw) in the same round trip.
+   */
+  finish(rest: readonly { text: string; touched: boolean }[]): Promise<void> {
+    return this.#flush(rest);
+  }
+
+  #flush(rest: readonly { text: string; touched: boolean }[]): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const run = this.#last.catch(() => undefined).then(() => this.#settle(rest));
+    this.#last = run;
+    return run;
+  }
+
+  async #settle(rest: readonly { text: string; touched: boolean }[]): Promise<void> {
+    const files = this.#pending.splice(0);
+    if (files.length === 0 && rest.length === 0) return;
+    const settled: SettledFile[] = files.map(({ result, state }) => {
+      const isDone = done(result.outcome);
+      return {
+        relPath: result.text,
+        state,
+        touched: true,
+        resolvedMark: isDone ? result.mark : undefined,
+        done: isDone,
+      };
+    });
+    for (const { text, touched } of rest) settled.push({ relPath: text, touched, done: false });
+    let held: boolean[];
+    try {
+      held = await this.#deps.settlement.settle(settled, this.#deps.owner);
+    } catch (error) {
+      this.#pending.unshift(...files);
+      throw error;
+    }
+    for (const [i, { result }] of files.entries()) {
+      result.settled = true;
+      this.#ended(result.text);
+      // A delete's outcome stands: the mark alone has the next pass look at the path again.
+      if (held[i] || !done(result.outcome) || this.#batch.kind !== BATCH_KINDS.sync) continue;
+      const failure = { relPath: result.text, operation: this.#deps.job.operation, step: 'record' };
+      result.outcome = await failed(
+        this.#deps,
+        this.#batch,
+        result.text,
+        asWorkerError(new LockLostError(result.text), failure),
+      );
+    }
+  }
+}
+
+/**
+ * Settles what the run left waiting and lets go of the files it has not settled (those it never
+ * reached, the one in hand when it threw), in one round trip, then counts the outcomes. Counted
+ * once the batch's writes went through: a batch run again is not counted twice. Failures count
+ * themselves (FailureStore).
  */
 export async function settleBatch(
   deps: OutcomeDeps,
+  settlements: BatchSettlements,
   mine: readonly string[],
   results: readonly EntryResult[],
 ): Promise<BatchTally> {
   const byPath = new Map(results.map((result) => [result.text, result]));
-  const rest = mine.filter((text) => byPath.get(text)?.settled !== true);
-  await deps.settlement.settle(
-    rest.map((text) => ({ relPath: text, touched: byPath.has(text), done: false })),
-    deps.owner,
-  );
+  // Those with an outcome wait in `settlements`; the in-hand one was aborted.
+  const rest = mine.filter((text) => {
+    const result = byPath.get(text);
+    return result === undefined || (result.settled !== true && result.outcome === 'aborted');
+  });
+  await settlements.finish(rest.map((text) => ({ text, touched: byPath.has(text) })));
   const counts: Partial<Counts> = {};
   const outcomes = new Map<FileOutcome, number>();
   for (const { outcome } of results) {

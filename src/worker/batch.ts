@@ -48,9 +48,9 @@ import { isStatFailure, type StatAnswer } from '../sources/stat-thread.js';
 import { BatchLocks, CLAIMS } from './batch-locks.js';
 import { syncEntry } from './batch-sync.js';
 import {
+  BatchSettlements,
   failed,
   settleBatch,
-  settleEntry,
   type BatchTally,
   type EntryOutcome,
   type EntryResult,
@@ -123,6 +123,7 @@ export async function processBatch(deps: BatchDeps, batch: BatchPayload): Promis
   );
   const busy = [...locks.busy];
   const results: EntryResult[] = [];
+  const settlements = new BatchSettlements(deps, batch, (text) => locks.drop(text));
   // The states the action of the file in hand gathered, written when it is settled.
   const writes: { states: RecordEntry[] } = { states: [] };
   let tally: BatchTally;
@@ -159,12 +160,11 @@ export async function processBatch(deps: BatchDeps, batch: BatchPayload): Promis
       results.push(result);
       writes.states = [];
       result.outcome = await runEntry(deps, { workerDeps, handler, result }, batch, entry);
-      await settleEntry(deps, batch, result, writes.states);
-      locks.drop(entry.text);
+      await settlements.add(result, writes.states);
     }
   } finally {
     locks.stop();
-    tally = await settleBatch(deps, locks.mine, results);
+    tally = await settleBatch(deps, settlements, locks.mine, results);
   }
   // Counted once the batch's writes went through: a batch run again is not counted twice.
   for (const [kind, n] of tally.outcomes) deps.metrics.fileOutcome(deps.job.name, kind, n);
@@ -366,8 +366,8 @@ function workerDepsOf(
       return Promise.resolve();
     },
     track: async (relPath, state) => {
-      const [held] = await deps.states.recordHeld([{ relPath, state }], deps.owner);
-      if (held !== true) throw new LockLostError(encodeRelPath(relPath));
+      const held = await deps.states.recordHeldSoon({ relPath, state }, deps.owner);
+      if (!held) throw new LockLostError(encodeRelPath(relPath));
     },
     untrack: async (relPath) => {
       await deps.settlement.forgetProvisional(relPath, deps.owner);

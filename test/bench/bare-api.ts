@@ -40,6 +40,16 @@ export class BareApi {
     await this.#check('register', this.#post('/data-objects', form));
   }
 
+  /** Sets an existing data object's mtime, as the daemon carries a registered file's. */
+  async touch(lpath: string, seconds: number): Promise<void> {
+    const form = new FormData();
+    form.set('op', 'touch');
+    form.set('lpath', lpath);
+    form.set('seconds-since-epoch', String(seconds));
+    form.set('no-create', '1');
+    await this.#check('touch', this.#post('/data-objects', form));
+  }
+
   /** One header-form write of the whole buffer (§5.2.2 form 2). */
   async write(lpath: string, bytes: Buffer): Promise<void> {
     await this.#check(

@@ -32,10 +32,16 @@ export interface BareRegisterRun {
   cpuPerCall: number;
 }
 
+/** The mtime the register-and-touch loop sets (any fixed time; the daemon's is the file's). */
+const TOUCHED_AT = 1_600_000_000;
+
 /**
  * One run of the bare undici register loop: each physical path registered once under
  * `collection` (which must exist), `concurrency` at a time. The sync benchmark runs it next to
  * the daemon's register pass, on the daemon's emulator, as the ceiling that pass is held to.
+ * With `touch`, each registration is followed by a `touch` of the new object: the same two
+ * requests per file as the daemon sends for a new file. `perSec` and `cpuPerCall` then count
+ * files, not calls.
  */
 export async function bareRegisterRun(
   bare: BareApi,
@@ -43,13 +49,16 @@ export async function bareRegisterRun(
   collection: string,
   physicalPaths: readonly string[],
   concurrency: number,
+  { touch = false }: { touch?: boolean } = {},
 ): Promise<BareRegisterRun> {
   const machineCpu = async () => ownCpuSeconds() + (await emulator.stats()).cpu_seconds!;
   const n = physicalPaths.length;
   const cpuBefore = await machineCpu();
-  const seconds = await timeConcurrent(n, concurrency, (i) =>
-    bare.register(`${collection}/f${i}`, physicalPaths[i]!, 'demoResc', 1024),
-  );
+  const seconds = await timeConcurrent(n, concurrency, async (i) => {
+    const lpath = `${collection}/f${i}`;
+    await bare.register(lpath, physicalPaths[i]!, 'demoResc', 1024);
+    if (touch) await bare.touch(lpath, TOUCHED_AT);
+  });
   return { perSec: n / seconds, cpuPerCall: ((await machineCpu()) - cpuBefore) / n };
 }
 

@@ -18,7 +18,8 @@
  *   BENCH_S3_PUT_OBJECTS (default 8), BENCH_S3_PUT_MIB (default 64): the objects of S3 put_sync;
  *   BENCH_BURST_FILES (default 20000): the watched burst (watch-burst.ts);
  *   BENCH_ONLY=s3 runs the S3 benchmark alone, BENCH_ONLY=adopt the adoption one (adopt.ts,
- *   on a tree of BENCH_REGISTER_FILES);
+ *   on a tree of BENCH_REGISTER_FILES), BENCH_ONLY=sync the daemon's scan and register rates
+ *   (sync.ts, with the state store's memory figure it compares with);
  *   `--scale` (or BENCH_SCALE=1) runs the million-file benchmark alone (scale.ts), on a tree of
  *   BENCH_SCALE_FILES (default 1000000); its results go to .bench/scale.json.
  * Results also go to .bench/results.json. Progress goes to stderr, the table to stdout.
@@ -38,7 +39,7 @@ import { benchScale } from './scale.js';
 import { benchScan } from './scan.js';
 import { benchStateMemory } from './state.js';
 import { benchSync } from './sync.js';
-import { generateTree } from './tree.js';
+import { generateTree, type GeneratedTree } from './tree.js';
 import { benchWatch } from './watch.js';
 import { benchWatchBurst } from './watch-burst.js';
 
@@ -95,6 +96,57 @@ if (process.argv.includes('--scale') || process.env.BENCH_SCALE === '1') {
   for (const failure of failures) say(`scale: check failed: ${failure}`);
   process.exit(failures.length > 0 ? 1 : 0);
 }
+/** The sync benchmark's rows: the daemon's scan rates, register rate and Redis memory. */
+const syncRows = async (
+  trees: { tree: GeneratedTree; registerTree: GeneratedTree },
+  workDir: string,
+) => {
+  const stateFiles = env('BENCH_STATE_FILES', 100_000);
+  say(`state: ${stateFiles} files recorded by FileStateStore alone`);
+  const state = await benchStateMemory(stateFiles);
+  say('sync: the daemon with operation none (four passes), then register (one pass)');
+  const rows: BenchRow[] = [
+    {
+      name: `FileStateStore alone (${stateFiles} files)`,
+      value: state.bytesPerFile,
+      unit: 'B/file',
+      goal: '<= 100 B',
+    },
+  ];
+  rows.push(
+    ...(await benchSync({
+      ...trees,
+      workDir,
+      workers: env('BENCH_WORKERS', 16),
+      bareRegisters: env('BENCH_SMALL_FILES', 3000),
+      concurrency: env('BENCH_CONCURRENCY', 16),
+      reps: env('BENCH_REPS', 3),
+      storeBytesPerFile: state.bytesPerFile,
+    })),
+  );
+  return { rows, storeBytesPerFile: state.bytesPerFile };
+};
+const syncTrees = (workDir: string) => {
+  const treeFiles = env('BENCH_TREE_FILES', 200_000);
+  const started = performance.now();
+  const tree = generateTree(join(workDir, 'tree'), treeFiles);
+  const seconds = (performance.now() - started) / 1000;
+  say(`generated ${treeFiles} files in ${tree.directories} directories in ${seconds.toFixed(1)} s`);
+  const registerTree = generateTree(
+    join(workDir, 'register-tree'),
+    env('BENCH_REGISTER_FILES', 30_000),
+  );
+  return { tree, registerTree };
+};
+if (process.env.BENCH_ONLY === 'sync') {
+  const workDir = await mkdtemp(join(tmpdir(), 'ingest-bench-'));
+  try {
+    console.log(formatRows((await syncRows(syncTrees(workDir), workDir)).rows));
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
 if (process.env.BENCH_ONLY === 's3') {
   console.log(formatRows(await s3Rows()));
   process.exit(0);
@@ -119,44 +171,16 @@ try {
   say('genquery: a per-file lookup in the emulator, narrowed against the full catalogue walk');
   rows.push(benchGenQuery(workDir, env('BENCH_GENQUERY_OBJECTS', 5000)));
 
-  const treeFiles = env('BENCH_TREE_FILES', 200_000);
-  const started = performance.now();
-  const tree = generateTree(join(workDir, 'tree'), treeFiles);
-  const seconds = (performance.now() - started) / 1000;
-  say(`generated ${treeFiles} files in ${tree.directories} directories in ${seconds.toFixed(1)} s`);
-
-  const registerTree = generateTree(
-    join(workDir, 'register-tree'),
-    env('BENCH_REGISTER_FILES', 30_000),
-  );
+  const trees = syncTrees(workDir);
+  const { tree, registerTree } = trees;
 
   say('scan: scanTree against find -printf');
   const scan = await benchScan(tree.root);
   rows.push(scan.row);
 
-  const stateFiles = env('BENCH_STATE_FILES', 100_000);
-  say(`state: ${stateFiles} files recorded by FileStateStore alone`);
-  const state = await benchStateMemory(stateFiles);
-  rows.push({
-    name: `FileStateStore alone (${stateFiles} files)`,
-    value: state.bytesPerFile,
-    unit: 'B/file',
-    goal: '<= 100 B',
-  });
-
-  say('sync: the daemon with operation none (four passes), then register (one pass)');
-  rows.push(
-    ...(await benchSync({
-      tree,
-      registerTree,
-      workDir,
-      workers: env('BENCH_WORKERS', 16),
-      bareRegisters: smallFiles,
-      concurrency,
-      reps,
-      storeBytesPerFile: state.bytesPerFile,
-    })),
-  );
+  const sync = await syncRows(trees, workDir);
+  rows.push(...sync.rows);
+  const state = { bytesPerFile: sync.storeBytesPerFile };
 
   say('handler: register with a no-op event handler, against register without (alternating)');
   rows.push(

@@ -121,6 +121,39 @@ describe('FileStateStore', () => {
     assert.equal(await s.trackedCount(), 3);
   });
 
+  it('records for a pass only what no worker holds and nobody changed since', async () => {
+    const s = fresh();
+    const locks = new FileLocks(redis, prefix, 'job');
+    await s.record([
+      { relPath: bytes('seen/same'), state: file(1) },
+      { relPath: bytes('seen/moved'), state: file(2) },
+    ]);
+    // A worker acts on held/x; seen/moved was recorded again after the pass compared it.
+    await locks.tryLock(['held/x'], 10_000, 'worker');
+    await s.record([{ relPath: bytes('seen/moved'), state: file(3) }]);
+    const own = (path: string, state: RecordedState, expected?: RecordedState) => ({
+      relPath: bytes(path),
+      path,
+      state,
+      expected,
+    });
+    const written = await s.recordUnlocked([
+      own('new/a', file(10)),
+      own('held/x', file(11)),
+      own('seen/same', file(12), file(1)),
+      own('seen/moved', file(13), file(2)),
+    ]);
+    assert.deepEqual(written, [true, false, true, false]);
+    const got = await s.getMany(
+      ['new/a', 'held/x', 'seen/same', 'seen/moved', 'new', 'held'].map(bytes),
+    );
+    assert.deepEqual(got.slice(0, 4), [file(10), undefined, file(12), file(3)]);
+    assert.equal(got[4]?.type, 'dir', 'the ancestor of a written entry');
+    assert.equal(got[5], undefined, 'no ancestor for a refused entry alone');
+    // seen/, seen/same, seen/moved, new/, new/a.
+    assert.equal(await s.trackedCount(), 5);
+  });
+
   it('shards a directory of 1,000 entries, keeping every shard compact', async () => {
     const s = fresh();
     const big = bytes('big');

@@ -110,6 +110,8 @@ export const registerInPlace = step<EntryContext>('register', async (ctx) => {
     ctx.mtimeCarried = true;
     return;
   }
+  // An object gone since the decision may have taken its collection along.
+  if (replicas.length === 0) await client.collections.ensure(parentPath(logicalPath));
   // register_replica adds this file to an object that already exists elsewhere.
   const asAdditionalReplica = job.operation === 'register_replica' && replicas.length > 0;
   await client.dataObjects.register(logicalPath, { ...registration, asAdditionalReplica });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { decideFile } from '../../../src/core/decide.js';
@@ -77,6 +77,30 @@ describe('worker file actions', () => {
     assert.equal(stat?.checksum, sha2('version two, longer'));
     assert.equal((await fx.client.metadata.list(ENTITY.dataObject, task.logicalPath)).length, 1);
     assert.equal(records.states.get('data.csv')?.size, 19);
+  });
+
+  it('registers a changed file again when its object and collection were removed', async () => {
+    const source = await sourceDir(fx);
+    const spec = job(source, { operation: 'register' });
+    await mkdir(join(source, 'run'));
+    const file = join(source, 'run', 'data.csv');
+    await writeFile(file, 'v1');
+    const records = new Records();
+    const first = await taskFor(spec, 'run/data.csv');
+    await syncFile(records.deps(fx, spec), first, undefined);
+    const collection = first.logicalPath.slice(0, first.logicalPath.lastIndexOf('/'));
+    assert.equal(await fx.client.collections.remove(collection, { recursive: true }), true);
+    await writeFile(file, 'version two');
+    const task = await taskFor(spec, 'run/data.csv');
+    const outcome = await syncFile(
+      records.deps(fx, spec),
+      task,
+      records.states.get('run/data.csv'),
+    );
+    assert.equal(outcome.action.kind, 'update-registration');
+    const [row] = await objectRows(task.logicalPath);
+    assert.equal(row?.DATA_PATH, task.sourcePath);
+    assert.equal((await fx.client.dataObjects.stat(task.logicalPath))?.size, 11);
   });
 
   it('registers a file as one more replica of an existing object (register_replica)', async () => {

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
 const mainTs = resolve(import.meta.dirname, '../../src/main.ts');
-const builtMain = resolve(import.meta.dirname, '../../dist/main.js');
+const builtLauncher = resolve(import.meta.dirname, '../../scripts/irods-ingestd');
 
 export interface BenchJob {
   source: string;
@@ -39,9 +39,9 @@ export interface BenchDaemonSpec {
   /** info unless given: at debug every file costs a log line. */
   logLevel?: string;
   /**
-   * Runs the built daemon (dist/main.js, as installed; build it first) rather than src/main.ts
-   * through tsx, whose loader thread and transpiled sources add some 90 MiB of resident memory:
-   * for figures of the daemon's own memory.
+   * Runs the built daemon (scripts/irods-ingestd: dist/main.js with the V8 flags it is installed
+   * with; build it first) rather than src/main.ts through tsx, whose loader thread and transpiled
+   * sources add some 90 MiB of resident memory: for figures of the daemon's own memory.
    */
   built?: boolean;
 }
@@ -124,8 +124,11 @@ export async function startBenchDaemon(spec: BenchDaemonSpec): Promise<BenchDaem
     ].join('\n'),
   );
 
-  const entry = spec.built ? [builtMain] : ['--import', 'tsx', mainTs];
-  const child = spawn(process.execPath, [...entry, '--config', configFile], {
+  // The built daemon runs through its launcher, with the V8 flags it is installed with.
+  const [command, args] = spec.built
+    ? [builtLauncher, []]
+    : [process.execPath, ['--import', 'tsx', mainTs]];
+  const child = spawn(command, [...args, '--config', configFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));

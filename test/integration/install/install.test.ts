@@ -103,6 +103,11 @@ describe('scripts/install --root, then scripts/uninstall', () => {
       assert.ok(await isExecutable(at(`${PREFIX}/bin/${name}`)), name);
       assert.equal(await readlink(at(`/usr/local/bin/${name}`)), `${PREFIX}/bin/${name}`);
     }
+    // The daemon's young generation is sized for its memory goal (scripts/lib.sh).
+    const daemon = await readFile(at(`${PREFIX}/bin/irods-ingestd`), 'utf8');
+    assert.match(daemon, /node" --max-semi-space-size=16 --heap-growing-percent=50 "/);
+    const ctl = await readFile(at(`${PREFIX}/bin/irods-ingestctl`), 'utf8');
+    assert.doesNotMatch(ctl, /semi-space/);
   });
 
   it('installs the units with the prefix filled in, and the service user', async () => {

@@ -26,6 +26,7 @@ import {
   type UploadPlan,
 } from '../core/upload-plan.js';
 import { IrodsError } from './errors.js';
+import { landedCheck } from './landed-write.js';
 import { checkPath } from './paths.js';
 import type { Session } from './session.js';
 import { isOpened, openLocal, SourceFile } from './source-file.js';
@@ -323,6 +324,7 @@ export class Uploader {
     let attempts = 0;
     await this.#session.transport.json({
       ...this.#call(transfer, 'write'),
+      ...landedCheck(this.#session, transfer, chunk),
       method: 'POST',
       upload: {
         headers: { ...headers, 'irods-api-request-offset': String(offset) },
@@ -341,6 +343,7 @@ export class Uploader {
     let attempts = 0;
     await this.#session.transport.json({
       ...this.#call(transfer, 'write'),
+      ...landedCheck(this.#session, transfer, chunk),
       method: 'POST',
       params: {
         lpath: transfer.logicalPath,

@@ -19,7 +19,7 @@ import {
   type RecordedState,
 } from '../core/decide.js';
 import { adoptExisting } from './adopt.js';
-import { checkContent } from './content-check.js';
+import { checkContent, findSent } from './content-check.js';
 import {
   newContext,
   outcomeOf,
@@ -81,8 +81,8 @@ export const FILE_PIPELINES: Readonly<Record<FileAction['kind'], Steps>> = {
   register: registration,
   'update-registration': reregistration,
   'register-replica': registration,
-  upload: [checkSource, preHook, ensureCollection, upload, ...afterTransfer],
-  append: [checkSource, preHook, ensureCollection, appendOrUpload, ...afterTransfer],
+  upload: [checkSource, preHook, ensureCollection, findSent, upload, ...afterTransfer],
+  append: [checkSource, preHook, ensureCollection, findSent, appendOrUpload, ...afterTransfer],
 };
 
 /** The steps `action` runs. */
@@ -113,6 +113,8 @@ export async function syncFile(
   const ctx = newContext(deps, task, { kind: 'skip', why: 'unchanged' });
   ctx.existed = isConfirmedFile(recorded);
   ctx.tracked = ctx.existed;
+  // A provisional state is an earlier try that may have sent the file (core/decide.ts).
+  ctx.retried ||= recorded?.provisional === true;
   const decide = step<EntryContext>('decide', (current) => {
     current.action = decideFile(
       observedAs(task.entry, sourceStat(current)),

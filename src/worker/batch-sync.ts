@@ -85,6 +85,7 @@ async function syncPlanned(
     // before it, so it looks again right before it reads the file and is decided on that.
     justObserved: !sendsBytes(job.operation),
     recheck: target.recheck,
+    retried: target.attempt > 1,
     ...plan.task,
   };
   const outcome =

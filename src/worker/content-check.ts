@@ -29,6 +29,17 @@ export const checkContent = step<EntryContext>('check-content', async (ctx) => {
 });
 
 /**
+ * Before the bytes of a retried upload go: the earlier try may have sent them all, and only its
+ * answer was lost (the connection broke, or iRODS went away before answering). An object that
+ * holds the file's content (the checks above) is not uploaded again; the steps after the transfer
+ * (mtime, checksum, metadata, record) run as for one just sent. Nothing is removed or overwritten
+ * here.
+ */
+export const findSent = step<EntryContext>('find-sent', async (ctx) => {
+  if (ctx.retried) ctx.alreadySent = await holdsSameContent(ctx);
+});
+
+/**
  * The replicas that must hold the file's content: every good one of an uploaded object; of a
  * registration, the one at the file's physical path (`physical_source` or the handler's
  * `physicalPath`, else the source path).

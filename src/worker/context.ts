@@ -36,6 +36,11 @@ export interface EntryTask {
    */
   readonly recheck?: boolean;
   /**
+   * An earlier try of this file failed (the batch's retry): it may have sent the file and lost
+   * only the answer, so bytes go again only after what iRODS holds was compared with the file.
+   */
+  readonly retried?: boolean;
+  /**
    * The physical path registrations record, where it is not `sourcePath`: the source as the
    * iRODS server sees it (`physical_source`), or the handler's choice.
    */
@@ -158,6 +163,13 @@ export interface EntryContext extends StepContext {
   provisional: boolean;
   /** Adoption found an object of other content, which the job did not put there. */
   foreignObject: boolean;
+  /**
+   * An earlier try may have reached iRODS: retried by the batch, or a provisional state (see
+   * EntryTask.retried).
+   */
+  retried: boolean;
+  /** iRODS holds the file's content already (an earlier try sent it): no transfer. */
+  alreadySent: boolean;
 }
 
 /** What an action did, for the caller's counters and logs. */
@@ -197,6 +209,8 @@ export function newContext(deps: WorkerDeps, task: EntryTask, action: FileAction
     tracked: false,
     provisional: false,
     foreignObject: false,
+    retried: task.retried === true,
+    alreadySent: false,
   };
 }
 

@@ -12,6 +12,7 @@ import {
 } from '../core/checksum.js';
 import { encodeRelPath } from '../core/entry.js';
 import { parentPath } from '../core/logical-path.js';
+import { registrationUpdate } from '../core/registration-update.js';
 import {
   ENTITY,
   HANDLE_EVENTS,
@@ -59,9 +60,10 @@ export const ensureCollection = step<EntryContext>('ensure-collection', async (c
 
 /**
  * Registers the file in place, or brings an earlier registration of it up to date. Looking up the
- * replica that already points at this file first makes the step safe to repeat after a crash, and
- * lets a changed file keep its object, AVUs and ACLs: size, mtime and checksum are rewritten in
- * the catalog (modify_replica; the stale checksum is cleared, the checksum step recomputes it).
+ * replica that already points at this file first makes the step safe to repeat after a crash or
+ * a lost answer, and lets a changed file keep its object, AVUs and ACLs: what the catalog has of
+ * it that differs from the file is rewritten (modify_replica, core/registration-update.ts), and
+ * nothing when it describes the file already, so a retry does not register the file twice.
  */
 export const registerInPlace = step<EntryContext>('register', async (ctx) => {
   const { client, job } = ctx.deps;
@@ -98,15 +100,16 @@ export const registerInPlace = step<EntryContext>('register', async (ctx) => {
       if (!exists) throw error;
     }
   }
-  const replicas = await client.dataObjects.replicas(logicalPath);
+  // Asked of the catalog now: a lookup the batch made before this register is out of date.
+  const facts = await client.dataObjects.replicaFacts([logicalPath]);
+  const replicas = facts.get(logicalPath) ?? [];
   const mine = replicas.find((replica) => replica.physicalPath === physicalPath);
-  const mtime = secondsOf(before.mtimeNs);
   if (mine !== undefined) {
-    await client.dataObjects.modifyReplica(
-      logicalPath,
-      { replicaNumber: mine.number },
-      { size: before.size, modifiedAt: mtime, checksum: '' },
-    );
+    const file = { size: before.size, modifiedAt: secondsOf(before.mtimeNs) };
+    const changes = registrationUpdate(mine, file, job.checksum !== 'none');
+    if (changes !== undefined) {
+      await client.dataObjects.modifyReplica(logicalPath, { replicaNumber: mine.number }, changes);
+    }
     ctx.mtimeCarried = true;
     return;
   }
@@ -120,7 +123,9 @@ export const registerInPlace = step<EntryContext>('register', async (ctx) => {
   ctx.checksumComputed = computeChecksum && !asAdditionalReplica;
 });
 
+/** Sends the whole file, unless an earlier try did (content-check.ts findSent). */
 export const upload = step<EntryContext>('upload', async (ctx) => {
+  if (ctx.alreadySent) return;
   const { client, files } = ctx.deps;
   const { entry, sourcePath, logicalPath } = ctx.task;
   await shutDownLeftoverHandle(ctx.deps, entry.relPath, logicalPath);
@@ -139,6 +144,7 @@ export const upload = step<EntryContext>('upload', async (ctx) => {
  * object cannot be trusted as a prefix, and the whole file is uploaded instead.
  */
 export const appendOrUpload = step<EntryContext>('append', async (ctx) => {
+  if (ctx.alreadySent) return;
   if (ctx.action.kind !== 'append') return upload.run(ctx);
   const { client } = ctx.deps;
   const { logicalPath, sourcePath } = ctx.task;

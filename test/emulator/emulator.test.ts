@@ -362,4 +362,40 @@ describe('emulator faults and content log', () => {
     const entries = Object.values(writes).flat();
     assert.ok(entries.every((entry) => Math.abs(entry.at - Date.now()) < 600_000));
   });
+
+  it('carries out a request whose answer it then loses', async () => {
+    const lpath = '/tempZone/home/rods/answer-lost.txt';
+    const headers = { authorization: `Bearer ${bearer}`, 'irods-api-request-op': 'write' };
+    await emulator.setFaults({ lostAnswerRate: 1, ops: ['write', 'register'] });
+    const lost = await rawRequest(
+      emulator,
+      { ...headers, 'irods-api-request-lpath': lpath },
+      Buffer.from('landed'),
+    );
+    assert.deepEqual(lost, { error: 'ECONNRESET' });
+    const file = join(emulator.root, 'registered-lost.txt');
+    await writeFile(file, 'abc');
+    const register = await post(emulator, bearer, 'data-objects', {
+      op: 'register',
+      lpath: '/tempZone/home/rods/registered-lost.txt',
+      ppath: file,
+      resource: 'demoResc',
+    }).catch((error: unknown) => ({ error }));
+    assert.ok('error' in register, 'the register got no answer');
+    // Other ops are answered.
+    const stat = await get(emulator, bearer, 'data-objects', { op: 'stat', lpath });
+    assert.equal(stat.status, 200);
+    assert.match(stat.body, /"size":6/);
+    await emulator.clearFaults();
+    const writes = await emulator.writes();
+    assert.deepEqual(
+      writes[lpath]?.map(({ kind, size }) => ({ kind, size })),
+      [{ kind: 'write', size: 6 }],
+      'the write whose answer was lost is in the object and in the log',
+    );
+    assert.deepEqual(
+      writes['/tempZone/home/rods/registered-lost.txt']?.map(({ kind, size }) => ({ kind, size })),
+      [{ kind: 'register', size: 3 }],
+    );
+  });
 });

@@ -4,12 +4,18 @@
  *
  * - failRate: share (0..1) of API requests answered with `status` (500 or 503, default 503),
  *   empty JSON body, without being processed;
- * - dropRate: share of API requests whose connection is destroyed without a response;
+ * - dropRate: share of API requests whose connection is destroyed without a response, before
+ *   the request is processed (nothing changes on the server);
+ * - lostAnswerRate: share of API requests that are carried out in full, after which the
+ *   connection is destroyed instead of answered. The effect stays and the client cannot tell it
+ *   from a drop: what a real server does when the client's connection breaks, or the HTTP API
+ *   process dies, while an op runs (irods-http-api.md §3, transport layer: the op runs to its end
+ *   in iRODS, and only the response is lost);
  * - latencyMs: delay before an API request is processed;
  * - refuseForMs: the listening socket is closed (new connections get ECONNREFUSED) and opened
  *   again on the same port after that many ms (handled by the server, which owns the socket);
- * - ops: restricts failRate, dropRate and latencyMs to requests for these op names (the route
- *   name stands for the op of /authenticate and /info).
+ * - ops: restricts failRate, dropRate, lostAnswerRate and latencyMs to requests for these op
+ *   names (the route name stands for the op of /authenticate and /info).
  *
  * Rates use plain Math.random: tests assert on proportions or on 0/1, not on sequences.
  */
@@ -18,6 +24,7 @@ export interface FaultSpec {
   readonly failRate: number;
   readonly status: number;
   readonly dropRate: number;
+  readonly lostAnswerRate: number;
   readonly latencyMs: number;
   readonly refuseForMs: number;
   readonly ops: readonly string[] | undefined;
@@ -31,6 +38,7 @@ const NO_FAULTS: FaultSpec = {
   failRate: 0,
   status: 503,
   dropRate: 0,
+  lostAnswerRate: 0,
   latencyMs: 0,
   refuseForMs: 0,
   ops: undefined,
@@ -54,8 +62,8 @@ export function parseFaultSpec(input: unknown): FaultSpec {
     spec[key] = value;
   }
   const result = spec as unknown as FaultSpec;
-  if (result.failRate > 1 || result.dropRate > 1) {
-    throw new FaultSpecError('failRate and dropRate are shares between 0 and 1');
+  if (result.failRate > 1 || result.dropRate > 1 || result.lostAnswerRate > 1) {
+    throw new FaultSpecError('failRate, dropRate and lostAnswerRate are shares between 0 and 1');
   }
   if (result.status !== 500 && result.status !== 503) {
     throw new FaultSpecError('fault key "status" must be 500 or 503');
@@ -63,7 +71,7 @@ export function parseFaultSpec(input: unknown): FaultSpec {
   return result;
 }
 
-export const FAULT_ACTIONS = { none: 'none', fail: 'fail', drop: 'drop' } as const;
+export const FAULT_ACTIONS = { none: 'none', fail: 'fail', drop: 'drop', lose: 'lose' } as const;
 export type FaultAction = (typeof FAULT_ACTIONS)[keyof typeof FAULT_ACTIONS];
 
 export class Faults {
@@ -90,6 +98,9 @@ export class Faults {
     let action: FaultAction = FAULT_ACTIONS.none;
     if (spec.dropRate > 0 && Math.random() < spec.dropRate) action = FAULT_ACTIONS.drop;
     else if (spec.failRate > 0 && Math.random() < spec.failRate) action = FAULT_ACTIONS.fail;
+    else if (spec.lostAnswerRate > 0 && Math.random() < spec.lostAnswerRate) {
+      action = FAULT_ACTIONS.lose;
+    }
     return { action, delayMs: spec.latencyMs };
   }
 }

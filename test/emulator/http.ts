@@ -53,7 +53,19 @@ function intParam(text: string | undefined, parse: (t: string) => number | undef
 
 /** Writes responses the way the server's helpers do: JSON bodies are sorted and compact. */
 export class Reply {
+  #lost = false;
+
   constructor(readonly res: ServerResponse) {}
+
+  /** The answer never leaves: sending it destroys the connection instead (faults.ts). */
+  loseAnswer(): void {
+    this.#lost = true;
+  }
+
+  /** For a handler that streams its answer past `send`. */
+  get losesAnswer(): boolean {
+    return this.#lost;
+  }
 
   get sent(): boolean {
     return this.res.headersSent || this.res.writableEnded;
@@ -84,6 +96,10 @@ export class Reply {
 
   #send(status: number, contentType: string, body: Buffer): void {
     if (this.sent) return;
+    if (this.#lost) {
+      this.res.socket?.destroy();
+      return;
+    }
     this.res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': body.length });
     this.res.end(body);
   }

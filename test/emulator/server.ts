@@ -176,7 +176,10 @@ export async function listen(
     return who;
   };
 
-  /** Applies injected faults; true when the request has been answered or dropped. */
+  /**
+   * Applies injected faults; true when the request has been answered or dropped. A request whose
+   * answer is to be lost goes on, and its reply cuts the connection instead of answering.
+   */
   const faulted = async (req: IncomingMessage, reply: Reply, op: string): Promise<boolean> => {
     const { action, delayMs } = state.faults.decide(op);
     if (delayMs > 0) {
@@ -196,6 +199,7 @@ export async function listen(
       reply.fail(state.faults.status);
       return true;
     }
+    if (action === FAULT_ACTIONS.lose) reply.loseAnswer();
     return false;
   };
 

@@ -15,6 +15,8 @@ export interface FaultSpec {
   status?: number;
   /** Share (0..1) of API requests whose connection is destroyed without a response. */
   dropRate?: number;
+  /** Share (0..1) of API requests carried out in full whose answer is lost (connection cut). */
+  lostAnswerRate?: number;
   /** Added delay before each API request is processed, in ms. */
   latencyMs?: number;
   /** Stop listening for this long (connections are refused), then listen again on the same port. */

@@ -55,6 +55,10 @@ export async function read(ctx: OpContext): Promise<void> {
     return ctx.reply.send(200, 'application/json', Buffer.concat(chunks));
   }
   const { res } = ctx.reply;
+  if (ctx.reply.losesAnswer) {
+    res.socket?.destroy();
+    return;
+  }
   res.writeHead(200, {
     'Content-Type': 'application/octet-stream',
     'Transfer-Encoding': 'chunked',

@@ -152,8 +152,9 @@ export class FileStateStore {
 
   /**
    * Records entries (`path`: the text form of `relPath`) that no worker holds the lock of and
-   * whose recorded state is still `expected` (undefined: none), checked atomically with the write (see RECORD_UNLOCKED); one
-   * round trip. Returns, per entry, whether it was written: one that was not is left to a worker.
+   * whose recorded state is still `expected` (undefined: none), checked atomically with the write
+   * (see RECORD_UNLOCKED); one round trip. Returns, per entry, whether it was written: one that
+   * was not is left to a worker.
    */
   async recordUnlocked(
     entries: readonly (RecordEntry & { path: string; expected: RecordedState | undefined })[],

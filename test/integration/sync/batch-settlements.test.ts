@@ -10,21 +10,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import type { JobConfig } from '../../../src/config/index.js';
-import { Metrics } from '../../../src/metrics/index.js';
 import { StatThread } from '../../../src/sources/stat-thread.js';
-import {
-  FailureStore,
-  FileLocks,
-  FileSettlement,
-  FileStateStore,
-  JobRecords,
-  WriteHandles,
-} from '../../../src/state/index.js';
 import { processBatch, type BatchDeps } from '../../../src/worker/batch.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { useClientFixture } from '../irods/setup.js';
 import { recordingLogger } from '../metrics/fixture.js';
 import { job, sourceDir } from '../worker/fixture.js';
+import { batchDeps } from './batch-deps.js';
 
 const FILES = 40;
 
@@ -47,22 +39,8 @@ describe('the settlements of a batch', () => {
   });
 
   function deps(spec: JobConfig, prefix: string): BatchDeps {
-    return {
-      job: spec,
-      client: fx.client,
-      states: new FileStateStore(redis, prefix, spec.name),
-      failures: new FailureStore(redis, prefix, spec.name),
-      records: new JobRecords(redis, prefix, spec.name),
-      locks: new FileLocks(redis, prefix, spec.name),
-      settlement: new FileSettlement(redis, prefix, spec.name),
-      handles: new WriteHandles(redis, prefix, spec.name),
-      owner: `run-${randomUUID()}`,
-      logger,
-      metrics: new Metrics({ logger }),
-      stats,
-      deletesRefused: () => Promise.resolve(undefined),
-      rescan: () => undefined,
-    };
+    const owner = `run-${randomUUID()}`;
+    return batchDeps({ spec, prefix, owner, client: fx.client, redis, stats, logger });
   }
 
   /** Lua script calls Redis has answered so far (EVALSHA, and EVAL when it lacked a script). */
@@ -81,7 +59,8 @@ describe('the settlements of a batch', () => {
     for (const path of paths) await writeFile(join(source, path), `bytes of ${path}`);
 
     const before = await scriptCalls();
-    const result = await processBatch(deps(spec, prefix), {
+    const batch = deps(spec, prefix);
+    const result = await processBatch(batch, {
       kind: 'sync',
       job: spec.name,
       pass: 1,
@@ -93,16 +72,14 @@ describe('the settlements of a batch', () => {
     assert.deepEqual(result, { retry: [], busy: [] });
     // One per file before: each file's state and lock went in a script call of its own.
     assert.ok(calls < FILES / 4, `${calls} script calls for ${FILES} files`);
-    const recorded = await new FileStateStore(redis, prefix, spec.name).getMany(
-      paths.map((path) => Buffer.from(path)),
-    );
+    const recorded = await batch.states.getMany(paths.map((path) => Buffer.from(path)));
     for (const [i, path] of paths.entries()) {
       const info = await lstat(join(source, path), { bigint: true });
       assert.equal(recorded[i]?.size, Number(info.size), path);
       assert.equal(recorded[i]?.mtimeNs, info.mtimeNs, path);
     }
     assert.deepEqual(await redis.keys(`${prefix}:*:lock:*`), [], 'every lock released');
-    const { counts } = await new JobRecords(redis, prefix, spec.name).read();
+    const { counts } = await batch.records.read();
     assert.equal(counts.new, FILES);
   });
 });

@@ -135,17 +135,11 @@ export class FileStateStore {
     if (entries.length === 0) return [];
     const keys: [string, ...string[]] = [...this.#scriptKeys];
     const args: (string | Buffer | number)[] = [this.#stem, PLACEHOLDER, entries.length];
-    const dirs = new Map<string, Uint8Array>();
     for (const { relPath, state, owner } of entries) {
       keys.push(this.#keys.lock(encodeRelPath(relPath)));
       args.push(owner, ...this.#address(relPath), packState(state));
-      const { dir } = splitRelPath(relPath);
-      if (dir.length > 0) dirs.set(encodeRelPath(dir), dir);
     }
-    for (const dir of dirs.values()) {
-      const chain = this.#ancestors(dir);
-      args.push(dirId(dir), chain.length / 2, ...chain);
-    }
+    args.push(...this.#chainsOf(entries.map(({ relPath }) => relPath)));
     const held = (await RECORD_HELD.run(this.#redis, keys, args)) as number[];
     return held.map((flag) => flag === 1);
   }
@@ -162,19 +156,14 @@ export class FileStateStore {
     if (entries.length === 0) return [];
     const keys: [string, ...string[]] = [...this.#scriptKeys];
     const args: (string | Buffer | number)[] = [this.#stem, PLACEHOLDER, entries.length];
-    const dirs = new Map<string, Uint8Array>();
-    const addresses = entryAddresses(entries.map(({ relPath }) => relPath));
-    for (const [i, { relPath, path, state, expected }] of entries.entries()) {
+    const relPaths = entries.map(({ relPath }) => relPath);
+    const addresses = entryAddresses(relPaths);
+    for (const [i, { path, state, expected }] of entries.entries()) {
       keys.push(this.#keys.lock(path));
       const was = expected === undefined ? '' : packState(expected);
       args.push(...addresses[i]!, packState(state), was);
-      const { dir } = splitRelPath(relPath);
-      if (dir.length > 0) dirs.set(encodeRelPath(dir), dir);
     }
-    for (const dir of dirs.values()) {
-      const chain = this.#ancestors(dir);
-      args.push(dirId(dir), chain.length / 2, ...chain);
-    }
+    args.push(...this.#chainsOf(relPaths));
     const written = (await RECORD_UNLOCKED.run(this.#redis, keys, args)) as number[];
     return written.map((flag) => flag === 1);
   }
@@ -322,6 +311,24 @@ export class FileStateStore {
       level = next;
     }
     return levels;
+  }
+
+  /**
+   * The PUT_CHAINS arguments of the lock-checked record scripts: per parent directory of
+   * `relPaths`, its id, the length of its ancestor chain and the chain.
+   */
+  #chainsOf(relPaths: readonly Uint8Array[]): (string | Buffer | number)[] {
+    const dirs = new Map<string, Uint8Array>();
+    for (const relPath of relPaths) {
+      const { dir } = splitRelPath(relPath);
+      if (dir.length > 0) dirs.set(encodeRelPath(dir), dir);
+    }
+    const args: (string | Buffer | number)[] = [];
+    for (const dir of dirs.values()) {
+      const chain = this.#ancestors(dir);
+      args.push(dirId(dir), chain.length / 2, ...chain);
+    }
+    return args;
   }
 
   #ancestors(dir: Uint8Array): (string | Buffer)[] {

@@ -54,6 +54,9 @@ export class FileStateStore {
   readonly #heldWrites = new GroupCommit<HeldEntry, boolean>((entries) =>
     this.#recordHeld(entries),
   );
+  readonly #childrenReads = new GroupCommit<Uint8Array, Map<string, RecordedState>>((dirs) =>
+    this.recordedChildrenOf(dirs),
+  );
 
   constructor(redis: RedisClient, prefix: string, jobName: string) {
     this.#redis = redis;
@@ -83,6 +86,15 @@ export class FileStateStore {
       }
       return children;
     });
+  }
+
+  /**
+   * recordedChildren of `dir`, read together with those asked for while a read is in flight
+   * (GroupCommit): a pass asks for each directory it lists as the listing arrives, and a round
+   * trip per directory cost a no-change rescan of small directories more than its comparisons.
+   */
+  recordedChildrenSoon(dir: Uint8Array): Promise<Map<string, RecordedState>> {
+    return this.#childrenReads.submit(dir);
   }
 
   async getMany(relPaths: readonly Uint8Array[]): Promise<(RecordedState | undefined)[]> {

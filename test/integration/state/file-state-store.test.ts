@@ -194,6 +194,41 @@ describe('FileStateStore', () => {
     assert.equal((await s.recordedChildren(bytes('bulk'))).size, 1000);
   });
 
+  it('makes room for a pass batch of new entries beside those recorded, staying compact', async () => {
+    const s = fresh();
+    const recorded = Array.from({ length: 90 }, (_, i) => ({
+      relPath: bytes(`mixed/old-${i}`),
+      state: file(i),
+    }));
+    await s.record(recorded);
+    assert.equal((await s.directoryShape(bytes('mixed'))).shards, 1);
+    const own = Array.from({ length: 700 }, (_, i) => {
+      const path = `mixed/new-${i}`;
+      const expected: RecordedState | undefined = undefined;
+      return { relPath: bytes(path), path, state: file(1000 + i), expected };
+    });
+    // One entry changed since the pass compared it: refused, and kept as it was.
+    own.push({
+      relPath: bytes('mixed/old-5'),
+      path: 'mixed/old-5',
+      state: file(9),
+      expected: file(4),
+    });
+    const written = await s.recordUnlocked(own);
+    assert.deepEqual(written, [...own.slice(0, 700).map(() => true), false]);
+    const shape = await s.directoryShape(bytes('mixed'));
+    assert.ok(shape.shards >= 8, `shards: ${shape.shards}`);
+    assert.ok(shape.largestShard <= 100, `largest shard: ${shape.largestShard}`);
+    assert.equal(shape.compact, true);
+    const children = await s.recordedChildren(bytes('mixed'));
+    assert.equal(children.size, 790);
+    assert.deepEqual(children.get('old-5'), file(5));
+    assert.deepEqual(children.get('old-89'), file(89));
+    assert.deepEqual(children.get('new-699'), file(1699));
+    // mixed/ and its 790 entries.
+    assert.equal(await s.trackedCount(), 791);
+  });
+
   it('keeps names longer than a compact field apart and still finds them', async () => {
     const s = fresh();
     const long = 'L'.repeat(200);

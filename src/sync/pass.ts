@@ -27,6 +27,14 @@ import { sourcePathOf } from '../sources/observe.js';
 import { withRecorded } from './listing-states.js';
 import { recordOwn, recordsItself, stateOf, type OwnRecord } from './pass-records.js';
 import { PassTally } from './pass-tally.js';
+import { InFlight } from './in-flight.js';
+
+/**
+ * Chunks whose own records (pass-records.ts) are being written while the next are compared:
+ * waiting for each write before the next comparison left the scan thread and Redis taking turns
+ * with the comparison.
+ */
+const OWN_WRITES_IN_FLIGHT = 4;
 
 export interface PassJob {
   readonly name: string;
@@ -143,6 +151,7 @@ export async function scanAndQueue(
   let directories = 0;
   let incomplete = 0;
   const tally = new PassTally(ctx.records);
+  const ownWrites = new InFlight(OWN_WRITES_IN_FLIGHT);
   await queueRechecks(ctx, pass, tally);
   for await (const { chunk, dirText, recorded } of withRecorded(ctx.states, job.list(job.scan))) {
     if (ctx.stopped()) break;
@@ -159,13 +168,16 @@ export async function scanAndQueue(
     for (const failure of chunk.failures)
       current.failed.add(encodeRelPath(lastElement(failure.relPath)));
     await recordScanFailures(ctx, chunk);
-    const work = await compareChunk(ctx, chunk, current, hadFailures);
+    const work = await compareChunk(ctx, chunk, current);
     await ctx.queue.add(
       batchesFor(BATCH_KINDS.sync, job, pass, work.paths, work.sizes),
       ctx.stopped,
     );
-    // Files that failed in the scan count as found and finished, like failed actions (and own).
-    tally.add(work.counts, work.paths.length + work.counts.failed + work.recorded, work.bytes);
+    // Files that failed in the scan count as found and finished, like failed actions.
+    tally.add(work.counts, work.paths.length + work.counts.failed, work.bytes);
+    if (work.own.length > 0 || (hadFailures && work.inSync.length > 0)) {
+      await ownWrites.add(() => settleInSync(ctx, pass, work, hadFailures, tally));
+    }
     if (chunk.final) {
       directories += 1;
       if (chunk.complete) {
@@ -178,6 +190,7 @@ export async function scanAndQueue(
     }
     await tally.flushSometimes();
   }
+  await ownWrites.settled();
   if (!ctx.stopped()) {
     if (incomplete > 0 && job.deletesNeedWholeListing) {
       ctx.deletes.skipPass(
@@ -206,22 +219,25 @@ function goneChildren(dir: Uint8Array, listing: DirectoryInProgress): GoneEntry[
   });
 }
 
-/**
- * Text paths of the chunk's entries that need a worker with the bytes each would send, and the
- * chunk's counts of what was seen, excluded and failed in the scan.
- */
-async function compareChunk(
-  ctx: PassContext,
-  chunk: DirectoryChunk,
-  { recorded, seen, excluded }: DirectoryInProgress,
-  clearFailures: boolean,
-): Promise<{
+/** What the comparison of one chunk found. */
+interface ComparedChunk {
+  /** Text paths of the entries that need a worker, with the bytes each would send. */
   paths: string[];
   sizes: number[];
   bytes: number;
   counts: Counted;
-  recorded: number;
-}> {
+  /** The entries the pass records itself (pass-records.ts), once compared. */
+  own: OwnRecord[];
+  /** Text paths of the files found in sync. */
+  inSync: string[];
+}
+
+/** Compares a chunk's entries with their recorded states, and counts what the scan saw. */
+async function compareChunk(
+  ctx: PassContext,
+  chunk: DirectoryChunk,
+  { recorded, seen, excluded }: DirectoryInProgress,
+): Promise<ComparedChunk> {
   const { job } = ctx;
   const syncable = chunk.entries.filter((entry) => SYNCABLE.has(entry.type));
   const work: string[] = [];
@@ -257,12 +273,6 @@ async function compareChunk(
       inSync.push(path);
     }
   }
-  const recordedHere = await recordOwn(ctx.states, own, ctx.recorded);
-  work.push(...recordedHere.refused);
-  sizes.push(...recordedHere.refused.map(() => 0));
-  inSync.push(...recordedHere.written);
-  // A file that failed once (e.g. unreadable last pass) and is in sync now is no longer failed.
-  if (clearFailures && inSync.length > 0) await ctx.failures.clear(...inSync);
   const links = chunk.entries.filter((entry) => entry.type === 'symlink');
   for (const entry of links) excluded.add(encodeRelPath(lastElement(entry.relPath)));
   const unsyncable = chunk.entries.filter(
@@ -285,10 +295,36 @@ async function compareChunk(
     excluded: chunk.excluded + links.length,
     failed: chunk.failures.length + unsyncable.length,
     skipped,
-    new: recordedHere.new,
-    updated: recordedHere.written.length - recordedHere.new,
   };
-  return { paths: work, sizes, bytes, counts, recorded: recordedHere.written.length };
+  return { paths: work, sizes, bytes, counts, own, inSync };
+}
+
+/**
+ * Writes the states the pass records itself, queues those the write refused, and counts both as
+ * found and finished; then clears the failures of the chunk's files that are in sync now (one
+ * that failed once, e.g. unreadable last pass, is no longer failed).
+ */
+async function settleInSync(
+  ctx: PassContext,
+  pass: number,
+  { own, inSync }: ComparedChunk,
+  clearFailures: boolean,
+  tally: PassTally,
+): Promise<void> {
+  const { written, refused, new: added } = await recordOwn(ctx.states, own, ctx.recorded);
+  await ctx.queue.add(
+    batchesFor(
+      BATCH_KINDS.sync,
+      ctx.job,
+      pass,
+      refused,
+      refused.map(() => 0),
+    ),
+    ctx.stopped,
+  );
+  tally.add({ new: added, updated: written.length - added }, refused.length + written.length, 0);
+  const settled = [...inSync, ...written];
+  if (clearFailures && settled.length > 0) await ctx.failures.clear(...settled);
 }
 
 /**
@@ -357,7 +393,7 @@ async function recordScanFailures(ctx: PassContext, chunk: DirectoryChunk): Prom
   );
 }
 
-type Counted = Pick<Counts, 'seen' | 'excluded' | 'failed' | 'skipped' | 'new' | 'updated'>;
+type Counted = Pick<Counts, 'seen' | 'excluded' | 'failed' | 'skipped'>;
 
 /**
  * The text form of a path's last element, cut from the path's own text form: a `/` never occurs

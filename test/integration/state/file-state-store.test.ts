@@ -202,11 +202,13 @@ describe('FileStateStore', () => {
     }));
     await s.record(recorded);
     assert.equal((await s.directoryShape(bytes('mixed'))).shards, 1);
-    const own = Array.from({ length: 700 }, (_, i) => {
-      const path = `mixed/new-${i}`;
-      const expected: RecordedState | undefined = undefined;
-      return { relPath: bytes(path), path, state: file(1000 + i), expected };
-    });
+    const own: Parameters<FileStateStore['recordUnlocked']>[0][number][] = Array.from(
+      { length: 700 },
+      (_, i) => {
+        const path = `mixed/new-${i}`;
+        return { relPath: bytes(path), path, state: file(1000 + i), expected: undefined };
+      },
+    );
     // One entry changed since the pass compared it: refused, and kept as it was.
     own.push({
       relPath: bytes('mixed/old-5'),

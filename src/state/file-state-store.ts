@@ -18,7 +18,7 @@ import {
   SUBDIRECTORIES,
 } from './dir-scripts.js';
 import { GroupCommit } from './group-commit.js';
-import { ancestorAddresses, dirId, entryAddress, entryAddresses, StateKeys } from './keys.js';
+import { ancestorAddresses, dirId, entryAddress, StateKeys } from './keys.js';
 import type { ScriptKeys } from './lua.js';
 import { packState, splitRelPath, unpackState } from './pack.js';
 import { scanKeys } from './scan.js';
@@ -169,7 +169,7 @@ export class FileStateStore {
     const keys: [string, ...string[]] = [...this.#scriptKeys];
     const args: (string | Buffer | number)[] = [this.#stem, PLACEHOLDER, entries.length];
     const relPaths = entries.map(({ relPath }) => relPath);
-    const addresses = entryAddresses(relPaths);
+    const addresses = relPaths.map(entryAddress);
     for (const [i, { path, state, expected }] of entries.entries()) {
       keys.push(this.#keys.lock(path));
       const was = expected === undefined ? '' : packState(expected);

@@ -249,21 +249,24 @@ export interface GoneChild {
   state: RecordedState;
 }
 
+/** A directory's recorded children by name (a Map, or the state store's packed form). */
+export interface RecordedByName {
+  keys(): Iterable<string>;
+  get(name: string): RecordedState | undefined;
+}
+
 /**
  * The recorded children of a directory that are gone from the source and may be deleted per the
  * job's delete mode. Only a complete listing proves absence: after an error nothing is gone. An
  * excluded or unreadable child is absent from `seen` but still there, so it is never gone
  * (upstream deleted those).
  */
-export function decideDeletes(
-  recorded: ReadonlyMap<string, RecordedState>,
-  listing: DirectoryListing,
-): GoneChild[] {
+export function decideDeletes(recorded: RecordedByName, listing: DirectoryListing): GoneChild[] {
   if (!listing.complete) return [];
   const gone: GoneChild[] = [];
-  for (const [name, state] of recorded) {
+  for (const name of recorded.keys()) {
     if (listing.seen.has(name) || listing.excluded.has(name) || listing.failed.has(name)) continue;
-    gone.push({ name, state });
+    gone.push({ name, state: recorded.get(name)! });
   }
   return gone;
 }

@@ -21,6 +21,7 @@ import { GroupCommit } from './group-commit.js';
 import { ancestorAddresses, dirId, entryAddress, StateKeys } from './keys.js';
 import type { ScriptKeys } from './lua.js';
 import { packState, splitRelPath, unpackState } from './pack.js';
+import { RecordedChildren } from './recorded-children.js';
 import { scanKeys } from './scan.js';
 import type { RecordedState } from '../core/decide.js';
 
@@ -54,8 +55,8 @@ export class FileStateStore {
   readonly #heldWrites = new GroupCommit<HeldEntry, boolean>((entries) =>
     this.#recordHeld(entries),
   );
-  readonly #childrenReads = new GroupCommit<Uint8Array, Map<string, RecordedState>>((dirs) =>
-    this.recordedChildrenOf(dirs),
+  readonly #childrenReads = new GroupCommit<Uint8Array, RecordedChildren>(async (dirs) =>
+    (await this.#packedChildrenOf(dirs)).map((packed) => new RecordedChildren(packed)),
   );
 
   constructor(redis: RedisClient, prefix: string, jobName: string) {
@@ -73,6 +74,23 @@ export class FileStateStore {
 
   /** recordedChildren of several directories, in one round trip. */
   async recordedChildrenOf(dirs: readonly Uint8Array[]): Promise<Map<string, RecordedState>[]> {
+    const packed = await this.#packedChildrenOf(dirs);
+    return packed.map(
+      (children) => new Map([...children].map(([name, state]) => [name, unpackState(state)])),
+    );
+  }
+
+  /**
+   * The recorded children of `dir`, packed (RecordedChildren), read together with those asked
+   * for while a read is in flight (GroupCommit): a pass asks for each directory it lists as the
+   * listing arrives, and a round trip per directory cost a no-change rescan of small directories
+   * more than its comparisons.
+   */
+  recordedChildrenSoon(dir: Uint8Array): Promise<RecordedChildren> {
+    return this.#childrenReads.submit(dir);
+  }
+
+  async #packedChildrenOf(dirs: readonly Uint8Array[]): Promise<Map<string, string>[]> {
     if (dirs.length === 0) return [];
     const ids = dirs.map((dir) => dirId(dir));
     const reply = (await CHILDREN.run(this.#redis, this.#scriptKeys, [
@@ -80,21 +98,12 @@ export class FileStateStore {
       ...ids,
     ])) as Buffer[][];
     return reply.map((flat) => {
-      const children = new Map<string, RecordedState>();
+      const children = new Map<string, string>();
       for (let i = 0; i < flat.length; i += 2) {
-        children.set(encodeRelPath(flat[i]!), unpackState(flat[i + 1]!.toString('latin1')));
+        children.set(encodeRelPath(flat[i]!), flat[i + 1]!.toString('latin1'));
       }
       return children;
     });
-  }
-
-  /**
-   * recordedChildren of `dir`, read together with those asked for while a read is in flight
-   * (GroupCommit): a pass asks for each directory it lists as the listing arrives, and a round
-   * trip per directory cost a no-change rescan of small directories more than its comparisons.
-   */
-  recordedChildrenSoon(dir: Uint8Array): Promise<Map<string, RecordedState>> {
-    return this.#childrenReads.submit(dir);
   }
 
   async getMany(relPaths: readonly Uint8Array[]): Promise<(RecordedState | undefined)[]> {

@@ -1,4 +1,5 @@
 export { FileStateStore, type DirectoryShape, type RecordEntry } from './file-state-store.js';
+export type { RecordedChildren } from './recorded-children.js';
 export { FailureStore, type FailurePage, type FileFailure } from './failure-store.js';
 export { FileLocks } from './file-locks.js';
 export { FileSettlement, type SettledFile } from './file-settlement.js';

@@ -3,11 +3,10 @@
  * comparison: the listing, the reads and the comparison overlap, and the reads of directories
  * listed meanwhile share a round trip (FileStateStore.recordedChildrenSoon).
  */
-import type { RecordedState } from '../core/decide.js';
 import { encodeRelPath } from '../core/entry.js';
 import type { DirectoryChunk } from '../sources/index.js';
 import { PageChannel } from '../sources/page-channel.js';
-import type { FileStateStore } from '../state/index.js';
+import type { FileStateStore, RecordedChildren } from '../state/index.js';
 
 /**
  * Chunks listed ahead of the comparison. Waiting for a whole group of them before reading (as
@@ -21,13 +20,13 @@ export interface ListedChunk {
   readonly chunk: DirectoryChunk;
   /** The text form of its directory. */
   readonly dirText: string;
-  readonly recorded?: ReadonlyMap<string, RecordedState>;
+  readonly recorded?: RecordedChildren;
 }
 
 interface Ahead {
   readonly chunk: DirectoryChunk;
   readonly dirText: string;
-  readonly recorded: Promise<ReadonlyMap<string, RecordedState>> | undefined;
+  readonly recorded: Promise<RecordedChildren> | undefined;
 }
 
 /**

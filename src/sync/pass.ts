@@ -20,7 +20,7 @@ import { BATCH_KINDS, batchesFor } from '../queue/payload.js';
 import type { JobQueue } from '../queue/queue.js';
 import type { DirectoryChunk, ScanOptions, SourceStats } from '../sources/index.js';
 import { compileExclusion } from '../sources/exclude.js';
-import type { FailureStore, FileStateStore, JobRecords } from '../state/index.js';
+import type { FailureStore, FileStateStore, JobRecords, RecordedChildren } from '../state/index.js';
 import type { Counts } from '../core/counters.js';
 import type { DeleteGate, GoneEntry } from './delete-gate.js';
 import { sourcePathOf } from '../sources/observe.js';
@@ -129,7 +129,7 @@ async function operationOf(
 interface DirectoryInProgress {
   dir: string;
   /** Read once per directory (one round trip), for the comparison and the deletes alike. */
-  recorded: ReadonlyMap<string, RecordedState>;
+  recorded: RecordedChildren;
   seen: Set<string>;
   excluded: Set<string>;
   failed: Set<string>;
@@ -158,7 +158,7 @@ export async function scanAndQueue(
     if (current?.dir !== dirText) {
       current = {
         dir: dirText,
-        recorded: recorded ?? (await ctx.states.recordedChildren(chunk.dir)),
+        recorded: recorded ?? (await ctx.states.recordedChildrenSoon(chunk.dir)),
         seen: new Set(),
         excluded: new Set(),
         failed: new Set(),
@@ -250,6 +250,12 @@ async function compareChunk(
     const path = encodeRelPath(entry.relPath);
     const name = nameOf(path, entry.relPath);
     seen.add(name);
+    // Nearly every entry a rescan sees is recorded exactly as observed: in sync, whatever the
+    // operation (classifyChange: unchanged), told without unpacking the recorded state.
+    if (recorded.holds(name, stateOf(entry))) {
+      inSync.push(path);
+      continue;
+    }
     const state = recorded.get(name);
     // Only new entries: a recorded one that keeps changing is the pass's to sync as ever.
     if (state === undefined && watching(ctx, path)) continue;

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { classifyChange, CHANGES, type RecordedState } from '../../../src/core/decide.js';
+import type { ObservedEntry } from '../../../src/core/entry.js';
+import { packState } from '../../../src/state/pack.js';
+import { RecordedChildren } from '../../../src/state/recorded-children.js';
+
+const file: RecordedState = {
+  type: 'file',
+  size: 10,
+  mtimeNs: 1_733_400_000_123_456_789n,
+  ino: 2n ** 60n + 7n,
+  ctimeNs: 1_733_400_001_000_000_000n,
+};
+const observed = (state: RecordedState): ObservedEntry => ({
+  relPath: new TextEncoder().encode('d/a'),
+  type: state.type,
+  size: state.size,
+  mtimeNs: state.mtimeNs,
+  ino: state.ino,
+  ctimeNs: state.ctimeNs ?? file.ctimeNs!,
+  dev: 1n,
+  mode: 0o644,
+});
+
+describe('RecordedChildren', () => {
+  it('holds an observation only when it is recorded exactly so, which classifyChange finds unchanged', () => {
+    const variants: [string, RecordedState][] = [
+      ['the same', file],
+      ['provisional', { ...file, provisional: true }],
+      ['recorded without a ctime', { ...file, ctimeNs: undefined }],
+      ['another ctime', { ...file, ctimeNs: file.ctimeNs! + 1n }],
+      ['another mtime', { ...file, mtimeNs: file.mtimeNs - 1n }],
+      ['another inode', { ...file, ino: 3n }],
+      ['another size', { ...file, size: 11 }],
+      ['a directory', { type: 'dir', size: 0, mtimeNs: file.mtimeNs, ino: file.ino }],
+    ];
+    const seen = observed(file);
+    for (const [why, recorded] of variants) {
+      const packed = { ...recorded };
+      if (packed.ctimeNs === undefined) delete packed.ctimeNs;
+      const children = new RecordedChildren(new Map([['a', packState(packed)]]));
+      const holds = children.holds('a', file);
+      assert.equal(holds, why === 'the same', why);
+      // Never in sync where the full comparison is not (a state without a ctime falls back to it).
+      if (holds) assert.equal(classifyChange(seen, children.get('a')), CHANGES.unchanged, why);
+    }
+  });
+
+  it('unpacks a state only for the name asked for, and knows its names', () => {
+    const children = new RecordedChildren(
+      new Map([
+        ['a', packState(file)],
+        ['b', 'not a packed state'],
+      ]),
+    );
+    assert.deepEqual(children.get('a'), file);
+    assert.equal(children.get('c'), undefined);
+    assert.equal(children.holds('c', file), false);
+    assert.deepEqual([...children.keys()], ['a', 'b']);
+    assert.equal(children.size, 2);
+    assert.throws(() => children.get('b'), /not a packed state|corrupt/i);
+  });
+});

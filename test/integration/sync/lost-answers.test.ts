@@ -146,6 +146,21 @@ describe('a file retried after iRODS lost an answer', () => {
     await assertObject(file.logicalPath, file.path, 'version one, then two');
   });
 
+  it('does not send the size of a changed registration twice when its answer was lost', async () => {
+    const file = await setUp(registering, 'version one');
+    assert.deepEqual(await file.run(1), { retry: [], busy: [] });
+    await appendFile(file.path, ', then two');
+    await utimes(file.path, MTIME, new Date(MTIME.getTime() + 60_000));
+    // Every replica update is carried out and none answered: the client finds the first landed.
+    const lost = { lostAnswerRate: 1, ops: ['modify_replica'] };
+    assert.deepEqual(await file.run(1, lost), { retry: [], busy: [] });
+    assert.deepEqual(await file.sends(), [
+      { kind: 'register', size: 11 },
+      { kind: 'modify', size: 21 },
+    ]);
+    await assertObject(file.logicalPath, file.path, 'version one, then two');
+  });
+
   it('is not uploaded again when the answer to its write was lost', async () => {
     const file = await setUp(uploading, 'uploaded, answer lost');
     // Every write is carried out and none answered: the client finds the first one landed.

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import type { JobConfig } from '../../../src/config/index.js';
+import { ENTITY } from '../../../src/irods/index.js';
 import { FileStateStore } from '../../../src/state/index.js';
 import { StatThread } from '../../../src/sources/stat-thread.js';
 import { processBatch, type BatchResult } from '../../../src/worker/batch.js';
@@ -75,6 +76,10 @@ describe('a file retried after iRODS lost an answer', () => {
         const writes = await fx.emulator.writes();
         return (writes[logicalPath] ?? []).map(({ kind, size }) => ({ kind, size }));
       },
+      /** Leaves the recheck mark of a run that lost the file's lock while acting on it. */
+      async markRecheck(owner: string): Promise<void> {
+        await new FileStateStore(redis, prefix, spec.name).markRecheck(['a.dat'], owner);
+      },
       async recorded() {
         const [state] = await new FileStateStore(redis, prefix, spec.name).getMany([
           new Uint8Array(Buffer.from('a.dat')),
@@ -99,6 +104,8 @@ describe('a file retried after iRODS lost an answer', () => {
 
   const registering = { operation: 'register', checksum: 'register' } as const;
   const uploading = { operation: 'put_sync', checksum: 'verify' } as const;
+  const METADATA = { project: 'lost-answers' };
+  const AVUS = Object.entries(METADATA).map(([attribute, value]) => ({ attribute, value }));
 
   it('is not registered again when the register went through and the next step failed', async () => {
     const file = await setUp(registering, 'registered once');
@@ -200,5 +207,45 @@ describe('a file retried after iRODS lost an answer', () => {
       { kind: 'write', size: 21 },
     ]);
     await assertObject(file.logicalPath, file.path, 'version one, then two');
+  });
+
+  /**
+   * A run that loses a file's lock while acting on it leaves a recheck mark (FileLocks.release),
+   * and the next run compares iRODS with the file before anything else. The run may have lost it
+   * after the bytes landed and before the steps after them: that comparison finds the content,
+   * and the rest must still be done.
+   */
+  describe('a recheck after a run that lost its lock after the transfer', () => {
+    for (const changed of [false, true]) {
+      const what = changed ? 'a changed file' : 'a new file';
+      it(`gives ${what} the mtime, checksum and metadata that never came`, async () => {
+        const file = await setUp({ ...uploading, metadata: METADATA }, 'version one');
+        if (changed) {
+          assert.deepEqual(await file.run(1), { retry: [], busy: [] });
+          await appendFile(file.path, ', then two');
+          await utimes(file.path, MTIME, new Date(MTIME.getTime() + 60_000));
+        }
+        // The bytes land; the mtime step after them does not, and the lock is lost.
+        assert.deepEqual(await file.run(1, { dropRate: 1, ops: ['touch'] }), {
+          retry: ['a.dat'],
+          busy: [],
+        });
+        await file.markRecheck('run-1');
+        assert.deepEqual(await file.run(2), { retry: [], busy: [] });
+        const content = changed ? 'version one, then two' : 'version one';
+        assert.deepEqual(
+          (await file.sends()).map(({ size }) => size),
+          changed ? [11, 21] : [11],
+          'each version sent once',
+        );
+        await assertObject(file.logicalPath, file.path, content);
+        const avus = await fx.client.metadata.list(ENTITY.dataObject, file.logicalPath);
+        assert.deepEqual(
+          avus.map(({ attribute, value }) => ({ attribute, value })),
+          AVUS,
+        );
+        assert.equal((await file.recorded())?.provisional, undefined, 'recorded as done');
+      });
+    }
   });
 });

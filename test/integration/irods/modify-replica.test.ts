@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { IrodsError } from '../../../src/irods/index.js';
-import { connect, localFile, sha2, testCollection, useClientFixture } from './setup.js';
+import { connect, createUser, localFile, sha2, testCollection, useClientFixture } from './setup.js';
 
 describe('IrodsClient replica updates', () => {
   const fx = useClientFixture();
@@ -105,25 +105,3 @@ describe('IrodsClient replica updates', () => {
     }
   });
 });
-
-/** Creates a rodsuser through the API as rods (the client has no user administration). */
-async function createUser(url: string, name: string): Promise<void> {
-  const token = await (
-    await fetch(`${url}/authenticate`, {
-      method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from('rods:rods').toString('base64')}` },
-    })
-  ).text();
-  const requests: Record<string, string>[] = [
-    { op: 'create_user', name, zone: 'tempZone' },
-    { op: 'set_password', name, zone: 'tempZone', 'new-password': 'plain-password' },
-  ];
-  for (const params of requests) {
-    const res = await fetch(`${url}/users-groups`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}` },
-      body: new URLSearchParams(params),
-    });
-    assert.equal(res.status, 200);
-  }
-}

@@ -13,12 +13,12 @@ import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import type { JobConfig } from '../../../src/config/index.js';
 import { ENTITY } from '../../../src/irods/index.js';
-import { FileStateStore } from '../../../src/state/index.js';
+import { FailureStore, FileStateStore } from '../../../src/state/index.js';
 import { StatThread } from '../../../src/sources/stat-thread.js';
 import { processBatch, type BatchResult } from '../../../src/worker/batch.js';
 import type { FaultSpec } from '../../helpers/emulator.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
-import { useClientFixture } from '../irods/setup.js';
+import { connect, useClientFixture } from '../irods/setup.js';
 import { recordingLogger } from '../metrics/fixture.js';
 import { job, sha2, sourceDir } from '../worker/fixture.js';
 import { batchDeps } from './batch-deps.js';
@@ -45,7 +45,7 @@ describe('a file retried after iRODS lost an answer', () => {
   });
 
   /** One file of a job, synced by batches as the worker pool runs them. */
-  async function setUp(overrides: Partial<JobConfig>, content: string) {
+  async function setUp(overrides: Partial<JobConfig>, content: string, client = fx.client) {
     const source = await sourceDir(fx);
     const spec = job(source, overrides);
     const path = join(source, 'a.dat');
@@ -53,7 +53,7 @@ describe('a file retried after iRODS lost an answer', () => {
     await utimes(path, MTIME, MTIME);
     await fx.client.collections.ensure(spec.target);
     const prefix = `lost-${randomUUID()}`;
-    const deps = batchDeps({ spec, prefix, owner: 'run', client: fx.client, redis, stats, logger });
+    const deps = batchDeps({ spec, prefix, owner: 'run', client, redis, stats, logger });
     const logicalPath = `${spec.target}/a.dat`;
     return {
       spec,
@@ -79,6 +79,10 @@ describe('a file retried after iRODS lost an answer', () => {
       /** Leaves the recheck mark of a run that lost the file's lock while acting on it. */
       async markRecheck(owner: string): Promise<void> {
         await new FileStateStore(redis, prefix, spec.name).markRecheck(['a.dat'], owner);
+      },
+      /** The file's entry in the job's failure list. */
+      async failure() {
+        return new FailureStore(redis, prefix, spec.name).get('a.dat');
       },
       async recorded() {
         const [state] = await new FileStateStore(redis, prefix, spec.name).getMany([
@@ -189,6 +193,27 @@ describe('a file retried after iRODS lost an answer', () => {
     assert.deepEqual(await file.sends(), [{ kind: 'write', size: 25 }]);
     await assertObject(file.logicalPath, file.path, 'uploaded, iRODS went away');
     assert.equal((await file.recorded())?.provisional, undefined, 'recorded as done');
+  });
+
+  it('is uploaded whole when the answers to its parallel-write inits were lost', async () => {
+    // Chunks of 16 bytes: the file goes through a parallel-write handle of two streams.
+    const chunked = await connect(fx.emulator, { chunkBytes: 16, parallelStreams: 2 });
+    try {
+      const content = 'forty bytes, sent in three chunks of 16.';
+      const file = await setUp(uploading, content, chunked);
+      // Every init opens a handle and none is answered: each holds the object open, under a
+      // handle the client never learns. The client sets each one's replica free before it tries
+      // again; the last one is left to the retry, which finds it remembered.
+      const lost = { lostAnswerRate: 1, ops: ['parallel_write_init'] };
+      assert.deepEqual(await file.run(1, lost), { retry: ['a.dat'], busy: [] });
+      assert.deepEqual(await file.run(2), { retry: [], busy: [] });
+      assert.deepEqual(await file.sends(), [{ kind: 'write', size: 40 }]);
+      await assertObject(file.logicalPath, file.path, content);
+      assert.equal(await file.failure(), undefined, 'no failure listed');
+      assert.equal((await file.recorded())?.provisional, undefined, 'recorded as done');
+    } finally {
+      await chunked.close();
+    }
   });
 
   it('is uploaded by the retry when the earlier write never landed', async () => {

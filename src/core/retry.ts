@@ -67,6 +67,19 @@ export function wasRefusedUnprocessed(failure: FailureFacts): boolean {
   );
 }
 
+/**
+ * True when the server may have carried the request out although no answer says so: no response
+ * at all, or a 5xx other than a refusal (the HTTP API may have failed after iRODS acted).
+ */
+export function outcomeUnknown(failure: FailureFacts): boolean {
+  if (failure.layer === FAILURE_LAYER.transport) return true;
+  return (
+    failure.layer === FAILURE_LAYER.http &&
+    (failure.httpStatus ?? 0) >= 500 &&
+    !wasRefusedUnprocessed(failure)
+  );
+}
+
 export interface BackoffPolicy {
   /** Delay before the second attempt, in ms. */
   baseMs: number;

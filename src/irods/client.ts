@@ -19,6 +19,7 @@ import { DataObjects } from './data-objects.js';
 import { IrodsError } from './errors.js';
 import { parseServerInfo } from './info.js';
 import { Metadata } from './metadata.js';
+import { releaseUnknownHandle } from './parallel-handles.js';
 import { resolveOptions, type IrodsClientOptions, type ResolvedOptions } from './options.js';
 import { GenQuery } from './query.js';
 import type { Session } from './session.js';
@@ -58,7 +59,7 @@ export class IrodsClient {
     );
     this.dataObjects = new DataObjects(session, this.query);
     this.metadata = new Metadata(session, this.query);
-    this.#uploader = new Uploader(session);
+    this.#uploader = new Uploader(session, this.dataObjects);
   }
 
   /**
@@ -116,6 +117,14 @@ export class IrodsClient {
   /** Shuts down a parallel-write handle an earlier, unfinished upload left open (upload.ts). */
   async shutdownParallelWrite(handle: string, logicalPath: string): Promise<void> {
     return this.#uploader.shutdownHandle(handle, logicalPath);
+  }
+
+  /**
+   * Sets free the object a parallel-write init of an earlier upload may hold open under a handle
+   * never learnt (its answer was lost): see parallel-handles.ts. Needs a rodsadmin.
+   */
+  async releaseUnknownHandle(logicalPath: string): Promise<void> {
+    return releaseUnknownHandle(this.dataObjects, logicalPath);
   }
 
   /** Lets requests in flight finish, then closes the connections. Runs once. */

@@ -197,7 +197,10 @@ export class DataObjects {
   /**
    * Rewrites catalog facts of one replica (rodsadmin only, §5.2.18). Used to bring a registered
    * file's size, mtime and checksum up to date in place, which keeps the object's AVUs and ACLs
-   * that an unregister and register again would lose. Setting the same values twice is harmless.
+   * that an unregister and register again would lose. Setting the same values twice would do no
+   * harm to the catalog, but a new size is a new registration of the file to anyone counting
+   * them (the soak does): a lost answer is followed by a look at the replica, and the update is
+   * sent again only when the replica does not show it.
    */
   async modifyReplica(
     path: string,
@@ -235,8 +238,44 @@ export class DataObjects {
           'resourceHierarchy' in replica ? replica.resourceHierarchy : undefined,
         ...properties,
       },
-      repeat: REPEAT.always,
+      repeat: REPEAT.whenRefused,
+      alreadyDone: () => this.#showsChanges(path, replica, changes),
     });
+  }
+
+  /** The replica has every fact of `changes` (looked up in the catalog). */
+  async #showsChanges(
+    path: string,
+    selector: ReplicaSelector,
+    changes: ReplicaChanges,
+  ): Promise<boolean> {
+    const rows = await this.#query.rows({
+      select: [
+        'DATA_REPL_NUM',
+        'DATA_RESC_HIER',
+        'DATA_SIZE',
+        'DATA_CHECKSUM',
+        'DATA_MODIFY_TIME',
+        'DATA_REPL_STATUS',
+      ],
+      where: [
+        { column: 'COLL_NAME', op: '=', value: parentPath(path) },
+        { column: 'DATA_NAME', op: '=', value: baseName(path) },
+      ],
+    });
+    const row = rows.find((candidate) =>
+      'replicaNumber' in selector
+        ? Number(candidate.DATA_REPL_NUM) === selector.replicaNumber
+        : candidate.DATA_RESC_HIER === selector.resourceHierarchy,
+    );
+    if (row === undefined) return false;
+    const { size, checksum, modifiedAt, status } = changes;
+    return (
+      (size === undefined || Number(row.DATA_SIZE) === size) &&
+      (checksum === undefined || row.DATA_CHECKSUM === checksum) &&
+      (modifiedAt === undefined || Number(row.DATA_MODIFY_TIME) === modifiedAt) &&
+      (status === undefined || Number(row.DATA_REPL_STATUS) === status)
+    );
   }
 
   /** Replica numbers and physical paths of the object's replicas (empty when there is none). */

@@ -7,4 +7,10 @@ export type { QueryOptions, QueryRow, QuerySpec } from './query.js';
 export { GOOD_REPLICA, type ReplicaFacts } from './replica-facts.js';
 export type { TransportCounters } from './transport.js';
 export * from './types.js';
-export { HANDLE_EVENTS, type HandleEvent, type HandleHook, type UploadOptions } from './upload.js';
+export {
+  HANDLE_EVENTS,
+  UNKNOWN_HANDLE,
+  type HandleEvent,
+  type HandleHook,
+} from './parallel-handles.js';
+export type { UploadOptions } from './upload.js';

@@ -57,10 +57,11 @@ export interface ApiCall {
   };
   repeat: Repeat;
   /**
-   * Asked before repeating a request whose outcome is unknown (no response, or a 5xx other than a
-   * refusal): true means the effect is already there and the call counts as done.
+   * Asked before repeating a request that failed other than by a refusal, with that failure: true
+   * means the effect is already there and the call counts as done. Where the outcome is unknown
+   * (`outcomeUnknown`: no response, a 5xx), it may be.
    */
-  alreadyDone?: () => Promise<boolean>;
+  alreadyDone?: (failure: IrodsError) => Promise<boolean>;
   /** iRODS status codes that are answers rather than failures for this call. */
   accept?: (irodsCode: number) => boolean;
 }
@@ -220,7 +221,7 @@ export class ApiTransport {
         if (!refused && call.repeat !== REPEAT.always && call.alreadyDone === undefined) throw err;
         this.#retries += 1;
         await sleep(backoffDelay(attempt, this.#options.backoff, Math.random()));
-        if (!refused && call.alreadyDone !== undefined && (await call.alreadyDone())) return {};
+        if (!refused && call.alreadyDone !== undefined && (await call.alreadyDone(err))) return {};
       }
     }
   }

@@ -25,30 +25,15 @@ import {
   UPLOAD_MODE,
   type UploadPlan,
 } from '../core/upload-plan.js';
+import type { DataObjects } from './data-objects.js';
 import { IrodsError } from './errors.js';
 import { landedCheck } from './landed-write.js';
+import { HANDLE_EVENTS, openHandle, type HandleHook } from './parallel-handles.js';
 import { checkPath } from './paths.js';
 import type { Session } from './session.js';
 import { isOpened, openLocal, SourceFile } from './source-file.js';
 import { ENDPOINT, REPEAT, type ApiCall } from './transport.js';
 import type { UploadResult } from './types.js';
-
-export const HANDLE_EVENTS = {
-  /** The server opened the handle; nothing has been written through it yet. */
-  opened: 'opened',
-  /** The handle was shut down: the object is closed and its streams are free. */
-  closed: 'closed',
-} as const;
-export type HandleEvent = (typeof HANDLE_EVENTS)[keyof typeof HANDLE_EVENTS];
-
-/**
- * Told about each parallel-write handle of an upload; the upload waits for it. Handles never
- * expire on the server (§5.2.3), so a process that dies between `opened` and `closed` leaves the
- * object locked: the hook lets the caller remember the handle somewhere that outlives the
- * process and shut it down later (`Uploader.shutdownHandle`). An `opened` hook that fails fails
- * the upload (the handle is shut down first); the handle is closed only once shutdown succeeded.
- */
-export type HandleHook = (handle: string, event: HandleEvent) => Promise<void>;
 
 export interface UploadOptions {
   /** Root resource to write to (default: the server's choice). */
@@ -84,9 +69,11 @@ interface Transfer {
 
 export class Uploader {
   readonly #session: Session;
+  readonly #dataObjects: DataObjects;
 
-  constructor(session: Session) {
+  constructor(session: Session, dataObjects: DataObjects) {
     this.#session = session;
+    this.#dataObjects = dataObjects;
   }
 
   /**
@@ -190,7 +177,10 @@ export class Uploader {
       }
       return UPLOAD_MODE.single;
     }
-    const handle = await this.#init(transfer, plan.streams);
+    const handle = await openHandle(this.#session, this.#dataObjects, {
+      ...transfer,
+      streams: plan.streams,
+    });
     if (handle === undefined) {
       await this.#sequential(transfer, plan.sequentialChunkBytes);
       return UPLOAD_MODE.sequential;
@@ -210,37 +200,6 @@ export class Uploader {
         });
     }
     return UPLOAD_MODE.parallel;
-  }
-
-  /** Opens a parallel-write handle; undefined when the server's stream budget stays exhausted. */
-  async #init(transfer: Transfer, streams: number): Promise<string | undefined> {
-    let body;
-    try {
-      body = await this.#session.transport.json({
-        ...this.#call(transfer, 'parallel_write_init'),
-        method: 'POST',
-        params: {
-          lpath: transfer.logicalPath,
-          'stream-count': String(streams),
-          truncate: transfer.truncate ? undefined : '0',
-          resource: transfer.resource,
-        },
-      });
-    } catch (err) {
-      if (err instanceof IrodsError && err.httpStatus === 503) return undefined;
-      throw err;
-    }
-    const handle = body.parallel_write_handle;
-    if (typeof handle !== 'string' || handle === '') {
-      throw new IrodsError({
-        op: 'parallel_write_init',
-        action: transfer.action,
-        path: transfer.logicalPath,
-        layer: FAILURE_LAYER.client,
-        reason: 'the answer has no parallel_write_handle',
-      });
-    }
-    return handle;
   }
 
   /**
@@ -385,8 +344,8 @@ export class Uploader {
 
   /**
    * Every request of an upload may be repeated: writes name their offset (or rewrite the whole
-   * object from 0), shutdown is idempotent, and a repeated init after a lost answer is refused
-   * while the first handle holds the object (the server offers no way to find that handle).
+   * object from 0), shutdown is idempotent, and an init is repeated once what a try without an
+   * answer holds is released (parallel-handles.ts).
    */
   #call(transfer: Transfer, op: string): Omit<ApiCall, 'method'> {
     return {

@@ -13,7 +13,8 @@
  * | `P:tracked`             | string | how many entries are recorded, all directories together |
  * | `P:failures`            | hash   | encodeRelPath(relPath) → JSON of the FileFailure        |
  * | `P:handles`             | hash   | encodeRelPath(relPath) → parallel-write handle of an    |
- * |                         |        | upload in progress (or cut short by a crash)            |
+ * |                         |        | upload in progress (or cut short by a crash), or        |
+ * |                         |        | `unknown` while its init has had no answer              |
  * | `P:lock:<relPath text>` | string | the owner of a per-file lock, expiring (PX)             |
  * | `P:recheck`             | hash   | encodeRelPath(relPath) → owner of a batch run that lost |
  * |                         |        | the file's lock while acting on it: what iRODS holds    |

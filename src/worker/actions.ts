@@ -19,7 +19,7 @@ import {
   type RecordedState,
 } from '../core/decide.js';
 import { adoptExisting } from './adopt.js';
-import { checkContent, findSent } from './content-check.js';
+import { checkContent, completeRecheck, findSent } from './content-check.js';
 import {
   newContext,
   outcomeOf,
@@ -72,8 +72,9 @@ export const FILE_PIPELINES: Readonly<Record<FileAction['kind'], Steps>> = {
   // Operation none: iRODS untouched, the hooks still run (upstream's NO_OP).
   'record-only': [checkSource, preHook, postHook, recordFile],
   // What follows a content check that found the file's content in iRODS (see carryOut): the
-  // new stat is recorded once a second look shows the file did not change while it was read.
-  'check-content': [verifySource, recordFile],
+  // new stat is recorded once a second look shows the file did not change while it was read,
+  // and after a recheck, once the object has what the steps after a transfer give it.
+  'check-content': [verifySource, completeRecheck, recordFile],
   // An object found equal to the file (see carryOut) gets the job's AVUs and the file is
   // recorded; an object `put` keeps is recorded as if this job had sent it.
   adopt: [verifySource, addMetadata, recordFile],

@@ -18,14 +18,39 @@ import { sendsBytes } from '../core/job-rules.js';
 import { GOOD_REPLICA, type ReplicaFacts } from '../irods/index.js';
 import type { EntryContext } from './context.js';
 import { SourceChangedError } from './errors.js';
-import { keepLock, sourceStat } from './file-steps.js';
+import { addMetadata, carryMtime, checksumPolicy, keepLock, sourceStat } from './file-steps.js';
 import { step } from './pipeline.js';
-import { entryChecksum, statDifference } from './source.js';
+import { entryChecksum, secondsOf, statDifference } from './source.js';
 
 export const checkContent = step<EntryContext>('check-content', async (ctx) => {
   const { action } = ctx;
   if (action.kind !== 'check-content') return;
   if (!(await holdsSameContent(ctx))) ctx.action = action.onDifference;
+});
+
+/**
+ * What a recheck that found the file's content in iRODS still owes the object. The run that lost
+ * the file's lock may have lost it between the transfer and the steps after it: the object may
+ * lack the file's mtime (a write's close sets it to "now"), the checksum the job asks for, and the
+ * job's AVUs. What the catalog does not show is done now; adding AVUs that are there is a no-op.
+ * A content check of a confirmed file whose ctime alone moved needs none of this: the run that
+ * confirmed it did all of it.
+ */
+export const completeRecheck = step<EntryContext>('complete-recheck', async (ctx) => {
+  if (ctx.task.recheck !== true) return;
+  const { job } = ctx.deps;
+  const replicas = comparedReplicas(ctx, await replicasOf(ctx));
+  // The object carries the mtime when one of its replicas does, as adoption sees it (adopt.ts).
+  const mtime = secondsOf(sourceStat(ctx).mtimeNs);
+  ctx.mtimeCarried = replicas.some((replica) => replica.modifiedAt === mtime);
+  await carryMtime.run(ctx);
+  // The check had the server compute what an uploaded object lacked; a registration it compared
+  // by its size alone when the catalog had no checksum of it.
+  const unsummed = replicas.some((replica) => replica.checksum === '');
+  if (job.checksum !== 'none' && !sendsBytes(job.operation) && unsummed) {
+    await checksumPolicy.run(ctx);
+  }
+  await addMetadata.run(ctx);
 });
 
 /**

@@ -355,7 +355,9 @@ function uploadOptions(ctx: EntryContext, sending: () => void): UploadOptions {
     onHandle: async (handle, event) => {
       sending();
       if (handles === undefined) return;
-      if (event === HANDLE_EVENTS.opened) await handles.remember(relPath, handle);
+      // An init about to go is remembered as an unknown handle, replaced by the one it opens.
+      const open = event === HANDLE_EVENTS.opening || event === HANDLE_EVENTS.opened;
+      if (open) await handles.remember(relPath, handle);
       else await handles.forget(relPath, handle);
     },
   };

@@ -4,10 +4,14 @@
  * refused) and its streams stay reserved until the handle is shut down, which only its holder can
  * do. The handle was remembered before anything was written through it (WriteHandles), so it is
  * shut down before the file is sent again or its object removed, by whoever holds the file's lock
- * then. Only an upload that died between the server's answer to the init and that write to Redis
- * leaves a handle nobody knows (the API offers no way to find it).
+ * then.
+ *
+ * An init whose answer never came (lost, or its upload died waiting) opened a handle nobody
+ * knows: the API offers no way to find it. It is remembered as UNKNOWN_HANDLE before it is sent,
+ * and what it may hold open is released instead (irods/parallel-handles.ts).
  */
 import { encodeRelPath } from '../core/entry.js';
+import { UNKNOWN_HANDLE } from '../irods/index.js';
 import type { WorkerDeps } from './context.js';
 
 /** Shuts down the handle a dead upload of `relPath` left open, if any. */
@@ -21,6 +25,7 @@ export async function shutDownLeftoverHandle(
   const text = encodeRelPath(relPath);
   const leftover = await handles.get(text);
   if (leftover === undefined) return;
-  await client.shutdownParallelWrite(leftover, logicalPath);
+  if (leftover === UNKNOWN_HANDLE) await client.releaseUnknownHandle(logicalPath);
+  else await client.shutdownParallelWrite(leftover, logicalPath);
   await handles.forget(text, leftover);
 }

@@ -9,8 +9,11 @@ import { FAULTS, type ScheduledFault } from './schedule.js';
 import { ctlJson } from './settle.js';
 import type { DaemonStatus } from '../../src/control/wire.js';
 
-/** 5% of requests answered 503, 2% of connections dropped without an answer. */
-const ERROR_RATES = { failRate: 0.05, status: 503, dropRate: 0.02 };
+/**
+ * 5% of requests answered 503, 2% of connections dropped without an answer (before the request is
+ * carried out), and 1% carried out with their answer lost (the connection cut after the work).
+ */
+const ERROR_RATES = { failRate: 0.05, status: 503, dropRate: 0.02, lostAnswerRate: 0.01 };
 /** How long a restarted part may take to be back before the soak gives up on it. */
 const BACK_WITHIN_MS = 180_000;
 

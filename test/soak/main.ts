@@ -3,7 +3,9 @@
  * 20), then the end checks.
  *
  * Writers change two watched sources (a `put_sync` job and a `register` job) for N minutes while
- * the faults of schedule.ts happen. Then the writers stop, the iRODS errors end, and the daemon is
+ * the faults of schedule.ts happen: from 5% of the run on, iRODS answers 5% of requests with 503,
+ * drops 2% of connections before it acts, and carries 1% out but loses their answers (faults.ts);
+ * it also goes down once, and the daemons and Redis are killed and restarted. Then the writers stop, the iRODS errors end, and the daemon is
  * left to settle (rescans until one finds nothing to do). The end checks (verify.ts) compare
  * iRODS with the sources, read the failure lists and count sends per path. One summary goes to
  * stdout; progress goes to stderr. Exit 0 only when nothing was lost, iRODS equals the sources,

@@ -5,7 +5,8 @@
  */
 
 export const FAULTS = {
-  irodsErrors: 'iRODS answering 5% of requests with 503 and dropping 2% of connections',
+  irodsErrors:
+    'iRODS answering 5% of requests with 503, dropping 2% of connections and losing 1% of answers',
   workerAdded: 'worker-role daemon added',
   daemonKilled1: 'daemon killed with -9 and restarted (1)',
   irodsDown: 'iRODS down',

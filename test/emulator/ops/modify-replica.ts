@@ -82,12 +82,28 @@ export function modifyReplica(ctx: OpContext): void {
   if (index < 0) return ctx.reply.irods(200, IRODS.SYS_REPLICA_DOES_NOT_EXIST);
   const outcome = applyChanges(ctx, object, object.replicas[index]!, changes);
   if (typeof outcome === 'number') return ctx.reply.irods(200, outcome);
-  object.replicas[index] = outcome;
+  const replica = object.replicas[index]!;
+  const held = replica.status === REPLICA_STATUS.intermediate;
+  // In place: a write that holds the replica open goes on with the same catalog row.
+  Object.assign(replica, outcome);
+  if (held && replica.status !== REPLICA_STATUS.intermediate) releaseLock(object);
   catalog.saveDataObject(object);
   if (changes['new-data-size'] !== undefined) {
-    ctx.state.contentLog.record(lpath, CONTENT_EVENTS.modify, outcome.size);
+    ctx.state.contentLog.record(lpath, CONTENT_EVENTS.modify, replica.size);
   }
   ctx.reply.irods(200, 0);
+}
+
+/**
+ * A replica set out of the intermediate status no longer holds the object open: iRODS's logical
+ * locking is the replicas' status in the catalog, and this is the administrator's remedy for a
+ * replica stuck open (a writer that never closed, a parallel-write handle nobody knows). The
+ * object can be opened again once no replica is intermediate. The handle itself stays, as in the
+ * HTTP API, with its streams reserved, until it is shut down or the emulator restarts.
+ */
+function releaseLock(object: DataObject): void {
+  if (object.replicas.some((replica) => replica.status === REPLICA_STATUS.intermediate)) return;
+  object.lock = undefined;
 }
 
 /** The changed replica, or the iRODS code that refuses the change (nothing is applied then). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { IrodsError } from '../../../src/irods/index.js';
-import { connect, localFile, sha2, testCollection, useClientFixture } from './setup.js';
+import { connect, createUser, localFile, sha2, testCollection, useClientFixture } from './setup.js';
 
 describe('IrodsClient replica updates', () => {
   const fx = useClientFixture();
@@ -41,6 +41,40 @@ describe('IrodsClient replica updates', () => {
     assert.equal((await fx.client.dataObjects.stat(lpath))?.checksum, '');
   });
 
+  it('is not sent again when its answer was lost, and is when it never arrived', async () => {
+    const root = testCollection('modify-lost');
+    await fx.client.collections.ensure(root);
+    const lpath = `${root}/object`;
+    await fx.client.upload(await localFile(fx.dir, 'lost', 'content'), lpath);
+    const modifies = async () =>
+      (await fx.emulator.writes())[lpath]!.filter((entry) => entry.kind === 'modify').length;
+    const update = (size: number) =>
+      fx.client.dataObjects.modifyReplica(
+        lpath,
+        { resourceHierarchy: 'demoResc' },
+        { size, modifiedAt: 1_600_000_000 },
+      );
+    try {
+      // Carried out, its answer lost: the replica shows the update, so it counts as done.
+      await fx.emulator.setFaults({ lostAnswerRate: 1, ops: ['modify_replica'] });
+      await update(3);
+      assert.equal(await modifies(), 1);
+      // Dropped before the server acted: each look finds the replica without it, so it is sent
+      // again until the client gives up.
+      await fx.emulator.setFaults({ dropRate: 1, ops: ['modify_replica'] });
+      const sent = (await fx.emulator.requestsByOp())['data-objects:modify_replica'] ?? 0;
+      await assert.rejects(update(5), (error: unknown) => error instanceof IrodsError);
+      const after = (await fx.emulator.requestsByOp())['data-objects:modify_replica'] ?? 0;
+      assert.ok(after - sent > 1, `sent ${after - sent} times`);
+    } finally {
+      await fx.emulator.clearFaults();
+    }
+    assert.equal(await modifies(), 1);
+    const stat = await fx.client.dataObjects.stat(lpath);
+    assert.equal(stat?.size, 3);
+    assert.equal(stat?.modifiedAt, 1_600_000_000);
+  });
+
   it('refuses a call without changes before sending anything', async () => {
     const before = fx.client.counters.requests;
     await assert.rejects(
@@ -71,25 +105,3 @@ describe('IrodsClient replica updates', () => {
     }
   });
 });
-
-/** Creates a rodsuser through the API as rods (the client has no user administration). */
-async function createUser(url: string, name: string): Promise<void> {
-  const token = await (
-    await fetch(`${url}/authenticate`, {
-      method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from('rods:rods').toString('base64')}` },
-    })
-  ).text();
-  const requests: Record<string, string>[] = [
-    { op: 'create_user', name, zone: 'tempZone' },
-    { op: 'set_password', name, zone: 'tempZone', 'new-password': 'plain-password' },
-  ];
-  for (const params of requests) {
-    const res = await fetch(`${url}/users-groups`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}` },
-      body: new URLSearchParams(params),
-    });
-    assert.equal(res.status, 200);
-  }
-}

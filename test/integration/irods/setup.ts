@@ -1,4 +1,5 @@
 /** Shared pieces of the iRODS client's integration tests (each file starts its own emulator). */
+import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -84,4 +85,29 @@ export function useClientFixture(options: Partial<IrodsClientOptions> = {}): Cli
     if (fixture.dir !== undefined) await removeLocalDir(fixture.dir);
   });
   return fixture;
+}
+
+/**
+ * Creates a rodsuser with the password `plain-password` through the API as rods (the client has
+ * no user administration).
+ */
+export async function createUser(url: string, name: string): Promise<void> {
+  const token = await (
+    await fetch(`${url}/authenticate`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from('rods:rods').toString('base64')}` },
+    })
+  ).text();
+  const requests: Record<string, string>[] = [
+    { op: 'create_user', name, zone: 'tempZone' },
+    { op: 'set_password', name, zone: 'tempZone', 'new-password': 'plain-password' },
+  ];
+  for (const params of requests) {
+    const res = await fetch(`${url}/users-groups`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: new URLSearchParams(params),
+    });
+    assert.equal(res.status, 200);
+  }
 }

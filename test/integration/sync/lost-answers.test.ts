@@ -12,12 +12,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import type { JobConfig } from '../../../src/config/index.js';
-import { FileStateStore } from '../../../src/state/index.js';
+import { ENTITY } from '../../../src/irods/index.js';
+import { FailureStore, FileStateStore } from '../../../src/state/index.js';
 import { StatThread } from '../../../src/sources/stat-thread.js';
 import { processBatch, type BatchResult } from '../../../src/worker/batch.js';
 import type { FaultSpec } from '../../helpers/emulator.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
-import { useClientFixture } from '../irods/setup.js';
+import { connect, useClientFixture } from '../irods/setup.js';
 import { recordingLogger } from '../metrics/fixture.js';
 import { job, sha2, sourceDir } from '../worker/fixture.js';
 import { batchDeps } from './batch-deps.js';
@@ -44,7 +45,7 @@ describe('a file retried after iRODS lost an answer', () => {
   });
 
   /** One file of a job, synced by batches as the worker pool runs them. */
-  async function setUp(overrides: Partial<JobConfig>, content: string) {
+  async function setUp(overrides: Partial<JobConfig>, content: string, client = fx.client) {
     const source = await sourceDir(fx);
     const spec = job(source, overrides);
     const path = join(source, 'a.dat');
@@ -52,7 +53,7 @@ describe('a file retried after iRODS lost an answer', () => {
     await utimes(path, MTIME, MTIME);
     await fx.client.collections.ensure(spec.target);
     const prefix = `lost-${randomUUID()}`;
-    const deps = batchDeps({ spec, prefix, owner: 'run', client: fx.client, redis, stats, logger });
+    const deps = batchDeps({ spec, prefix, owner: 'run', client, redis, stats, logger });
     const logicalPath = `${spec.target}/a.dat`;
     return {
       spec,
@@ -74,6 +75,14 @@ describe('a file retried after iRODS lost an answer', () => {
       async sends(): Promise<{ kind: string; size: number }[]> {
         const writes = await fx.emulator.writes();
         return (writes[logicalPath] ?? []).map(({ kind, size }) => ({ kind, size }));
+      },
+      /** Leaves the recheck mark of a run that lost the file's lock while acting on it. */
+      async markRecheck(owner: string): Promise<void> {
+        await new FileStateStore(redis, prefix, spec.name).markRecheck(['a.dat'], owner);
+      },
+      /** The file's entry in the job's failure list. */
+      async failure() {
+        return new FailureStore(redis, prefix, spec.name).get('a.dat');
       },
       async recorded() {
         const [state] = await new FileStateStore(redis, prefix, spec.name).getMany([
@@ -99,6 +108,8 @@ describe('a file retried after iRODS lost an answer', () => {
 
   const registering = { operation: 'register', checksum: 'register' } as const;
   const uploading = { operation: 'put_sync', checksum: 'verify' } as const;
+  const METADATA = { project: 'lost-answers' };
+  const AVUS = Object.entries(METADATA).map(([attribute, value]) => ({ attribute, value }));
 
   it('is not registered again when the register went through and the next step failed', async () => {
     const file = await setUp(registering, 'registered once');
@@ -146,6 +157,21 @@ describe('a file retried after iRODS lost an answer', () => {
     await assertObject(file.logicalPath, file.path, 'version one, then two');
   });
 
+  it('does not send the size of a changed registration twice when its answer was lost', async () => {
+    const file = await setUp(registering, 'version one');
+    assert.deepEqual(await file.run(1), { retry: [], busy: [] });
+    await appendFile(file.path, ', then two');
+    await utimes(file.path, MTIME, new Date(MTIME.getTime() + 60_000));
+    // Every replica update is carried out and none answered: the client finds the first landed.
+    const lost = { lostAnswerRate: 1, ops: ['modify_replica'] };
+    assert.deepEqual(await file.run(1, lost), { retry: [], busy: [] });
+    assert.deepEqual(await file.sends(), [
+      { kind: 'register', size: 11 },
+      { kind: 'modify', size: 21 },
+    ]);
+    await assertObject(file.logicalPath, file.path, 'version one, then two');
+  });
+
   it('is not uploaded again when the answer to its write was lost', async () => {
     const file = await setUp(uploading, 'uploaded, answer lost');
     // Every write is carried out and none answered: the client finds the first one landed.
@@ -169,6 +195,27 @@ describe('a file retried after iRODS lost an answer', () => {
     assert.equal((await file.recorded())?.provisional, undefined, 'recorded as done');
   });
 
+  it('is uploaded whole when the answers to its parallel-write inits were lost', async () => {
+    // Chunks of 16 bytes: the file goes through a parallel-write handle of two streams.
+    const chunked = await connect(fx.emulator, { chunkBytes: 16, parallelStreams: 2 });
+    try {
+      const content = 'forty bytes, sent in three chunks of 16.';
+      const file = await setUp(uploading, content, chunked);
+      // Every init opens a handle and none is answered: each holds the object open, under a
+      // handle the client never learns. The client sets each one's replica free before it tries
+      // again; the last one is left to the retry, which finds it remembered.
+      const lost = { lostAnswerRate: 1, ops: ['parallel_write_init'] };
+      assert.deepEqual(await file.run(1, lost), { retry: ['a.dat'], busy: [] });
+      assert.deepEqual(await file.run(2), { retry: [], busy: [] });
+      assert.deepEqual(await file.sends(), [{ kind: 'write', size: 40 }]);
+      await assertObject(file.logicalPath, file.path, content);
+      assert.equal(await file.failure(), undefined, 'no failure listed');
+      assert.equal((await file.recorded())?.provisional, undefined, 'recorded as done');
+    } finally {
+      await chunked.close();
+    }
+  });
+
   it('is uploaded by the retry when the earlier write never landed', async () => {
     const file = await setUp(uploading, 'version one');
     assert.deepEqual(await file.run(1), { retry: [], busy: [] });
@@ -185,5 +232,45 @@ describe('a file retried after iRODS lost an answer', () => {
       { kind: 'write', size: 21 },
     ]);
     await assertObject(file.logicalPath, file.path, 'version one, then two');
+  });
+
+  /**
+   * A run that loses a file's lock while acting on it leaves a recheck mark (FileLocks.release),
+   * and the next run compares iRODS with the file before anything else. The run may have lost it
+   * after the bytes landed and before the steps after them: that comparison finds the content,
+   * and the rest must still be done.
+   */
+  describe('a recheck after a run that lost its lock after the transfer', () => {
+    for (const changed of [false, true]) {
+      const what = changed ? 'a changed file' : 'a new file';
+      it(`gives ${what} the mtime, checksum and metadata that never came`, async () => {
+        const file = await setUp({ ...uploading, metadata: METADATA }, 'version one');
+        if (changed) {
+          assert.deepEqual(await file.run(1), { retry: [], busy: [] });
+          await appendFile(file.path, ', then two');
+          await utimes(file.path, MTIME, new Date(MTIME.getTime() + 60_000));
+        }
+        // The bytes land; the mtime step after them does not, and the lock is lost.
+        assert.deepEqual(await file.run(1, { dropRate: 1, ops: ['touch'] }), {
+          retry: ['a.dat'],
+          busy: [],
+        });
+        await file.markRecheck('run-1');
+        assert.deepEqual(await file.run(2), { retry: [], busy: [] });
+        const content = changed ? 'version one, then two' : 'version one';
+        assert.deepEqual(
+          (await file.sends()).map(({ size }) => size),
+          changed ? [11, 21] : [11],
+          'each version sent once',
+        );
+        await assertObject(file.logicalPath, file.path, content);
+        const avus = await fx.client.metadata.list(ENTITY.dataObject, file.logicalPath);
+        assert.deepEqual(
+          avus.map(({ attribute, value }) => ({ attribute, value })),
+          AVUS,
+        );
+        assert.equal((await file.recorded())?.provisional, undefined, 'recorded as done');
+      });
+    }
   });
 });

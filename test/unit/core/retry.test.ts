@@ -4,6 +4,7 @@ import {
   backoffDelay,
   FAILURE_LAYER,
   isRetryable,
+  outcomeUnknown,
   wasRefusedUnprocessed,
   type FailureFacts,
 } from '../../../src/core/retry.js';
@@ -40,6 +41,24 @@ describe('wasRefusedUnprocessed', () => {
     assert.equal(wasRefusedUnprocessed({ layer: FAILURE_LAYER.http, httpStatus: 503 }), true);
     assert.equal(wasRefusedUnprocessed({ layer: FAILURE_LAYER.http, httpStatus: 500 }), false);
     assert.equal(wasRefusedUnprocessed({ layer: FAILURE_LAYER.transport }), false);
+  });
+});
+
+describe('outcomeUnknown', () => {
+  it('is true without an answer and for a 5xx that is not a refusal', () => {
+    const table: [FailureFacts, boolean][] = [
+      [{ layer: FAILURE_LAYER.transport }, true],
+      [{ layer: FAILURE_LAYER.http, httpStatus: 500 }, true],
+      [{ layer: FAILURE_LAYER.http, httpStatus: 502 }, true],
+      [{ layer: FAILURE_LAYER.http, httpStatus: 503 }, false],
+      [{ layer: FAILURE_LAYER.http, httpStatus: 429 }, false],
+      [{ layer: FAILURE_LAYER.http, httpStatus: 400 }, false],
+      [{ layer: FAILURE_LAYER.irods, irodsCode: -1803000 }, false],
+      [{ layer: FAILURE_LAYER.client }, false],
+    ];
+    for (const [facts, unknown] of table) {
+      assert.equal(outcomeUnknown(facts), unknown, JSON.stringify(facts));
+    }
   });
 });
 

@@ -249,32 +249,19 @@ export class DataObjects {
     selector: ReplicaSelector,
     changes: ReplicaChanges,
   ): Promise<boolean> {
-    const rows = await this.#query.rows({
-      select: [
-        'DATA_REPL_NUM',
-        'DATA_RESC_HIER',
-        'DATA_SIZE',
-        'DATA_CHECKSUM',
-        'DATA_MODIFY_TIME',
-        'DATA_REPL_STATUS',
-      ],
-      where: [
-        { column: 'COLL_NAME', op: '=', value: parentPath(path) },
-        { column: 'DATA_NAME', op: '=', value: baseName(path) },
-      ],
-    });
-    const row = rows.find((candidate) =>
+    const replicas = (await this.replicaFacts([path])).get(path) ?? [];
+    const replica = replicas.find((candidate) =>
       'replicaNumber' in selector
-        ? Number(candidate.DATA_REPL_NUM) === selector.replicaNumber
-        : candidate.DATA_RESC_HIER === selector.resourceHierarchy,
+        ? candidate.number === selector.replicaNumber
+        : candidate.resourceHierarchy === selector.resourceHierarchy,
     );
-    if (row === undefined) return false;
+    if (replica === undefined) return false;
     const { size, checksum, modifiedAt, status } = changes;
     return (
-      (size === undefined || Number(row.DATA_SIZE) === size) &&
-      (checksum === undefined || row.DATA_CHECKSUM === checksum) &&
-      (modifiedAt === undefined || Number(row.DATA_MODIFY_TIME) === modifiedAt) &&
-      (status === undefined || Number(row.DATA_REPL_STATUS) === status)
+      (size === undefined || replica.size === size) &&
+      (checksum === undefined || replica.checksum === checksum) &&
+      (modifiedAt === undefined || replica.modifiedAt === modifiedAt) &&
+      (status === undefined || replica.status === status)
     );
   }
 

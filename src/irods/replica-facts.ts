@@ -22,6 +22,8 @@ export interface ReplicaFacts {
   physicalPath: string;
   /** DATA_MODIFY_TIME: seconds since the epoch (the source's mtime, once a sync carried it). */
   modifiedAt: number;
+  /** DATA_RESC_HIER: the resource hierarchy the replica lives in. */
+  resourceHierarchy: string;
 }
 
 /** DATA_REPL_STATUS of a good replica (irods-http-api.md §5.3.2). */
@@ -35,6 +37,7 @@ const COLUMNS = [
   'DATA_CHECKSUM',
   'DATA_PATH',
   'DATA_MODIFY_TIME',
+  'DATA_RESC_HIER',
 ] as const;
 
 /**
@@ -109,7 +112,7 @@ function* groupsOf(names: readonly string[]): Generator<string[]> {
 
 /** A row in COLUMNS order. */
 function factsOf(row: readonly (string | undefined)[]): ReplicaFacts {
-  const [, number, status, size, checksum, physicalPath, modifiedAt] = row;
+  const [, number, status, size, checksum, physicalPath, modifiedAt, resourceHierarchy] = row;
   return {
     number: Number(number),
     status: Number(status),
@@ -117,5 +120,6 @@ function factsOf(row: readonly (string | undefined)[]): ReplicaFacts {
     checksum: checksum ?? '',
     physicalPath: physicalPath ?? '',
     modifiedAt: Number(modifiedAt),
+    resourceHierarchy: resourceHierarchy ?? '',
   };
 }

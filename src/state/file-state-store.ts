@@ -68,16 +68,8 @@ export class FileStateStore {
 
   /** The recorded children of `dir` ('' = the root), keyed by encodeRelPath of their names. */
   async recordedChildren(dir: Uint8Array): Promise<Map<string, RecordedState>> {
-    const [children] = await this.recordedChildrenOf([dir]);
-    return children!;
-  }
-
-  /** recordedChildren of several directories, in one round trip. */
-  async recordedChildrenOf(dirs: readonly Uint8Array[]): Promise<Map<string, RecordedState>[]> {
-    const packed = await this.#packedChildrenOf(dirs);
-    return packed.map(
-      (children) => new Map([...children].map(([name, state]) => [name, unpackState(state)])),
-    );
+    const [packed] = await this.#packedChildrenOf([dir]);
+    return new Map([...packed!].map(([name, state]) => [name, unpackState(state)]));
   }
 
   /**
@@ -177,14 +169,12 @@ export class FileStateStore {
     if (entries.length === 0) return [];
     const keys: [string, ...string[]] = [...this.#scriptKeys];
     const args: (string | Buffer | number)[] = [this.#stem, PLACEHOLDER, entries.length];
-    const relPaths = entries.map(({ relPath }) => relPath);
-    const addresses = relPaths.map(entryAddress);
-    for (const [i, { path, state, expected }] of entries.entries()) {
+    for (const { relPath, path, state, expected } of entries) {
       keys.push(this.#keys.lock(path));
       const was = expected === undefined ? '' : packState(expected);
-      args.push(...addresses[i]!, packState(state), was);
+      args.push(...this.#address(relPath), packState(state), was);
     }
-    args.push(...this.#chainsOf(relPaths));
+    args.push(...this.#chainsOf(entries.map(({ relPath }) => relPath)));
     const written = (await RECORD_UNLOCKED.run(this.#redis, keys, args)) as number[];
     return written.map((flag) => flag === 1);
   }

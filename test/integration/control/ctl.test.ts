@@ -145,75 +145,6 @@ describe('irods-ingestctl against the control server', { concurrency: 4 }, () =>
     });
   });
 
-  it('start: sends the job options as the [[job]] table and prints the new job', async () => {
-    const result = await ctl(
-      'start',
-      '--name',
-      'adhoc',
-      '--source',
-      '/data/adhoc',
-      '--target',
-      '/tempZone/home/rods/adhoc',
-      '--operation',
-      'put',
-      '--no-watch',
-      '--rescan-interval',
-      '0',
-      '--exclude',
-      '**/*.tmp',
-      '--exclude',
-      '**/.*',
-      '--files-per-task',
-      '10',
-      '--metadata',
-      'instrument=m1',
-    );
-    assert.match(ok(result), /^started job adhoc\njob: +adhoc$/m);
-    assert.deepEqual(
-      target.startedSpecs.find((spec) => spec.name === 'adhoc'),
-      {
-        name: 'adhoc',
-        source: '/data/adhoc',
-        target: '/tempZone/home/rods/adhoc',
-        operation: 'put',
-        watch: false,
-        rescan_interval: '0',
-        exclude: ['**/*.tmp', '**/.*'],
-        files_per_task: 10,
-        metadata: { instrument: 'm1' },
-      },
-    );
-  });
-
-  it('start: exits 1 with the daemon problems, or for a job that exists', async () => {
-    const [invalid, taken] = await Promise.all([
-      ctl('start', '--name', 'bad', '--source', '/s', '--target', '/t', '--operation', 'teleport'),
-      ctl('start', '--name', 'camera-2', '--source', '/s', '--target', '/t'),
-    ]);
-    assert.equal(invalid.code, 1);
-    assert.match(
-      invalid.stderr,
-      /^irods-ingestctl: job\.operation: must be one of register, put \(got "teleport"\)$/m,
-    );
-    assert.equal(taken.code, 1);
-    assert.match(taken.stderr, /job camera-2 exists already/);
-  });
-
-  it('stop, pause, resume and rescan act on the job and say so', async () => {
-    for (const name of ['act-1', 'act-2'])
-      target.jobsByName.set(name, jobStatus(name, { state: 'running' }));
-    assert.equal(ok(await ctl('pause', 'act-1')), 'paused job act-1\n');
-    assert.equal(target.jobsByName.get('act-1')!.state, 'paused');
-    const twice = await ctl('pause', 'act-1');
-    assert.equal(twice.code, 1);
-    assert.match(twice.stderr, /is paused already/);
-    assert.equal(ok(await ctl('resume', 'act-1')), 'resumed job act-1\n');
-    assert.equal(ok(await ctl('rescan', 'act-1')), 'rescan of job act-1 requested\n');
-    assert.equal(ok(await ctl('stop', 'act-1')), 'stopped job act-1\n');
-    assert.equal(target.jobsByName.has('act-1'), false);
-    assert.deepEqual(oneJsonLine(ok(await ctl('--json', 'rescan', 'act-2'))), { ok: true });
-  });
-
   it('failures: lists up to --limit and says how many more there are', async () => {
     const [first, three, json] = await Promise.all([
       ctl('failures', 'microscope-1'),
@@ -238,13 +169,6 @@ describe('irods-ingestctl against the control server', { concurrency: 4 }, () =>
       ['run/0.tif', 'run/1.tif'],
     );
     assert.equal(page.next, '2');
-  });
-
-  it('retry: re-queues the failed files and says how many', async () => {
-    target.jobsByName.set('retry-me', jobStatus('retry-me'));
-    target.failureLists.set('retry-me', [failure('a'), failure('b'), failure('c')]);
-    assert.equal(ok(await ctl('retry', 'retry-me')), 're-queued 3 failed files of job retry-me\n');
-    assert.deepEqual(oneJsonLine(ok(await ctl('--json', 'retry', 'retry-me'))), { queued: 0 });
   });
 
   it('config show: the effective config as TOML, or as JSON', async () => {
@@ -315,6 +239,92 @@ describe('irods-ingestctl against the control server', { concurrency: 4 }, () =>
     assert.match(ok(result), /^draining: /);
     assert.equal(target.draining, true);
     target.draining = false;
+  });
+});
+
+/**
+ * The commands that add, change or remove jobs get a target of their own: the tests above run
+ * four at a time and count the jobs they list.
+ */
+describe('irods-ingestctl job actions', { concurrency: 4 }, () => {
+  const target = new MemoryTarget([jobStatus('camera-2')]);
+  const server = useControlServer(target, 'ctl-act-');
+  const ctl = (...args: string[]) => runCtl(['--socket', server.socketPath, ...args]);
+
+  it('start: sends the job options as the [[job]] table and prints the new job', async () => {
+    const result = await ctl(
+      'start',
+      '--name',
+      'adhoc',
+      '--source',
+      '/data/adhoc',
+      '--target',
+      '/tempZone/home/rods/adhoc',
+      '--operation',
+      'put',
+      '--no-watch',
+      '--rescan-interval',
+      '0',
+      '--exclude',
+      '**/*.tmp',
+      '--exclude',
+      '**/.*',
+      '--files-per-task',
+      '10',
+      '--metadata',
+      'instrument=m1',
+    );
+    assert.match(ok(result), /^started job adhoc\njob: +adhoc$/m);
+    assert.deepEqual(
+      target.startedSpecs.find((spec) => spec.name === 'adhoc'),
+      {
+        name: 'adhoc',
+        source: '/data/adhoc',
+        target: '/tempZone/home/rods/adhoc',
+        operation: 'put',
+        watch: false,
+        rescan_interval: '0',
+        exclude: ['**/*.tmp', '**/.*'],
+        files_per_task: 10,
+        metadata: { instrument: 'm1' },
+      },
+    );
+  });
+
+  it('start: exits 1 with the daemon problems, or for a job that exists', async () => {
+    const [invalid, taken] = await Promise.all([
+      ctl('start', '--name', 'bad', '--source', '/s', '--target', '/t', '--operation', 'teleport'),
+      ctl('start', '--name', 'camera-2', '--source', '/s', '--target', '/t'),
+    ]);
+    assert.equal(invalid.code, 1);
+    assert.match(
+      invalid.stderr,
+      /^irods-ingestctl: job\.operation: must be one of register, put \(got "teleport"\)$/m,
+    );
+    assert.equal(taken.code, 1);
+    assert.match(taken.stderr, /job camera-2 exists already/);
+  });
+
+  it('stop, pause, resume and rescan act on the job and say so', async () => {
+    for (const name of ['act-1', 'act-2'])
+      target.jobsByName.set(name, jobStatus(name, { state: 'running' }));
+    assert.equal(ok(await ctl('pause', 'act-1')), 'paused job act-1\n');
+    assert.equal(target.jobsByName.get('act-1')!.state, 'paused');
+    const twice = await ctl('pause', 'act-1');
+    assert.equal(twice.code, 1);
+    assert.match(twice.stderr, /is paused already/);
+    assert.equal(ok(await ctl('resume', 'act-1')), 'resumed job act-1\n');
+    assert.equal(ok(await ctl('rescan', 'act-1')), 'rescan of job act-1 requested\n');
+    assert.equal(ok(await ctl('stop', 'act-1')), 'stopped job act-1\n');
+    assert.equal(target.jobsByName.has('act-1'), false);
+    assert.deepEqual(oneJsonLine(ok(await ctl('--json', 'rescan', 'act-2'))), { ok: true });
+  });
+
+  it('retry: re-queues the failed files and says how many', async () => {
+    target.jobsByName.set('retry-me', jobStatus('retry-me'));
+    target.failureLists.set('retry-me', [failure('a'), failure('b'), failure('c')]);
+    assert.equal(ok(await ctl('retry', 'retry-me')), 're-queued 3 failed files of job retry-me\n');
+    assert.deepEqual(oneJsonLine(ok(await ctl('--json', 'retry', 'retry-me'))), { queued: 0 });
   });
 });
 

@@ -1,8 +1,12 @@
 /**
  * Writes that many callers make one at a time (each batch run its files', one after the other),
  * sent together: while one call is in flight, the writes that arrive meanwhile wait and go in the
- * next, so N runs writing at once cost about one round trip per round-trip time instead of N. A
- * write that finds nothing in flight goes at once: grouping never delays a lone writer.
+ * next, so N runs writing at once cost about one round trip per round-trip time instead of N.
+ *
+ * A write that finds nothing in flight goes once the event loop has run the callbacks of its
+ * turn (setImmediate), with the writes they made: the answers that arrive together (each batch
+ * run's previous request) then cost one call, and the requests those callbacks send leave first.
+ * It never waits for a timer.
  */
 
 /** Writes per call at most, so that one call never holds Redis for long. */
@@ -29,12 +33,14 @@ export class GroupCommit<T, R> {
     const result = new Promise<R>((resolve, reject) => {
       this.#waiting.push({ item, resolve, reject });
     });
-    if (!this.#busy) void this.#drain();
+    if (!this.#busy) {
+      this.#busy = true;
+      setImmediate(() => void this.#drain());
+    }
     return result;
   }
 
   async #drain(): Promise<void> {
-    this.#busy = true;
     try {
       while (this.#waiting.length > 0) {
         const group = this.#waiting.splice(0, MAX_GROUP);

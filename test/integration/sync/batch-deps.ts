@@ -1,10 +1,11 @@
 /** What a batch run needs (BatchDeps), for tests that call processBatch directly. */
-import type { Redis } from 'ioredis';
+import { after, before } from 'node:test';
+import { Redis } from 'ioredis';
 import type { JobConfig } from '../../../src/config/index.js';
 import type { IrodsClient } from '../../../src/irods/index.js';
 import type { Logger } from '../../../src/log.js';
 import { Metrics } from '../../../src/metrics/index.js';
-import type { StatThread } from '../../../src/sources/stat-thread.js';
+import { StatThread } from '../../../src/sources/stat-thread.js';
 import {
   FailureStore,
   FileLocks,
@@ -14,14 +15,14 @@ import {
   WriteHandles,
 } from '../../../src/state/index.js';
 import type { BatchDeps } from '../../../src/worker/batch.js';
+import { startRedis, type TestRedis } from '../../helpers/redis.js';
 
 export interface BatchDepsParts {
   readonly spec: JobConfig;
   readonly prefix: string;
   readonly owner: string;
   readonly client: IrodsClient;
-  readonly redis: Redis;
-  readonly stats: StatThread;
+  readonly services: Pick<BatchServices, 'redis' | 'stats'>;
   readonly logger: Logger;
 }
 
@@ -31,8 +32,7 @@ export function batchDeps({
   prefix,
   owner,
   client,
-  redis,
-  stats,
+  services: { redis, stats },
   logger,
 }: BatchDepsParts): BatchDeps {
   return {
@@ -51,4 +51,27 @@ export function batchDeps({
     deletesRefused: () => Promise.resolve(undefined),
     rescan: () => undefined,
   };
+}
+
+/** The Redis server, connection and stat thread a suite's batch runs share. */
+export interface BatchServices {
+  server: TestRedis;
+  redis: Redis;
+  stats: StatThread;
+}
+
+/** Starts the services before the suite's tests and stops them after (see useClientFixture). */
+export function useBatchServices(): BatchServices {
+  const services = {} as BatchServices;
+  before(async () => {
+    services.server = await startRedis();
+    services.redis = new Redis({ path: services.server.socketPath });
+    services.stats = new StatThread();
+  });
+  after(async () => {
+    await services.stats?.close();
+    services.redis?.disconnect();
+    await services.server?.stop();
+  });
+  return services;
 }

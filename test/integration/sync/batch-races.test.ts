@@ -16,17 +16,14 @@ import { randomUUID } from 'node:crypto';
 import { chmod, lstat, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
+import { describe, it } from 'node:test';
 import type { JobConfig } from '../../../src/config/index.js';
 import type { BatchPayload } from '../../../src/queue/payload.js';
-import { StatThread } from '../../../src/sources/stat-thread.js';
 import { FileLocks, FileStateStore } from '../../../src/state/index.js';
 import { processBatch, type BatchDeps } from '../../../src/worker/batch.js';
-import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { useClientFixture } from '../irods/setup.js';
 import { recordingLogger } from '../metrics/fixture.js';
-import { batchDeps } from './batch-deps.js';
+import { batchDeps, useBatchServices } from './batch-deps.js';
 import { job, sha2, sourceDir } from '../worker/fixture.js';
 import { bytesOf } from './fixture.js';
 
@@ -37,21 +34,7 @@ const T3 = 1_600_001_200;
 describe('batch runs racing the source and other runs', () => {
   const fx = useClientFixture();
   const { logger, lines } = recordingLogger();
-  let server: TestRedis;
-  let redis: Redis;
-  let stats: StatThread;
-
-  before(async () => {
-    server = await startRedis();
-    redis = new Redis({ path: server.socketPath });
-    stats = new StatThread();
-  });
-  after(async () => {
-    await stats.close();
-    redis.disconnect();
-    if (server.pid !== undefined) process.kill(server.pid, 'SIGCONT');
-    await server.stop();
-  });
+  const services = useBatchServices();
 
   /** A put_sync job on a new source directory, with its own key prefix. */
   async function newJob(): Promise<{ spec: JobConfig; source: string; prefix: string }> {
@@ -61,7 +44,7 @@ describe('batch runs racing the source and other runs', () => {
 
   function deps(spec: JobConfig, prefix: string, owner: string, lockTtlMs?: number): BatchDeps {
     return {
-      ...batchDeps({ spec, prefix, owner, client: fx.client, redis, stats, logger }),
+      ...batchDeps({ spec, prefix, owner, client: fx.client, services, logger }),
       ...(lockTtlMs === undefined ? {} : { lockTtlMs }),
     };
   }
@@ -88,7 +71,9 @@ describe('batch runs racing the source and other runs', () => {
   /** The recorded state equals the file as it is, and the object holds the file's bytes. */
   async function assertInSync(spec: JobConfig, prefix: string, rel: string, source: string) {
     const path = join(source, rel);
-    const [state] = await new FileStateStore(redis, prefix, spec.name).getMany([Buffer.from(rel)]);
+    const [state] = await new FileStateStore(services.redis, prefix, spec.name).getMany([
+      Buffer.from(rel),
+    ]);
     const info = await lstat(path, { bigint: true });
     assert.deepEqual(
       state,
@@ -147,10 +132,11 @@ describe('batch runs racing the source and other runs', () => {
     try {
       a = processBatch(deps(spec, prefix, 'run-a', 1_000), batch(spec, ['f.bin']));
       await nextRequest();
-      process.kill(server.pid!, 'SIGSTOP');
+      process.kill(services.server.pid!, 'SIGSTOP');
       await sleep(1_500);
-      process.kill(server.pid!, 'SIGCONT');
     } finally {
+      // Also when the test failed while Redis was stopped: the services could not stop it.
+      process.kill(services.server.pid!, 'SIGCONT');
       await fx.emulator.clearFaults();
     }
     await write(file, v2, T3);
@@ -164,7 +150,10 @@ describe('batch runs racing the source and other runs', () => {
     const retried = await processBatch(deps(spec, prefix, 'run-a-2'), batch(spec, ['f.bin'], 2));
     assert.deepEqual(retried, { retry: [], busy: [] });
     await assertInSync(spec, prefix, 'f.bin', source);
-    assert.deepEqual(await new FileStateStore(redis, prefix, spec.name).recheckPaths(), []);
+    assert.deepEqual(
+      await new FileStateStore(services.redis, prefix, spec.name).recheckPaths(),
+      [],
+    );
   });
 
   it('records nothing for a run that lost its lock, and its retry sends no bytes again', async () => {
@@ -172,8 +161,8 @@ describe('batch runs racing the source and other runs', () => {
     const file = join(source, 'g.bin');
     const local = bytesOf(512 << 10, 21);
     await write(file, local, T1);
-    const states = new FileStateStore(redis, prefix, spec.name);
-    const locks = new FileLocks(redis, prefix, spec.name);
+    const states = new FileStateStore(services.redis, prefix, spec.name);
+    const locks = new FileLocks(services.redis, prefix, spec.name);
 
     await fx.emulator.setFaults({ latencyMs: 1_500, ops: ['write'] });
     let run: Promise<unknown>;
@@ -184,7 +173,7 @@ describe('batch runs racing the source and other runs', () => {
       await fx.emulator.clearFaults();
     }
     // The lock lapses (as after a stall) and another worker holds it when the upload ends.
-    await redis.del(`${prefix}:${spec.name}:lock:g.bin`);
+    await services.redis.del(`${prefix}:${spec.name}:lock:g.bin`);
     assert.deepEqual(await locks.tryLock(['g.bin'], 60_000, 'other-worker'), [true]);
     assert.deepEqual(await run, { retry: ['g.bin'], busy: [] });
     // Only the provisional state written before the first byte: the upload was not confirmed.

@@ -7,45 +7,29 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { lstat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
+import { describe, it } from 'node:test';
 import type { JobConfig } from '../../../src/config/index.js';
-import { StatThread } from '../../../src/sources/stat-thread.js';
 import { processBatch, type BatchDeps } from '../../../src/worker/batch.js';
-import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { useClientFixture } from '../irods/setup.js';
 import { recordingLogger } from '../metrics/fixture.js';
 import { job, sourceDir } from '../worker/fixture.js';
-import { batchDeps } from './batch-deps.js';
+import { batchDeps, useBatchServices } from './batch-deps.js';
 
 const FILES = 40;
 
 describe('the settlements of a batch', () => {
   const fx = useClientFixture();
   const { logger } = recordingLogger();
-  let server: TestRedis;
-  let redis: Redis;
-  let stats: StatThread;
-
-  before(async () => {
-    server = await startRedis();
-    redis = new Redis({ path: server.socketPath });
-    stats = new StatThread();
-  });
-  after(async () => {
-    await stats.close();
-    redis.disconnect();
-    await server.stop();
-  });
+  const services = useBatchServices();
 
   function deps(spec: JobConfig, prefix: string): BatchDeps {
     const owner = `run-${randomUUID()}`;
-    return batchDeps({ spec, prefix, owner, client: fx.client, redis, stats, logger });
+    return batchDeps({ spec, prefix, owner, client: fx.client, services, logger });
   }
 
   /** Lua script calls Redis has answered so far (EVALSHA, and EVAL when it lacked a script). */
   async function scriptCalls(): Promise<number> {
-    const info = await redis.info('commandstats');
+    const info = await services.redis.info('commandstats');
     const calls = (command: string) =>
       Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(info)?.[1] ?? 0);
     return calls('evalsha') + calls('eval');
@@ -78,7 +62,7 @@ describe('the settlements of a batch', () => {
       assert.equal(recorded[i]?.size, Number(info.size), path);
       assert.equal(recorded[i]?.mtimeNs, info.mtimeNs, path);
     }
-    assert.deepEqual(await redis.keys(`${prefix}:*:lock:*`), [], 'every lock released');
+    assert.deepEqual(await services.redis.keys(`${prefix}:*:lock:*`), [], 'every lock released');
     const { counts } = await batch.records.read();
     assert.equal(counts.new, FILES);
   });

@@ -9,19 +9,16 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { appendFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
+import { describe, it } from 'node:test';
 import type { JobConfig } from '../../../src/config/index.js';
 import { ENTITY } from '../../../src/irods/index.js';
 import { FailureStore, FileStateStore } from '../../../src/state/index.js';
-import { StatThread } from '../../../src/sources/stat-thread.js';
 import { processBatch, type BatchResult } from '../../../src/worker/batch.js';
 import type { FaultSpec } from '../../helpers/emulator.js';
-import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { connect, useClientFixture } from '../irods/setup.js';
 import { recordingLogger } from '../metrics/fixture.js';
 import { job, sha2, sourceDir } from '../worker/fixture.js';
-import { batchDeps } from './batch-deps.js';
+import { batchDeps, useBatchServices } from './batch-deps.js';
 
 /** An mtime well apart from any time the emulator stamps on its own (whole seconds). */
 const MTIME = new Date('2024-03-01T12:00:00Z');
@@ -29,20 +26,7 @@ const MTIME = new Date('2024-03-01T12:00:00Z');
 describe('a file retried after iRODS lost an answer', () => {
   const fx = useClientFixture();
   const { logger } = recordingLogger();
-  let server: TestRedis;
-  let redis: Redis;
-  let stats: StatThread;
-
-  before(async () => {
-    server = await startRedis();
-    redis = new Redis({ path: server.socketPath });
-    stats = new StatThread();
-  });
-  after(async () => {
-    await stats.close();
-    redis.disconnect();
-    await server.stop();
-  });
+  const services = useBatchServices();
 
   /** One file of a job, synced by batches as the worker pool runs them. */
   async function setUp(overrides: Partial<JobConfig>, content: string, client = fx.client) {
@@ -53,7 +37,7 @@ describe('a file retried after iRODS lost an answer', () => {
     await utimes(path, MTIME, MTIME);
     await fx.client.collections.ensure(spec.target);
     const prefix = `lost-${randomUUID()}`;
-    const deps = batchDeps({ spec, prefix, owner: 'run', client, redis, stats, logger });
+    const deps = batchDeps({ spec, prefix, owner: 'run', client, services, logger });
     const logicalPath = `${spec.target}/a.dat`;
     return {
       spec,
@@ -78,14 +62,14 @@ describe('a file retried after iRODS lost an answer', () => {
       },
       /** Leaves the recheck mark of a run that lost the file's lock while acting on it. */
       async markRecheck(owner: string): Promise<void> {
-        await new FileStateStore(redis, prefix, spec.name).markRecheck(['a.dat'], owner);
+        await new FileStateStore(services.redis, prefix, spec.name).markRecheck(['a.dat'], owner);
       },
       /** The file's entry in the job's failure list. */
       async failure() {
-        return new FailureStore(redis, prefix, spec.name).get('a.dat');
+        return new FailureStore(services.redis, prefix, spec.name).get('a.dat');
       },
       async recorded() {
-        const [state] = await new FileStateStore(redis, prefix, spec.name).getMany([
+        const [state] = await new FileStateStore(services.redis, prefix, spec.name).getMany([
           new Uint8Array(Buffer.from('a.dat')),
         ]);
         return state;

@@ -13,38 +13,22 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
+import { describe, it } from 'node:test';
 import type { JobConfig } from '../../../src/config/index.js';
-import { StatThread } from '../../../src/sources/stat-thread.js';
 import { processBatch, type BatchDeps } from '../../../src/worker/batch.js';
-import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { useClientFixture } from '../irods/setup.js';
 import { recordingLogger } from '../metrics/fixture.js';
 import { FailureStore } from '../../../src/state/index.js';
-import { batchDeps } from './batch-deps.js';
+import { batchDeps, useBatchServices } from './batch-deps.js';
 import { job, sourceDir } from '../worker/fixture.js';
 
 describe('a file removed while its action is under way', () => {
   const fx = useClientFixture();
   const { logger } = recordingLogger();
-  let server: TestRedis;
-  let redis: Redis;
-  let stats: StatThread;
-
-  before(async () => {
-    server = await startRedis();
-    redis = new Redis({ path: server.socketPath });
-    stats = new StatThread();
-  });
-  after(async () => {
-    await stats.close();
-    redis.disconnect();
-    await server.stop();
-  });
+  const services = useBatchServices();
 
   const deps = (spec: JobConfig, prefix: string): BatchDeps =>
-    batchDeps({ spec, prefix, owner: 'run', client: fx.client, redis, stats, logger });
+    batchDeps({ spec, prefix, owner: 'run', client: fx.client, services, logger });
 
   /** Runs a batch of `rel` and removes `remove` while the emulator holds a request for `op`. */
   async function removedDuring(spec: JobConfig, rel: string, remove: string, op: string) {
@@ -61,7 +45,7 @@ describe('a file removed while its action is under way', () => {
       while ((await fx.emulator.stats()).delayed_requests === 0) await sleep(10);
       await rm(remove, { recursive: true });
       const result = await run;
-      const failures = await new FailureStore(redis, prefix, spec.name).list(10);
+      const failures = await new FailureStore(services.redis, prefix, spec.name).list(10);
       return { result, failures: failures.failures.map((f) => `${f.relPath}: ${f.message}`) };
     } finally {
       await fx.emulator.clearFaults();

@@ -70,9 +70,13 @@ export class FaultRunner {
         return `for ${seconds(forMs)} (until the writers stop)`;
       case 'workerAdded': {
         const began = Date.now();
-        this.worker = await startDaemon(workerSpec(this.#rig.daemonSpec));
-        await this.worker.waitFor(isRunning, BACK_WITHIN_MS);
-        return `running after ${seconds(Date.now() - began)}`;
+        const worker = await startDaemon(workerSpec(this.#rig.daemonSpec));
+        this.worker = worker;
+        await worker.waitFor(isRunning, BACK_WITHIN_MS);
+        // It has no [[job]]: each job's definition must reach it through Redis.
+        const names = this.#rig.jobs.map((job) => job.name);
+        for (const name of names) await worker.waitFor(worksQueueOf(name), BACK_WITHIN_MS);
+        return `running after ${seconds(Date.now() - began)}, working ${names.join(' and ')}`;
       }
       case 'daemonKilled1':
       case 'daemonKilled2': {
@@ -145,4 +149,9 @@ function nextEvent(daemon: Ingestd, match: (event: LogEvent) => boolean): Promis
 
 export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** The worker-role daemon took up the job `name` from its definition in Redis. */
+function worksQueueOf(name: string): (event: { message: string }) => boolean {
+  return (event) => event.message.startsWith(`job ${name}: working its queue`);
 }

@@ -65,12 +65,11 @@ export async function startRig(workDir: string, rescanInterval: string): Promise
 }
 
 /**
- * The worker-role daemon's config. Today a worker works only the jobs its own config lists, so it
- * gets the same `[[job]]` tables; once workers read job definitions from Redis, this is the one
- * place to drop them.
+ * The worker-role daemon's config: no `[[job]]` at all, as on a worker host. It reads the jobs'
+ * definitions from Redis, where the `role = "all"` daemon wrote them.
  */
 export function workerSpec(daemonSpec: IngestdSpec): IngestdSpec {
-  return { ...daemonSpec, workers: 2, daemon: { role: 'worker' } };
+  return { ...daemonSpec, jobs: [], workers: 2, daemon: { role: 'worker' } };
 }
 
 export function startDaemon(spec: IngestdSpec): Promise<Ingestd> {

@@ -71,8 +71,22 @@ export interface JobStatus {
    * target, a registering job without a rodsadmin user); `reason` says what to fix.
    */
   refused?: { reason: string; since: string };
+  /**
+   * The last passes failed (iRODS or Redis away, a failing `prePass` hook): why the last one did,
+   * when the first of them did, and how many in a row. Absent once a pass completes; the next try
+   * is `nextRescanAt`.
+   */
+  passFailure?: PassFailure;
   /** Deletes held by max_delete until `allow-deletes`; absent when none are. */
   heldDeletes?: HeldDeletes;
+}
+
+export interface PassFailure {
+  reason: string;
+  /** ISO 8601: when the first failed pass of the row failed. */
+  since: string;
+  /** Failed passes in a row. */
+  attempts: number;
 }
 
 /** Deletes max_delete held (`irods-ingestctl allow-deletes NAME` releases them once). */

@@ -55,6 +55,9 @@ export function formatStatus(status: DaemonStatus, context: FormatContext): stri
     ...status.jobs
       .filter((job) => job.refused !== undefined)
       .map((job) => style.red(`job ${job.name} is refused: ${job.refused!.reason}`)),
+    ...status.jobs
+      .filter((job) => job.passFailure !== undefined)
+      .map((job) => style.red(`job ${job.name}: its pass failed: ${job.passFailure!.reason}`)),
     ...(status.leftoverJobs ?? []).map(
       (name) =>
         `job ${name} is not configured but has state in Redis (irods-ingestctl forget ${name} removes it)`,
@@ -128,6 +131,7 @@ export function formatJob(job: JobStatus, { style, now }: FormatContext): string
     const since = formatRelative(job.refused.since, now);
     pairs.push(['refused', style.red(`${job.refused.reason} (since ${since})`)]);
   }
+  if (job.passFailure !== undefined) pairs.push(['pass failed', failureLine(job, now, style)]);
   if (job.heldDeletes !== undefined) pairs.push(['held deletes', heldLine(job, now, style)]);
   if (job.progress !== undefined) {
     const p = job.progress;
@@ -241,6 +245,12 @@ export function formatAllowDeletes(result: AllowDeletesResult): string {
   }
   const released = result.released ?? { entries: 0, paths: 0 };
   return `released ${released.paths} held delete${released.paths === 1 ? '' : 's'} (${released.entries} entries) of job ${result.job}`;
+}
+
+function failureLine(job: JobStatus, now: Date, style: Style): string {
+  const { reason, since, attempts } = job.passFailure!;
+  const row = attempts === 1 ? 'once' : `${attempts} times in a row`;
+  return style.red(`${reason} (${row}, since ${formatRelative(since, now)})`);
 }
 
 function heldLine(job: JobStatus, now: Date, style: Style): string {

@@ -2,11 +2,12 @@
  * What the job runner does around its passes: the progress line every few seconds while a pass
  * runs; when it is done, the summary line at info, the `pass-done` event and the pass metrics
  * (log fields and event data are the pass record's counters by name, core/counters.ts); the
- * wait after a pass that failed; and queueing the failure list again (`retry`).
+ * wait after a pass that failed and what status shows of it; and queueing the failure list again (`retry`).
  */
 import { createHash } from 'node:crypto';
 import type { JobConfig } from '../config/index.js';
 import type { EventHub } from '../core/event-hub.js';
+import type { PassFailure } from '../core/job-status.js';
 import { formatPassSummary } from '../core/pass-summary.js';
 import type { Logger } from '../log.js';
 import type { JobQueue } from '../queue/queue.js';
@@ -126,6 +127,23 @@ export function failedPassDelay(
     { job: job.name },
   );
   return delay;
+}
+
+/**
+ * What `status` shows after a pass failed with `error`, `previous` being the failures in a row
+ * before it; none for a refused pass, whose reason `refused` shows.
+ */
+export function passFailureAfter(
+  previous: PassFailure | undefined,
+  error: unknown,
+  now: Date,
+): PassFailure | undefined {
+  if (error instanceof PassRefusedError) return undefined;
+  return {
+    reason: messageOf(error),
+    since: previous?.since ?? now.toISOString(),
+    attempts: (previous?.attempts ?? 0) + 1,
+  };
 }
 
 /** Queues every file on the failure list again, under pass `pass`; returns how many. */

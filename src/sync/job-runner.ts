@@ -26,6 +26,7 @@ import {
   type AllowDeletesResult,
   type JobState,
   type JobStatus,
+  type PassFailure,
 } from '../core/job-status.js';
 import {
   nextPassStep,
@@ -44,6 +45,7 @@ import {
   doneEarlier,
   failedPassDelay,
   logProgress,
+  passFailureAfter,
   reportPass,
   requeueFailures,
   RETRY_BACKOFF,
@@ -80,6 +82,7 @@ export class JobRunner {
   #rescanReason: string | undefined;
   #pass = 0;
   #nextRescanAt: number | undefined;
+  #passFailure: PassFailure | undefined;
   /** Counters of the passes this daemon completed, for the totals in status. */
   readonly #completed = zeroCounts();
   readonly #rate = new RateMeter(60_000);
@@ -201,6 +204,7 @@ export class JobRunner {
       completed: this.#completed,
       state: () => this.state,
       nextRescanAt: () => this.#nextRescanAt,
+      passFailure: () => this.#passFailure,
       watcher: () => this.#parts.watch?.status(),
     });
   }
@@ -315,10 +319,14 @@ export class JobRunner {
       try {
         ended = await this.#runPass(reason);
         failures = 0;
+        this.#passFailure = undefined;
       } catch (error) {
         failures += 1;
         this.#state = JOB_STATES.failed;
-        await this.#idle(failedPassDelay(this.#deps, this.#parts.safety, error, failures));
+        this.#passFailure = passFailureAfter(this.#passFailure, error, new Date());
+        const delay = failedPassDelay(this.#deps, this.#parts.safety, error, failures);
+        this.#nextRescanAt = Date.now() + delay;
+        await this.#idle(delay);
         continue;
       }
       const next = nextPassStep(this.#flags(ended));

@@ -10,6 +10,7 @@ import {
   WATCHER_STATES,
   type JobState,
   type JobStatus,
+  type PassFailure,
   type WatcherStatus,
 } from '../core/job-status.js';
 import type { RateMeter } from '../core/rate-meter.js';
@@ -71,7 +72,10 @@ export interface StatusParts {
   readonly completed: Counts;
   /** Read once the figures from Redis are in, as the runner is then. */
   readonly state: () => JobState;
+  /** When the next pass is due (idle), or the next try of a failed one. */
   readonly nextRescanAt: () => number | undefined;
+  /** The failed passes in a row, none since the last complete one. */
+  readonly passFailure: () => PassFailure | undefined;
   /** Undefined for a job without a watcher. */
   readonly watcher: () => WatcherStatus | undefined;
 }
@@ -102,8 +106,9 @@ export async function jobStatus(parts: StatusParts): Promise<JobStatus> {
     rate,
     ...optional('passStartedAt', iso(record.startedAt)),
     ...optional('passEndedAt', iso(record.endedAt)),
-    ...optional('nextRescanAt', state === JOB_STATES.idle ? iso(parts.nextRescanAt()) : undefined),
+    ...optional('nextRescanAt', waiting(state) ? iso(parts.nextRescanAt()) : undefined),
     watcher: parts.watcher() ?? { state: WATCHER_STATES.off, watches: 0 },
+    ...optional('passFailure', parts.passFailure()),
     ...(await parts.safety.status()),
     progress: {
       filesKnown: record.queued.files,
@@ -113,6 +118,11 @@ export async function jobStatus(parts: StatusParts): Promise<JobStatus> {
       scanComplete: record.scanned,
     },
   };
+}
+
+/** Whether the job waits for a pass due at a known time: the next rescan, or the next try. */
+function waiting(state: JobState): boolean {
+  return state === JOB_STATES.idle || state === JOB_STATES.failed;
 }
 
 /** `{ [key]: value }` when the value is defined, else nothing (optional fields stay absent). */

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { countsOf, namesIn, useSyncFixture, writeTree } from '../sync/fixture.js';
 import { eventually } from '../../helpers/eventually.js';
-import { ctl } from '../sync/safety.js';
+import type { JobStatus } from '../../../src/control/wire.js';
+import { ctl, ctlJson } from '../sync/safety.js';
 import { failuresOf, handlerModule, readCalls, recorder, tally } from './fixture.js';
 
 const HOME = '/tempZone/home/rods';
@@ -275,6 +276,56 @@ export default {
       skipped: 0,
     });
     assert.equal(of('postPass', 3)[0]?.counts?.seen, countsOf(third).seen);
+  });
+
+  it('fails the pass while prePass throws, says why in status, and clears it once a pass completes', async () => {
+    const dir = await fx.tempDir('hooks-prepass-');
+    const source = join(dir, 'src');
+    const offline = join(dir, 'archive-offline');
+    await writeTree(source, { 'a.txt': 'a', 'sub/b.txt': 'b' });
+    await writeFile(offline, '');
+    const handler = await handlerModule(
+      dir,
+      `import { existsSync } from 'node:fs';
+export default {
+  prePass() {
+    if (existsSync(${JSON.stringify(offline)})) throw new Error('the archive is offline');
+  },
+};\n`,
+    );
+    const target = `${HOME}/hooks-prepass`;
+    const daemon = await fx.daemon({
+      jobs: [{ name: 'gated', source, target, operation: 'put_sync', handler }],
+    });
+    await daemon.waitFor((event) => event.message.startsWith('job gated: the pass failed'));
+    const failing = await eventually('the failed pass in status', async () => {
+      const status = await ctlJson<JobStatus>(daemon, 'job', 'gated');
+      return status.passFailure === undefined ? undefined : status;
+    });
+    assert.equal(failing.state, 'failed');
+    assert.match(failing.passFailure!.reason, /the archive is offline/);
+    assert.ok(failing.passFailure!.attempts >= 1);
+    assert.ok(Date.parse(failing.nextRescanAt ?? '') > Date.parse(failing.passFailure!.since));
+    const human = await ctl(daemon, 'job', 'gated');
+    assert.equal(human.code, 0, 'the daemon is still up');
+    assert.match(
+      human.stdout,
+      /^pass failed: +.*the archive is offline \((once|\d+ times in a row), since /m,
+    );
+    assert.match(
+      (await ctl(daemon, 'status')).stdout,
+      /^job gated: its pass failed: .*the archive is offline$/m,
+    );
+    assert.equal(await fx.client.collections.stat(target), undefined, 'nothing was done');
+
+    await rm(offline);
+    assert.equal((await ctl(daemon, 'rescan', 'gated')).code, 0);
+    await daemon.waitFor((event) => event.job === 'gated' && event.durationMs !== undefined);
+    const recovered = await ctlJson<JobStatus>(daemon, 'job', 'gated');
+    assert.equal(recovered.passFailure, undefined);
+    assert.notEqual(recovered.state, 'failed');
+    assert.deepEqual(await namesIn(fx.client, target), ['a.txt', 'sub']);
+    assert.doesNotMatch((await ctl(daemon, 'job', 'gated')).stdout, /pass failed/);
   });
 
   it('outlives handler code that throws anything, rejects late, or leaves a rejection behind', async () => {

@@ -166,6 +166,11 @@ describe('formatJobs and formatStatus', () => {
 
   it('names refused jobs with their reason and leftover jobs with the forget hint', () => {
     const refused = job({ refused: { reason: 'preflight failed: no resource', since: '' } });
+    const failing = job({
+      name: 'camera-2',
+      state: 'failed',
+      passFailure: { reason: 'iRODS is unreachable', since: '', attempts: 3 },
+    });
     const status: DaemonStatus = {
       version: '0.1.0',
       pid: 77,
@@ -175,11 +180,12 @@ describe('formatJobs and formatStatus', () => {
       draining: false,
       redis: { connected: true, embedded: true },
       irods: { url: 'http://irods:9000/irods-http-api/0.7.0' },
-      jobs: [refused],
+      jobs: [refused, failing],
       leftoverJobs: ['old-camera'],
     };
     const text = formatStatus(status, plain);
     assert.match(text, /^job \S+ is refused: preflight failed: no resource$/m);
+    assert.match(text, /^job camera-2: its pass failed: iRODS is unreachable$/m);
     assert.match(
       text,
       /^job old-camera is not configured but has state in Redis \(irods-ingestctl forget old-camera removes it\)$/m,
@@ -218,6 +224,31 @@ describe('formatJob', () => {
       'watcher:      watching, 511 of 65536 inotify watches',
     ];
     assert.equal(text, expected.join('\n'));
+  });
+
+  it('says why the last passes failed, how often and since when', () => {
+    const failed = (attempts: number) =>
+      formatJob(
+        job({
+          state: 'failed',
+          nextRescanAt: '2026-11-29T12:00:30.000Z',
+          passFailure: {
+            reason: 'prePass hook of /etc/irods-ingest/site.mjs: the archive is offline',
+            since: '2026-11-29T11:57:00.000Z',
+            attempts,
+          },
+        }),
+        plain,
+      );
+    const text = failed(4);
+    assert.match(text, /^state: +failed$/m);
+    assert.match(text, /^next rescan: +in 30 s$/m);
+    assert.match(
+      text,
+      /^pass failed: +prePass hook of \/etc\/irods-ingest\/site\.mjs: the archive is offline \(4 times in a row, since 3 min ago\)$/m,
+    );
+    assert.match(failed(1), /^pass failed: .* \(once, since 3 min ago\)$/m);
+    assert.doesNotMatch(formatJob(job({}), plain), /pass failed/);
   });
 
   it('says why passes are refused and what deletes are held', () => {

@@ -15,10 +15,6 @@ export class RecordedChildren implements RecordedByName {
     this.#packed = packed;
   }
 
-  get size(): number {
-    return this.#packed.size;
-  }
-
   keys(): IterableIterator<string> {
     return this.#packed.keys();
   }

@@ -208,3 +208,17 @@ export class IngestError extends Error {
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * Longest message kept where a message is stored or shown for long (a file's failure record, a
+ * job's status): what a handler throws or a server answers can be megabytes.
+ */
+export const MAX_KEPT_MESSAGE = 1_000;
+
+/**
+ * `text` cut to `max` characters, the cut marked: safe to put into an answer, a log line or a
+ * record when a request, a handler or a server can make it arbitrarily long.
+ */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

@@ -4,7 +4,7 @@
  * the HTTP layer knows (routing, limits, timeouts) are one vocabulary, the catalogue's codes with
  * a wire spelling (src/errors.ts), so a client can switch on `code` without looking at the status.
  */
-import { ERROR_CODES, IngestError, messageOf, type AnswerCode } from '../errors.js';
+import { clip, ERROR_CODES, IngestError, messageOf, type AnswerCode } from '../errors.js';
 
 /**
  * An error answer: thrown by the target (see target.ts) or by the server itself, and sent with
@@ -39,18 +39,8 @@ export function answerOf(error: unknown): ControlError {
   return new ControlError('INTERNAL', messageOf(error) || 'internal error');
 }
 
-/** Longest text taken from a request or an error into an answer. */
-const MAX_ECHO = 300;
 /**
  * Longest message of an answer: room for every problem of a refused job, each of which clips
  * what it quotes from the request.
  */
 const MAX_MESSAGE = 2_000;
-
-/**
- * `text` cut to a length that is safe to put into an answer or a log line: a request can carry
- * kilobytes of path or a huge JSON excerpt, and echoing it back would amplify it.
- */
-export function clip(text: string, max = MAX_ECHO): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}

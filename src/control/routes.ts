@@ -17,7 +17,8 @@
  *
  * The read-only socket (daemon.status_socket) serves READ_ONLY_ROUTES and nothing else.
  */
-import { clip, ControlError } from './http-errors.js';
+import { clip } from '../errors.js';
+import { ControlError } from './http-errors.js';
 import { FAILURES_PAGE, JOB_ACTIONS, type JobAction } from './wire.js';
 
 /** Longest cursor accepted; the daemon's cursors are short tokens. */

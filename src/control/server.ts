@@ -11,8 +11,8 @@
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { IngestError, messageOf } from '../errors.js';
-import { answerOf, clip, ControlError } from './http-errors.js';
+import { clip, IngestError, messageOf } from '../errors.js';
+import { answerOf, ControlError } from './http-errors.js';
 import { matchRoute, MethodNotAllowed, READ_ONLY_ROUTES, type Route } from './routes.js';
 import { bindSocketFile, SOCKET_MODE, unreachableBy } from './socket-file.js';
 import { streamEvents } from './event-stream.js';

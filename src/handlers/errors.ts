@@ -3,7 +3,7 @@
  * failure list shows it); `retryable` is the thrown error's own flag, so a handler decides
  * whether its refusal is passing (a lock file still there) or for good.
  */
-import { IngestError, messageOf, type ErrorCode } from '../errors.js';
+import { clip, IngestError, MAX_KEPT_MESSAGE, messageOf, type ErrorCode } from '../errors.js';
 
 /** The HANDLER_ codes of the catalogue (src/errors.ts, where each is explained), by name. */
 export const HANDLER_ERROR_CODE = {
@@ -31,10 +31,10 @@ export class HandlerError extends IngestError {
   }
 }
 
-/** What a member threw, as a HandlerError that names the member. */
+/** What a member threw, as a HandlerError that names the member (and a bounded message). */
 export function thrownBy(member: string, error: unknown): HandlerError {
   if (error instanceof HandlerError) return error;
-  const reason = messageOf(error);
+  const reason = clip(messageOf(error), MAX_KEPT_MESSAGE);
   const retryable =
     typeof error === 'object' &&
     error !== null &&

@@ -4,6 +4,7 @@
  * the list is bounded by the tree. Recording and clearing keep the pass record's `failed` counter
  * in step with the list (failure-scripts.ts).
  */
+import { clip, MAX_KEPT_MESSAGE } from '../errors.js';
 import type { RedisClient } from './connection.js';
 import { StateCorruptError } from './errors.js';
 import { CLEAR_FAILURES, RECORD_FAILURE } from './failure-scripts.js';
@@ -43,11 +44,12 @@ export class FailureStore {
 
   /**
    * Records (or replaces) the failure of one file, under the current pass, and counts it in that
-   * pass's `failed` unless the file already failed in it.
+   * pass's `failed` unless the file already failed in it. The message is clipped: one field per
+   * failing file bounds the list only while each field is bounded too.
    */
   async record(failure: Omit<FileFailure, 'pass'>): Promise<void> {
-    const { relPath, ...rest } = failure;
-    const json = JSON.stringify({ relPath, ...rest });
+    const { relPath, message, ...rest } = failure;
+    const json = JSON.stringify({ relPath, ...rest, message: clip(message, MAX_KEPT_MESSAGE) });
     await RECORD_FAILURE.run(this.#redis, [this.#key, this.#passKey], [relPath, json]);
   }
 

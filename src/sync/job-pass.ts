@@ -14,7 +14,7 @@ import type { JobQueue } from '../queue/queue.js';
 import { BATCH_KINDS, batchesFor } from '../queue/payload.js';
 import type { FailureStore, JobRecords, PassRecord } from '../state/index.js';
 import { backoffDelay } from '../core/retry.js';
-import { messageOf } from '../errors.js';
+import { clip, MAX_KEPT_MESSAGE, messageOf } from '../errors.js';
 import { PassRefusedError, type JobSafety } from './job-safety.js';
 import type { JobMetrics } from './job-status.js';
 
@@ -140,7 +140,7 @@ export function passFailureAfter(
 ): PassFailure | undefined {
   if (error instanceof PassRefusedError) return undefined;
   return {
-    reason: messageOf(error),
+    reason: clip(messageOf(error), MAX_KEPT_MESSAGE),
     since: previous?.since ?? now.toISOString(),
     attempts: (previous?.attempts ?? 0) + 1,
   };

@@ -328,6 +328,36 @@ export default {
     assert.doesNotMatch((await ctl(daemon, 'job', 'gated')).stdout, /pass failed/);
   });
 
+  it('keeps 1,000 characters of a hook that throws megabytes, in the failure list and the log', async () => {
+    const dir = await fx.tempDir('hooks-huge-');
+    const source = join(dir, 'src');
+    await writeTree(source, { 'a.txt': 'a', 'b.txt': 'b' });
+    const handler = await handlerModule(
+      dir,
+      `export default {
+  preDataObjCreate({ file }) {
+    if (file.name === 'a.txt') throw new Error('refused: ' + 'x'.repeat(4 * 1024 * 1024));
+  },
+};\n`,
+    );
+    const target = `${HOME}/hooks-huge`;
+    const daemon = await fx.daemon({
+      jobs: [{ name: 'huge', source, target, operation: 'put_sync', handler }],
+    });
+    assert.equal(countsOf(await daemon.passDone(1, 'huge')).failed, 1);
+    const [failure] = await failuresOf(daemon, 'huge');
+    assert.equal(failure!.path, 'a.txt');
+    assert.ok(
+      failure!.message.length <= 1100,
+      `a message of ${failure!.message.length} characters`,
+    );
+    assert.match(failure!.message, /preDataObjCreate threw: refused: x+…$/);
+    const logged = daemon.logs.filter((event) => event.message.includes('refused: xxx'));
+    assert.ok(logged.length > 0, 'the failure is logged');
+    for (const event of logged) assert.ok(event.message.length <= 2000, 'log lines are bounded');
+    assert.deepEqual(await namesIn(fx.client, target), ['b.txt']);
+  });
+
   it('outlives handler code that throws anything, rejects late, or leaves a rejection behind', async () => {
     const dir = await fx.tempDir('hooks-rogue-');
     const source = join(dir, 'src');

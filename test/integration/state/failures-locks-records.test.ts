@@ -10,6 +10,7 @@ import {
   WriteHandles,
   type FileFailure,
 } from '../../../src/state/index.js';
+import { StateKeys } from '../../../src/state/keys.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { connect } from './setup.js';
 
@@ -52,6 +53,19 @@ describe('FailureStore', () => {
     await failures.clear('a', 'not-failing');
     assert.equal(await failures.count(), 1);
     assert.equal(await failures.get('a'), undefined);
+  });
+
+  it('keeps at most 1,000 characters of a message, however long it was', async () => {
+    const { redis, prefix } = open();
+    const failures = new FailureStore(redis, prefix, 'job');
+    await failures.record(
+      failure('huge', { message: `preDataObjCreate threw: ${'x'.repeat(5e6)}` }),
+    );
+    const kept = (await failures.get('huge'))!.message;
+    assert.equal(kept.length, 1000);
+    assert.match(kept, /^preDataObjCreate threw: x+…$/);
+    const stored = await redis.memory('USAGE', new StateKeys(prefix, 'job').failures);
+    assert.ok(stored !== null && stored < 10_000, `the failure list holds ${stored} bytes`);
   });
 
   it('walks every failure of a long list page by page', async () => {

@@ -21,6 +21,16 @@ describe('passFailureAfter', () => {
     });
   });
 
+  it('keeps at most 1,000 characters of the reason', () => {
+    const failure = passFailureAfter(
+      undefined,
+      new Error(`prePass threw: ${'x'.repeat(1e6)}`),
+      first,
+    );
+    assert.equal(failure!.reason.length, 1000);
+    assert.match(failure!.reason, /^prePass threw: x+…$/);
+  });
+
   it('shows nothing for a refused pass: its refusal says why', () => {
     const refused = new PassRefusedError({ reason: 'unmounted', since: 0, acceptable: false });
     const before = passFailureAfter(undefined, new Error('x'), first);

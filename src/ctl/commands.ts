@@ -27,7 +27,7 @@ import {
   type FormatContext,
 } from './format.js';
 import { formatWorkers } from './format-workers.js';
-import { makeStyle } from './human.js';
+import { makeStyle, visible, visibleText } from './human.js';
 import { INTERRUPTED_EXIT, watchJob } from './watch.js';
 
 export const EXIT_CODES = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
@@ -134,7 +134,8 @@ const COMMANDS: Handlers = {
           () => undefined,
         )
       : undefined;
-    io.print(formatFailures(job, page.value.failures, { next, total }, formatContext(io)));
+    const failures = visible(page.value.failures);
+    io.print(formatFailures(job, failures, { next, total }, formatContext(io)));
     return EXIT_CODES.ok;
   },
   watch: async (client, run, io) => {
@@ -155,10 +156,10 @@ const COMMANDS: Handlers = {
     const answer = await client.reload({ timeoutMs: SLOW_CALL_MS });
     if (run.json) io.print(answer.text);
     if (!answer.value.applied) {
-      io.printError(`${PREFIX}${formatRefusedReload(answer.value)}`);
+      io.printError(`${PREFIX}${formatRefusedReload(visible(answer.value))}`);
       return EXIT_CODES.failed;
     }
-    if (!run.json) io.print(formatReload(answer.value));
+    if (!run.json) io.print(formatReload(visible(answer.value)));
     return EXIT_CODES.ok;
   },
   drain: async (client, run, io) =>
@@ -169,7 +170,12 @@ const COMMANDS: Handlers = {
       () => 'draining: no new passes; the daemon exits once its queues are empty',
     ),
   'wait-ready': (client, run, io) => waitReady(client, run, io),
-  'config-show': async (client, run, io) => show(await client.config(), run, io, formatConfigToml),
+  // The admin's own config, printed as TOML whose strings formatConfigToml escapes itself.
+  'config-show': async (client, run, io) => {
+    const answer = await client.config();
+    io.print(run.json ? answer.text : formatConfigToml(answer.value));
+    return EXIT_CODES.ok;
+  },
 };
 
 /** A job action without an answer worth showing: `said(job)` confirms it. */
@@ -181,9 +187,9 @@ function jobAction(
     show(await client.action(run.command.job, action), run, io, () => said(run.command.job));
 }
 
-/** Prints the answer (exact JSON, or `human(value)`) and succeeds. */
+/** Prints the answer (exact JSON, or `human` of its value made visible) and succeeds. */
 function show<T>(answer: Answer<T>, run: CtlRun, io: CtlIo, human: (value: T) => string): number {
-  io.print(run.json ? answer.text : human(answer.value));
+  io.print(run.json ? answer.text : human(visible(answer.value)));
   return EXIT_CODES.ok;
 }
 
@@ -247,7 +253,7 @@ function failure(error: unknown, json: boolean, io: CtlIo): number {
   }
   if (error instanceof ControlAnswerError) {
     if (json) io.print(error.text);
-    io.printError(`${PREFIX}${error.message}`);
+    io.printError(`${PREFIX}${visibleText(error.message)}`);
     return EXIT_CODES.failed;
   }
   if (error instanceof ControlProtocolError) {

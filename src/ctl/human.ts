@@ -106,3 +106,36 @@ export function makeStyle(colour: boolean): Style {
   }
   return { bold: sgr(1), dim: sgr(2), red: sgr(31), green: sgr(32), yellow: sgr(33) };
 }
+
+/**
+ * Characters a terminal acts on rather than shows: C0 and C1 controls, DEL, and the
+ * bidirectional overrides that reorder what follows them.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const ACTS_ON_TERMINAL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/gu;
+
+/** `text` with each character a terminal would act on written as an escape (`\x1b`, `\u202e`). */
+export function visibleText(text: string): string {
+  return text.replace(ACTS_ON_TERMINAL, (char) => {
+    const code = char.charCodeAt(0);
+    return code <= 0xff
+      ? `\\x${code.toString(16).padStart(2, '0')}`
+      : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/**
+ * A daemon's answer with every string in it made visible (visibleText): paths and failure
+ * messages come from whoever names files in a source or writes a handler, and printed raw an
+ * escape sequence in a file name would reach the operator's terminal. `--json` stays exact.
+ */
+export function visible<T>(value: T): T {
+  if (typeof value === 'string') return visibleText(value) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => visible(item)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, visible(item)]),
+    ) as T;
+  }
+  return value;
+}

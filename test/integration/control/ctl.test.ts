@@ -328,6 +328,56 @@ describe('irods-ingestctl job actions', { concurrency: 4 }, () => {
   });
 });
 
+describe('irods-ingestctl shows what users named as text', () => {
+  // A file name can hold any byte but / and NUL: here a screen clear, a title change, a new
+  // line and a right-to-left override, as whoever writes into a source may name a file.
+  const hostile = 'in\u001b[2J\u001b]0;owned\u0007\nfake row\u202egpj.exe';
+  const shown = 'in\\x1b[2J\\x1b]0;owned\\x07\\x0afake row\\u202egpj.exe';
+  const target = new MemoryTarget([
+    jobStatus('shared', {
+      state: 'failed',
+      failures: 1,
+      passFailure: {
+        reason: `prePass threw: ${hostile}`,
+        since: new Date().toISOString(),
+        attempts: 2,
+      },
+    }),
+  ]);
+  target.failureLists.set('shared', [
+    failure(hostile, { message: `preDataObjCreate threw: ${hostile}` }),
+  ]);
+  const server = useControlServer(target, 'ctl-text-');
+  const ctl = (...args: string[]) => runCtl(['--socket', server.socketPath, ...args]);
+
+  it('escapes control characters in failures, job and status; --json stays exact', async () => {
+    const [failures, job, status, json] = await Promise.all([
+      ctl('failures', 'shared'),
+      ctl('job', 'shared'),
+      ctl('status'),
+      ctl('--json', 'failures', 'shared'),
+    ]);
+    const rows = ok(failures).trimEnd().split('\n');
+    assert.equal(rows.length, 2, 'one header and one row: the new line did not make a row');
+    assert.ok(rows[1]!.startsWith(`${shown} `), rows[1]);
+    assert.ok(rows[1]!.includes(`preDataObjCreate threw: ${shown}`), rows[1]);
+    const failedLine = ok(job)
+      .split('\n')
+      .find((line) => line.startsWith('pass failed:'));
+    assert.ok(failedLine?.includes(`prePass threw: ${shown} (2 times in a row`), failedLine);
+    assert.ok(ok(status).includes(`job shared: its pass failed: prePass threw: ${shown}`));
+    for (const text of [failures.stdout, job.stdout, status.stdout]) {
+      assert.ok(
+        // eslint-disable-next-line no-control-regex -- looking for control characters
+        !/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/u.test(text),
+        'no raw control character',
+      );
+    }
+    const page = JSON.parse(json.stdout) as { failures: { path: string }[] };
+    assert.equal(page.failures[0]!.path, hostile);
+  });
+});
+
 describe('irods-ingestctl reload', () => {
   const target = new MemoryTarget();
   const server = useControlServer(target, 'ctl-reload-');

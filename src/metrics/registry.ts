@@ -48,6 +48,8 @@ export interface JobSample {
   failures?: number;
   /** Whether the job's passes are refused (its source root is not the recorded one). */
   refused?: boolean;
+  /** Failed passes in a row (0 once a pass completes). */
+  failedPasses?: number;
   /** Entries the deletes max_delete holds would remove. */
   heldDeletes?: number;
 }
@@ -91,6 +93,7 @@ export class Metrics {
   readonly #inFlight: Gauge<'job'>;
   readonly #failures: Gauge<'job'>;
   readonly #refused: Gauge<'job'>;
+  readonly #failedPasses: Gauge<'job'>;
   readonly #heldDeletes: Gauge<'job'>;
   readonly #requestSeconds: Histogram<'op'>;
   readonly #requestErrors: Counter<'op' | 'code'>;
@@ -139,6 +142,12 @@ export class Metrics {
     this.#refused = new Gauge({
       name: name('source_refused'),
       help: 'Whether the job refuses its passes (1): its source root is missing, not a directory, without its marker, or not the one recorded.',
+      labelNames: ['job'],
+      registers,
+    });
+    this.#failedPasses = new Gauge({
+      name: name('failed_passes'),
+      help: 'Passes of the job that failed in a row (iRODS or Redis away, a prePass that throws); 0 once one completes.',
       labelNames: ['job'],
       registers,
     });
@@ -303,11 +312,14 @@ export class Metrics {
       const n = sample.queue?.[state];
       if (n !== undefined && usable(n)) this.#queue.set({ job, state }, n);
     }
-    const { inFlightFiles, failures, refused, heldDeletes } = sample;
+    const { inFlightFiles, failures, refused, failedPasses, heldDeletes } = sample;
     if (inFlightFiles !== undefined && usable(inFlightFiles))
       this.#inFlight.set({ job }, inFlightFiles);
     if (failures !== undefined && usable(failures)) this.#failures.set({ job }, failures);
     if (refused !== undefined) this.#refused.set({ job }, refused ? 1 : 0);
+    if (failedPasses !== undefined && usable(failedPasses)) {
+      this.#failedPasses.set({ job }, failedPasses);
+    }
     if (heldDeletes !== undefined && usable(heldDeletes)) {
       this.#heldDeletes.set({ job }, heldDeletes);
     }
@@ -318,6 +330,7 @@ export class Metrics {
     this.#inFlight.remove({ job });
     this.#failures.remove({ job });
     this.#refused.remove({ job });
+    this.#failedPasses.remove({ job });
     this.#heldDeletes.remove({ job });
   }
 

@@ -98,7 +98,10 @@ export class JobRunner {
     });
     deps.metrics.addJob(this.name);
     deps.metrics.onScrape(this.name, () =>
-      jobSample(deps, this.#parts, () => this.#parts.watch?.status().watches ?? 0),
+      jobSample(deps, this.#parts, {
+        watches: () => this.#parts.watch?.status().watches ?? 0,
+        failedPasses: () => this.#passFailure?.attempts ?? 0,
+      }),
     );
   }
 

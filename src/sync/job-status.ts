@@ -26,6 +26,8 @@ export interface JobSample {
   inFlightFiles: number;
   failures: number;
   refused: boolean;
+  /** Failed passes in a row (0 once a pass completes). */
+  failedPasses: number;
   /** Entries the held deletes would remove. */
   heldDeletes: number;
 }
@@ -42,21 +44,25 @@ export interface JobMetrics {
   fileOutcome(job: string, outcome: 'new' | 'updated', count?: number): void;
 }
 
-/** The job's figures at a metrics scrape; `watches` are its watcher's (set on the metrics too). */
+/**
+ * The job's figures at a metrics scrape; `runner` tells its watcher's watches (set on the metrics
+ * too) and its failed passes in a row.
+ */
 export async function jobSample(
   { job, redis, metrics }: { job: JobConfig; redis: RedisClient; metrics: JobMetrics },
   parts: { queue: JobQueue; stores: JobStores; safety: JobSafety; workers: JobWorkers },
-  watches: () => number,
+  runner: { watches: () => number; failedPasses: () => number },
 ): Promise<JobSample> {
   // Asked while Redis is away, these would wait for the reconnect; the scrape must not.
   if (redis.status !== 'ready') throw new Error('Redis is not connected');
   const c = await parts.queue.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed');
-  metrics.setWatches(job.name, watches());
+  metrics.setWatches(job.name, runner.watches());
   return {
     queue: { waiting: c.waiting! + c.prioritized!, active: c.active!, delayed: c.delayed! },
     inFlightFiles: parts.workers.filesInFlight,
     failures: await parts.stores.failures.count(),
     refused: parts.safety.refusal !== undefined,
+    failedPasses: runner.failedPasses(),
     heldDeletes: (await parts.safety.gate.held())?.entries ?? 0,
   };
 }

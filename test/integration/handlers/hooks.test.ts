@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { countsOf, namesIn, useSyncFixture, writeTree } from '../sync/fixture.js';
 import { eventually } from '../../helpers/eventually.js';
 import type { JobStatus } from '../../../src/control/wire.js';
-import { ctl, ctlJson } from '../sync/safety.js';
+import { ctl, ctlJson, freePort, metric } from '../sync/safety.js';
 import { failuresOf, handlerModule, readCalls, recorder, tally } from './fixture.js';
 
 const HOME = '/tempZone/home/rods';
@@ -278,7 +278,7 @@ export default {
     assert.equal(of('postPass', 3)[0]?.counts?.seen, countsOf(third).seen);
   });
 
-  it('fails the pass while prePass throws, says why in status, and clears it once a pass completes', async () => {
+  it('fails the pass while prePass throws, says why in status and metrics, and clears it once a pass completes', async () => {
     const dir = await fx.tempDir('hooks-prepass-');
     const source = join(dir, 'src');
     const offline = join(dir, 'archive-offline');
@@ -294,7 +294,9 @@ export default {
 };\n`,
     );
     const target = `${HOME}/hooks-prepass`;
+    const port = await freePort();
     const daemon = await fx.daemon({
+      metricsListen: `127.0.0.1:${port}`,
       jobs: [{ name: 'gated', source, target, operation: 'put_sync', handler }],
     });
     await daemon.waitFor((event) => event.message.startsWith('job gated: the pass failed'));
@@ -317,6 +319,8 @@ export default {
       /^job gated: its pass failed: .*the archive is offline$/m,
     );
     assert.equal(await fx.client.collections.stat(target), undefined, 'nothing was done');
+    const failedPasses = await metric(port, 'irods_ingest_failed_passes', { job: 'gated' });
+    assert.ok(failedPasses !== undefined && failedPasses >= 1, `failed passes: ${failedPasses}`);
 
     await rm(offline);
     assert.equal((await ctl(daemon, 'rescan', 'gated')).code, 0);
@@ -326,6 +330,7 @@ export default {
     assert.notEqual(recovered.state, 'failed');
     assert.deepEqual(await namesIn(fx.client, target), ['a.txt', 'sub']);
     assert.doesNotMatch((await ctl(daemon, 'job', 'gated')).stdout, /pass failed/);
+    assert.equal(await metric(port, 'irods_ingest_failed_passes', { job: 'gated' }), 0);
   });
 
   it('keeps 1,000 characters of a hook that throws megabytes, in the failure list and the log', async () => {

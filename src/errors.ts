@@ -217,8 +217,13 @@ export const MAX_KEPT_MESSAGE = 1_000;
 
 /**
  * `text` cut to `max` characters, the cut marked: safe to put into an answer, a log line or a
- * record when a request, a handler or a server can make it arbitrarily long.
+ * record when a request, a handler or a server can make it arbitrarily long. A cut never splits
+ * a character outside the BMP (an emoji in a file name) into half a surrogate pair.
  */
 export function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  if (text.length <= max) return text;
+  let end = max - 1;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${text.slice(0, end)}…`;
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   answerCodeOf,
+  clip,
   ERROR_CODES,
   IngestError,
   messageOf,
@@ -54,6 +55,20 @@ describe('the error catalogue', () => {
     assert.equal(answerCodeOf('read-only'), 'READ_ONLY');
     assert.equal(answerCodeOf('NOT_FOUND'), undefined);
     assert.equal(answerCodeOf('teapot'), undefined);
+  });
+});
+
+describe('clip', () => {
+  it('keeps a short text, and cuts a long one to its length with the cut marked', () => {
+    assert.equal(clip('short', 10), 'short');
+    assert.equal(clip('0123456789', 10), '0123456789');
+    assert.equal(clip('0123456789abc', 10), '012345678…');
+  });
+
+  it('never leaves half a surrogate pair at the cut', () => {
+    const cut = clip(`${'a'.repeat(8)}😀 and more`, 10);
+    assert.equal(cut, `${'a'.repeat(8)}…`);
+    assert.equal(clip(`${'a'.repeat(7)}😀 and more`, 10), `${'a'.repeat(7)}😀…`);
   });
 });
 

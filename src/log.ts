@@ -9,6 +9,7 @@
  * Per-file events are logged at debug, aggregates at info (journald rate-limits per service).
  */
 import winston from 'winston';
+import { visibleText } from './core/visible-text.js';
 
 export const LOG_STYLES = { journald: 'journald', text: 'text', json: 'json' } as const;
 export type LogStyle = (typeof LOG_STYLES)[keyof typeof LOG_STYLES];
@@ -18,17 +19,20 @@ const PRIORITY: Readonly<Record<string, number>> = { error: 3, warn: 4, info: 6,
 
 function fields(meta: Record<string, unknown>): string {
   const rest = Object.fromEntries(Object.entries(meta).filter(([key]) => key !== 'timestamp'));
-  return Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
+  return Object.keys(rest).length > 0 ? ` ${visibleText(JSON.stringify(rest))}` : '';
 }
 
+// Messages quote file names, which may hold control characters (core/visible-text.ts): they are
+// escaped, or journalctl would show the record as blob data and a terminal would act on them.
 const journald = winston.format.printf(({ level, message, stack, ...meta }) => {
   const text = typeof stack === 'string' ? stack : String(message);
-  return `<${PRIORITY[level] ?? 6}>${text.replaceAll('\n', ' | ')}${fields(meta)}`;
+  return `<${PRIORITY[level] ?? 6}>${visibleText(text.replaceAll('\n', ' | '))}${fields(meta)}`;
 });
 
 const text = winston.format.printf(({ level, message, stack, timestamp, ...meta }) => {
   const body = typeof stack === 'string' ? stack : String(message);
-  return `${String(timestamp)} ${level.padEnd(5)} ${body}${fields(meta)}`;
+  const shown = body.split('\n').map(visibleText).join('\n');
+  return `${String(timestamp)} ${level.padEnd(5)} ${shown}${fields(meta)}`;
 });
 
 const formats: Record<LogStyle, winston.Logform.Format> = {

@@ -7,6 +7,7 @@
  * failures), 2 usage (decided by ctl.ts before we run), 3 the daemon is not reachable.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { visibleText } from '../core/visible-text.js';
 import type { CtlCommand, JobCommandName } from './cli-args.js';
 import {
   ControlAnswerError,
@@ -27,7 +28,7 @@ import {
   type FormatContext,
 } from './format.js';
 import { formatWorkers } from './format-workers.js';
-import { makeStyle, visible, visibleText } from './human.js';
+import { makeStyle, visible } from './human.js';
 import { INTERRUPTED_EXIT, watchJob } from './watch.js';
 
 export const EXIT_CODES = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;

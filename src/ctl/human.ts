@@ -3,6 +3,7 @@
  * colours. Pure functions; the caller decides whether colours are on (a TTY and no NO_COLOR).
  */
 import { formatBytes } from '../core/pass-summary.js';
+import { visibleText } from '../core/visible-text.js';
 
 /** "950", "12.3k", "4.5M": counts that stay short in a table column. */
 export function formatCount(n: number): string {
@@ -105,23 +106,6 @@ export function makeStyle(colour: boolean): Style {
     return { bold: plain, dim: plain, red: plain, green: plain, yellow: plain };
   }
   return { bold: sgr(1), dim: sgr(2), red: sgr(31), green: sgr(32), yellow: sgr(33) };
-}
-
-/**
- * Characters a terminal acts on rather than shows: C0 and C1 controls, DEL, and the
- * bidirectional overrides that reorder what follows them.
- */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const ACTS_ON_TERMINAL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/gu;
-
-/** `text` with each character a terminal would act on written as an escape (`\x1b`, `\u202e`). */
-export function visibleText(text: string): string {
-  return text.replace(ACTS_ON_TERMINAL, (char) => {
-    const code = char.charCodeAt(0);
-    return code <= 0xff
-      ? `\\x${code.toString(16).padStart(2, '0')}`
-      : `\\u${code.toString(16).padStart(4, '0')}`;
-  });
 }
 
 /**

@@ -332,7 +332,7 @@ describe('irods-ingestctl shows what users named as text', () => {
   // A file name can hold any byte but / and NUL: here a screen clear, a title change, a new
   // line and a right-to-left override, as whoever writes into a source may name a file.
   const hostile = 'in\u001b[2J\u001b]0;owned\u0007\nfake row\u202egpj.exe';
-  const shown = 'in\\x1b[2J\\x1b]0;owned\\x07\\x0afake row\\u202egpj.exe';
+  const shown = 'in\\u001b[2J\\u001b]0;owned\\u0007\\u000afake row\\u202egpj.exe';
   const target = new MemoryTarget([
     jobStatus('shared', {
       state: 'failed',

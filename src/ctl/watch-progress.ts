@@ -13,10 +13,11 @@
  * A paused job has not ended its pass; watch keeps waiting.
  *
  * Whether it ended with failures: `current.failed > 0` of the last answer that reported W, or a
- * job state of failed. When W came and went between two polls (never seen), the job's failure
+ * job state of failed (the end line then gives the pass's failure or refusal reason). When W came and went between two polls (never seen), the job's failure
  * list decides (`failures > 0`), as the counters of W are gone by then.
  */
 import { formatBytes, formatPassSummary } from '../core/pass-summary.js';
+import { visibleText } from '../core/visible-text.js';
 import { formatByteRate, formatCount, formatFileRate, formatSpan } from './human.js';
 import type { JobStatus } from '../control/wire.js';
 
@@ -136,6 +137,13 @@ export function endLine(
   lastOfWatched: JobStatus | undefined,
   watched: number,
 ): string {
+  // A pass that failed or was refused has no summary to show, but a reason.
+  if (final.state === 'failed' && final.refused !== undefined) {
+    return `job ${final.name}: its passes are refused: ${visibleText(final.refused.reason)}`;
+  }
+  if (final.state === 'failed' && final.passFailure !== undefined) {
+    return `job ${final.name} pass ${final.pass} failed: ${visibleText(final.passFailure.reason)}`;
+  }
   if (lastOfWatched === undefined) {
     return `job ${final.name} pass ${watched} ended between two looks; ${final.failures} file(s) on the failure list`;
   }

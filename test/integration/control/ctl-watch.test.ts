@@ -72,6 +72,24 @@ describe('irods-ingestctl watch', { concurrency: 4 }, () => {
     assert.match(result.stdout, /pass 1 done: .* 3 failed/);
   });
 
+  it('watch exits 1 with the reason when the pass itself fails', async () => {
+    target.jobsByName.set('w-broken', running('w-broken', 3));
+    const watching = ctl('watch', 'w-broken');
+    await looked('w-broken');
+    update('w-broken', {
+      state: 'failed',
+      passFailure: {
+        reason: 'prePass threw: archive offline',
+        since: new Date().toISOString(),
+        attempts: 1,
+      },
+    });
+    const result = await watching;
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /^job w-broken pass 3 failed: prePass threw: archive offline$/m);
+    assert.doesNotMatch(result.stdout, /pass 3 done/);
+  });
+
   it('watch waits for the next pass of an idle job', async () => {
     target.jobsByName.set('w-idle', jobStatus('w-idle', { state: 'idle', pass: 4 }));
     const watching = ctl('watch', 'w-idle');

@@ -188,4 +188,24 @@ describe('progress figures', () => {
       /pass 3 ended between two looks; 2 file/,
     );
   });
+
+  it('ends with the reason, not a summary, for a pass that failed or was refused', () => {
+    const failed = job({
+      state: 'failed',
+      pass: 4,
+      passFailure: { reason: 'prePass threw: \u001b[2Joffline', since: T0, attempts: 2 },
+    });
+    assert.equal(
+      endLine(failed, failed, 4),
+      'job m1 pass 4 failed: prePass threw: \\u001b[2Joffline',
+    );
+    const refused = job({
+      state: 'failed',
+      refused: { reason: 'the source root is gone', since: T0 },
+    });
+    assert.equal(
+      endLine(refused, refused, 1),
+      'job m1: its passes are refused: the source root is gone',
+    );
+  });
 });

@@ -13,8 +13,9 @@
  * A paused job has not ended its pass; watch keeps waiting.
  *
  * Whether it ended with failures: `current.failed > 0` of the last answer that reported W, or a
- * job state of failed (the end line then gives the pass's failure or refusal reason). When W came and went between two polls (never seen), the job's failure
- * list decides (`failures > 0`), as the counters of W are gone by then.
+ * job state of failed (the end line then gives the pass's failure or refusal reason). When W
+ * came and went between two polls (never seen), the job's failure list decides
+ * (`failures > 0`), as the counters of W are gone by then.
  */
 import { formatBytes, formatPassSummary } from '../core/pass-summary.js';
 import { visibleText } from '../core/visible-text.js';

@@ -2,7 +2,8 @@
  * What the job runner does around its passes: the progress line every few seconds while a pass
  * runs; when it is done, the summary line at info, the `pass-done` event and the pass metrics
  * (log fields and event data are the pass record's counters by name, core/counters.ts); the
- * wait after a pass that failed and what status shows of it; and queueing the failure list again (`retry`).
+ * wait after a pass that failed and what status shows of it; and queueing the failure list
+ * again (`retry`).
  */
 import { createHash } from 'node:crypto';
 import type { JobConfig } from '../config/index.js';

@@ -122,8 +122,10 @@ return out
 `);
 
 /**
- * ARGV[2..] directory ids. Returns, per directory, its entries as a flat name, value, name,
- * value... list.
+ * ARGV[2..] directory ids. Returns, per directory, its entries as one string: name, value, name,
+ * value... joined by NUL, which no file name and no packed value holds. One string per directory
+ * instead of two per entry: a rescan reads every directory, and decoding a reply of 400,000 bulk
+ * strings was about a sixth of its main thread.
  */
 export const CHILDREN = new LuaScript(`${PRELUDE}
 local out = {}
@@ -133,7 +135,7 @@ for at = 2, #ARGV do
     local all = redis.call('HGETALL', key)
     for j = 1, #all do entries[#entries + 1] = all[j] end
   end
-  out[#out + 1] = entries
+  out[#out + 1] = table.concat(entries, '\\0')
 end
 return out
 `);

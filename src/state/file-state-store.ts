@@ -21,7 +21,7 @@ import { GroupCommit } from './group-commit.js';
 import { ancestorAddresses, dirId, entryAddress, StateKeys } from './keys.js';
 import type { ScriptKeys } from './lua.js';
 import { packState, splitRelPath, unpackState } from './pack.js';
-import { RecordedChildren } from './recorded-children.js';
+import { parseChildren, RecordedChildren } from './recorded-children.js';
 import { scanKeys } from './scan.js';
 import type { RecordedState } from '../core/decide.js';
 
@@ -55,9 +55,6 @@ export class FileStateStore {
   readonly #heldWrites = new GroupCommit<HeldEntry, boolean>((entries) =>
     this.#recordHeld(entries),
   );
-  readonly #childrenReads = new GroupCommit<Uint8Array, RecordedChildren>(async (dirs) =>
-    (await this.#packedChildrenOf(dirs)).map((packed) => new RecordedChildren(packed)),
-  );
 
   constructor(redis: RedisClient, prefix: string, jobName: string) {
     this.#redis = redis;
@@ -73,13 +70,11 @@ export class FileStateStore {
   }
 
   /**
-   * The recorded children of `dir`, packed (RecordedChildren), read together with those asked
-   * for while a read is in flight (GroupCommit): a pass asks for each directory it lists as the
-   * listing arrives, and a round trip per directory cost a no-change rescan of small directories
-   * more than its comparisons.
+   * The recorded children of each of `dirs`, packed (RecordedChildren), in one round trip: a pass
+   * reads those of the directories it lists a group at a time (sync/listing-states.ts).
    */
-  recordedChildrenSoon(dir: Uint8Array): Promise<RecordedChildren> {
-    return this.#childrenReads.submit(dir);
+  async packedChildren(dirs: readonly Uint8Array[]): Promise<RecordedChildren[]> {
+    return (await this.#packedChildrenOf(dirs)).map((packed) => new RecordedChildren(packed));
   }
 
   async #packedChildrenOf(dirs: readonly Uint8Array[]): Promise<Map<string, string>[]> {
@@ -88,14 +83,8 @@ export class FileStateStore {
     const reply = (await CHILDREN.run(this.#redis, this.#scriptKeys, [
       this.#stem,
       ...ids,
-    ])) as Buffer[][];
-    return reply.map((flat) => {
-      const children = new Map<string, string>();
-      for (let i = 0; i < flat.length; i += 2) {
-        children.set(encodeRelPath(flat[i]!), flat[i + 1]!.toString('latin1'));
-      }
-      return children;
-    });
+    ])) as Buffer[];
+    return reply.map(parseChildren);
   }
 
   async getMany(relPaths: readonly Uint8Array[]): Promise<(RecordedState | undefined)[]> {

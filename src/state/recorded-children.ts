@@ -4,8 +4,12 @@
  * state (its times and inode parsed into BigInts) cost a no-change rescan a third of its main
  * thread, to learn that nearly all of them equal what the scan saw.
  */
+import { isAscii } from 'node:buffer';
 import type { RecordedByName, RecordedState } from '../core/decide.js';
+import { encodeRelPath } from '../core/entry.js';
 import { packState, unpackState } from './pack.js';
+
+const NUL = 0;
 
 export class RecordedChildren implements RecordedByName {
   /** Packed states by encodeRelPath of the child's name. */
@@ -29,4 +33,35 @@ export class RecordedChildren implements RecordedByName {
     const packed = this.#packed.get(name);
     return packed !== undefined && packed === packState(state);
   }
+}
+
+/**
+ * A directory's children as the CHILDREN script returns them (dir-scripts.ts): names and packed
+ * states joined by NUL, which neither holds. Keyed by encodeRelPath of each name; a listing of
+ * ASCII names, nearly every one, is split as one string.
+ */
+export function parseChildren(joined: Buffer): Map<string, string> {
+  const children = new Map<string, string>();
+  if (joined.length === 0) return children;
+  if (isAscii(joined)) {
+    const parts = joined.toString('latin1').split('\0');
+    for (let i = 0; i + 1 < parts.length; i += 2) children.set(parts[i]!, parts[i + 1]!);
+    return children;
+  }
+  for (let at = 0; at < joined.length;) {
+    const nameEnd = endOf(joined, at);
+    const valueEnd = endOf(joined, nameEnd + 1);
+    children.set(
+      encodeRelPath(joined.subarray(at, nameEnd)),
+      joined.toString('latin1', nameEnd + 1, valueEnd),
+    );
+    at = valueEnd + 1;
+  }
+  return children;
+}
+
+/** Where the part that starts at `from` ends: the next NUL, or the end. */
+function endOf(joined: Buffer, from: number): number {
+  const end = joined.indexOf(NUL, from);
+  return end < 0 ? joined.length : end;
 }

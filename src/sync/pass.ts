@@ -158,7 +158,7 @@ export async function scanAndQueue(
     if (current?.dir !== dirText) {
       current = {
         dir: dirText,
-        recorded: recorded ?? (await ctx.states.recordedChildrenSoon(chunk.dir)),
+        recorded: recorded ?? (await ctx.states.packedChildren([chunk.dir]))[0]!,
         seen: new Set(),
         excluded: new Set(),
         failed: new Set(),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setImmediate } from 'node:timers/promises';
+import { setImmediate, setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { encodeRelPath } from '../../../src/core/entry.js';
 import { scanTree, type DirectoryChunk } from '../../../src/sources/index.js';
@@ -113,6 +113,49 @@ describe('a listing with its recorded states read ahead', () => {
     }
     assert.equal(ended, true);
     // Read ahead of the consumer, but bounded: not the endless rest.
-    assert.ok(pulled < 20, `pulled ${pulled} chunks`);
+    assert.ok(pulled < 30, `pulled ${pulled} chunks`);
+  });
+
+  it('gives a chunk its states while the listing stalls after it, without waiting for a group', async () => {
+    const states = new FileStateStore(connection.redis, connection.prefix, 'stalling');
+    await states.record([{ relPath: bytes('a/x'), state: file(1) }]);
+    let resume!: () => void;
+    const stalled = new Promise<void>((done) => (resume = done));
+    async function* stalling(): AsyncGenerator<DirectoryChunk> {
+      yield chunkOf('a');
+      await stalled; // until the comparison has seen a: a read waiting for its group never ends
+      yield chunkOf('b');
+    }
+    const listed: string[] = [];
+    for await (const { dirText, recorded } of withRecorded(states, stalling())) {
+      listed.push(`${dirText}:${[...(recorded?.keys() ?? [])].join(',')}`);
+      resume();
+    }
+    assert.deepEqual(listed, ['a:x', 'b:']);
+  });
+
+  it('reads the directories listed ahead of a slower comparison a group per round trip', async () => {
+    const states = store();
+    await states.record([{ relPath: bytes('d7/kept'), state: file(7) }]);
+    // A listing slower than a round trip: read as each directory arrived, every one cost one.
+    async function* slow(): AsyncGenerator<DirectoryChunk> {
+      for (let i = 0; i < 24; i++) {
+        await delay(2);
+        yield chunkOf(`d${i}`);
+      }
+    }
+    const calls = async () =>
+      Number(
+        /cmdstat_evalsha:calls=(\d+)/.exec(await connection.redis.info('commandstats'))?.[1] ?? 0,
+      );
+    const before = await calls();
+    const kept: string[] = [];
+    for await (const { dirText, recorded } of withRecorded(states, slow())) {
+      kept.push(...[...(recorded?.keys() ?? [])].map((name) => `${dirText}/${name}`));
+      await delay(6);
+    }
+    assert.deepEqual(kept, ['d7/kept']);
+    const reads = (await calls()) - before;
+    assert.ok(reads <= 8, `${reads} round trips for 24 directories`);
   });
 });

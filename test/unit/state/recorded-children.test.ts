@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { classifyChange, CHANGES, type RecordedState } from '../../../src/core/decide.js';
-import type { ObservedEntry } from '../../../src/core/entry.js';
+import { encodeRelPath, type ObservedEntry } from '../../../src/core/entry.js';
 import { packState } from '../../../src/state/pack.js';
-import { RecordedChildren } from '../../../src/state/recorded-children.js';
+import { parseChildren, RecordedChildren } from '../../../src/state/recorded-children.js';
 
 const file: RecordedState = {
   type: 'file',
@@ -59,5 +59,31 @@ describe('RecordedChildren', () => {
     assert.equal(children.holds('c', file), false);
     assert.deepEqual([...children.keys()], ['a', 'b']);
     assert.throws(() => children.get('b'), /not a packed state|corrupt/i);
+  });
+
+  it('parses a NUL-joined listing: ASCII names as one string, others through encodeRelPath', () => {
+    const latin1 = Buffer.from([0x63, 0x61, 0x66, 0xe9]); // "café" in Latin-1, not UTF-8
+    const utf8 = Buffer.from('café ✓', 'utf8');
+    const joined = (...parts: Buffer[]) =>
+      Buffer.concat(parts.flatMap((part, i) => (i === 0 ? [part] : [Buffer.from([0]), part])));
+    const value = Buffer.from(packState(file), 'latin1');
+    assert.deepEqual(parseChildren(Buffer.alloc(0)), new Map());
+    assert.deepEqual(
+      parseChildren(joined(Buffer.from('a b'), value, Buffer.from('line\nbreak'), value)),
+      new Map([
+        ['a b', packState(file)],
+        ['line\nbreak', packState(file)],
+      ]),
+    );
+    assert.deepEqual(
+      parseChildren(
+        joined(latin1, value, Buffer.from('plain'), Buffer.from('d0,0,1'), utf8, value),
+      ),
+      new Map([
+        [encodeRelPath(latin1), packState(file)],
+        ['plain', 'd0,0,1'],
+        ['café ✓', packState(file)],
+      ]),
+    );
   });
 });

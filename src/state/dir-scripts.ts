@@ -122,20 +122,24 @@ return out
 `);
 
 /**
- * ARGV[2..] directory ids. Returns, per directory, its entries as one string: name, value, name,
- * value... joined by NUL, which no file name and no packed value holds. One string per directory
- * instead of two per entry: a rescan reads every directory, and decoding a reply of 400,000 bulk
- * strings was about a sixth of its main thread.
+ * ARGV[2..] directory ids. Returns, per directory, its entries as a few strings: names and values
+ * joined by NUL, which no file name and no packed value holds, a string per shard (at most
+ * PIECE entries each: a directory's long names share one hash of any size). A few strings per
+ * directory instead of two per entry: a rescan reads every directory, and decoding a reply of
+ * 400,000 bulk strings was about a sixth of its main thread.
  */
 export const CHILDREN = new LuaScript(`${PRELUDE}
+local PIECE = 2 * 1000
 local out = {}
 for at = 2, #ARGV do
-  local entries = {}
+  local pieces = {}
   for _, key in ipairs(allKeys(ARGV[at])) do
     local all = redis.call('HGETALL', key)
-    for j = 1, #all do entries[#entries + 1] = all[j] end
+    for from = 1, #all, PIECE do
+      pieces[#pieces + 1] = table.concat(all, '\\0', from, math.min(from + PIECE - 1, #all))
+    end
   end
-  out[#out + 1] = table.concat(entries, '\\0')
+  out[#out + 1] = pieces
 end
 return out
 `);

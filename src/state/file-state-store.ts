@@ -83,7 +83,7 @@ export class FileStateStore {
     const reply = (await CHILDREN.run(this.#redis, this.#scriptKeys, [
       this.#stem,
       ...ids,
-    ])) as Buffer[];
+    ])) as Buffer[][];
     return reply.map(parseChildren);
   }
 

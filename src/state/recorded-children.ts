@@ -36,17 +36,22 @@ export class RecordedChildren implements RecordedByName {
 }
 
 /**
- * A directory's children as the CHILDREN script returns them (dir-scripts.ts): names and packed
- * states joined by NUL, which neither holds. Keyed by encodeRelPath of each name; a listing of
- * ASCII names, nearly every one, is split as one string.
+ * A directory's children as the CHILDREN script returns them (dir-scripts.ts): pieces of names
+ * and packed states joined by NUL, which neither holds. Keyed by encodeRelPath of each name; a
+ * piece of ASCII names, nearly every one, is split as one string.
  */
-export function parseChildren(joined: Buffer): Map<string, string> {
+export function parseChildren(pieces: readonly Buffer[]): Map<string, string> {
   const children = new Map<string, string>();
-  if (joined.length === 0) return children;
+  for (const piece of pieces) addPiece(children, piece);
+  return children;
+}
+
+function addPiece(children: Map<string, string>, joined: Buffer): void {
+  if (joined.length === 0) return;
   if (isAscii(joined)) {
     const parts = joined.toString('latin1').split('\0');
     for (let i = 0; i + 1 < parts.length; i += 2) children.set(parts[i]!, parts[i + 1]!);
-    return children;
+    return;
   }
   for (let at = 0; at < joined.length;) {
     const nameEnd = endOf(joined, at);
@@ -57,7 +62,6 @@ export function parseChildren(joined: Buffer): Map<string, string> {
     );
     at = valueEnd + 1;
   }
-  return children;
 }
 
 /** Where the part that starts at `from` ends: the next NUL, or the end. */

@@ -194,6 +194,26 @@ describe('FileStateStore', () => {
     assert.equal((await s.recordedChildren(bytes('bulk'))).size, 1000);
   });
 
+  it('lists a directory of 2,500 long names and shards of other names, each with its state', async () => {
+    const s = fresh();
+    // Names over 64 bytes share one hash, answered in pieces; the short ones fill shards.
+    const long = (i: number) => `${'l'.repeat(70)}-${i}`;
+    await s.record([
+      ...Array.from({ length: 2500 }, (_, i) => ({
+        relPath: bytes(`wide/${long(i)}`),
+        state: file(i),
+      })),
+      ...Array.from({ length: 300 }, (_, i) => ({
+        relPath: bytes(`wide/s${i}`),
+        state: file(i + 5000),
+      })),
+    ]);
+    const children = await s.recordedChildren(bytes('wide'));
+    assert.equal(children.size, 2800);
+    for (const i of [0, 999, 1000, 2499]) assert.deepEqual(children.get(long(i)), file(i));
+    for (const i of [0, 299]) assert.deepEqual(children.get(`s${i}`), file(i + 5000));
+  });
+
   it('makes room for a pass batch of new entries beside those recorded, staying compact', async () => {
     const s = fresh();
     const recorded = Array.from({ length: 90 }, (_, i) => ({

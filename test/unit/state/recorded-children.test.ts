@@ -61,28 +61,35 @@ describe('RecordedChildren', () => {
     assert.throws(() => children.get('b'), /not a packed state|corrupt/i);
   });
 
-  it('parses a NUL-joined listing: ASCII names as one string, others through encodeRelPath', () => {
+  it('parses NUL-joined pieces of a listing: ASCII ones as one string, others name by name', () => {
     const latin1 = Buffer.from([0x63, 0x61, 0x66, 0xe9]); // "café" in Latin-1, not UTF-8
     const utf8 = Buffer.from('café ✓', 'utf8');
     const joined = (...parts: Buffer[]) =>
       Buffer.concat(parts.flatMap((part, i) => (i === 0 ? [part] : [Buffer.from([0]), part])));
     const value = Buffer.from(packState(file), 'latin1');
-    assert.deepEqual(parseChildren(Buffer.alloc(0)), new Map());
+    assert.deepEqual(parseChildren([]), new Map());
     assert.deepEqual(
-      parseChildren(joined(Buffer.from('a b'), value, Buffer.from('line\nbreak'), value)),
+      parseChildren([
+        joined(Buffer.from('a b'), value, Buffer.from('line\nbreak'), value),
+        joined(Buffer.from('c'), value),
+      ]),
       new Map([
         ['a b', packState(file)],
         ['line\nbreak', packState(file)],
+        ['c', packState(file)],
       ]),
     );
     assert.deepEqual(
-      parseChildren(
+      parseChildren([
         joined(latin1, value, Buffer.from('plain'), Buffer.from('d0,0,1'), utf8, value),
-      ),
+        Buffer.alloc(0),
+        joined(Buffer.from('ascii'), value),
+      ]),
       new Map([
         [encodeRelPath(latin1), packState(file)],
         ['plain', 'd0,0,1'],
         ['café ✓', packState(file)],
+        ['ascii', packState(file)],
       ]),
     );
   });

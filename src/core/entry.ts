@@ -58,9 +58,14 @@ export function utf8OrUndefined(bytes: Uint8Array): string | undefined {
   }
 }
 
-/** Text form of a relative path; `decodeRelPath` gives the same bytes back. */
+/**
+ * Text form of a relative path; `decodeRelPath` gives the same bytes back. A path that is text
+ * but begins as the tagged form does (an S3 key's escaped element may: a NUL, then `b64:`, see
+ * s3-keys.ts) is tagged too, or it would be decoded as base64.
+ */
 export function encodeRelPath(bytes: Uint8Array): string {
-  return asciiOrUndefined(bytes) ?? utf8OrUndefined(bytes) ?? TAG + base64(bytes);
+  const text = asciiOrUndefined(bytes) ?? utf8OrUndefined(bytes);
+  return text === undefined || text.startsWith(TAG) ? TAG + base64(bytes) : text;
 }
 
 export function decodeRelPath(text: string): Uint8Array {

@@ -123,10 +123,11 @@ return out
 
 /**
  * ARGV[2..] directory ids. Returns, per directory, its entries as a few strings: names and values
- * joined by NUL, which no file name and no packed value holds, a string per shard (at most
- * PIECE entries each: a directory's long names share one hash of any size). A few strings per
- * directory instead of two per entry: a rescan reads every directory, and decoding a reply of
- * 400,000 bulk strings was about a sixth of its main thread.
+ * joined by `/`, the one byte no name holds (a file name cannot, and an S3 key is split on it;
+ * a name may well hold a NUL: escaped S3 key elements start with one) and no packed value
+ * either. A string per shard, of at most PIECE entries (a directory's long names share one hash
+ * of any size). A few strings per directory instead of two per entry: a rescan reads every
+ * directory, and decoding a reply of 400,000 bulk strings was about a sixth of its main thread.
  */
 export const CHILDREN = new LuaScript(`${PRELUDE}
 local PIECE = 2 * 1000
@@ -136,7 +137,7 @@ for at = 2, #ARGV do
   for _, key in ipairs(allKeys(ARGV[at])) do
     local all = redis.call('HGETALL', key)
     for from = 1, #all, PIECE do
-      pieces[#pieces + 1] = table.concat(all, '\\0', from, math.min(from + PIECE - 1, #all))
+      pieces[#pieces + 1] = table.concat(all, '/', from, math.min(from + PIECE - 1, #all))
     end
   end
   out[#out + 1] = pieces

@@ -9,7 +9,8 @@ import type { RecordedByName, RecordedState } from '../core/decide.js';
 import { encodeRelPath } from '../core/entry.js';
 import { packState, unpackState } from './pack.js';
 
-const NUL = 0;
+/** Joins names and values in a CHILDREN answer: no name holds it (see dir-scripts.ts). */
+const SLASH = 0x2f;
 
 export class RecordedChildren implements RecordedByName {
   /** Packed states by encodeRelPath of the child's name. */
@@ -37,8 +38,8 @@ export class RecordedChildren implements RecordedByName {
 
 /**
  * A directory's children as the CHILDREN script returns them (dir-scripts.ts): pieces of names
- * and packed states joined by NUL, which neither holds. Keyed by encodeRelPath of each name; a
- * piece of ASCII names, nearly every one, is split as one string.
+ * and packed states joined by `/`, which neither holds. Keyed by encodeRelPath of each name; a
+ * piece of plain ASCII names, nearly every one, is split as one string.
  */
 export function parseChildren(pieces: readonly Buffer[]): Map<string, string> {
   const children = new Map<string, string>();
@@ -48,8 +49,9 @@ export function parseChildren(pieces: readonly Buffer[]): Map<string, string> {
 
 function addPiece(children: Map<string, string>, joined: Buffer): void {
   if (joined.length === 0) return;
-  if (isAscii(joined)) {
-    const parts = joined.toString('latin1').split('\0');
+  // A name with a NUL (an S3 key's escaped element) may need the tagged text form.
+  if (isAscii(joined) && !joined.includes(0)) {
+    const parts = joined.toString('latin1').split('/');
     for (let i = 0; i + 1 < parts.length; i += 2) children.set(parts[i]!, parts[i + 1]!);
     return;
   }
@@ -64,8 +66,8 @@ function addPiece(children: Map<string, string>, joined: Buffer): void {
   }
 }
 
-/** Where the part that starts at `from` ends: the next NUL, or the end. */
+/** Where the part that starts at `from` ends: the next `/`, or the end. */
 function endOf(joined: Buffer, from: number): number {
-  const end = joined.indexOf(NUL, from);
+  const end = joined.indexOf(SLASH, from);
   return end < 0 ? joined.length : end;
 }

@@ -84,6 +84,19 @@ describe('FileStateStore', () => {
     assert.deepEqual([...children.keys()].sort(), [encodeRelPath(latin1), 'line\nbreak'].sort());
   });
 
+  it("lists the escaped names of S3 keys' elements, which begin with a NUL", async () => {
+    const s = fresh();
+    // core/s3-keys.ts: an object `a` beside a directory `a/`, whose element is escaped.
+    const names = ['a', '\u0000a', '\u0000b64:AAAA', 'plain'];
+    await s.record(names.map((name, i) => ({ relPath: bytes(`esc/${name}`), state: file(i) })));
+    const children = await s.recordedChildren(bytes('esc'));
+    assert.deepEqual(
+      [...children.keys()].sort(),
+      names.map((name) => encodeRelPath(bytes(name))).sort(),
+    );
+    names.forEach((name, i) => assert.deepEqual(children.get(encodeRelPath(bytes(name))), file(i)));
+  });
+
   it('records missing ancestors as directories, never overwriting them', async () => {
     const s = fresh();
     await s.record([{ relPath: bytes('p'), state: dir }]);

@@ -21,6 +21,9 @@ describe('relative path encoding', () => {
     ['a name that begins with a byte order mark', utf8('\ufeffnotes.txt')],
     ['a long ASCII path', utf8(`${'d/'.repeat(700)}f.txt`)],
     ['a long path with a byte that is not UTF-8', bytes(...utf8('x'.repeat(2000)), 0xff)],
+    // S3 keys' escaped elements begin with a NUL (core/s3-keys.ts): one may begin as a tag does.
+    ['an escaped S3 element', utf8('\u0000a/b')],
+    ['an escaped S3 element that begins as a tag', utf8('\u0000b64:AAAA/b')],
   ];
   for (const [what, path] of table) {
     it(`gives the same bytes back for ${what}`, () => {
@@ -34,6 +37,7 @@ describe('relative path encoding', () => {
     const long = `${'dir/'.repeat(500)}f.txt`;
     assert.equal(encodeRelPath(utf8(long)), long);
     assert.ok(encodeRelPath(bytes(0xff)).startsWith('\u0000b64:'));
+    assert.equal(encodeRelPath(utf8('\u0000a/b')), '\u0000a/b');
   });
 
   it('shows invalid bytes as \\xHH for people', () => {

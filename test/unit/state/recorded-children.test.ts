@@ -61,11 +61,11 @@ describe('RecordedChildren', () => {
     assert.throws(() => children.get('b'), /not a packed state|corrupt/i);
   });
 
-  it('parses NUL-joined pieces of a listing: ASCII ones as one string, others name by name', () => {
+  it('parses pieces of a listing joined by slashes: plain ASCII as one string, others name by name', () => {
     const latin1 = Buffer.from([0x63, 0x61, 0x66, 0xe9]); // "café" in Latin-1, not UTF-8
     const utf8 = Buffer.from('café ✓', 'utf8');
     const joined = (...parts: Buffer[]) =>
-      Buffer.concat(parts.flatMap((part, i) => (i === 0 ? [part] : [Buffer.from([0]), part])));
+      Buffer.concat(parts.flatMap((part, i) => (i === 0 ? [part] : [Buffer.from('/'), part])));
     const value = Buffer.from(packState(file), 'latin1');
     assert.deepEqual(parseChildren([]), new Map());
     assert.deepEqual(
@@ -84,12 +84,16 @@ describe('RecordedChildren', () => {
         joined(latin1, value, Buffer.from('plain'), Buffer.from('d0,0,1'), utf8, value),
         Buffer.alloc(0),
         joined(Buffer.from('ascii'), value),
+        // S3 keys' escaped elements (core/s3-keys.ts): a NUL first, maybe then what a tag begins with.
+        joined(Buffer.from('\0a'), value, Buffer.from('\0b64:AAAA'), value),
       ]),
       new Map([
         [encodeRelPath(latin1), packState(file)],
         ['plain', 'd0,0,1'],
         ['café ✓', packState(file)],
         ['ascii', packState(file)],
+        ['\0a', packState(file)],
+        [encodeRelPath(Buffer.from('\0b64:AAAA')), packState(file)],
       ]),
     );
   });

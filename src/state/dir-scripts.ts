@@ -122,15 +122,15 @@ return out
 `);
 
 /**
- * ARGV[2..] directory ids. Returns, per directory, its entries as a few strings: names and values
- * joined by `/`, the one byte no name holds (a file name cannot, and an S3 key is split on it;
- * a name may well hold a NUL: escaped S3 key elements start with one) and no packed value
- * either. A string per shard, of at most PIECE entries (a directory's long names share one hash
- * of any size). A few strings per directory instead of two per entry: a rescan reads every
- * directory, and decoding a reply of 400,000 bulk strings was about a sixth of its main thread.
+ * ARGV[2..] directory ids. Returns, per directory, a few strings of its names and values joined
+ * by `/`: no name holds one (a file name cannot, an S3 key is split on it), and no packed value
+ * does. (A NUL would not do: escaped S3 key elements begin with one.) A string per shard, of at
+ * most 1,000 entries, since a directory's long names share one hash of any size. A few strings
+ * per directory instead of two per entry: a rescan reads every directory, and decoding a reply
+ * of 400,000 bulk strings was about a sixth of its main thread.
  */
 export const CHILDREN = new LuaScript(`${PRELUDE}
-local PIECE = 2 * 1000
+local PIECE = 2 * 1000 -- names and values of 1,000 entries
 local out = {}
 for at = 2, #ARGV do
   local pieces = {}

@@ -51,14 +51,17 @@ interface Ahead {
   readonly read: ChildrenRead | undefined;
 }
 
+/** A read waiting for its group, with what settles its promise once the group is sent. */
+interface UnsentRead {
+  readonly dir: Uint8Array;
+  readonly read: ChildrenRead;
+  readonly resolve: (children: Promise<RecordedChildren>) => void;
+}
+
 /** Reads of recorded children, sent READ_GROUP at a time or when one is needed now. */
 class GroupedReads {
   readonly #states: FileStateStore;
-  #unsent: {
-    readonly dir: Uint8Array;
-    readonly read: ChildrenRead;
-    readonly resolve: (children: Promise<RecordedChildren>) => void;
-  }[] = [];
+  #unsent: UnsentRead[] = [];
   #timer: NodeJS.Timeout | undefined;
 
   constructor(states: FileStateStore) {
@@ -83,23 +86,27 @@ class GroupedReads {
 
   /** Forgets the reads not sent yet: nobody waits for them any more. */
   drop(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#unsent = [];
+    this.#takeUnsent();
   }
 
   /** Sends the reads not sent yet, in one round trip. */
   send(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const group = this.#unsent;
+    const group = this.#takeUnsent();
     if (group.length === 0) return;
-    this.#unsent = [];
     const all = this.#states.packedChildren(group.map(({ dir }) => dir));
     group.forEach(({ read, resolve }, i) => {
       read.sent = true;
       resolve(all.then((children) => children[i]!));
     });
+  }
+
+  /** The reads not sent yet, which are then no longer this one's, and no timer for them. */
+  #takeUnsent(): UnsentRead[] {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const unsent = this.#unsent;
+    this.#unsent = [];
+    return unsent;
   }
 }
 

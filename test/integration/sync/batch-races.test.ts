@@ -58,9 +58,15 @@ describe('batch runs racing the source and other runs', () => {
   });
 
   /** Resolves once the emulator has received more requests than it had when called. */
-  async function nextRequest(): Promise<void> {
-    const before = (await fx.emulator.stats()).requests!;
-    while ((await fx.emulator.stats()).requests! <= before) await sleep(20);
+  /**
+   * Resolves once an upload's next `write` reached the emulator, which holds it per the test's
+   * faults. Any request would not do: a new file's first one is the batch's catalog lookup, and
+   * a test that acted on it could run ahead of the provisional state written after it.
+   */
+  async function nextWrite(): Promise<void> {
+    const writes = async () => (await fx.emulator.requestsByOp())['data-objects:write'] ?? 0;
+    const before = await writes();
+    while ((await writes()) <= before) await sleep(20);
   }
 
   async function write(path: string, content: Buffer, mtime: number): Promise<void> {
@@ -107,7 +113,7 @@ describe('batch runs racing the source and other runs', () => {
     try {
       const second = processBatch(deps(spec, prefix, 'second'), batch(spec, paths));
       // While the large files upload, the small one is rewritten: size and mtime move too.
-      await nextRequest();
+      await nextWrite();
       await write(join(source, 'small.txt'), Buffer.from('small, second version'), T2);
       assert.deepEqual(await second, { retry: [], busy: [] });
     } finally {
@@ -131,7 +137,7 @@ describe('batch runs racing the source and other runs', () => {
     let a: Promise<unknown>;
     try {
       a = processBatch(deps(spec, prefix, 'run-a', 1_000), batch(spec, ['f.bin']));
-      await nextRequest();
+      await nextWrite();
       process.kill(services.server.pid!, 'SIGSTOP');
       await sleep(1_500);
     } finally {
@@ -168,7 +174,7 @@ describe('batch runs racing the source and other runs', () => {
     let run: Promise<unknown>;
     try {
       run = processBatch(deps(spec, prefix, 'run-a'), batch(spec, ['g.bin']));
-      await nextRequest();
+      await nextWrite();
     } finally {
       await fx.emulator.clearFaults();
     }

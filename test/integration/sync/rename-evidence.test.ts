@@ -72,14 +72,20 @@ describe('a directory that reuses a deleted directory inode', () => {
   /**
    * Syncs `<name>1` with two files, deletes it, and makes a directory with its inode holding a
    * new `data.bin`; returns that directory (not in the source yet), or undefined when another
-   * process took the freed inode first.
+   * process took the freed inode first. Each attempt's files get their own mtime: the files of an
+   * earlier attempt's deleted `<name>1` may hand their inodes to this one's, and with the same
+   * names, sizes and mtimes too they would prove this directory a rename of that one, rightly.
    */
-  async function reuseOnce(mode: string, name: string): Promise<string | undefined> {
+  async function reuseOnce(
+    mode: string,
+    name: string,
+    attempt: number,
+  ): Promise<string | undefined> {
     const target = `${ROOT}/${mode}`;
     await writeTree(
       source(mode),
       { [`${name}1/data.bin`]: RUN1, [`${name}1/only1.bin`]: 'only in run1' },
-      T1,
+      T1 + attempt,
     );
     await eventually(`${name}1 synced`, async () =>
       (await fx.client.dataObjects.stat(`${target}/${name}1/only1.bin`)) === undefined
@@ -103,7 +109,7 @@ describe('a directory that reuses a deleted directory inode', () => {
       const target = `${ROOT}/${mode}`;
       let name: string | undefined;
       for (let attempt = 0; attempt < 10 && name === undefined; attempt++) {
-        const reused = await reuseOnce(mode, `run${attempt}-`);
+        const reused = await reuseOnce(mode, `run${attempt}-`, attempt);
         if (reused === undefined) continue;
         name = `run${attempt}-`;
         await rename(reused, join(source(mode), `${name}2`));

@@ -42,6 +42,21 @@ export interface ObservedEntry {
   readonly gid?: number;
 }
 
+/**
+ * What a recorded state holds of an observed entry, with each 64-bit field as its unsigned
+ * 32-bit halves: how a scan's entry codec carries them, read without making a BigInt.
+ */
+export interface StateFields {
+  type: EntryType;
+  size: number;
+  mtimeHigh: number;
+  mtimeLow: number;
+  ctimeHigh: number;
+  ctimeLow: number;
+  inoHigh: number;
+  inoLow: number;
+}
+
 // ignoreBOM: a name may begin with U+FEFF, and dropping it would name another file.
 const fatal = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const encoder = new TextEncoder();

@@ -11,7 +11,7 @@
  * bytes, padded to a multiple of 8.
  */
 import type { StatFacts } from './stat-facts.js';
-import type { EntryType, ObservedEntry } from '../core/entry.js';
+import type { EntryType, ObservedEntry, StateFields } from '../core/entry.js';
 
 const HEADER = 56;
 const NO_LINK = 0xffffffff;
@@ -81,10 +81,79 @@ export class EntryWriter {
   }
 }
 
-export function decodeEntries(buffer: ArrayBuffer): ObservedEntry[] {
+/**
+ * A decoded chunk's entries as they sit packed in its buffer: what a rescan reads of nearly every
+ * entry, to compare it with its recorded state, read without BigInts or copies.
+ */
+export class PackedEntries {
+  readonly #bytes: Buffer;
+  readonly #view: DataView;
+  readonly #offsets: readonly number[];
+  /** The buffer as latin1 text, made when a name is first asked for. */
+  #text: string | undefined;
+  readonly #fields: StateFields = {
+    type: 'file',
+    size: 0,
+    mtimeHigh: 0,
+    mtimeLow: 0,
+    ctimeHigh: 0,
+    ctimeLow: 0,
+    inoHigh: 0,
+    inoLow: 0,
+  };
+
+  constructor(buffer: ArrayBuffer, offsets: readonly number[]) {
+    this.#bytes = Buffer.from(buffer);
+    this.#view = new DataView(buffer);
+    this.#offsets = offsets;
+  }
+
+  /** The fields of the `index`th entry, in an object the next call overwrites. */
+  fields(index: number): StateFields {
+    const at = this.#offsets[index]!;
+    const view = this.#view;
+    const fields = this.#fields;
+    fields.type = TYPE_CODES[view.getUint8(at + 44)]!;
+    fields.size = view.getFloat64(at + 32, true);
+    fields.mtimeLow = view.getUint32(at, true);
+    fields.mtimeHigh = view.getUint32(at + 4, true);
+    fields.ctimeLow = view.getUint32(at + 8, true);
+    fields.ctimeHigh = view.getUint32(at + 12, true);
+    fields.inoLow = view.getUint32(at + 16, true);
+    fields.inoHigh = view.getUint32(at + 20, true);
+    return fields;
+  }
+
+  /**
+   * The last element of the `index`th entry's path as text when it is ASCII without a NUL, as
+   * nearly every name is (it is its own encodeRelPath form then); undefined otherwise.
+   */
+  asciiName(index: number): string | undefined {
+    const at = this.#offsets[index]!;
+    const start = at + HEADER;
+    const end = start + this.#view.getUint32(at + 48, true);
+    const bytes = this.#bytes;
+    // One decoding of the whole buffer, then a slice per name: a decoding per name cost twice.
+    const text = (this.#text ??= bytes.toString('latin1'));
+    // A slash found before `start` belongs to the entry before: the path is a name alone.
+    const from = Math.max(start, text.lastIndexOf('/', end - 1) + 1);
+    for (let i = from; i < end; i++) {
+      const byte = bytes[i]!;
+      if (byte === 0 || byte >= 0x80) return undefined;
+    }
+    return text.slice(from, end);
+  }
+}
+
+/** A chunk's entries, decoded and as packed (in the same order). */
+export function decodeChunk(buffer: ArrayBuffer): {
+  entries: ObservedEntry[];
+  packed: PackedEntries;
+} {
   const view = new DataView(buffer);
   const bytes = new Uint8Array(buffer);
   const entries: ObservedEntry[] = [];
+  const offsets: number[] = [];
   let at = 0;
   while (at < buffer.byteLength) {
     const pathLength = view.getUint32(at + 48, true);
@@ -106,9 +175,10 @@ export function decodeEntries(buffer: ArrayBuffer): ObservedEntry[] {
         ? entry
         : { ...entry, linkTarget: bytes.slice(linkStart, linkStart + linkLength) },
     );
+    offsets.push(at);
     at += padded(HEADER + pathLength + (linkLength === NO_LINK ? 0 : linkLength));
   }
-  return entries;
+  return { entries, packed: new PackedEntries(buffer, offsets) };
 }
 
 /**

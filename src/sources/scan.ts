@@ -5,7 +5,7 @@
  * queue to drain) holds a scan of any size in bounded memory.
  */
 import { on } from 'node:events';
-import { decodeEntries } from './entry-codec.js';
+import { decodeChunk } from './entry-codec.js';
 import { ScanError } from './errors.js';
 import {
   CONTROL,
@@ -92,7 +92,7 @@ export class TreeScan implements AsyncIterable<DirectoryChunk> {
           );
         }
         const { chunk } = message;
-        yield { ...chunk, entries: decodeEntries(chunk.entries) };
+        yield { ...chunk, ...decodeChunk(chunk.entries) };
         Atomics.add(this.#control, CONTROL.consumed, 1);
         Atomics.notify(this.#control, CONTROL.consumed);
       }

@@ -4,6 +4,7 @@
  */
 import type { ObservedEntry } from '../core/entry.js';
 import type { ExcludeType } from '../core/job-rules.js';
+import type { PackedEntries } from './entry-codec.js';
 
 export interface ScanOptions {
   /** Globs on the path relative to the source (picomatch, dot files included). */
@@ -33,6 +34,11 @@ export interface DirectoryChunk {
   readonly dir: Uint8Array;
   /** Its direct children that are not excluded, subdirectories included. */
   readonly entries: ObservedEntry[];
+  /**
+   * `entries` as the scan thread packed them, for reads without BigInts or copies: a directory
+   * scan's chunks have them (entry-codec.ts), an S3 listing's do not.
+   */
+  readonly packed?: PackedEntries;
   /** How many children were excluded by config (globs or types). */
   readonly excluded: number;
   /** Names (not paths) of the excluded children, so that deletes can spare them. */

@@ -8,6 +8,7 @@
  * its first upload or registration began and was not confirmed yet.
  */
 import type { RecordedState } from '../core/decide.js';
+import type { StateFields } from '../core/entry.js';
 import { StateCorruptError } from './errors.js';
 
 const TYPE_LETTERS = { file: 'f', dir: 'd' } as const;
@@ -38,6 +39,78 @@ export function unpackState(packed: string): RecordedState {
   if (ctime !== undefined) state.ctimeNs = base36BigInt(ctime);
   if (provisional) state.provisional = true;
   return state;
+}
+
+/**
+ * Whether `packed` is what packState makes of an entry with `fields` (stateOf in
+ * sync/pass-records.ts: a directory's size is 0 and its ctime left out), read digit by digit: a
+ * rescan asks this of nearly every entry, and packing each observation (three BigInts to base 36)
+ * cost it more than all else it did per entry. False also where it cannot tell cheaply (a
+ * negative 64-bit field, a size of over ten digits): the caller packs then.
+ */
+export function packedEquals(packed: string, fields: StateFields): boolean {
+  const letter = fields.type === 'file' ? 0x66 : fields.type === 'dir' ? 0x64 : -1;
+  if (packed.charCodeAt(0) !== letter) return false;
+  const sizeEnd = packed.indexOf(',', 1);
+  // Ten digits or fewer are exact as a number (36^10 < 2^53); a leading zero is not packState's.
+  const sizeDigits = sizeEnd - 1;
+  if (sizeDigits < 1 || sizeDigits > 10 || (sizeDigits > 1 && packed.charCodeAt(1) === 0x30)) {
+    return false;
+  }
+  if (parseDigits(packed, 1, sizeEnd) !== fields.size) return false;
+  const mtimeEnd = packed.indexOf(',', sizeEnd + 1);
+  if (mtimeEnd < 0) return false;
+  if (!fieldEquals(packed, sizeEnd + 1, mtimeEnd, fields.mtimeHigh, fields.mtimeLow)) return false;
+  const inoEnd = packed.indexOf(',', mtimeEnd + 1);
+  const inoTo = inoEnd < 0 ? packed.length : inoEnd;
+  if (!fieldEquals(packed, mtimeEnd + 1, inoTo, fields.inoHigh, fields.inoLow)) return false;
+  if (fields.type === 'dir') return inoEnd < 0;
+  return (
+    inoEnd >= 0 && fieldEquals(packed, inoEnd + 1, packed.length, fields.ctimeHigh, fields.ctimeLow)
+  );
+}
+
+/** 36^6: six base-36 digits, below 2^32. */
+const SIX_DIGITS = 36 ** 6;
+/** Digits of the largest signed 64-bit value in base 36. */
+const MAX_64_BIT_DIGITS = 13;
+
+/**
+ * Whether `packed` from `from` to `to` is the base-36 text of high * 2^32 + low, a value below
+ * 2^63 (high, low unsigned 32-bit). Both sides are split at six digits, the value by long
+ * division in 16-bit steps, so every number stays an exact integer below 2^53.
+ */
+function fieldEquals(packed: string, from: number, to: number, high: number, low: number): boolean {
+  if (to <= from || to - from > MAX_64_BIT_DIGITS || high >= 0x80000000) return false;
+  if (to - from > 1 && packed.charCodeAt(from) === 0x30) return false;
+  let rest = high >>> 16;
+  const q3 = Math.floor(rest / SIX_DIGITS);
+  rest = (rest - q3 * SIX_DIGITS) * 65536 + (high & 0xffff);
+  const q2 = Math.floor(rest / SIX_DIGITS);
+  rest = (rest - q2 * SIX_DIGITS) * 65536 + (low >>> 16);
+  const q1 = Math.floor(rest / SIX_DIGITS);
+  rest = (rest - q1 * SIX_DIGITS) * 65536 + (low & 0xffff);
+  const q0 = Math.floor(rest / SIX_DIGITS);
+  rest -= q0 * SIX_DIGITS;
+  const quotient = ((q3 * 65536 + q2) * 65536 + q1) * 65536 + q0;
+  const split = Math.max(from, to - 6);
+  return (
+    parseDigits(packed, split, to) === rest &&
+    (split === from ? quotient === 0 : parseDigits(packed, from, split) === quotient)
+  );
+}
+
+/** The value of the base-36 digits from `from` to `to`, or -1 when another character is there. */
+function parseDigits(packed: string, from: number, to: number): number {
+  let value = 0;
+  for (let i = from; i < to; i++) {
+    const code = packed.charCodeAt(i);
+    const digit =
+      code >= 0x30 && code <= 0x39 ? code - 0x30 : code >= 0x61 && code <= 0x7a ? code - 0x57 : -1;
+    if (digit < 0) return -1;
+    value = value * 36 + digit;
+  }
+  return value;
 }
 
 /** 36^n for the chunk lengths base36BigInt folds with (1 to 10 digits). */

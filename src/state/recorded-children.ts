@@ -6,8 +6,8 @@
  */
 import { isAscii } from 'node:buffer';
 import type { RecordedByName, RecordedState } from '../core/decide.js';
-import { encodeRelPath } from '../core/entry.js';
-import { packState, unpackState } from './pack.js';
+import { encodeRelPath, type StateFields } from '../core/entry.js';
+import { packedEquals, packState, unpackState } from './pack.js';
 
 /** Joins names and values in a CHILDREN answer: no name holds it (see dir-scripts.ts). */
 const SLASH = 0x2f;
@@ -33,6 +33,15 @@ export class RecordedChildren implements RecordedByName {
   holds(name: string, state: RecordedState): boolean {
     const packed = this.#packed.get(name);
     return packed !== undefined && packed === packState(state);
+  }
+
+  /**
+   * holds() for an observation's fields, without packing them (pack.ts: packedEquals); false
+   * also where that cannot tell, which holds() then does.
+   */
+  holdsFields(name: string, fields: StateFields): boolean {
+    const packed = this.#packed.get(name);
+    return packed !== undefined && packedEquals(packed, fields);
   }
 }
 

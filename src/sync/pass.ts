@@ -168,7 +168,7 @@ export async function scanAndQueue(
     for (const failure of chunk.failures)
       current.failed.add(encodeRelPath(lastElement(failure.relPath)));
     await recordScanFailures(ctx, chunk);
-    const work = await compareChunk(ctx, chunk, current);
+    const work = await compareChunk(ctx, chunk, current, hadFailures);
     await ctx.queue.add(
       batchesFor(BATCH_KINDS.sync, job, pass, work.paths, work.sizes),
       ctx.stopped,
@@ -228,34 +228,42 @@ interface ComparedChunk {
   counts: Counted;
   /** The entries the pass records itself (pass-records.ts), once compared. */
   own: OwnRecord[];
-  /** Text paths of the files found in sync. */
+  /** Text paths of the files found in sync, when failures are to be cleared. */
   inSync: string[];
 }
 
-/** Compares a chunk's entries with their recorded states, and counts what the scan saw. */
+/**
+ * Compares a chunk's entries with their recorded states, and counts what the scan saw. The text
+ * paths of the files in sync are kept only for `clearFailures`.
+ */
 async function compareChunk(
   ctx: PassContext,
   chunk: DirectoryChunk,
   { recorded, seen, excluded }: DirectoryInProgress,
+  clearFailures: boolean,
 ): Promise<ComparedChunk> {
   const { job } = ctx;
-  const syncable = chunk.entries.filter((entry) => SYNCABLE.has(entry.type));
   const work: string[] = [];
   const sizes: number[] = [];
   const inSync: string[] = [];
   const own: OwnRecord[] = [];
   let bytes = 0;
   let skipped = 0;
-  for (const entry of syncable) {
-    const path = encodeRelPath(entry.relPath);
-    const name = nameOf(path, entry.relPath);
+  for (let i = 0; i < chunk.entries.length; i++) {
+    const entry = chunk.entries[i]!;
+    if (!SYNCABLE.has(entry.type)) continue;
+    const { packed } = chunk;
+    const name = packed?.asciiName(i) ?? encodeRelPath(lastElement(entry.relPath));
     seen.add(name);
     // Nearly every entry a rescan sees is recorded exactly as observed: in sync, whatever the
-    // operation (classifyChange: unchanged), told without unpacking the recorded state.
-    if (recorded.holds(name, stateOf(entry))) {
-      inSync.push(path);
+    // operation (classifyChange: unchanged), told without unpacking the recorded state, and for
+    // a scan's entries without packing the observation either.
+    const held = packed !== undefined && recorded.holdsFields(name, packed.fields(i));
+    if (held || recorded.holds(name, stateOf(entry))) {
+      if (clearFailures) inSync.push(encodeRelPath(entry.relPath));
       continue;
     }
+    const path = encodeRelPath(entry.relPath);
     const state = recorded.get(name);
     // Only new entries: a recorded one that keeps changing is the pass's to sync as ever.
     if (state === undefined && watching(ctx, path)) continue;
@@ -275,7 +283,7 @@ async function compareChunk(
       const size = operation === 'queue' || sendsBytes(operation) ? entry.size : 0;
       sizes.push(size);
       bytes += size;
-    } else {
+    } else if (clearFailures) {
       inSync.push(path);
     }
   }
@@ -400,16 +408,6 @@ async function recordScanFailures(ctx: PassContext, chunk: DirectoryChunk): Prom
 }
 
 type Counted = Pick<Counts, 'seen' | 'excluded' | 'failed' | 'skipped'>;
-
-/**
- * The text form of a path's last element, cut from the path's own text form: a `/` never occurs
- * inside a multi-byte UTF-8 sequence, so the cut is the same text; a tagged (non-UTF-8) form is
- * encoded again from the bytes.
- */
-function nameOf(pathText: string, relPath: Uint8Array): string {
-  if (pathText.charCodeAt(0) === 0) return encodeRelPath(lastElement(relPath));
-  return pathText.slice(pathText.lastIndexOf('/') + 1);
-}
 
 function lastElement(relPath: Uint8Array): Uint8Array {
   const slash = relPath.lastIndexOf(0x2f);

@@ -4,7 +4,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { decodeEntries } from '../../../src/sources/entry-codec.js';
+import { decodeChunk } from '../../../src/sources/entry-codec.js';
 import { compileExclusion } from '../../../src/sources/exclude.js';
 import { StatHelper } from '../../../src/sources/stat-helper.js';
 import { walkTree, type WalkOptions } from '../../../src/sources/walk.js';
@@ -17,7 +17,7 @@ function walk(root: string, options: WalkOptions) {
     chunks.push({
       ...chunk,
       dir: show(chunk.dir),
-      entries: decodeEntries(chunk.entries).map((entry) => ({
+      entries: decodeChunk(chunk.entries).entries.map((entry) => ({
         ...entry,
         relPath: show(entry.relPath),
       })),

@@ -18,7 +18,7 @@ import {
   SUBDIRECTORIES,
 } from './dir-scripts.js';
 import { GroupCommit } from './group-commit.js';
-import { ancestorAddresses, dirId, entryAddress, StateKeys } from './keys.js';
+import { ancestorAddresses, dirId, entryAddress, entryAddresses, StateKeys } from './keys.js';
 import type { ScriptKeys } from './lua.js';
 import { packState, splitRelPath, unpackState } from './pack.js';
 import { parseChildren, RecordedChildren } from './recorded-children.js';
@@ -137,11 +137,12 @@ export class FileStateStore {
     if (entries.length === 0) return [];
     const keys: [string, ...string[]] = [...this.#scriptKeys];
     const args: (string | Buffer | number)[] = [this.#stem, PLACEHOLDER, entries.length];
-    for (const { relPath, state, owner } of entries) {
+    const { addresses, parents } = entryAddresses(entries.map(({ relPath }) => relPath));
+    entries.forEach(({ relPath, state, owner }, i) => {
       keys.push(this.#keys.lock(encodeRelPath(relPath)));
-      args.push(owner, ...this.#address(relPath), packState(state));
-    }
-    args.push(...this.#chainsOf(entries.map(({ relPath }) => relPath)));
+      args.push(owner, ...addresses[i]!, packState(state));
+    });
+    args.push(...this.#chainsOf(parents));
     const held = (await RECORD_HELD.run(this.#redis, keys, args)) as number[];
     return held.map((flag) => flag === 1);
   }
@@ -158,12 +159,13 @@ export class FileStateStore {
     if (entries.length === 0) return [];
     const keys: [string, ...string[]] = [...this.#scriptKeys];
     const args: (string | Buffer | number)[] = [this.#stem, PLACEHOLDER, entries.length];
-    for (const { relPath, path, state, expected } of entries) {
+    const { addresses, parents } = entryAddresses(entries.map(({ relPath }) => relPath));
+    entries.forEach(({ path, state, expected }, i) => {
       keys.push(this.#keys.lock(path));
       const was = expected === undefined ? '' : packState(expected);
-      args.push(...this.#address(relPath), packState(state), was);
-    }
-    args.push(...this.#chainsOf(entries.map(({ relPath }) => relPath)));
+      args.push(...addresses[i]!, packState(state), was);
+    });
+    args.push(...this.#chainsOf(parents));
     const written = (await RECORD_UNLOCKED.run(this.#redis, keys, args)) as number[];
     return written.map((flag) => flag === 1);
   }
@@ -314,19 +316,14 @@ export class FileStateStore {
   }
 
   /**
-   * The PUT_CHAINS arguments of the lock-checked record scripts: per parent directory of
-   * `relPaths`, its id, the length of its ancestor chain and the chain.
+   * The PUT_CHAINS arguments of the lock-checked record scripts: per parent directory of the
+   * entries (by id), its id, the length of its ancestor chain and the chain.
    */
-  #chainsOf(relPaths: readonly Uint8Array[]): (string | Buffer | number)[] {
-    const dirs = new Map<string, Uint8Array>();
-    for (const relPath of relPaths) {
-      const { dir } = splitRelPath(relPath);
-      if (dir.length > 0) dirs.set(encodeRelPath(dir), dir);
-    }
+  #chainsOf(parents: ReadonlyMap<string, Uint8Array>): (string | Buffer | number)[] {
     const args: (string | Buffer | number)[] = [];
-    for (const dir of dirs.values()) {
+    for (const [id, dir] of parents) {
       const chain = this.#ancestors(dir);
-      args.push(dirId(dir), chain.length / 2, ...chain);
+      args.push(id, chain.length / 2, ...chain);
     }
     return args;
   }
@@ -335,7 +332,7 @@ export class FileStateStore {
     return ancestorAddresses(dir);
   }
 
-  #address(relPath: Uint8Array): [string, Buffer] {
+  #address(relPath: Uint8Array): [string, string | Buffer] {
     return entryAddress(relPath);
   }
 }

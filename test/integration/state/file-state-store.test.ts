@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Redis } from 'ioredis';
@@ -262,6 +263,43 @@ describe('FileStateStore', () => {
     assert.deepEqual(children.get('new-699'), file(1699));
     // mixed/ and its 790 entries.
     assert.equal(await s.trackedCount(), 791);
+  });
+
+  it('splits a shard that new entries overfill despite the room made for them', async () => {
+    const s = fresh();
+    // Names whose shard is 0 of 2 (dir-scripts.ts: the first 32 bits of SHA-1, mod the count):
+    // the room made for 90 new entries beside 60 splits the directory in two, and all 90 go to
+    // the same shard, which passes 100 fields partway through the write.
+    const shardOfTwo = (name: string) =>
+      parseInt(createHash('sha1').update(name).digest('hex').slice(0, 8), 16) % 2;
+    const skewed: string[] = [];
+    for (let i = 0; skewed.length < 90; i++) {
+      if (shardOfTwo(`skew-${i}`) === 0) skewed.push(`skew-${i}`);
+    }
+    await s.record(
+      Array.from({ length: 60 }, (_, i) => ({ relPath: bytes(`lop/old-${i}`), state: file(i) })),
+    );
+    const written = await s.recordUnlocked(
+      skewed.map((name, i) => ({
+        relPath: bytes(`lop/${name}`),
+        path: `lop/${name}`,
+        state: file(100 + i),
+        expected: undefined,
+      })),
+    );
+    assert.deepEqual(
+      written,
+      skewed.map(() => true),
+    );
+    const shape = await s.directoryShape(bytes('lop'));
+    assert.ok(shape.shards >= 4, `shards: ${shape.shards}`);
+    assert.ok(shape.largestShard <= 100, `largest shard: ${shape.largestShard}`);
+    assert.equal(shape.compact, true);
+    const children = await s.recordedChildren(bytes('lop'));
+    assert.equal(children.size, 150);
+    assert.deepEqual(children.get(skewed[89]!), file(189));
+    assert.deepEqual(children.get('old-59'), file(59));
+    assert.equal(await s.trackedCount(), 151);
   });
 
   it('keeps names longer than a compact field apart and still finds them', async () => {

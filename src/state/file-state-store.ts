@@ -20,7 +20,7 @@ import {
 import { GroupCommit } from './group-commit.js';
 import { ancestorAddresses, dirId, entryAddress, entryAddresses, StateKeys } from './keys.js';
 import type { ScriptKeys } from './lua.js';
-import { packState, splitRelPath, unpackState } from './pack.js';
+import { packState, unpackState } from './pack.js';
 import { parseChildren, RecordedChildren } from './recorded-children.js';
 import { scanKeys } from './scan.js';
 import type { RecordedState } from '../core/decide.js';
@@ -90,7 +90,7 @@ export class FileStateStore {
   async getMany(relPaths: readonly Uint8Array[]): Promise<(RecordedState | undefined)[]> {
     if (relPaths.length === 0) return [];
     const args: (string | Buffer | number)[] = [this.#stem, relPaths.length];
-    for (const relPath of relPaths) args.push(...this.#address(relPath));
+    for (const address of entryAddresses(relPaths).addresses) args.push(...address);
     const values = (await GET_MANY.run(this.#redis, this.#scriptKeys, args)) as (Buffer | null)[];
     return values.map((value) => (value ? unpackState(value.toString('latin1')) : undefined));
   }
@@ -102,13 +102,9 @@ export class FileStateStore {
   async record(entries: readonly RecordEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const args: (string | Buffer | number)[] = [this.#stem, PLACEHOLDER, entries.length];
-    const dirs = new Map<string, Uint8Array>();
-    for (const { relPath, state } of entries) {
-      args.push(...this.#address(relPath), packState(state));
-      const { dir } = splitRelPath(relPath);
-      if (dir.length > 0) dirs.set(encodeRelPath(dir), dir);
-    }
-    for (const dir of dirs.values()) {
+    const { addresses, parents } = entryAddresses(entries.map(({ relPath }) => relPath));
+    entries.forEach(({ state }, i) => args.push(...addresses[i]!, packState(state)));
+    for (const dir of parents.values()) {
       const chain = this.#ancestors(dir);
       args.push(chain.length / 2, ...chain);
     }
@@ -198,7 +194,7 @@ export class FileStateStore {
   async forget(relPaths: readonly Uint8Array[]): Promise<void> {
     if (relPaths.length === 0) return;
     const args: (string | Buffer | number)[] = [this.#stem];
-    for (const relPath of relPaths) args.push(...this.#address(relPath));
+    for (const address of entryAddresses(relPaths).addresses) args.push(...address);
     await FORGET.run(this.#redis, this.#scriptKeys, args);
   }
 

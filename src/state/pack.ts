@@ -52,14 +52,10 @@ export function packedEquals(packed: string, fields: StateFields): boolean {
   const letter = fields.type === 'file' ? 0x66 : fields.type === 'dir' ? 0x64 : -1;
   if (packed.charCodeAt(0) !== letter) return false;
   const sizeEnd = packed.indexOf(',', 1);
-  // Ten digits or fewer are exact as a number (36^10 < 2^53); a leading zero is not packState's.
-  const sizeDigits = sizeEnd - 1;
-  if (sizeDigits < 1 || sizeDigits > 10 || (sizeDigits > 1 && packed.charCodeAt(1) === 0x30)) {
-    return false;
-  }
+  // Ten digits or fewer are exact as a number (36^10 < 2^53).
+  if (!asPacked(packed, 1, sizeEnd, 10)) return false;
   if (parseDigits(packed, 1, sizeEnd) !== fields.size) return false;
   const mtimeEnd = packed.indexOf(',', sizeEnd + 1);
-  if (mtimeEnd < 0) return false;
   if (!fieldEquals(packed, sizeEnd + 1, mtimeEnd, fields.mtimeHigh, fields.mtimeLow)) return false;
   const inoEnd = packed.indexOf(',', mtimeEnd + 1);
   const inoTo = inoEnd < 0 ? packed.length : inoEnd;
@@ -81,8 +77,7 @@ const MAX_64_BIT_DIGITS = 13;
  * division in 16-bit steps, so every number stays an exact integer below 2^53.
  */
 function fieldEquals(packed: string, from: number, to: number, high: number, low: number): boolean {
-  if (to <= from || to - from > MAX_64_BIT_DIGITS || high >= 0x80000000) return false;
-  if (to - from > 1 && packed.charCodeAt(from) === 0x30) return false;
+  if (!asPacked(packed, from, to, MAX_64_BIT_DIGITS) || high >= 0x80000000) return false;
   let rest = high >>> 16;
   const q3 = Math.floor(rest / SIX_DIGITS);
   rest = (rest - q3 * SIX_DIGITS) * 65536 + (high & 0xffff);
@@ -98,6 +93,15 @@ function fieldEquals(packed: string, from: number, to: number, high: number, low
     parseDigits(packed, split, to) === rest &&
     (split === from ? quotient === 0 : parseDigits(packed, from, split) === quotient)
   );
+}
+
+/**
+ * Whether `packed` from `from` to `to` has the shape of a number packState writes, at most `most`
+ * digits: some, and no leading zero.
+ */
+function asPacked(packed: string, from: number, to: number, most: number): boolean {
+  const digits = to - from;
+  return digits >= 1 && digits <= most && (digits === 1 || packed.charCodeAt(from) !== 0x30);
 }
 
 /** The value of the base-36 digits from `from` to `to`, or -1 when another character is there. */

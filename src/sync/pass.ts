@@ -249,10 +249,10 @@ async function compareChunk(
   const own: OwnRecord[] = [];
   let bytes = 0;
   let skipped = 0;
+  const { packed } = chunk;
   for (let i = 0; i < chunk.entries.length; i++) {
     const entry = chunk.entries[i]!;
     if (!SYNCABLE.has(entry.type)) continue;
-    const { packed } = chunk;
     const name = packed?.asciiName(i) ?? encodeRelPath(lastElement(entry.relPath));
     seen.add(name);
     // Nearly every entry a rescan sees is recorded exactly as observed: in sync, whatever the

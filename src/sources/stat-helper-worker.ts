@@ -2,16 +2,25 @@
 import { lstatSync } from 'node:fs';
 import { isGoneError } from '../core/gone.js';
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { HELPER_CONTROL, HELPER_FIELDS, HELPER_STATUS, type HelperShared } from './stat-helper.js';
+import {
+  claimSlot,
+  HELPER_CONTROL,
+  HELPER_FIELDS,
+  HELPER_STATUS,
+  type HelperShared,
+} from './stat-helper.js';
 
 const shared = workerData as HelperShared;
 const control = new Int32Array(shared.control);
 const values = new BigInt64Array(shared.values);
 const status = new Int32Array(shared.status);
+const claims = new Int32Array(shared.claims);
 const options = { bigint: true, throwIfNoEntry: false } as const;
 
-function answer(paths: (string | Uint8Array)[]): void {
-  for (const [i, path] of paths.entries()) {
+/** Stats the paths of request number `request` from the back until it meets the walk. */
+function answer(paths: (string | Uint8Array)[], request: number): void {
+  for (let i = paths.length - 1; i >= 0 && claimSlot(claims, i, request); i--) {
+    const path = paths[i]!;
     try {
       const info = lstatSync(typeof path === 'string' ? path : Buffer.from(path), options);
       if (info === undefined) {
@@ -41,8 +50,8 @@ for (;;) {
   while (handled < requested) {
     const message = receiveMessageOnPort(shared.port);
     if (message === undefined) break;
-    answer((message.message as { paths: (string | Uint8Array)[] }).paths);
     handled += 1;
+    answer((message.message as { paths: (string | Uint8Array)[] }).paths, handled);
     Atomics.store(control, HELPER_CONTROL.answered, handled);
     Atomics.notify(control, HELPER_CONTROL.answered);
   }

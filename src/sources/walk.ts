@@ -131,15 +131,18 @@ class Walker {
     for (let start = 0; start === 0 || start < names.length; start += chunkSize) {
       const parts: ChunkParts = { excludedNames: [], failures: [] };
       const end = Math.min(start + chunkSize, names.length);
-      // The helper stats the second half of the range while the walk stats the first.
+      // The helper stats the range from the back while the walk observes it from the front.
       const ready = this.#options.helper?.ready === true && end - start >= PREFETCH_MIN;
       const helper = ready ? this.#options.helper : undefined;
-      const split = helper ? Math.max(start + ((end - start) >> 1), end - HELPER_CAPACITY) : end;
-      helper?.prefetch(names.slice(split, end).map((name) => childAbs(dir, name)));
-      for (let i = start; i < split; i++) this.#observe(dir, names[i]!, parts, subdirectories);
-      const prefetched = helper?.collect() ?? [];
-      for (let i = split; i < end; i++) {
-        this.#observe(dir, names[i]!, parts, subdirectories, prefetched[i - split]);
+      const offered = helper ? Math.max(start, end - HELPER_CAPACITY) : end;
+      helper?.prefetch(names.slice(offered, end).map((name) => childAbs(dir, name)));
+      let i = start;
+      for (; i < end && (i < offered || helper?.claim(i - offered) === true); i++) {
+        this.#observe(dir, names[i]!, parts, subdirectories);
+      }
+      const prefetched = helper?.collect(i - offered) ?? [];
+      for (let j = i; j < end; j++) {
+        this.#observe(dir, names[j]!, parts, subdirectories, prefetched[j - i]);
       }
       this.#sink({
         dir: relPath,

@@ -104,7 +104,8 @@ const syncRows = async (
   const stateFiles = env('BENCH_STATE_FILES', 100_000);
   say(`state: ${stateFiles} files recorded by FileStateStore alone`);
   const state = await benchStateMemory(stateFiles);
-  say('sync: the daemon with operation none (four passes), then register (one pass)');
+  const reps = env('BENCH_REPS', 3);
+  say(`sync: the daemon with operation none (four passes), then register (${reps} passes)`);
   const rows: BenchRow[] = [
     {
       name: `FileStateStore alone (${stateFiles} files)`,
@@ -120,7 +121,7 @@ const syncRows = async (
       workers: env('BENCH_WORKERS', 16),
       bareRegisters: env('BENCH_SMALL_FILES', 3000),
       concurrency: env('BENCH_CONCURRENCY', 16),
-      reps: env('BENCH_REPS', 3),
+      reps,
       storeBytesPerFile: state.bytesPerFile,
     })),
   );

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -48,6 +48,37 @@ describe('the stat helper in a walk', () => {
     assert.ok(helper.ready, 'the helper thread started');
   });
   after(() => dispose());
+
+  it('answers a request right after one whose every path the walk took, without waiting', () => {
+    const paths = (dir: string) =>
+      Array.from({ length: 100 }, (_, i) => join(root, dir, `f${i}.dat`));
+    let tookAll = 0;
+    for (let round = 0; round < 20; round++) {
+      helper.prefetch(paths('a'));
+      // Taking the helper's first path stops it at once, so the walk takes every path: it does
+      // not wait for the helper's answer then, and the helper may still be on this request
+      // when the next one comes.
+      if (helper.claim(99)) {
+        for (let i = 0; i < 99; i++) assert.equal(helper.claim(i), true);
+        assert.deepEqual(helper.collect(100), []);
+        tookAll += 1;
+      } else {
+        let i = 0;
+        while (helper.claim(i)) i += 1;
+        helper.collect(i);
+      }
+      helper.prefetch(paths('b/c'));
+      const answers = helper.collect(0);
+      assert.equal(answers.length, 100);
+      answers.forEach((answer, i) => {
+        const path = join(root, 'b/c', `f${i}.dat`);
+        assert.ok(answer !== undefined && answer !== 'gone', `${path} stated`);
+        assert.equal(answer.size, BigInt(i), path);
+        assert.equal(answer.ino, lstatSync(path, { bigint: true }).ino, path);
+      });
+    }
+    assert.ok(tookAll > 0, 'the walk took every path of some request');
+  });
 
   for (const followSymlinks of [false, true]) {
     for (const chunkSize of [1000, 40]) {

@@ -198,10 +198,13 @@ export async function benchSync(o: SyncBenchOptions): Promise<BenchRow[]> {
   }
 }
 
-/** The run whose first pass took the median time (its other figures go with it). */
+/**
+ * The run whose first pass took the median time (its other figures go with it); of an even
+ * number, the slower of the middle two.
+ */
 function medianRun(runs: readonly JobRun[]): JobRun {
   const byTime = [...runs].sort((a, b) => a.passes[0]!.durationMs - b.passes[0]!.durationMs);
-  return byTime[(byTime.length - 1) >> 1]!;
+  return byTime[byTime.length >> 1]!;
 }
 
 export interface JobRun {

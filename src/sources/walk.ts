@@ -134,15 +134,17 @@ class Walker {
       // The helper stats the range from the back while the walk observes it from the front.
       const ready = this.#options.helper?.ready === true && end - start >= PREFETCH_MIN;
       const helper = ready ? this.#options.helper : undefined;
-      const offered = helper ? Math.max(start, end - HELPER_CAPACITY) : end;
-      helper?.prefetch(names.slice(offered, end).map((name) => childAbs(dir, name)));
-      let i = start;
-      for (; i < end && (i < offered || helper?.claim(i - offered) === true); i++) {
-        this.#observe(dir, names[i]!, parts, subdirectories);
+      const paths = names.slice(start, end).map((name) => childAbs(dir, name));
+      const offered = helper ? Math.max(0, paths.length - HELPER_CAPACITY) : paths.length;
+      helper?.prefetch(paths.slice(offered));
+      let i = 0;
+      for (; i < paths.length && (i < offered || helper?.claim(i - offered) === true); i++) {
+        this.#observe(dir, names[start + i]!, paths[i]!, parts, subdirectories);
       }
       const prefetched = helper?.collect(i - offered) ?? [];
-      for (let j = i; j < end; j++) {
-        this.#observe(dir, names[j]!, parts, subdirectories, prefetched[j - i]);
+      for (let j = i; j < paths.length; j++) {
+        const answer = prefetched[j - i];
+        this.#observe(dir, names[start + j]!, paths[j]!, parts, subdirectories, answer);
       }
       this.#sink({
         dir: relPath,
@@ -187,17 +189,17 @@ class Walker {
     this.walk(dir, names);
   }
 
-  /** `prefetched`: the helper's lstat of this entry, if it made one. */
+  /** `abs`: childAbs of `name`; `prefetched`: the helper's lstat of it, if it made one. */
   #observe(
     dir: PendingDirectory,
     name: string | Buffer,
+    abs: string | Buffer,
     parts: ChunkParts,
     subdirectories: PendingDirectory[],
     prefetched?: Prefetched,
   ): void {
     if (prefetched === 'gone') return;
     const { exclusion } = this.#options;
-    const abs = childAbs(dir, name);
     let rel: string | Uint8Array;
     let text = '';
     if (typeof name === 'string') {

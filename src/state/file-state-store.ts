@@ -105,7 +105,7 @@ export class FileStateStore {
     const { addresses, parents } = entryAddresses(entries.map(({ relPath }) => relPath));
     entries.forEach(({ state }, i) => args.push(...addresses[i]!, packState(state)));
     for (const dir of parents.values()) {
-      const chain = this.#ancestors(dir);
+      const chain = ancestorAddresses(dir);
       args.push(chain.length / 2, ...chain);
     }
     await RECORD.run(this.#redis, this.#scriptKeys, args);
@@ -218,7 +218,7 @@ export class FileStateStore {
     if (dir.length > 0) {
       removed += (await FORGET.run(this.#redis, this.#scriptKeys, [
         this.#stem,
-        ...this.#address(dir),
+        ...entryAddress(dir),
       ])) as number;
     }
     return removed;
@@ -318,17 +318,9 @@ export class FileStateStore {
   #chainsOf(parents: ReadonlyMap<string, Uint8Array>): (string | Buffer | number)[] {
     const args: (string | Buffer | number)[] = [];
     for (const [id, dir] of parents) {
-      const chain = this.#ancestors(dir);
+      const chain = ancestorAddresses(dir);
       args.push(id, chain.length / 2, ...chain);
     }
     return args;
-  }
-
-  #ancestors(dir: Uint8Array): (string | Buffer)[] {
-    return ancestorAddresses(dir);
-  }
-
-  #address(relPath: Uint8Array): [string, string | Buffer] {
-    return entryAddress(relPath);
   }
 }

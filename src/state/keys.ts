@@ -40,6 +40,7 @@
  * inside the scripts of dir-scripts.ts (stem + dirId + `:` + shard or `L`, as in the table),
  * because only a script knows the current shard count atomically.
  */
+import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { StatePathError } from './errors.js';
 import { splitRelPath } from './pack.js';
@@ -178,9 +179,7 @@ export function dirId(dirPath: Uint8Array): string {
  * as nameArgument gives it.
  */
 export function entryAddress(relPath: Uint8Array): [string, string | Buffer] {
-  if (relPath.length === 0) throw new StatePathError(relPath, 'the root has no recorded state');
-  const { dir, name } = splitRelPath(relPath);
-  return [dirId(dir), nameArgument(name)];
+  return entryAddresses([relPath]).addresses[0]!;
 }
 
 /**
@@ -199,7 +198,7 @@ export function entryAddresses(relPaths: readonly Uint8Array[]): {
   for (const relPath of relPaths) {
     if (relPath.length === 0) throw new StatePathError(relPath, 'the root has no recorded state');
     const { dir, name } = splitRelPath(relPath);
-    if (previous === undefined || !sameBytes(dir, previous)) {
+    if (previous === undefined || Buffer.compare(dir, previous) !== 0) {
       previous = dir;
       id = dirId(dir);
       if (dir.length > 0) parents.set(id, dir);
@@ -215,12 +214,9 @@ export function entryAddresses(relPaths: readonly Uint8Array[]): {
  * copy each argument into a buffer of its own, which cost a first pass's state writes half of
  * their time in the client.
  */
-export function nameArgument(name: Uint8Array): string | Buffer {
+function nameArgument(name: Uint8Array): string | Buffer {
   const bytes = Buffer.from(name.buffer, name.byteOffset, name.byteLength);
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i]! >= 0x80) return bytes;
-  }
-  return bytes.toString('latin1');
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes;
 }
 
 /** Addresses of `dir` and its ancestors, nearest first, flat: the chains the record scripts take. */
@@ -230,12 +226,4 @@ export function ancestorAddresses(dir: Uint8Array): (string | Buffer)[] {
     chain.push(...entryAddress(path));
   }
   return chain;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = a.length - 1; i >= 0; i--) {
-    if (a[i] !== b[i]) return false;
-  }
-  return true;
 }

@@ -15,6 +15,14 @@ const file = (size: number, mtimeNs = 1_700_000_000_123_456_789n, ino = 42n): Re
 });
 const dir: RecordedState = { type: 'dir', size: 0, mtimeNs: 1_600_000_000_000_000_000n, ino: 7n };
 
+/** `path` split into at least `shards` shards, each at most 100 fields and compact. */
+async function assertSharded(s: FileStateStore, path: Uint8Array, shards: number): Promise<void> {
+  const shape = await s.directoryShape(path);
+  assert.ok(shape.shards >= shards, `shards: ${shape.shards}`);
+  assert.ok(shape.largestShard <= 100, `largest shard: ${shape.largestShard}`);
+  assert.equal(shape.compact, true);
+}
+
 describe('FileStateStore', () => {
   let server: TestRedis;
   let redis: Redis;
@@ -180,10 +188,7 @@ describe('FileStateStore', () => {
       );
       if (i === 50) assert.equal((await s.directoryShape(big)).shards, 1);
     }
-    const shape = await s.directoryShape(big);
-    assert.ok(shape.shards >= 8, `shards: ${shape.shards}`);
-    assert.ok(shape.largestShard <= 100, `largest shard: ${shape.largestShard}`);
-    assert.equal(shape.compact, true);
+    await assertSharded(s, big, 8);
     const children = await s.recordedChildren(big);
     assert.equal(children.size, 1000);
     assert.deepEqual(children.get(names[777]!), file(777));
@@ -252,10 +257,7 @@ describe('FileStateStore', () => {
     });
     const written = await s.recordUnlocked(own);
     assert.deepEqual(written, [...own.slice(0, 700).map(() => true), false]);
-    const shape = await s.directoryShape(bytes('mixed'));
-    assert.ok(shape.shards >= 8, `shards: ${shape.shards}`);
-    assert.ok(shape.largestShard <= 100, `largest shard: ${shape.largestShard}`);
-    assert.equal(shape.compact, true);
+    await assertSharded(s, bytes('mixed'), 8);
     const children = await s.recordedChildren(bytes('mixed'));
     assert.equal(children.size, 790);
     assert.deepEqual(children.get('old-5'), file(5));
@@ -291,10 +293,7 @@ describe('FileStateStore', () => {
       written,
       skewed.map(() => true),
     );
-    const shape = await s.directoryShape(bytes('lop'));
-    assert.ok(shape.shards >= 4, `shards: ${shape.shards}`);
-    assert.ok(shape.largestShard <= 100, `largest shard: ${shape.largestShard}`);
-    assert.equal(shape.compact, true);
+    await assertSharded(s, bytes('lop'), 4);
     const children = await s.recordedChildren(bytes('lop'));
     assert.equal(children.size, 150);
     assert.deepEqual(children.get(skewed[89]!), file(189));

@@ -1,17 +1,29 @@
 /**
- * Runs the real daemon (src/main.ts, as `irods-ingestd --config FILE`) for the sync benchmarks.
- * Unlike test/helpers/ingestd.ts it logs at info, as production does: at debug every file costs
+ * Runs the real daemon for the sync benchmarks as it is installed: built (dist/, see
+ * buildDaemon) and started by its launcher, `scripts/irods-ingestd --config FILE`, with the V8
+ * flags it is installed with. Not src/main.ts through tsx: tsx's loader and transpiled sources
+ * add some 90 MiB of resident memory, and the pass rates measured from source were 10-25% lower
+ * and noisier than those of the installed daemon on the same tree. Unlike test/helpers/ingestd.ts it logs at info, as production does: at debug every file costs
  * a log line, which would be measured too. Its JSON log lines are read for the pass summaries,
  * whose `durationMs` (pass start to pass end, as the daemon records them) is what gets timed.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
-const mainTs = resolve(import.meta.dirname, '../../src/main.ts');
-const builtLauncher = resolve(import.meta.dirname, '../../scripts/irods-ingestd');
+const projectRoot = resolve(import.meta.dirname, '../..');
+const launcher = join(projectRoot, 'scripts/irods-ingestd');
+
+/** `npm run build`, once before the daemon is benchmarked: dist/ is what startBenchDaemon runs. */
+export function buildDaemon(): void {
+  const tsc = join(projectRoot, 'node_modules/typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
+    cwd: projectRoot,
+    stdio: 'inherit',
+  });
+}
 
 export interface BenchJob {
   source: string;
@@ -38,12 +50,6 @@ export interface BenchDaemonSpec {
   job: BenchJob;
   /** info unless given: at debug every file costs a log line. */
   logLevel?: string;
-  /**
-   * Runs the built daemon (scripts/irods-ingestd: dist/main.js with the V8 flags it is installed
-   * with; build it first) rather than src/main.ts through tsx, whose loader thread and transpiled
-   * sources add some 90 MiB of resident memory: for figures of the daemon's own memory.
-   */
-  built?: boolean;
 }
 
 /** The fields of a pass summary log line (src/core/pass-summary.ts) that the benchmarks read. */
@@ -124,11 +130,7 @@ export async function startBenchDaemon(spec: BenchDaemonSpec): Promise<BenchDaem
     ].join('\n'),
   );
 
-  // The built daemon runs through its launcher, with the V8 flags it is installed with.
-  const [command, args] = spec.built
-    ? [builtLauncher, []]
-    : [process.execPath, ['--import', 'tsx', mainTs]];
-  const child = spawn(command, [...args, '--config', configFile], {
+  const child = spawn(launcher, ['--config', configFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));

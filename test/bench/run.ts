@@ -30,6 +30,7 @@ import { join } from 'node:path';
 import { startEmulator } from '../helpers/emulator.js';
 import { benchAdopt } from './adopt.js';
 import { benchGenQuery } from './genquery.js';
+import { buildDaemon } from './daemon.js';
 import { benchClient } from './irods-client.js';
 import { benchHandlerCost } from './handler.js';
 import { formatRows, type BenchRow } from './measure.js';
@@ -45,6 +46,9 @@ import { benchWatchBurst } from './watch-burst.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const say = (text: string) => process.stderr.write(`[bench] ${text}\n`);
+
+say('building the daemon (dist/): every benchmarked daemon runs as installed');
+buildDaemon();
 
 const s3Rows = async () => {
   say(

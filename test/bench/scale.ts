@@ -1,9 +1,8 @@
 /**
  * A million files (issue 19, `npm run bench -- --scale` or BENCH_SCALE=1): one daemon with a
  * `register` job over a generated tree of BENCH_SCALE_FILES (1,000,000) files, against its own
- * emulator and a private redis-server with AOF on, as the other sync rows run. The daemon is
- * built first and run from dist/, as installed: its memory is a goal here, and tsx's loader
- * would add its own.
+ * emulator and a private redis-server with AOF on, as the other sync rows run (the daemon built
+ * and run from dist/, as installed, like every benchmarked daemon: see daemon.ts).
  *
  * - The first pass registers every file: its wall time (the pass summary's `durationMs`, from
  *   the pass's start to its last batch done) and files/s.
@@ -23,9 +22,8 @@
  * and the machine's load average during each phase. A failed check does not hide the figures: it
  * is returned next to them, and the run exits non-zero.
  */
-import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { FileStateStore } from '../../src/state/index.js';
 import { startEmulator, type TestEmulator } from '../helpers/emulator.js';
@@ -61,7 +59,6 @@ export interface ScaleBench {
   failures: string[];
 }
 
-const projectRoot = resolve(import.meta.dirname, '../..');
 const target = '/tempZone/home/rods/bench-scale';
 const RESCANS = 3;
 /** One file in CHANGE_EVERY is rewritten before the last rescan: 1%. */
@@ -84,8 +81,6 @@ interface Run {
 }
 
 export async function benchScale(o: ScaleBenchOptions): Promise<ScaleBench> {
-  o.say('scale: building the daemon (dist/), whose memory is measured as installed');
-  buildDaemon();
   const generating = performance.now();
   const tree = generateTree(join(o.workDir, 'scale-tree'), o.files);
   const generated = (performance.now() - generating) / 1000;
@@ -104,7 +99,6 @@ export async function benchScale(o: ScaleBenchOptions): Promise<ScaleBench> {
       redisUrl: server.url,
       workers: o.workers,
       job: { source: tree.root, target, operation: 'register', rescanInterval: '1h' },
-      built: true,
     });
     const run: Run = { o, tree, emulator, emulatorPid, daemon, load, failures: [], pass: 1 };
     const first = await firstPass(run, redis);
@@ -146,15 +140,6 @@ export async function benchScale(o: ScaleBenchOptions): Promise<ScaleBench> {
     await server.stop();
     await emulator.stop();
   }
-}
-
-/** `npm run build`: the daemon's memory is measured without tsx's loader (see daemon.ts). */
-function buildDaemon(): void {
-  const tsc = join(projectRoot, 'node_modules/typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
-    cwd: projectRoot,
-    stdio: 'inherit',
-  });
 }
 
 interface FirstPass {

@@ -12,12 +12,18 @@ import { startEmulator } from '../helpers/emulator.js';
 import type { PassEvent } from './daemon.js';
 import type { BenchRow } from './measure.js';
 import { runJob, type SyncBenchOptions } from './sync.js';
+import type { GeneratedTree } from './tree.js';
+
+export interface HandlerBenchOptions extends Pick<SyncBenchOptions, 'workDir' | 'workers'> {
+  /** The tree both sides register (BENCH_REGISTER_FILES): fixed costs cancel between them. */
+  tree: GeneratedTree;
+}
 
 const home = '/tempZone/home/rods';
 /** Runs of each side. */
 const ROUNDS = 2;
 
-export async function benchHandlerCost(o: SyncBenchOptions): Promise<BenchRow[]> {
+export async function benchHandlerCost(o: HandlerBenchOptions): Promise<BenchRow[]> {
   const handler = join(o.workDir, 'no-op-handler.mjs');
   await writeFile(
     handler,
@@ -29,14 +35,14 @@ export async function benchHandlerCost(o: SyncBenchOptions): Promise<BenchRow[]>
     for (let round = 0; round < ROUNDS; round++) {
       for (const side of ['without', 'with'] as const) {
         const run = await runJob(o, emulator, 1, {
-          source: o.registerTree.root,
+          source: o.tree.root,
           target: `${home}/bench-handler-${side}-${round}`,
           operation: 'register',
           rescanInterval: '0',
           ...(side === 'with' ? { handler } : {}),
         });
         const [pass] = run.passes as [PassEvent];
-        rates[side].push(o.registerTree.files / (pass.durationMs / 1000));
+        rates[side].push(o.tree.files / (pass.durationMs / 1000));
       }
     }
     const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;

@@ -5,9 +5,9 @@
  *   BENCH_SMALL_FILES (default 3000), BENCH_LARGE_MIB (default 1024), BENCH_REPS (default 3),
  *   BENCH_CONCURRENCY (default 16): the client benchmarks;
  *   BENCH_TREE_FILES (default 200000): the generated tree of the scan benchmarks and the daemon's
- *   scan rates and Redis memory;
- *   BENCH_REGISTER_FILES (default 30000): the tree of the daemon's register rate (see sync.ts)
- *   and of the event handler's cost (handler.ts);
+ *   scan and register rates and Redis memory;
+ *   BENCH_REGISTER_FILES (default 30000): the tree of the event handler's cost (handler.ts) and
+ *   of adoption (adopt.ts);
  *   BENCH_STATE_FILES (default 100000): files recorded by the state store alone;
  *   BENCH_WORKERS (default 16): `daemon.workers` of the benchmarked daemon;
  *   BENCH_WATCH_TREE_FILES (default 20000), BENCH_WATCH_RATE (default 50 files/s),
@@ -101,10 +101,7 @@ if (process.argv.includes('--scale') || process.env.BENCH_SCALE === '1') {
   process.exit(failures.length > 0 ? 1 : 0);
 }
 /** The sync benchmark's rows: the daemon's scan rates, register rate and Redis memory. */
-const syncRows = async (
-  trees: { tree: GeneratedTree; registerTree: GeneratedTree },
-  workDir: string,
-) => {
+const syncRows = async (tree: GeneratedTree, workDir: string) => {
   const stateFiles = env('BENCH_STATE_FILES', 100_000);
   say(`state: ${stateFiles} files recorded by FileStateStore alone`);
   const state = await benchStateMemory(stateFiles);
@@ -120,7 +117,7 @@ const syncRows = async (
   ];
   rows.push(
     ...(await benchSync({
-      ...trees,
+      tree,
       workDir,
       workers: env('BENCH_WORKERS', 16),
       bareRegisters: env('BENCH_SMALL_FILES', 3000),
@@ -129,24 +126,20 @@ const syncRows = async (
       storeBytesPerFile: state.bytesPerFile,
     })),
   );
-  return { rows, storeBytesPerFile: state.bytesPerFile };
+  return rows;
 };
-const syncTrees = (workDir: string) => {
+const syncTree = (workDir: string) => {
   const treeFiles = env('BENCH_TREE_FILES', 200_000);
   const started = performance.now();
   const tree = generateTree(join(workDir, 'tree'), treeFiles);
   const seconds = (performance.now() - started) / 1000;
   say(`generated ${treeFiles} files in ${tree.directories} directories in ${seconds.toFixed(1)} s`);
-  const registerTree = generateTree(
-    join(workDir, 'register-tree'),
-    env('BENCH_REGISTER_FILES', 30_000),
-  );
-  return { tree, registerTree };
+  return tree;
 };
 if (process.env.BENCH_ONLY === 'sync') {
   const workDir = await mkdtemp(join(tmpdir(), 'ingest-bench-'));
   try {
-    console.log(formatRows((await syncRows(syncTrees(workDir), workDir)).rows));
+    console.log(formatRows(await syncRows(syncTree(workDir), workDir)));
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
@@ -176,28 +169,20 @@ try {
   say('genquery: a per-file lookup in the emulator, narrowed against the full catalogue walk');
   rows.push(benchGenQuery(workDir, env('BENCH_GENQUERY_OBJECTS', 5000)));
 
-  const trees = syncTrees(workDir);
-  const { tree, registerTree } = trees;
+  const tree = syncTree(workDir);
 
   say('scan: scanTree against find -printf');
   const scan = await benchScan(tree.root);
   rows.push(scan.row);
 
-  const sync = await syncRows(trees, workDir);
-  rows.push(...sync.rows);
-  const state = { bytesPerFile: sync.storeBytesPerFile };
+  rows.push(...(await syncRows(tree, workDir)));
 
   say('handler: register with a no-op event handler, against register without (alternating)');
   rows.push(
     ...(await benchHandlerCost({
-      tree,
-      registerTree,
+      tree: generateTree(join(workDir, 'register-tree'), env('BENCH_REGISTER_FILES', 30_000)),
       workDir,
       workers: env('BENCH_WORKERS', 16),
-      bareRegisters: smallFiles,
-      concurrency,
-      reps,
-      storeBytesPerFile: state.bytesPerFile,
     })),
   );
 

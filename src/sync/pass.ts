@@ -107,19 +107,28 @@ function mayNeedWork(entry: ObservedEntry, recorded: RecordedState | undefined):
 
 /**
  * The operation `entry` needs work under: the job's, or the one its handler chooses for it;
- * `skip` when the handler chooses `none`. A handler that fails here has the entry queued anyway:
- * its worker asks again and lists the failure.
+ * `skip` when the handler chooses `none`. Without a handler to ask, the answer is at hand: a
+ * first pass asks this of every entry, and a promise each cost it a turn of the microtask queue.
  */
-async function operationOf(
+function operationOf(
   ctx: PassContext,
   entry: ObservedEntry,
   recorded: RecordedState | undefined,
-): Promise<Operation | 'queue' | 'skip'> {
+): Operation | Promise<Operation | 'queue' | 'skip'> {
   const { job, operationOf: chosen } = ctx;
   if (chosen === undefined || !mayNeedWork(entry, recorded)) return job.operation;
+  return askHandler(chosen, entry, job.operation);
+}
+
+/** A handler that fails here has the entry queued anyway: its worker asks again and lists it. */
+async function askHandler(
+  chosen: (entry: ObservedEntry) => Promise<Operation | undefined>,
+  entry: ObservedEntry,
+  fallback: Operation,
+): Promise<Operation | 'queue' | 'skip'> {
   try {
     const operation = await chosen(entry);
-    return operation === 'none' ? 'skip' : (operation ?? job.operation);
+    return operation === 'none' ? 'skip' : (operation ?? fallback);
   } catch {
     return 'queue';
   }
@@ -267,7 +276,8 @@ async function compareChunk(
     const state = recorded.get(name);
     // Only new entries: a recorded one that keeps changing is the pass's to sync as ever.
     if (state === undefined && watching(ctx, path)) continue;
-    const operation = await operationOf(ctx, entry, state);
+    const asked = operationOf(ctx, entry, state);
+    const operation = typeof asked === 'string' ? asked : await asked;
     if (operation === 'skip') {
       skipped += 1;
       continue;

@@ -61,6 +61,35 @@ describe('per-file policy of an event handler', () => {
     assert.deepEqual(await failuresOf(daemon, 'none'), []);
   });
 
+  it('lists a file whose operation() throws as failed, with the error, and syncs the rest', async () => {
+    const dir = await fx.tempDir('policy-throws-');
+    const source = join(dir, 'src');
+    await writeTree(source, { 'a.txt': 'a', 'bad.txt': 'b', 'sub/c.txt': 'c' });
+    const handler = await handlerModule(
+      dir,
+      `export default {
+  operation(file) {
+    if (file.name === 'bad.txt') throw new Error('no policy for bad.txt');
+    return undefined;
+  },
+};\n`,
+    );
+    const target = `${HOME}/policy-throws`;
+    const daemon = await fx.daemon({
+      jobs: [{ name: 'throws', source, target, operation: 'put_sync', handler }],
+    });
+    const summary = await daemon.passDone(1, 'throws');
+    assert.equal(summary.failed, 1);
+    assert.deepEqual(await namesIn(fx.client, target), ['a.txt', 'sub']);
+    assert.deepEqual(await namesIn(fx.client, `${target}/sub`), ['c.txt']);
+    const failures = await failuresOf(daemon, 'throws');
+    assert.deepEqual(
+      failures.map(({ path }) => path),
+      ['bad.txt'],
+    );
+    assert.match(failures[0]!.message, /no policy for bad\.txt/);
+  });
+
   it('places files where targetPath says, and fails only the one it sends outside the target', async () => {
     const dir = await fx.tempDir('policy-target-');
     const source = join(dir, 'src');

@@ -3,9 +3,30 @@
  * undici code that still checks each answer (HTTP 200 and `status_code` 0). No retries, no
  * re-authentication, no path checks, no hashing: what is left is the cost of the protocol itself
  * through the same emulator, so client/baseline ratios show the client's own overhead.
+ *
+ * Form bodies are written out as one buffer. undici's FormData, which this used first, goes
+ * through web streams and cost the loop twice the CPU of its own per register + touch (300-390
+ * us against 140-170): on this machine's two cores, shared with the emulator, it made the "bare"
+ * register + touch loop a third slower than with its bodies written out (3,051 against 4,619
+ * files/s, medians of five alternating runs), and so a ceiling below what the daemon reached.
  */
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { FormData, Pool } from 'undici';
+import { Pool } from 'undici';
+
+const BOUNDARY = `bare-${randomBytes(8).toString('hex')}`;
+
+/** A multipart/form-data body of text fields (the bench's values never hold the boundary). */
+function form(fields: Record<string, string>): { body: Buffer; contentType: string } {
+  let text = '';
+  for (const [name, value] of Object.entries(fields)) {
+    text += `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+  }
+  return {
+    body: Buffer.from(`${text}--${BOUNDARY}--\r\n`),
+    contentType: `multipart/form-data; boundary=${BOUNDARY}`,
+  };
+}
 
 export class BareApi {
   readonly #pool: Pool;
@@ -31,23 +52,19 @@ export class BareApi {
   }
 
   async register(lpath: string, ppath: string, resource: string, size: number): Promise<void> {
-    const form = new FormData();
-    form.set('op', 'register');
-    form.set('lpath', lpath);
-    form.set('ppath', ppath);
-    form.set('resource', resource);
-    form.set('data-size', String(size));
-    await this.#check('register', this.#post('/data-objects', form));
+    const fields = { op: 'register', lpath, ppath, resource, 'data-size': String(size) };
+    await this.#check('register', this.#post('/data-objects', fields));
   }
 
   /** Sets an existing data object's mtime, as the daemon carries a registered file's. */
   async touch(lpath: string, seconds: number): Promise<void> {
-    const form = new FormData();
-    form.set('op', 'touch');
-    form.set('lpath', lpath);
-    form.set('seconds-since-epoch', String(seconds));
-    form.set('no-create', '1');
-    await this.#check('touch', this.#post('/data-objects', form));
+    const fields = {
+      op: 'touch',
+      lpath,
+      'seconds-since-epoch': String(seconds),
+      'no-create': '1',
+    };
+    await this.#check('touch', this.#post('/data-objects', fields));
   }
 
   /** One header-form write of the whole buffer (§5.2.2 form 2). */
@@ -73,10 +90,7 @@ export class BareApi {
    * disk by stream i mod streams at its offset, one request in flight per stream, then shutdown.
    */
   async uploadParallel(lpath: string, file: string, size: number, chunk: number, streams: number) {
-    const init = new FormData();
-    init.set('op', 'parallel_write_init');
-    init.set('lpath', lpath);
-    init.set('stream-count', String(streams));
+    const init = { op: 'parallel_write_init', lpath, 'stream-count': String(streams) };
     const handle = (
       (await this.#check('parallel_write_init', this.#post('/data-objects', init))) as {
         parallel_write_handle: string;
@@ -108,9 +122,7 @@ export class BareApi {
       }
     };
     await Promise.all(Array.from({ length: streams }, (_, s) => lane(s)));
-    const shutdown = new FormData();
-    shutdown.set('op', 'parallel_write_shutdown');
-    shutdown.set('parallel-write-handle', handle);
+    const shutdown = { op: 'parallel_write_shutdown', 'parallel-write-handle': handle };
     await this.#check('parallel_write_shutdown', this.#post('/data-objects', shutdown));
   }
 
@@ -118,12 +130,13 @@ export class BareApi {
     await this.#pool.close();
   }
 
-  #post(route: string, form: FormData) {
+  #post(route: string, fields: Record<string, string>) {
+    const { body, contentType } = form(fields);
     return this.#pool.request({
       method: 'POST',
       path: `${this.#base}${route}`,
-      headers: { authorization: this.#auth },
-      body: form,
+      headers: { authorization: this.#auth, 'content-type': contentType },
+      body,
     });
   }
 

@@ -24,13 +24,12 @@
  *   daemon has workers. On a 30,000-file tree (what this ran on first, to keep the benchmark
  *   short) the pass's fixed costs, a fresh daemon's first seconds above all (its code not yet
  *   optimised, the queue filling), took 6-8% off the rate a long ingest runs at; on the whole
- *   tree they are about 1%.
+ *   tree they are 1-2%.
  * - What the register pass cost: the iRODS requests it made per second (the emulator's count),
  *   against the bare loop's calls/s, and the machine's CPU per registered file (daemon, emulator
- *   and redis-server, from the first pass's start line to its summary) against the CPU of as many
- *   bare register calls (the loop's process and the emulator). On the project's 2 cores these
- *   show where the register ratio's ceiling lies: two bare calls alone cost about as much CPU as
- *   the machine has per file at half the bare rate.
+ *   and redis-server, from the first pass's start line to its summary) against that of the
+ *   register + touch loop (the loop's process and the emulator). Both sides run out of the
+ *   machine's two cores, so the CPU ratio is about the inverse of the goal row's ceiling.
  * - Redis memory: used_memory after a run minus before it, per tracked entry, for both runs. It
  *   holds everything the daemon leaves in Redis (state, job records, queue metadata and events,
  *   BullMQ's and the store's scripts), so it is an upper bound on the per-file state alone.

@@ -122,7 +122,7 @@ function operationOf(
 
 /** A handler that fails here has the entry queued anyway: its worker asks again and lists it. */
 async function askHandler(
-  chosen: (entry: ObservedEntry) => Promise<Operation | undefined>,
+  chosen: NonNullable<PassContext['operationOf']>,
   entry: ObservedEntry,
   fallback: Operation,
 ): Promise<Operation | 'queue' | 'skip'> {

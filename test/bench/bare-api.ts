@@ -4,29 +4,16 @@
  * re-authentication, no path checks, no hashing: what is left is the cost of the protocol itself
  * through the same emulator, so client/baseline ratios show the client's own overhead.
  *
- * Form bodies are written out as one buffer. undici's FormData, which this used first, goes
- * through web streams and cost the loop twice the CPU of its own per register + touch (300-390
- * us against 140-170): on this machine's two cores, shared with the emulator, it made the "bare"
- * register + touch loop a third slower than with its bodies written out (3,051 against 4,619
- * files/s, medians of five alternating runs), and so a ceiling below what the daemon reached.
+ * Form bodies are one buffer, as the client's multipartBody writes them. undici's FormData,
+ * which this used first, goes through web streams and cost the loop twice the CPU of its own per
+ * register + touch (300-390 us against 140-170): on this machine's two cores, shared with the
+ * emulator, it made the "bare" register + touch loop a third slower than with its bodies written
+ * out (3,051 against 4,619 files/s, medians of five alternating runs), and so a ceiling below
+ * what the daemon reached.
  */
-import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Pool } from 'undici';
-
-const BOUNDARY = `bare-${randomBytes(8).toString('hex')}`;
-
-/** A multipart/form-data body of text fields (the bench's values never hold the boundary). */
-function form(fields: Record<string, string>): { body: Buffer; contentType: string } {
-  let text = '';
-  for (const [name, value] of Object.entries(fields)) {
-    text += `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
-  }
-  return {
-    body: Buffer.from(`${text}--${BOUNDARY}--\r\n`),
-    contentType: `multipart/form-data; boundary=${BOUNDARY}`,
-  };
-}
+import { multipartBody } from '../../src/irods/multipart.js';
 
 export class BareApi {
   readonly #pool: Pool;
@@ -131,7 +118,7 @@ export class BareApi {
   }
 
   #post(route: string, fields: Record<string, string>) {
-    const { body, contentType } = form(fields);
+    const { body, contentType } = multipartBody(Object.entries(fields));
     return this.#pool.request({
       method: 'POST',
       path: `${this.#base}${route}`,

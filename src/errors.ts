@@ -87,6 +87,12 @@ export const ERROR_CODES = {
   WORKER_ACTION_FAILED: {},
   /** The source file changed while it was being sent; it is processed again later. */
   WORKER_SOURCE_CHANGED: {},
+  /**
+   * A file the listing named is gone, and the source root is not the one recorded for the job
+   * (missing, another directory, without its marker): the source is not mounted where the worker
+   * runs. Nothing is decided from it; the file is tried again later.
+   */
+  WORKER_SOURCE_UNAVAILABLE: {},
   /** The iRODS checksum differs from the local SHA-256 (checksum = "verify"). */
   WORKER_CHECKSUM_MISMATCH: {},
   /** A delete was asked for the job's target collection itself, or for a path outside it. */

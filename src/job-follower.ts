@@ -12,7 +12,7 @@
  * shows in `status` and `workers`. It is checked again at the next refresh.
  */
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import type { JobConfig } from './config/index.js';
 import { handlerProblem, type AdhocLimits } from './config/adhoc-bounds.js';
 import type { HandlerRegistry } from './handlers/registry.js';
@@ -41,14 +41,20 @@ export type JobCheck = (job: JobConfig) => Promise<string | undefined>;
  */
 const unanswered = new Map<string, Promise<string | undefined>>();
 
-/** A directory source must be a directory on this host too: the batches read or stat its files. */
+/**
+ * A directory source must be a directory on this host too, holding the job's `source_marker` when
+ * it has one: the batches read or stat its files, and a mount point whose file system is not
+ * mounted here is an empty directory.
+ */
 export async function sourceOnThisHost(job: JobConfig): Promise<string | undefined> {
   if (isS3Source(job.source)) return undefined;
   let looked = unanswered.get(job.source);
   if (looked === undefined) {
     looked = stat(job.source).then(
       (stats) =>
-        stats.isDirectory() ? undefined : `its source ${job.source} is not a directory here`,
+        stats.isDirectory()
+          ? markerOnThisHost(job)
+          : `its source ${job.source} is not a directory here`,
       (error: NodeJS.ErrnoException) =>
         `its source ${job.source} cannot be read here (${error.code ?? messageOf(error)})`,
     );
@@ -60,6 +66,16 @@ export async function sourceOnThisHost(job: JobConfig): Promise<string | undefin
     return `its source ${job.source} did not answer within ${CHECK_MS / 1000} s (a hung mount?)`;
   }
   return looked;
+}
+
+async function markerOnThisHost(job: JobConfig): Promise<string | undefined> {
+  if (job.source_marker === '') return undefined;
+  const marker = `${job.source}/${job.source_marker}`;
+  return lstat(marker).then(
+    () => undefined,
+    (error: NodeJS.ErrnoException) =>
+      `its source marker ${marker} is not there on this host (${error.code ?? messageOf(error)}): is the file system mounted?`,
+  );
 }
 
 export const JOB_CHECKS: readonly JobCheck[] = [sourceOnThisHost];

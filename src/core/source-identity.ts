@@ -61,9 +61,16 @@ export interface RootFacts {
   /** Entries the job tracks now. */
   readonly tracked: number;
   readonly look: RootLook;
+  /**
+   * The look is from a worker host, and `recorded` from the daemon that scans the job, maybe on
+   * another host. Device numbers are given out per host, so only the inode is compared: a shared
+   * file system shows its root with one inode on every host, an unmounted mount point does not.
+   */
+  readonly elsewhere?: boolean;
 }
 
-export function judgeRoot({ source, marker, recorded, tracked, look }: RootFacts): RootVerdict {
+export function judgeRoot(facts: RootFacts): RootVerdict {
+  const { source, marker, recorded, tracked, look, elsewhere = false } = facts;
   const refuse = (reason: string, acceptable?: RootIdentity): RootVerdict => ({
     kind: ROOT_VERDICTS.refuse,
     reason,
@@ -90,7 +97,12 @@ export function judgeRoot({ source, marker, recorded, tracked, look }: RootFacts
   if (marker !== '' && !sameIdentity(recorded, now)) {
     return { kind: ROOT_VERDICTS.record, identity: now, previous: recorded };
   }
-  if (recorded.dev !== now.dev) {
+  if (elsewhere && recorded.ino !== now.ino) {
+    return refuse(
+      `the source root ${source} on this host is another directory than the one the job's scanning daemon recorded (inode ${recorded.ino}, here ${now.ino}): is the file system mounted here? A file system whose inode numbers differ between hosts (FUSE) needs a source_marker`,
+    );
+  }
+  if (!elsewhere && recorded.dev !== now.dev) {
     return refuse(
       `the source root ${source} is on another device than the one the job recorded (device ${recorded.dev}, now ${now.dev}): is the file system unmounted?`,
       now,

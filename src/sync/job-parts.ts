@@ -97,6 +97,7 @@ export function openJobParts(deps: JobRunnerDeps, runner: RunnerSide): JobParts 
     logger,
     stopped: runner.stopping,
     preflight: () => actions.preflight(job),
+    scans: deps.scans,
     ...(deps.claims && deps.scans ? { claims: deps.claims } : {}),
   });
   const workers = actions.workers({

@@ -36,6 +36,8 @@ export interface JobSafetyDeps {
   readonly look: (marker: string) => Promise<RootLook>;
   /** The job's preflight (worker/preflight.ts): what keeps it from starting; [] when nothing. */
   readonly preflight?: () => Promise<string[]>;
+  /** This daemon runs the job's passes (role "all"), or only works its queue. */
+  readonly scans: boolean;
   /** The job's claim on its target among the daemons (scanning daemons only). */
   readonly claims?: { readonly store: TargetClaims; readonly owner: string };
 }

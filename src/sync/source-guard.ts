@@ -27,6 +27,8 @@ export interface SourceGuardDeps {
   readonly logger: Logger;
   /** Looks at the source root (and for `marker`, when not ""), as a pass would see it. */
   readonly look: (marker: string) => Promise<RootLook>;
+  /** This daemon scans the job, so it recorded the root's identity itself (else: RootFacts.elsewhere). */
+  readonly scans: boolean;
 }
 
 /** Why passes of the job are refused. */
@@ -106,7 +108,9 @@ export class SourceGuard {
   async deletesRefused(): Promise<string | undefined> {
     const { job, records } = this.#deps;
     const [record, look] = await Promise.all([records.read(), this.#deps.look(job.source_marker)]);
-    if (record === undefined || record.source !== job.source || record.target !== job.target) {
+    // A worker host's own [[job]] may reach the source under another path (job-follower.ts).
+    const sourceMoved = this.#deps.scans && record?.source !== job.source;
+    if (record === undefined || sourceMoved || record.target !== job.target) {
       return "the recorded state does not belong to the job's source and target yet";
     }
     if (record.identity === undefined) return 'the source root has not been recorded yet';
@@ -116,6 +120,7 @@ export class SourceGuard {
       recorded: record.identity,
       tracked: 1,
       look,
+      elsewhere: !this.#deps.scans,
     });
     return verdict.kind === ROOT_VERDICTS.refuse ? verdict.reason : undefined;
   }

@@ -41,7 +41,7 @@ import {
 } from '../state/index.js';
 import { deleteEntry } from './deletes.js';
 import type { WorkerDeps } from './context.js';
-import { asWorkerError, WorkerError } from './errors.js';
+import { asWorkerError, SourceUnavailableError, WorkerError } from './errors.js';
 import { BatchCheckLookup, HASHES, type CheckCandidate, type Hashes } from './check-lookup.js';
 import type { SourceFiles, SourceStats } from '../sources/index.js';
 import { isStatFailure, type StatAnswer } from '../sources/stat-thread.js';
@@ -275,14 +275,12 @@ async function runEntry(
       }
     }
     if (look === undefined) {
+      const absent = await sourceAbsent(deps);
+      if (absent !== undefined) return unavailable(deps, batch, text, absent);
       // What the job may have put in iRODS for it is deleted now: the watcher may have looked
       // at the path before the upload recorded anything, and a pass is hours away.
       if (recorded?.provisional === true) {
-        const refused = await deps.deletesRefused();
-        if (refused === undefined) {
-          return await runDelete(deps, workerDeps, entry, mappedPath.logicalPath, recorded);
-        }
-        deps.rescan(`the object of ${text}, gone during its upload, was kept: ${refused}`);
+        return await runDelete(deps, workerDeps, entry, mappedPath.logicalPath, recorded);
       }
       // Gone since it was queued: the next complete scan deletes it.
       return undefined;
@@ -296,6 +294,8 @@ async function runEntry(
     // Gone while its action ran (the upload's open found no file, or the server could not read
     // it to register it): as for a file gone since it was queued, that is not its failure.
     if (batch.kind === BATCH_KINDS.sync && (await goneNow(deps, entry))) {
+      const absent = await sourceAbsent(deps);
+      if (absent !== undefined) return unavailable(deps, batch, text, absent);
       // Its object may be partly in iRODS (a provisional state): the retry finds the file gone
       // and deletes that object, as above.
       const [now] = await deps.states.getMany([entry.relPath]);
@@ -303,6 +303,27 @@ async function runEntry(
     }
     return failed(deps, batch, text, error);
   }
+}
+
+/**
+ * Why a file the job listed, gone from the disk here, may not be gone at all: the source root is
+ * not the one recorded for the job (deletesRefused: not mounted on this host, unmounted since
+ * the listing, missing its marker). Undefined when the file went by itself. An S3 source has no
+ * root to lose.
+ */
+async function sourceAbsent(deps: BatchDeps): Promise<string | undefined> {
+  return deps.files === undefined ? deps.deletesRefused() : undefined;
+}
+
+/** Nothing is decided from a file that is gone with its source: it is tried again later. */
+function unavailable(
+  deps: BatchDeps,
+  batch: BatchPayload,
+  text: string,
+  absent: string,
+): Promise<EntryOutcome> {
+  const failure = { relPath: text, operation: deps.job.operation, step: 'observe' };
+  return failed(deps, batch, text, new SourceUnavailableError(failure, absent));
 }
 
 async function goneNow(deps: BatchDeps, { sourcePath }: BatchEntry): Promise<boolean> {

@@ -5,6 +5,7 @@
  * an `IrodsError`'s own `retryable`, a local errno from a short list of transient ones, or the
  * kind of finding (a changed source is retried, a checksum mismatch is not).
  */
+import { hostname } from 'node:os';
 import { HandlerError } from '../handlers/errors.js';
 import { IrodsError } from '../irods/index.js';
 import { IngestError, messageOf, type ErrorCode } from '../errors.js';
@@ -14,6 +15,7 @@ import { LockLostError } from '../state/index.js';
 export const WORKER_ERROR_CODE = {
   actionFailed: 'WORKER_ACTION_FAILED',
   sourceChanged: 'WORKER_SOURCE_CHANGED',
+  sourceUnavailable: 'WORKER_SOURCE_UNAVAILABLE',
   checksumMismatch: 'WORKER_CHECKSUM_MISMATCH',
   targetProtected: 'WORKER_TARGET_PROTECTED',
   unregistrablePath: 'WORKER_UNREGISTRABLE_PATH',
@@ -78,6 +80,22 @@ export class SourceChangedError extends WorkerError {
       failure,
       `${failure.operation} of ${failure.relPath}: the source file changed during the ${failure.step} step (${what}); it will be sent again`,
       { retryable: true, cause },
+    );
+  }
+}
+
+/**
+ * The file is gone, and the source root is not the one recorded for the job: not the file's
+ * going but the source's absence on this host, so nothing is decided from it and the file is
+ * tried again, on whichever daemon takes it next.
+ */
+export class SourceUnavailableError extends WorkerError {
+  constructor(failure: EntryFailure, problem: string) {
+    super(
+      WORKER_ERROR_CODE.sourceUnavailable,
+      failure,
+      `${failure.operation} of ${failure.relPath} on host ${hostname()}: the file is not there and ${problem}; it will be tried again`,
+      { retryable: true },
     );
   }
 }

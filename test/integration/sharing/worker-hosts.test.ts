@@ -5,7 +5,7 @@
  * look at: every file in iRODS with its bytes, `workers` listing both daemons.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -55,8 +55,8 @@ describe('a scanning daemon without workers and a worker host without jobs', () 
   }
   const scanner = (prefix: string, spec: Partial<IngestdSpec> = {}) =>
     daemon(prefix, { workers: 0, jobs: [], ...spec });
-  const worker = (prefix: string, workers = 4) =>
-    daemon(prefix, { workers, jobs: [], daemon: { role: 'worker' } });
+  const worker = (prefix: string, workers = 4, jobs: IngestdSpec['jobs'] = []) =>
+    daemon(prefix, { workers, jobs, daemon: { role: 'worker' } });
 
   it('lands every file through the worker host, and `workers` lists both daemons', async () => {
     const source = join(root, 'shared');
@@ -162,5 +162,100 @@ describe('a scanning daemon without workers and a worker host without jobs', () 
     assert.equal(summary.failed, 0, summary.message);
     const failures = await new ControlClient(scan.socket).failures('killed', { limit: 10 });
     assert.deepEqual(failures.value.failures, []);
+  });
+
+  // One host cannot unmount a file system for one daemon only: the worker host's own `[[job]]` of
+  // the same name (which wins over the shared definition) puts its source on an empty directory,
+  // which is what a mount point is where the file system is not mounted: another inode.
+  it('leaves nothing silently undone when the source is not mounted on the worker host', async () => {
+    const source = join(root, 'mounted');
+    await writeFiles(source, 30);
+    const mountPoint = join(root, 'not-mounted');
+    await mkdir(mountPoint);
+    const target = `${HOME}/mounted`;
+    const job = { name: 'mounted', source, target, operation: 'register', files_per_task: 10 };
+    const scan = await scanner('mounted', { jobs: [job] });
+    await worker('mounted', 2, [
+      { ...job, source: mountPoint, max_attempts: 2, retry_delay: '100ms' },
+    ]);
+
+    const summary = await scan.passDone(1, 'mounted', 120_000);
+    assert.equal(summary.failed, 30, summary.message);
+    const { value } = await new ControlClient(scan.socket).failures('mounted', { limit: 100 });
+    assert.equal(value.failures.length, 30);
+    for (const failure of value.failures) {
+      assert.match(
+        failure.message,
+        /^register of \S+ on host \S+: the file is not there and the source root \S+\/not-mounted on this host is another directory than the one the job's scanning daemon recorded \(inode \d+, here \d+\): is the file system mounted here\? .*; it will be tried again$/,
+      );
+    }
+    assert.equal(await landed(emulator, target), 0);
+  });
+
+  it('does not work a job whose source_marker is missing on the worker host', async () => {
+    const source = join(root, 'marked');
+    await writeFiles(source, 20);
+    await writeFile(join(source, '.irods-ingest'), '');
+    const mountPoint = join(root, 'marked-not-mounted');
+    await mkdir(mountPoint);
+    const target = `${HOME}/marked`;
+    const job = {
+      name: 'marked',
+      source,
+      target,
+      operation: 'register',
+      files_per_task: 10,
+      source_marker: '.irods-ingest',
+    };
+    const scan = await scanner('marked', { jobs: [job] });
+    const work = await worker('marked', 2, [{ ...job, source: mountPoint }]);
+
+    const { value } = await new ControlClient(scan.socket).workers();
+    const workerHost = value.workers.find((listed) => listed.pid === work.pid);
+    assert.deepEqual(workerHost?.jobs, []);
+    assert.deepEqual(
+      workerHost?.unusable.map(({ name, reason }) => ({ name, reason })),
+      [
+        {
+          name: 'marked',
+          reason: `its source marker ${mountPoint}/.irods-ingest is not there on this host (ENOENT): is the file system mounted?`,
+        },
+      ],
+    );
+    // Its batches wait for a daemon that can work them.
+    await eventually('the pass to queue its batches', async () => {
+      const { value: status } = await new ControlClient(scan.socket).status();
+      const [marked] = status.jobs;
+      return marked?.progress?.scanComplete === true && marked.queued === 2 ? true : undefined;
+    });
+    assert.equal(await landed(emulator, target), 0);
+  });
+
+  it('carries out deletes on a worker host that reaches the source under another path', async () => {
+    const source = join(root, 'elsewhere');
+    const expected = await writeFiles(source, 10);
+    const link = join(root, 'elsewhere-link');
+    await symlink(source, link);
+    const target = `${HOME}/elsewhere`;
+    const job = {
+      name: 'elsewhere',
+      source,
+      target,
+      operation: 'register',
+      delete: 'unregister',
+      rescan_interval: '0',
+    };
+    const scan = await scanner('elsewhere', { jobs: [job] });
+    await worker('elsewhere', 2, [{ ...job, source: link }]);
+    await scan.passDone(1, 'elsewhere', 60_000);
+    await assertObjects(emulator, target, expected);
+
+    await unlink(join(source, 'f3.dat'));
+    await new ControlClient(scan.socket).action('elsewhere', 'rescan');
+    const summary = await scan.passDone(2, 'elsewhere', 60_000);
+    assert.equal(summary.deleted, 1, summary.message);
+    expected.delete('f3.dat');
+    await assertObjects(emulator, target, expected);
+    assert.equal(await landed(emulator, target), 9);
   });
 });

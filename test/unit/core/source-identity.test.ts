@@ -86,6 +86,18 @@ describe('source root identity', () => {
     assert.deepEqual(judge({ marker: '.mark' }), { kind: 'ok' });
   });
 
+  it('compares only the inode on a worker host, whose device numbers are its own', () => {
+    const elsewhere = true;
+    assert.deepEqual(judge({ elsewhere, look: dir({ dev: 64768n, ino: 131n }) }), { kind: 'ok' });
+    assert.deepEqual(judge({ elsewhere, look: dir({ dev: 2049n, ino: 2n }) }), {
+      kind: 'refuse',
+      reason:
+        "the source root /data/m1 on this host is another directory than the one the job's scanning daemon recorded (inode 131, here 2): is the file system mounted here? A file system whose inode numbers differ between hosts (FUSE) needs a source_marker",
+    });
+    const withMarker = { elsewhere, marker: '.mark', look: dir({ dev: 64768n, ino: 7n }) };
+    assert.equal(judge(withMarker).kind, 'record');
+  });
+
   it('tells a changed source or target, naming the old collection', () => {
     const pair = { source: '/data/a', target: '/z/home/t1' };
     assert.equal(pairChange('j', undefined, pair), undefined);

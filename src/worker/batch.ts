@@ -140,6 +140,9 @@ export async function processBatch(deps: BatchDeps, batch: BatchPayload): Promis
     // One handler for the whole batch, even if a reload installs another meanwhile.
     const handler = handlerFor(deps.job.handler, deps.handlers);
     const entries = await look(deps, refused === undefined ? locks.mine : []);
+    // Asked once: a batch of files all deleted after the listing would ask for each.
+    let absent: Promise<string | undefined> | undefined;
+    const sourceAbsent = () => (absent ??= sourceAbsentNow(deps));
     const workerDeps = {
       ...workerDepsOf(deps, writes, locks, checkLookup(deps, entries)),
       ...handlerDeps(handler, deps.job, deps.client, deps.logger),
@@ -159,7 +162,8 @@ export async function processBatch(deps: BatchDeps, batch: BatchPayload): Promis
       const result: EntryResult = { text: entry.text, outcome: 'aborted', mark: entry.mark };
       results.push(result);
       writes.states = [];
-      result.outcome = await runEntry(deps, { workerDeps, handler, result }, batch, entry);
+      const run = { workerDeps, handler, result, sourceAbsent };
+      result.outcome = await runEntry(deps, run, batch, entry);
       await settlements.add(result, writes.states);
     }
   } finally {
@@ -244,11 +248,13 @@ interface EntryRun {
   readonly workerDeps: WorkerDeps;
   readonly handler: SiteHandler | undefined;
   readonly result: EntryResult;
+  /** Why the batch's source may be absent rather than its files gone (sourceAbsentNow). */
+  readonly sourceAbsent: () => Promise<string | undefined>;
 }
 
 async function runEntry(
   deps: BatchDeps,
-  { workerDeps, handler, result }: EntryRun,
+  { workerDeps, handler, result, sourceAbsent }: EntryRun,
   batch: BatchPayload,
   entry: BatchEntry,
 ): Promise<EntryOutcome> {
@@ -275,11 +281,13 @@ async function runEntry(
       }
     }
     if (look === undefined) {
-      const absent = await sourceAbsent(deps);
+      // Before a delete the root is looked at afresh: it may have gone since the batch asked.
+      const provisional = recorded?.provisional === true;
+      const absent = await (provisional ? sourceAbsentNow(deps) : sourceAbsent());
       if (absent !== undefined) return unavailable(deps, batch, text, absent);
       // What the job may have put in iRODS for it is deleted now: the watcher may have looked
       // at the path before the upload recorded anything, and a pass is hours away.
-      if (recorded?.provisional === true) {
+      if (provisional) {
         return await runDelete(deps, workerDeps, entry, mappedPath.logicalPath, recorded);
       }
       // Gone since it was queued: the next complete scan deletes it.
@@ -294,7 +302,7 @@ async function runEntry(
     // Gone while its action ran (the upload's open found no file, or the server could not read
     // it to register it): as for a file gone since it was queued, that is not its failure.
     if (batch.kind === BATCH_KINDS.sync && (await goneNow(deps, entry))) {
-      const absent = await sourceAbsent(deps);
+      const absent = await sourceAbsent();
       if (absent !== undefined) return unavailable(deps, batch, text, absent);
       // Its object may be partly in iRODS (a provisional state): the retry finds the file gone
       // and deletes that object, as above.
@@ -311,7 +319,7 @@ async function runEntry(
  * the listing, missing its marker). Undefined when the file went by itself. An S3 source has no
  * root to lose.
  */
-async function sourceAbsent(deps: BatchDeps): Promise<string | undefined> {
+async function sourceAbsentNow(deps: BatchDeps): Promise<string | undefined> {
   return deps.files === undefined ? deps.deletesRefused() : undefined;
 }
 

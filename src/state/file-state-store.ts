@@ -162,8 +162,10 @@ export class FileStateStore {
       args.push(...addresses[i]!, packState(state), was);
     });
     args.push(...this.#chainsOf(parents));
-    const written = (await RECORD_UNLOCKED.run(this.#redis, keys, args)) as number[];
-    return written.map((flag) => flag === 1);
+    const refused = (await RECORD_UNLOCKED.run(this.#redis, keys, args)) as number[];
+    const written = entries.map(() => true);
+    for (const at of refused) written[at - 1] = false;
+    return written;
   }
 
   /**

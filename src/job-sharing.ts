@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { RedisClient } from './state/index.js';
+import { redisRefusal, type RedisClient } from './state/index.js';
 import type { Config } from './config/index.js';
 import type { UnusableJob, WorkerInfo } from './control/wire.js';
 import { messageOf } from './errors.js';
@@ -121,7 +121,8 @@ export class JobSharing {
         if (this.#failing) this.#deps.logger.info('heartbeat: registered in Redis again');
         this.#failing = false;
       } catch (error) {
-        if (!this.#failing) this.#deps.logger.warn(`heartbeat failed: ${messageOf(error)}`);
+        const why = redisRefusal(error) ?? messageOf(error);
+        if (!this.#failing) this.#deps.logger.warn(`heartbeat failed: ${why}`);
         this.#failing = true;
       }
     })().finally(() => (this.#beating = undefined));

@@ -79,6 +79,14 @@ export interface JobStatus {
   passFailure?: PassFailure;
   /** Deletes held by max_delete until `allow-deletes`; absent when none are. */
   heldDeletes?: HeldDeletes;
+  /** The job's workers take no batches: Redis refuses writes (why, what to do). */
+  workersHeld?: WorkersHeld;
+}
+
+export interface WorkersHeld {
+  reason: string;
+  /** ISO 8601. */
+  since: string;
 }
 
 export interface PassFailure {

@@ -58,6 +58,9 @@ export function formatStatus(status: DaemonStatus, context: FormatContext): stri
     ...status.jobs
       .filter((job) => job.passFailure !== undefined)
       .map((job) => style.red(`job ${job.name}: its pass failed: ${job.passFailure!.reason}`)),
+    ...status.jobs
+      .filter((job) => job.workersHeld !== undefined)
+      .map((job) => style.red(`job ${job.name}: its workers wait: ${job.workersHeld!.reason}`)),
     ...(status.leftoverJobs ?? []).map(
       (name) =>
         `job ${name} is not configured but has state in Redis (irods-ingestctl forget ${name} removes it)`,
@@ -132,6 +135,10 @@ export function formatJob(job: JobStatus, { style, now }: FormatContext): string
     pairs.push(['refused', style.red(`${job.refused.reason} (since ${since})`)]);
   }
   if (job.passFailure !== undefined) pairs.push(['pass failed', failureLine(job, now, style)]);
+  if (job.workersHeld !== undefined) {
+    const since = formatRelative(job.workersHeld.since, now);
+    pairs.push(['workers wait', style.red(`${job.workersHeld.reason} (since ${since})`)]);
+  }
   if (job.heldDeletes !== undefined) pairs.push(['held deletes', heldLine(job, now, style)]);
   if (job.progress !== undefined) {
     const p = job.progress;

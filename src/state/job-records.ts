@@ -39,6 +39,14 @@ export class JobRecords {
     this.#key = new StateKeys(prefix, jobName).pass;
   }
 
+  /**
+   * A write that changes nothing (the pass number plus 0): throws while Redis refuses writes
+   * (redis-refusal.ts), as every other write would.
+   */
+  async probeWrite(): Promise<void> {
+    await this.#redis.hincrby(this.#key, 'pass', 0);
+  }
+
   /** Starts the next pass: counters back to zero; returns its number. One transaction. */
   async startPass(at = Date.now()): Promise<number> {
     const zeroes = [...COUNTER_NAMES, ...QUEUED_FIELDS].flatMap((name) => [name, 0]);

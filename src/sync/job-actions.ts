@@ -5,6 +5,7 @@
  */
 import type { JobConfig } from '../config/index.js';
 import type { RecordedState } from '../core/decide.js';
+import type { WorkersHeld } from '../core/job-status.js';
 import type { HandlerLookup } from '../handlers/registry.js';
 import type { Logger } from '../log.js';
 import type { JobQueue } from '../queue/queue.js';
@@ -27,6 +28,8 @@ export interface JobWorkers {
   readonly filesInFlight: number;
   /** Workers are wanted but were never started (stopped before the job claimed its state). */
   readonly unstarted: boolean;
+  /** Why the workers take no batches while Redis refuses writes, and since when. */
+  readonly held: WorkersHeld | undefined;
 }
 
 /** What a job's workers are built from. */

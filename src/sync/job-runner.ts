@@ -209,6 +209,7 @@ export class JobRunner {
       nextRescanAt: () => this.#nextRescanAt,
       passFailure: () => this.#passFailure,
       watcher: () => this.#parts.watch?.status(),
+      workersHeld: () => this.#parts.workers.held,
     });
   }
 

@@ -12,6 +12,7 @@ import {
   type JobStatus,
   type PassFailure,
   type WatcherStatus,
+  type WorkersHeld,
 } from '../core/job-status.js';
 import type { RateMeter } from '../core/rate-meter.js';
 import type { JobQueue } from '../queue/queue.js';
@@ -84,6 +85,7 @@ export interface StatusParts {
   readonly passFailure: () => PassFailure | undefined;
   /** Undefined for a job without a watcher. */
   readonly watcher: () => WatcherStatus | undefined;
+  readonly workersHeld: () => WorkersHeld | undefined;
 }
 
 export async function jobStatus(parts: StatusParts): Promise<JobStatus> {
@@ -115,6 +117,7 @@ export async function jobStatus(parts: StatusParts): Promise<JobStatus> {
     ...optional('nextRescanAt', waiting(state) ? iso(parts.nextRescanAt()) : undefined),
     watcher: parts.watcher() ?? { state: WATCHER_STATES.off, watches: 0 },
     ...optional('passFailure', parts.passFailure()),
+    ...optional('workersHeld', parts.workersHeld()),
     ...(await parts.safety.status()),
     progress: {
       filesKnown: record.queued.files,

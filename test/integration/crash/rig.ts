@@ -31,7 +31,7 @@ const LARGE_FILE_DIRS = [0, 15, 30, 45];
 /** Small, so that the pass has hundreds of batches and a kill interrupts some of them. */
 const FILES_PER_TASK = 10;
 const KEY_PREFIX = 'crash-test';
-const JOB = 'crash';
+export const JOB = 'crash';
 
 export interface ExpectedObject {
   readonly size: number;

@@ -21,6 +21,7 @@ import { fstatSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { IngestError, messageOf } from './errors.js';
 import type { Logger, LogStyle } from './log.js';
+import { redisRefusal } from './state/redis-refusal.js';
 
 const USAGE = 'usage: irods-ingestd --config FILE [--check-config] [--role all|worker]';
 
@@ -235,13 +236,17 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  // A refusal the daemon explains (IngestError) needs no stack; anything else is a bug.
+  // A refusal the daemon explains (IngestError, a Redis that takes no writes) needs no stack;
+  // anything else is a bug.
+  const refusal = redisRefusal(error);
   const text =
     error instanceof IngestError
       ? error.message
-      : error instanceof Error
-        ? (error.stack ?? error.message)
-        : String(error);
+      : refusal !== undefined
+        ? `${refusal}; the daemon cannot start until it takes writes`
+        : error instanceof Error
+          ? (error.stack ?? error.message)
+          : String(error);
   process.stderr.write(`irods-ingestd: ${text}\n`);
   process.exit(1);
 });

@@ -3,6 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { REFUSAL_PROBE_MS } from '../../../src/worker/pool.js';
+import { startEmulator } from '../../helpers/emulator.js';
+import { startIngestd } from '../../helpers/ingestd.js';
+import { startRedis } from '../../helpers/redis.js';
 import { runCtl } from '../control/run-ctl.js';
 import {
   assertIngestedExactlyOnce,
@@ -60,5 +63,30 @@ describe('a put_sync job whose Redis reaches its memory limit (noeviction) durin
     );
     await assertIngestedExactlyOnce(rig);
     assert.equal(summary.failed, 0, summary.message);
+  });
+});
+
+describe('a daemon started while its Redis refuses writes', () => {
+  it('exits 1 and says why in one line, without a stack trace', async () => {
+    const emulator = await startEmulator();
+    const redis = await startRedis();
+    const admin = new Redis({ path: redis.socketPath });
+    await admin.config('SET', 'maxmemory', '1');
+    const daemon = await startIngestd({ emulator, jobs: [], redisUrl: redis.url });
+    try {
+      const said = await daemon.waitFor((e) => /Redis refuses writes/.test(e.message));
+      assert.match(
+        said.message,
+        /^irods-ingestd: Redis refuses writes \(OOM .*\): raise its maxmemory.*cannot start/,
+      );
+      assert.equal(await daemon.exit(), 1);
+      const stack = daemon.logs.filter((e) => /^\s+at /.test(e.message));
+      assert.deepEqual(stack, [], 'no stack trace');
+    } finally {
+      admin.disconnect();
+      await daemon.cleanUp();
+      await redis.stop();
+      await emulator.stop();
+    }
   });
 });

@@ -38,10 +38,14 @@ export class PassTally {
 
   async flush(): Promise<void> {
     if (this.#chunks === 0) return;
-    await this.#records.incrementBy(this.#counts, { files: this.#files, bytes: this.#bytes });
+    // Taken before the write: the pass's own state writes run beside the scan and add to the
+    // tally while it is in flight, and what they add goes in the next write.
+    const counts = this.#counts;
+    const queued = { files: this.#files, bytes: this.#bytes };
     this.#counts = {};
     this.#files = 0;
     this.#bytes = 0;
     this.#chunks = 0;
+    await this.#records.incrementBy(counts, queued);
   }
 }

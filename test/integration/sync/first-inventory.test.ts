@@ -94,6 +94,28 @@ describe('a first pass with operation none', () => {
     assert.equal(await fx.client.collections.stat('/tempZone/home/rods/plain'), undefined);
   });
 
+  it('counts every entry it records, however many directories it lists', async () => {
+    // Enough directories for the pass's counters to be written while its own state writes are
+    // still in flight (they are written every 32 chunks, and each directory is a chunk here).
+    const root = await fx.tempDir('inventory-wide-');
+    const tree: Record<string, string> = {};
+    for (let d = 0; d < 150; d++) {
+      for (let f = 0; f < 4; f++) tree[`d${d}/f${f}.dat`] = `${d}/${f}`;
+    }
+    await writeTree(root, tree);
+    const daemon = await fx.daemon({
+      jobs: [job('wide', root)],
+      workers: 0,
+      redisUrl: server.url,
+      keyPrefix: PREFIX,
+    });
+    const summary = await daemon.passDone(1);
+    assert.equal(summary.seen, 750, summary.message);
+    assert.equal(summary.new, 750, summary.message);
+    assert.equal(summary.updated, 0, summary.message);
+    await daemon.kill();
+  });
+
   it('leaves a file that a worker holds to the queue, unrecorded', async () => {
     const root = await source();
     // Another daemon's worker is acting on sub/c.dat.

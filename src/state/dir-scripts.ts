@@ -7,40 +7,60 @@
  *   KEYS[1] the shard-count hash, KEYS[2] the tracked counter, ARGV[1] the stem of directory
  *   keys (`P:d:`). The directory keys cannot be declared: which shards exist is read inside the
  *   script, atomically. They start with the same prefix as KEYS[1], so on a Redis Cluster they
- *   share its hash slot (connection.ts). A directory's entries live in `stem..id..':'..shard`, shard = first 32 bits of
- *   SHA-1(name) mod the shard count (1 unless the shard-count hash says more); names longer than
- *   LONG_NAME bytes live in `stem..id..':L'`, because one such field would turn a whole shard
- *   into Redis' big hashtable encoding (hash-max-listpack-value, 64 by default).
- * A shard never holds more than MAX_FIELDS fields after a write: the directory then doubles its
- * shard count and moves about half of each shard's fields to its new sibling. Shards stay below
- * hash-max-listpack-entries (128 by default), so every shard keeps the compact listpack encoding.
+ *   share its hash slot (connection.ts). A directory's entries live in `stem..id..':'..shard`;
+ *   names longer than LONG_NAME bytes live in `stem..id..':L'`, because one such field would turn
+ *   a whole shard into Redis' big hashtable encoding (hash-max-listpack-value, 64 by default).
+ *
+ * A directory grows one shard at a time (linear hashing), so that no call moves more than a few
+ * shards' entries however large the directory. With N shards (1 unless the shard-count hash says
+ * more) and b the largest power of two not above N, the shards 0 .. N-b-1 have been split in this
+ * round, each into itself and the shard b above it; a name's shard is h mod 2b, less b when that
+ * shard does not exist yet (h: the first 32 bits of SHA-1(name)). With N a power of two that is
+ * h mod N: the layout of version 3, when a directory doubled at once (schema.ts). Doubling moved
+ * half of a directory's entries in one call, and Redis serves no one else during a call: 1.15 s
+ * at 300,000 entries, and Redis' 5 s script limit (BUSY to every client) at about two million.
+ * A split directory keeps about LOW_FIELDS entries per shard on average; the shards not split
+ * yet in a round hold up to twice that, below hash-max-listpack-entries (128 by default), so
+ * every shard keeps the compact listpack encoding.
  */
 import { LuaScript } from './lua.js';
 
-/** Fields per shard before a directory splits; below Redis' listpack limit of 128 entries. */
+/** A directory of one shard splits only beyond this many fields. */
 export const MAX_FIELDS_PER_SHARD = 100;
+/** Fields per shard a split directory keeps on average (see above). */
+export const LOW_FIELDS_PER_SHARD = 40;
 /** Longest name kept in a shard; Redis' default hash-max-listpack-value. */
 export const LONG_NAME_BYTES = 64;
 
 /** Shared by every script over the directory hashes: the keys and shards of a directory. */
 export const PRELUDE = `
 local shardsKey, trackedKey, stem = KEYS[1], KEYS[2], ARGV[1]
-local MAX_FIELDS, LONG_NAME = ${MAX_FIELDS_PER_SHARD}, ${LONG_NAME_BYTES}
-local counts = {}
+local MAX_FIELDS, LOW, LONG_NAME = ${MAX_FIELDS_PER_SHARD}, ${LOW_FIELDS_PER_SHARD}, ${LONG_NAME_BYTES}
+local counts, bases = {}, {}
+local function setCount(id, n)
+  local base = 1
+  while base * 2 <= n do base = base * 2 end
+  counts[id], bases[id] = n, base
+end
 local function shardCount(id)
   local n = counts[id]
   if n == nil then
     n = tonumber(redis.call('HGET', shardsKey, id) or '1')
-    counts[id] = n
+    setCount(id, n)
   end
-  return n
+  return n, bases[id]
 end
-local function shardOf(name, n)
+local function hashOf(name)
+  return tonumber(string.sub(redis.sha1hex(name), 1, 8), 16)
+end
+local function shardOf(name, n, base)
   if n == 1 then return 0 end
-  return tonumber(string.sub(redis.sha1hex(name), 1, 8), 16) % n
+  local s = hashOf(name) % (2 * base)
+  if s >= n then s = s - base end
+  return s
 end
 -- A shard's key name is built once per call: formatting the shard number for every entry took
--- a sixteenth of a first pass's Redis time.
+-- a sixteenth of a first pass's Redis time. A split adds a shard, and changes no key.
 local shardKeys = {}
 local function keyFor(id, name)
   if #name > LONG_NAME then return stem .. id .. ':L', false end
@@ -66,48 +86,58 @@ end
 `;
 
 /**
- * Doubles a directory's shard count until no shard holds more than MAX_FIELDS fields; `put`
- * writes one entry and grows its directory when needed. `reserve` makes room for a batch's new
- * entries of a directory before they are written: growing shard by shard as they arrive moved
- * each entry of a large new directory about once more (a third of a first pass's Redis time).
+ * `grow(id, extra)` splits a directory's next shards while it holds, with `extra` entries about
+ * to be written, more than LOW fields per shard; `put` writes one entry and grows its directory
+ * when needed. Called with a batch's new entries before they are written, grow places them once:
+ * growing as they arrive moved each entry of a large new directory about once more.
  */
 export const GROW = `
-local function reshard(id, n, m)
-  for i = 0, n - 1 do
-    local from = stem .. id .. ':' .. i
-    local all = redis.call('HGETALL', from)
-    for j = 1, #all, 2 do
-      local s = shardOf(all[j], m)
-      if s ~= i then
-        redis.call('HSET', stem .. id .. ':' .. s, all[j], all[j + 1])
-        redis.call('HDEL', from, all[j])
-      end
+local SPLIT_SLICE, SAMPLE = 1000, 4
+local function splitNext(id)
+  local n, base = shardCount(id)
+  local at = n - base
+  local from, to = stem .. id .. ':' .. at, stem .. id .. ':' .. (at + base)
+  local all = redis.call('HGETALL', from)
+  local moved, names = {}, {}
+  for j = 1, #all, 2 do
+    if hashOf(all[j]) % (2 * base) == at + base then
+      moved[#moved + 1] = all[j]
+      moved[#moved + 1] = all[j + 1]
+      names[#names + 1] = all[j]
     end
   end
-  counts[id] = m
-  redis.call('HSET', shardsKey, id, m)
-end
-local function grow(id)
-  local n = shardCount(id)
-  while true do
-    local over = false
-    for i = 0, n - 1 do
-      if redis.call('HLEN', stem .. id .. ':' .. i) > MAX_FIELDS then over = true break end
-    end
-    if not over then return end
-    reshard(id, n, n * 2)
-    n = n * 2
+  for k = 1, #names, SPLIT_SLICE do
+    local last = math.min(k + SPLIT_SLICE - 1, #names)
+    redis.call('HSET', to, unpack(moved, 2 * k - 1, 2 * last))
+    redis.call('HDEL', from, unpack(names, k, last))
   end
+  setCount(id, n + 1)
+  redis.call('HSET', shardsKey, id, n + 1)
 end
-local function reserve(id, incoming)
-  local n = shardCount(id)
-  local total = incoming
-  for i = 0, n - 1 do total = total + redis.call('HLEN', stem .. id .. ':' .. i) end
-  if total <= n * MAX_FIELDS then return end
-  -- Three quarters full on average: few shards pass MAX_FIELDS by chance (grow mends those).
-  local m = n * 2
-  while total * 4 > m * MAX_FIELDS * 3 do m = m * 2 end
-  reshard(id, n, m)
+-- The directory's entries, estimated from the next shards to split: each holds about 1/base of
+-- them (they were not split in this round), which the directory's size cannot be read faster.
+local function estimate(id)
+  local n, base = shardCount(id)
+  local first = n - base
+  local last = math.min(first + SAMPLE - 1, base - 1)
+  local sum = 0
+  for i = first, last do sum = sum + redis.call('HLEN', stem .. id .. ':' .. i) end
+  return sum * base / (last - first + 1)
+end
+local function grow(id, extra)
+  -- At most the splits the coming entries call for, and two: a sample that happens to run full
+  -- cannot have one call split a large share of a large directory.
+  local budget = math.floor(extra / LOW) + 2
+  while budget > 0 do
+    local n = shardCount(id)
+    if n == 1 then
+      if redis.call('HLEN', stem .. id .. ':0') + extra <= MAX_FIELDS then return end
+    elseif estimate(id) + extra < LOW * n then
+      return
+    end
+    splitNext(id)
+    budget = budget - 1
+  end
 end
 local function put(id, name, value, onlyIfNew)
   local key, sharded = keyFor(id, name)
@@ -117,7 +147,12 @@ local function put(id, name, value, onlyIfNew)
   else
     added = redis.call('HSET', key, name, value)
   end
-  if added == 1 and sharded and redis.call('HLEN', key) > MAX_FIELDS then grow(id) end
+  if added == 1 and sharded then
+    -- A shard below LOW cannot tell that its directory is due to split, nor a single one below
+    -- MAX_FIELDS: neither asks for an estimate.
+    local size = redis.call('HLEN', key)
+    if size > MAX_FIELDS or (size >= LOW and shardCount(id) > 1) then grow(id, 0) end
+  end
   return added
 end
 `;
@@ -136,27 +171,48 @@ return out
 `);
 
 /**
- * ARGV[2..] directory ids. Returns, per directory, a few strings of its names and values joined
- * by `/`: no name holds one (a file name cannot, an S3 key is split on it), and no packed value
- * does. (A NUL would not do: escaped S3 key elements begin with one.) A string per shard, of at
- * most 1,000 entries, since a directory's long names share one hash of any size. A few strings
- * per directory instead of two per entry: a rescan reads every directory, and decoding a reply
- * of 400,000 bulk strings was about a sixth of its main thread.
+ * ARGV[2] = about how many entries to read at most, ARGV[3] and ARGV[4] where to start in the
+ * first directory (a shard, and an HSCAN cursor of its long names; 0 and '0' from the start),
+ * ARGV[5..] directory ids. Returns { per directory begun, a few strings of its names and values
+ * joined by `/`; then -1, or the shard and cursor to go on from in the last one }. No name holds
+ * a `/` (a file name cannot, an S3 key is split on it), and no packed value does. (A NUL would
+ * not do: escaped S3 key elements begin with one.) A string per 1,000 entries: a rescan reads
+ * every directory, and decoding a reply of 400,000 bulk strings was about a sixth of its main
+ * thread. A large directory is read over several calls, since Redis serves no one else during
+ * one: a directory of a million entries in one call held it for 2.1 s. A split between two calls
+ * moves entries to a higher shard only, so reading shards in order misses none (some twice).
  */
 export const CHILDREN = new LuaScript(`${PRELUDE}
-local PIECE = 2 * 1000 -- names and values of 1,000 entries
+local PIECE, PAGE = 2 * 1000, 1000 -- names and values of 1,000 entries
+local budget, shard, cursor = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local out = {}
-for at = 2, #ARGV do
-  local pieces = {}
-  for _, key in ipairs(allKeys(ARGV[at])) do
-    local all = redis.call('HGETALL', key)
+for at = 5, #ARGV do
+  local id, pieces = ARGV[at], {}
+  local function add(all)
     for from = 1, #all, PIECE do
       pieces[#pieces + 1] = table.concat(all, '/', from, math.min(from + PIECE - 1, #all))
     end
+    budget = budget - #all / 2
+  end
+  local n = shardCount(id)
+  while shard < n and budget > 0 do
+    add(redis.call('HGETALL', stem .. id .. ':' .. shard))
+    shard = shard + 1
+  end
+  local complete = false
+  if shard >= n and budget > 0 then
+    repeat
+      local page = redis.call('HSCAN', stem .. id .. ':L', cursor, 'COUNT', PAGE)
+      cursor = page[1]
+      add(page[2])
+    until cursor == '0' or budget <= 0
+    complete = cursor == '0'
   end
   out[#out + 1] = pieces
+  if not complete then return { out, shard, cursor } end
+  shard, cursor = 0, '0'
 end
-return out
+return { out, -1, '' }
 `);
 
 /**
@@ -249,7 +305,6 @@ return held
  * The entries are distinct paths. Each shard's entries are read by one HMGET and written by one
  * HSET: a call from Lua into Redis costs about half a microsecond before it does any work, and a
  * first pass made three per entry.
- * A shard that could pass MAX_FIELDS is written entry by entry instead, growing as it fills.
  */
 export const RECORD_UNLOCKED = new LuaScript(`${PRELUDE}${GROW}${PUT_CHAINS}
 local SLICE = 1000 -- arguments per unpack, well below Lua's limit
@@ -281,7 +336,7 @@ for i = 1, n do
     refused[#refused + 1] = i
   end
 end
-for id, k in pairs(fresh) do reserve(id, k) end
+for id, k in pairs(fresh) do grow(id, k) end
 local function hmget(key, names)
   local values = {}
   for from = 1, #names, SLICE do
@@ -293,16 +348,15 @@ end
 for _, id in ipairs(order) do
   local shards, keys = {}, {}
   for _, i in ipairs(dirs[id]) do
-    local key, sharded = keyFor(id, ARGV[4 * i + 1])
+    local key = keyFor(id, ARGV[4 * i + 1])
     local shard = shards[key]
     if shard == nil then
-      shard = { sharded = sharded }
+      shard = {}
       shards[key] = shard
       keys[#keys + 1] = key
     end
     shard[#shard + 1] = i
   end
-  local crowded = false
   for _, key in ipairs(keys) do
     local shard, current, due = shards[key], {}, {}
     local size = redis.call('HLEN', key)
@@ -320,18 +374,13 @@ for _, id in ipairs(order) do
       end
     end
     shard.due = due
-    if shard.sharded and size + #due > MAX_FIELDS then crowded = true end
   end
   for _, key in ipairs(keys) do
     local fields = {}
     for _, i in ipairs(shards[key].due) do
       local at = 4 * i
-      if crowded then
-        added = added + put(id, ARGV[at + 1], ARGV[at + 2], false)
-      else
-        fields[#fields + 1] = ARGV[at + 1]
-        fields[#fields + 1] = ARGV[at + 2]
-      end
+      fields[#fields + 1] = ARGV[at + 1]
+      fields[#fields + 1] = ARGV[at + 2]
       writtenDirs[id] = true
     end
     for from = 1, #fields, SLICE do

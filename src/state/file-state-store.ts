@@ -29,6 +29,12 @@ import type { RecordedState } from '../core/decide.js';
 const PLACEHOLDER = packState({ type: 'dir', size: 0, mtimeNs: 0n, ino: 0n });
 /** Directories per script call while forgetting a tree, to keep each call short. */
 const TREE_BATCH = 500;
+/**
+ * Recorded children read per script call at most, about: some 50 ms of Redis, which serves no
+ * one else meanwhile. A pass reads up to 8 directories per call (listing-states.ts), rarely more
+ * than this; a large directory takes several.
+ */
+const CHILDREN_PER_CALL = 50_000;
 
 export interface RecordEntry {
   relPath: Uint8Array;
@@ -78,13 +84,26 @@ export class FileStateStore {
   }
 
   async #packedChildrenOf(dirs: readonly Uint8Array[]): Promise<Map<string, string>[]> {
-    if (dirs.length === 0) return [];
     const ids = dirs.map((dir) => dirId(dir));
-    const reply = (await CHILDREN.run(this.#redis, this.#scriptKeys, [
-      this.#stem,
-      ...ids,
-    ])) as Buffer[][];
-    return reply.map(parseChildren);
+    const children = ids.map(() => new Map<string, string>());
+    // Where the next call goes on: the first directory not read to its end, its shard and the
+    // cursor of its long names (CHILDREN).
+    let next = 0;
+    let shard = 0;
+    let cursor = '0';
+    while (next < ids.length) {
+      const [pieces, resumeShard, resumeCursor] = (await CHILDREN.run(
+        this.#redis,
+        this.#scriptKeys,
+        [this.#stem, CHILDREN_PER_CALL, shard, cursor, ...ids.slice(next)],
+      )) as [Buffer[][], number, Buffer];
+      pieces.forEach((piece, i) => parseChildren(piece, children[next + i]));
+      if (resumeShard < 0) break;
+      next += pieces.length - 1;
+      shard = resumeShard;
+      cursor = resumeCursor.toString('latin1');
+    }
+    return children;
   }
 
   async getMany(relPaths: readonly Uint8Array[]): Promise<(RecordedState | undefined)[]> {

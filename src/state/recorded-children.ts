@@ -48,10 +48,13 @@ export class RecordedChildren implements RecordedByName {
 /**
  * A directory's children as the CHILDREN script returns them (dir-scripts.ts): pieces of names
  * and packed states joined by `/`, which neither holds. Keyed by encodeRelPath of each name; a
- * piece of plain ASCII names, nearly every one, is split as one string.
+ * piece of plain ASCII names, nearly every one, is split as one string. Added to `children`: a
+ * large directory comes in several calls.
  */
-export function parseChildren(pieces: readonly Buffer[]): Map<string, string> {
-  const children = new Map<string, string>();
+export function parseChildren(
+  pieces: readonly Buffer[],
+  children = new Map<string, string>(),
+): Map<string, string> {
   for (const piece of pieces) addPiece(children, piece);
   return children;
 }

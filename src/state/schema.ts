@@ -16,7 +16,7 @@ import { registerExistingJobs } from './job-registry.js';
 import { startingWith } from './keys.js';
 import { scanKeys } from './scan.js';
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** The layout before versions were recorded (every layout up to this daemon's first release). */
 const UNVERSIONED = 1;
@@ -44,6 +44,14 @@ export const MIGRATIONS: readonly Migration[] = [
     to: 3,
     what: 'registry of job names',
     run: registerExistingJobs,
+  },
+  {
+    // Version 4 splits a directory's hashes one shard at a time (dir-scripts.ts), so a shard
+    // count need not be a power of two, which a version 3 daemon would misread. Version 3 state
+    // holds powers of two only, read the same way: nothing to rewrite.
+    to: 4,
+    what: 'directories that split shard by shard',
+    run: () => Promise.resolve(),
   },
 ];
 

@@ -267,7 +267,7 @@ describe('FileStateStore', () => {
     assert.equal(await s.trackedCount(), 791);
   });
 
-  it('splits a shard that new entries overfill despite the room made for them', async () => {
+  it('stays compact when the new entries of a directory all fall in one shard of two', async () => {
     const s = fresh();
     // Names whose shard is 0 of 2 (dir-scripts.ts: the first 32 bits of SHA-1, mod the count):
     // the room made for 90 new entries beside 60 splits the directory in two, and all 90 go to
@@ -299,6 +299,84 @@ describe('FileStateStore', () => {
     assert.deepEqual(children.get(skewed[89]!), file(189));
     assert.deepEqual(children.get('old-59'), file(59));
     assert.equal(await s.trackedCount(), 151);
+  });
+
+  it('grows a large directory a few shards per write, leaving most entries where they are', async () => {
+    const s = fresh();
+    /** Which key holds each entry of the job's directories. */
+    const placement = async (): Promise<Map<string, string>> => {
+      const where = new Map<string, string>();
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:job:d:*`, 'COUNT', 1000);
+        cursor = next;
+        for (const key of keys) for (const name of await redis.hkeys(key)) where.set(name, key);
+      } while (cursor !== '0');
+      return where;
+    };
+    const CHUNK = 1000;
+    let before = new Map<string, string>();
+    let mostMoved = 0;
+    for (let at = 0; at < 20_000; at += CHUNK) {
+      const own = Array.from({ length: CHUNK }, (_, i) => {
+        const path = `huge/f${at + i}.dat`;
+        return { relPath: bytes(path), path, state: file(at + i), expected: undefined };
+      });
+      assert.ok((await s.recordUnlocked(own)).every(Boolean));
+      const after = await placement();
+      const moved = [...before].filter(([name, key]) => after.get(name) !== key).length;
+      mostMoved = Math.max(mostMoved, moved);
+      before = after;
+    }
+    // A split moves part of one shard (at most 128 entries); a write of 1,000 new entries makes
+    // at most 1000 / 40 + 2 of them. Doubling the directory at once moved 10,000 here.
+    assert.ok(mostMoved <= 27 * 128, `most entries moved by one write: ${mostMoved}`);
+    const shape = await s.directoryShape(bytes('huge'));
+    assert.equal(shape.compact, true);
+    assert.ok(shape.largestShard < 128, `largest shard: ${shape.largestShard}`);
+    assert.ok(shape.shards >= 20_000 / 80, `shards: ${shape.shards}`);
+    assert.equal((await s.recordedChildren(bytes('huge'))).size, 20_000);
+    const names = Array.from({ length: 20_000 }, (_, i) => bytes(`huge/f${i}.dat`));
+    const sizes = (await s.getMany(names)).map((state) => state?.size);
+    assert.deepEqual(
+      sizes,
+      names.map((_, i) => i),
+    );
+    // One entry at a time (a worker's writes) grows it the same way.
+    for (let i = 0; i < 2000; i++) {
+      await s.record([{ relPath: bytes(`huge/g${i}.dat`), state: file(i) }]);
+    }
+    assert.equal((await s.recordedChildren(bytes('huge'))).size, 22_000);
+    assert.equal((await s.directoryShape(bytes('huge'))).compact, true);
+    assert.equal(await s.trackedCount(), 22_001);
+  });
+
+  it('reads a directory larger than one call may read over several calls, every entry', async () => {
+    const s = fresh();
+    // 49,000 names in shards and 3,000 long ones: the first call stops partway through the long
+    // names (about 50,000 entries per call), the next goes on from its HSCAN cursor.
+    const long = (i: number) => `${'l'.repeat(70)}-${i}`;
+    const names = [
+      ...Array.from({ length: 49_000 }, (_, i) => `s${i}`),
+      ...Array.from({ length: 3000 }, (_, i) => long(i)),
+    ];
+    for (let at = 0; at < names.length; at += 2000) {
+      await s.recordUnlocked(
+        names.slice(at, at + 2000).map((name, i) => {
+          const path = `vast/${name}`;
+          return { relPath: bytes(path), path, state: file(at + i), expected: undefined };
+        }),
+      );
+    }
+    // A directory after it in the same read is read too, from its start.
+    const [vast, root] = await s.packedChildren([bytes('vast'), bytes('')]);
+    assert.equal([...vast!.keys()].length, names.length);
+    assert.deepEqual([...root!.keys()], ['vast']);
+    const children = await s.recordedChildren(bytes('vast'));
+    assert.equal(children.size, names.length);
+    for (const i of [0, 48_999, 49_000, 51_999]) {
+      assert.deepEqual(children.get(names[i]!), file(i), names[i]);
+    }
   });
 
   it('keeps names longer than a compact field apart and still finds them', async () => {

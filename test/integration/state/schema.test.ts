@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Redis } from 'ioredis';
@@ -8,6 +9,8 @@ import {
   SCHEMA_VERSION,
   SchemaError,
 } from '../../../src/state/index.js';
+import { dirId } from '../../../src/state/keys.js';
+import { packState } from '../../../src/state/pack.js';
 import { schemaKey, type Migration } from '../../../src/state/schema.js';
 import { startEmulator } from '../../helpers/emulator.js';
 import { startIngestd } from '../../helpers/ingestd.js';
@@ -115,6 +118,40 @@ describe('the Redis layout version', () => {
     assert.deepEqual(children.get('a.txt'), file);
     assert.deepEqual(children.get('b.bin'), provisional);
     assert.equal(await states.trackedCount(), 3);
+  });
+
+  it('reads version 3 directories, doubled at once, and grows them a shard at a time', async () => {
+    const { redis, prefix } = open();
+    const states = new FileStateStore(redis, prefix, 'job');
+    const file = (size: number) => ({ type: 'file' as const, size, mtimeNs: 5n, ino: 7n });
+    // The version 3 layout of a directory of 300 entries doubled to 4 shards: each entry in
+    // the shard the first 32 bits of the SHA-1 of its name give, mod 4.
+    const id = dirId(bytes('big'));
+    for (let i = 0; i < 300; i++) {
+      const name = `f${i}`;
+      const shard = parseInt(createHash('sha1').update(name).digest('hex').slice(0, 8), 16) % 4;
+      await redis.hset(`${prefix}:job:d:${id}:${shard}`, name, packState(file(i)));
+    }
+    await redis.hset(`${prefix}:job:shards`, id, '4');
+    await redis.set(`${prefix}:job:tracked`, '300');
+    await redis.set(schemaKey(prefix), '3');
+    assert.equal(await ensureSchema(redis, prefix), 3);
+    assert.equal(await redis.get(schemaKey(prefix)), String(SCHEMA_VERSION));
+    const old = Array.from({ length: 300 }, (_, i) => bytes(`big/f${i}`));
+    assert.deepEqual(
+      (await states.getMany(old)).map((state) => state?.size),
+      old.map((_, i) => i),
+    );
+    await states.record(
+      Array.from({ length: 300 }, (_, i) => ({ relPath: bytes(`big/g${i}`), state: file(i) })),
+    );
+    const shape = await states.directoryShape(bytes('big'));
+    assert.ok(shape.shards > 4, `shards: ${shape.shards}`);
+    assert.equal(shape.compact, true);
+    const children = await states.recordedChildren(bytes('big'));
+    assert.equal(children.size, 600);
+    assert.deepEqual(children.get('f299'), file(299));
+    assert.deepEqual(children.get('g299'), file(299));
   });
 
   it('refuses a layout it has no migration from', async () => {

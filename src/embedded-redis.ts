@@ -116,7 +116,7 @@ class SupervisedServer implements EmbeddedRedis {
 
   async #restart(how: string): Promise<void> {
     const { dir } = this.#files;
-    const died = Date.now();
+    const died = performance.now();
     if (this.#restartedAt !== undefined && died - this.#restartedAt < STABLE_AFTER_MS) {
       const after = Math.round((died - this.#restartedAt) / 1000);
       this.#lose(`redis-server for ${dir} ended (${how}) again ${after} s after it was restarted`);
@@ -137,9 +137,9 @@ class SupervisedServer implements EmbeddedRedis {
       return;
     }
     this.#server = server;
-    this.#restartedAt = Date.now();
+    this.#restartedAt = performance.now();
     this.#options.onRestart?.(
-      `redis-server for ${dir} ended (${how}) while the daemon ran; started again on its data in ${this.#restartedAt - died} ms (pid ${server.pid})`,
+      `redis-server for ${dir} ended (${how}) while the daemon ran; started again on its data in ${Math.round(this.#restartedAt - died)} ms (pid ${server.pid})`,
     );
     this.#watch(server);
   }

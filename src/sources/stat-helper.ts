@@ -123,10 +123,10 @@ export class StatHelper {
     if (from >= this.#pending) return [];
     const requested = this.#request;
     const answered = () => Atomics.load(this.#control, HELPER_CONTROL.answered);
-    const deadline = Date.now() + ANSWER_TIMEOUT_MS;
+    const deadline = performance.now() + ANSWER_TIMEOUT_MS;
     let seen = answered();
     while (seen < requested) {
-      const left = deadline - Date.now();
+      const left = deadline - performance.now();
       if (left <= 0) {
         this.#broken = true;
         return new Array<Prefetched>(this.#pending - from).fill(undefined);

@@ -269,8 +269,8 @@ export class JobRunner {
       this.#closing = true;
       this.#stopping = true;
       this.#wake.abort();
-      const graceEnds = Date.now() + graceMs;
-      const graceLeft = () => Math.max(0, graceEnds - Date.now());
+      const graceEnds = performance.now() + graceMs;
+      const graceLeft = () => Math.max(0, graceEnds - performance.now());
       const scanning = Promise.all([this.#parts.watch?.close(), this.#passLoop]).catch(
         () => undefined,
       );

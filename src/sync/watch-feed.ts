@@ -102,8 +102,9 @@ export class WatchFeed {
    * then queues what is needed itself, and may find a rename where a pass would see a new entry
    * and a gone one.
    */
-  decides(path: string, now = Date.now()): boolean {
+  decides(path: string): boolean {
     if (this.#closed) return false;
+    const now = performance.now();
     const horizon = this.#deps.job.settle + this.#renameWindowMs;
     for (let at = path.length; at > 0; at = path.lastIndexOf('/', at - 1)) {
       const prefix = path.slice(0, at);
@@ -122,7 +123,7 @@ export class WatchFeed {
   note(event: WatchEvent): void {
     if (this.#closed) return;
     // A watcher's text paths are valid UTF-8, whose text form (encodeRelPath) is the path itself.
-    this.#settle.note(event.relPath, event.directory, event.removed, Date.now());
+    this.#settle.note(event.relPath, event.directory, event.removed, performance.now());
     this.#deps.audit?.note(event.relPath);
     this.#arm();
   }
@@ -152,12 +153,12 @@ export class WatchFeed {
           this.#arm();
         });
       },
-      Math.max(0, due - Date.now()),
+      Math.max(0, due - performance.now()),
     );
   }
 
   async #flush(): Promise<void> {
-    const now = Date.now();
+    const now = performance.now();
     const settled = this.#settle.take(now);
     if (this.#deps.paused()) {
       this.#deferred.clear();

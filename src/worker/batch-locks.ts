@@ -34,7 +34,10 @@ export class BatchLocks {
   readonly #locks: FileLocks;
   readonly #owner: string;
   readonly #ttlMs: number;
-  /** Per file held: until when (Date.now() ms) the lock is surely the run's. */
+  /**
+   * Per file held: until when (performance.now() ms: a wall clock set back would stretch it) the
+   * lock is surely the run's.
+   */
   readonly #heldUntil = new Map<string, number>();
   readonly #timer: NodeJS.Timeout;
 
@@ -62,7 +65,7 @@ export class BatchLocks {
     owner: string,
     ttlMs: number,
   ): Promise<BatchLocks> {
-    const sentAt = Date.now();
+    const sentAt = performance.now();
     const got = await locks.tryLock(paths, ttlMs, owner);
     const mine = paths.filter((_, i) => got[i]);
     const busy = paths.filter((_, i) => !got[i]);
@@ -72,9 +75,9 @@ export class BatchLocks {
   /** Before the run acts on `path`: whether it holds the lock (still, or again). */
   async claim(path: string): Promise<Claim> {
     const until = this.#heldUntil.get(path);
-    if (until !== undefined && until - Date.now() > this.#ttlMs / 3) return CLAIMS.held;
+    if (until !== undefined && until - performance.now() > this.#ttlMs / 3) return CLAIMS.held;
     if (until !== undefined && (await this.#renew(path))) return CLAIMS.held;
-    const sentAt = Date.now();
+    const sentAt = performance.now();
     const [got] = await this.#locks.tryLock([path], this.#ttlMs, this.#owner);
     if (!got) return CLAIMS.lost;
     this.#heldUntil.set(path, sentAt + this.#ttlMs);
@@ -88,7 +91,7 @@ export class BatchLocks {
    */
   async keep(path: string): Promise<void> {
     const until = this.#heldUntil.get(path);
-    if (until !== undefined && until - Date.now() >= (this.#ttlMs * 2) / 3) return;
+    if (until !== undefined && until - performance.now() >= (this.#ttlMs * 2) / 3) return;
     if (until === undefined || !(await this.#renew(path))) throw new LockLostError(path);
   }
 
@@ -103,7 +106,7 @@ export class BatchLocks {
   }
 
   async #renew(path: string): Promise<boolean> {
-    const sentAt = Date.now();
+    const sentAt = performance.now();
     const [held] = await this.#locks.extend([path], this.#ttlMs, this.#owner);
     if (held === true) this.#heldUntil.set(path, sentAt + this.#ttlMs);
     else this.#heldUntil.delete(path);
@@ -113,7 +116,7 @@ export class BatchLocks {
   /** The timer's renewal of every lock the run holds; a failed one is left to the next tick. */
   async #renewAll(): Promise<void> {
     const paths = [...this.#heldUntil.keys()];
-    const sentAt = Date.now();
+    const sentAt = performance.now();
     let held: boolean[];
     try {
       held = await this.#locks.extend(paths, this.#ttlMs, this.#owner);

@@ -115,7 +115,8 @@ local function splitNext(id)
   redis.call('HSET', shardsKey, id, n + 1)
 end
 -- The directory's entries, estimated from the next shards to split: each holds about 1/base of
--- them (they were not split in this round), which the directory's size cannot be read faster.
+-- them (none was split in this round). No count per directory is kept, and counting its shards
+-- costs what a split must not.
 local function estimate(id)
   local n, base = shardCount(id)
   local first = n - base

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { redisRefusal, type RedisClient } from './state/index.js';
+import type { RedisClient } from './state/index.js';
 import type { Config } from './config/index.js';
 import type { UnusableJob, WorkerInfo } from './control/wire.js';
 import { messageOf } from './errors.js';
@@ -121,7 +121,7 @@ export class JobSharing {
         if (this.#failing) this.#deps.logger.info('heartbeat: registered in Redis again');
         this.#failing = false;
       } catch (error) {
-        const why = redisRefusal(error) ?? messageOf(error);
+        const why = messageOf(error);
         if (!this.#failing) this.#deps.logger.warn(`heartbeat failed: ${why}`);
         this.#failing = true;
       }

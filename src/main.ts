@@ -19,9 +19,8 @@
  */
 import { fstatSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { IngestError, messageOf } from './errors.js';
+import { IngestError, messageOf, redisRefusal } from './errors.js';
 import type { Logger, LogStyle } from './log.js';
-import { redisRefusal } from './state/redis-refusal.js';
 
 const USAGE = 'usage: irods-ingestd --config FILE [--check-config] [--role all|worker]';
 

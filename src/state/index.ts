@@ -12,7 +12,6 @@ export { openJobStores, type JobStores } from './job-stores.js';
 export { LockLostError, StateCorruptError, StatePathError } from './errors.js';
 export type { RecordedState } from '../core/decide.js';
 export { queuePrefix } from './keys.js';
-export { redisRefusal } from './redis-refusal.js';
 export { forgetJobKeys, jobKeys } from './forget-job.js';
 export {
   REDIS_TOPOLOGIES,

@@ -13,12 +13,7 @@ import { formatPassSummary } from '../core/pass-summary.js';
 import type { Logger } from '../log.js';
 import type { JobQueue } from '../queue/queue.js';
 import { BATCH_KINDS, batchesFor } from '../queue/payload.js';
-import {
-  redisRefusal,
-  type FailureStore,
-  type JobRecords,
-  type PassRecord,
-} from '../state/index.js';
+import type { FailureStore, JobRecords, PassRecord } from '../state/index.js';
 import { backoffDelay } from '../core/retry.js';
 import { clip, MAX_KEPT_MESSAGE, messageOf } from '../errors.js';
 import { PassRefusedError, type JobSafety } from './job-safety.js';
@@ -146,7 +141,7 @@ export function passFailureAfter(
 ): PassFailure | undefined {
   if (error instanceof PassRefusedError) return undefined;
   return {
-    reason: clip(redisRefusal(error) ?? messageOf(error), MAX_KEPT_MESSAGE),
+    reason: clip(messageOf(error), MAX_KEPT_MESSAGE),
     since: previous?.since ?? now.toISOString(),
     attempts: (previous?.attempts ?? 0) + 1,
   };

@@ -8,8 +8,8 @@
 import { hostname } from 'node:os';
 import { HandlerError } from '../handlers/errors.js';
 import { IrodsError } from '../irods/index.js';
-import { IngestError, messageOf, type ErrorCode } from '../errors.js';
-import { LockLostError, redisRefusal } from '../state/index.js';
+import { IngestError, messageOf, redisRefusal, type ErrorCode } from '../errors.js';
+import { LockLostError } from '../state/index.js';
 
 /** The WORKER_ codes of the catalogue (src/errors.ts, where each is explained), by name. */
 export const WORKER_ERROR_CODE = {
@@ -189,7 +189,7 @@ export function asWorkerError(error: unknown, failure: EntryFailure): WorkerErro
   const errno = errnoOf(error);
   // Redis refusing writes passes once an operator acts: the file is tried again then.
   const refusal = redisRefusal(error);
-  const reason = refusal ?? messageOf(error);
+  const reason = messageOf(error);
   // Errors that know whether a retry may help (an S3 source's) say so themselves.
   const flagged = (error as { retryable?: unknown } | undefined)?.retryable;
   return new WorkerError(WORKER_ERROR_CODE.actionFailed, failure, `${what}: ${reason}`, {

@@ -12,13 +12,13 @@
 import { randomUUID } from 'node:crypto';
 import { Worker, type Job } from 'bullmq';
 import type { WorkersHeld } from '../core/job-status.js';
+import { redisRefusal } from '../errors.js';
 import { backoffDelay } from '../core/retry.js';
 import type { Logger } from '../log.js';
 import type { BatchPayload } from '../queue/payload.js';
 import { queueName, WORKER_LOCK_OPTIONS, type JobQueue } from '../queue/queue.js';
 import {
   queuePrefix,
-  redisRefusal,
   releaseBullConnection,
   type BullConnection,
   type RedisConnector,

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
@@ -21,7 +24,7 @@ describe('a put_sync job whose Redis reaches its memory limit (noeviction) durin
   let rig: CrashRig;
   let admin: Redis;
   before(async () => {
-    rig = await startRig({ largeFiles: false });
+    rig = await startRig({ largeFiles: false, adhoc: true });
     admin = new Redis({ path: rig.redisSocket });
   });
   after(async () => {
@@ -50,6 +53,22 @@ describe('a put_sync job whose Redis reaches its memory limit (noeviction) durin
     const job = await runCtl(['--socket', daemon.socket, 'job', JOB]);
     assert.equal(job.code, 0, job.stderr);
     assert.match(job.stdout, /workers wait: +Redis refuses writes \(OOM .*\(since /);
+    // What cannot be written says why, and what to do, wherever it is reported.
+    const adhocSource = await mkdtemp(join(tmpdir(), 'ingest-full-adhoc-'));
+    const start = await runCtl([
+      '--socket',
+      daemon.socket,
+      'start',
+      '--name',
+      'while-full',
+      '--source',
+      adhocSource,
+      '--target',
+      '/tempZone/home/rods/while-full',
+    ]);
+    assert.notEqual(start.code, 0);
+    assert.match(start.stderr, /Redis refuses writes \(OOM .*\): raise its maxmemory/);
+    await rm(adhocSource, { recursive: true });
 
     await admin.config('SET', 'maxmemory', '0');
     await daemon.waitFor((e) => /Redis takes writes again/.test(e.message), 30_000);

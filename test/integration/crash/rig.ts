@@ -45,6 +45,8 @@ export interface RigOptions {
   readonly smallFiles?: number;
   /** Add the large files (parallel writes). @defaultValue true */
   readonly largeFiles?: boolean;
+  /** Allow ad-hoc jobs from the temporary directory into /tempZone/home/rods. @defaultValue false */
+  readonly adhoc?: boolean;
 }
 
 export interface CrashRig {
@@ -104,6 +106,9 @@ export async function startRig(options: RigOptions = {}): Promise<CrashRig> {
     redisUrl: redis?.url ?? 'embedded',
     keyPrefix: KEY_PREFIX,
     workers: 4,
+    ...(options.adhoc
+      ? { daemon: { adhoc_sources: [tmpdir()], adhoc_targets: ['/tempZone/home/rods'] } }
+      : {}),
     jobs: [
       {
         name: JOB,

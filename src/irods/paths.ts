@@ -10,16 +10,21 @@ import { IrodsError } from './errors.js';
 export function checkPath(path: string, op: string, action: string): void {
   const problem = logicalPathProblem(path);
   if (problem !== undefined) {
-    throw new IrodsError({
-      op,
-      action,
-      path,
-      layer: FAILURE_LAYER.client,
-      code: 'IRODS_UNSUPPORTED',
-      reason: `the logical path is unusable: ${problem}`,
-      retryable: false,
-    });
+    throw unsendable(op, action, path, `the logical path is unusable: ${problem}`);
   }
+}
+
+/** What a check throws: permanent, raised in the client before any request. */
+function unsendable(op: string, action: string, path: string, reason: string): IrodsError {
+  return new IrodsError({
+    op,
+    action,
+    path,
+    layer: FAILURE_LAYER.client,
+    code: 'IRODS_UNSUPPORTED',
+    reason,
+    retryable: false,
+  });
 }
 
 /** The latest mtime the API takes: it reads mtimes as 32-bit integers (§5.1.6, §5.2.7). */
@@ -37,15 +42,7 @@ export function checkSeconds(seconds: number, op: string, action: string, path: 
     date === undefined
       ? `${seconds} is not a whole number of seconds from 0 to ${LAST_SECOND}`
       : `the time ${date} is outside the mtimes iRODS takes, ${dateOf(0)} to ${dateOf(LAST_SECOND)}`;
-  throw new IrodsError({
-    op,
-    action,
-    path,
-    layer: FAILURE_LAYER.client,
-    code: 'IRODS_UNSUPPORTED',
-    reason,
-    retryable: false,
-  });
+  throw unsendable(op, action, path, reason);
 }
 
 /** `seconds` since the epoch in ISO 8601, to the second; undefined beyond what a Date holds. */

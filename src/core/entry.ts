@@ -83,6 +83,16 @@ export function encodeRelPath(bytes: Uint8Array): string {
   return text === undefined || text.startsWith(TAG) ? TAG + base64(bytes) : text;
 }
 
+/**
+ * How the text paths (encodeRelPath) of the children of the directory whose text path is
+ * `dirText` begin: a child whose name is valid UTF-8 without a NUL has this followed by its name.
+ * Undefined for a directory whose own path is tagged, as every path below it is.
+ */
+export function childPathPrefix(dirText: string): string | undefined {
+  if (dirText.startsWith(TAG)) return undefined;
+  return dirText === '' ? '' : `${dirText}/`;
+}
+
 export function decodeRelPath(text: string): Uint8Array {
   return text.startsWith(TAG) ? fromBase64(text.slice(TAG.length)) : encoder.encode(text);
 }

@@ -82,13 +82,16 @@ export class EntryWriter {
 }
 
 /**
- * A decoded chunk's entries as they sit packed in its buffer: what a rescan reads of nearly every
- * entry, to compare it with its recorded state, read without BigInts or copies.
+ * A chunk's entries as they sit packed in its buffer. A pass reads them from here: a rescan to
+ * compare nearly every entry with its recorded state, a first pass to record it, neither making
+ * the entry's BigInts or copying its path. An entry is decoded only when asked for.
  */
 export class PackedEntries {
   readonly #bytes: Buffer;
+  /** The same bytes, to copy paths from as Uint8Arrays (Buffer#slice makes no copy). */
+  readonly #array: Uint8Array;
   readonly #view: DataView;
-  readonly #offsets: readonly number[];
+  readonly #offsets: number[] = [];
   /** The buffer as latin1 text, made when a name is first asked for. */
   #text: string | undefined;
   readonly #fields: StateFields = {
@@ -102,10 +105,19 @@ export class PackedEntries {
     inoLow: 0,
   };
 
-  constructor(buffer: ArrayBuffer, offsets: readonly number[]) {
+  constructor(buffer: ArrayBuffer) {
     this.#bytes = Buffer.from(buffer);
+    this.#array = new Uint8Array(buffer);
     this.#view = new DataView(buffer);
-    this.#offsets = offsets;
+    for (let at = 0; at < buffer.byteLength; at = this.#end(at)) this.#offsets.push(at);
+  }
+
+  get length(): number {
+    return this.#offsets.length;
+  }
+
+  type(index: number): EntryType {
+    return TYPE_CODES[this.#view.getUint8(this.#offsets[index]! + 44)]!;
   }
 
   /** The fields of the `index`th entry, in an object the next call overwrites. */
@@ -143,24 +155,16 @@ export class PackedEntries {
     }
     return text.slice(from, end);
   }
-}
 
-/** A chunk's entries, decoded and as packed (in the same order). */
-export function decodeChunk(buffer: ArrayBuffer): {
-  entries: ObservedEntry[];
-  packed: PackedEntries;
-} {
-  const view = new DataView(buffer);
-  const bytes = new Uint8Array(buffer);
-  const entries: ObservedEntry[] = [];
-  const offsets: number[] = [];
-  let at = 0;
-  while (at < buffer.byteLength) {
+  /** The `index`th entry, decoded: a new object on every call. */
+  entry(index: number): ObservedEntry {
+    const at = this.#offsets[index]!;
+    const view = this.#view;
     const pathLength = view.getUint32(at + 48, true);
     const linkLength = view.getUint32(at + 52, true);
     const pathStart = at + HEADER;
     const entry: ObservedEntry = {
-      relPath: bytes.slice(pathStart, pathStart + pathLength),
+      relPath: this.#array.slice(pathStart, pathStart + pathLength),
       type: TYPE_CODES[view.getUint8(at + 44)]!,
       size: view.getFloat64(at + 32, true),
       mtimeNs: view.getBigInt64(at, true),
@@ -169,16 +173,22 @@ export function decodeChunk(buffer: ArrayBuffer): {
       dev: view.getBigInt64(at + 24, true),
       mode: view.getUint32(at + 40, true),
     };
+    if (linkLength === NO_LINK) return entry;
     const linkStart = pathStart + pathLength;
-    entries.push(
-      linkLength === NO_LINK
-        ? entry
-        : { ...entry, linkTarget: bytes.slice(linkStart, linkStart + linkLength) },
-    );
-    offsets.push(at);
-    at += padded(HEADER + pathLength + (linkLength === NO_LINK ? 0 : linkLength));
+    return { ...entry, linkTarget: this.#array.slice(linkStart, linkStart + linkLength) };
   }
-  return { entries, packed: new PackedEntries(buffer, offsets) };
+
+  /** Every entry, decoded, in order. */
+  decodeAll(): ObservedEntry[] {
+    return Array.from({ length: this.length }, (_, i) => this.entry(i));
+  }
+
+  /** Where the entry at `at` ends (the next one begins). */
+  #end(at: number): number {
+    const pathLength = this.#view.getUint32(at + 48, true);
+    const linkLength = this.#view.getUint32(at + 52, true);
+    return at + padded(HEADER + pathLength + (linkLength === NO_LINK ? 0 : linkLength));
+  }
 }
 
 /**

@@ -5,7 +5,8 @@
  * queue to drain) holds a scan of any size in bounded memory.
  */
 import { on } from 'node:events';
-import { decodeChunk } from './entry-codec.js';
+import type { ObservedEntry } from '../core/entry.js';
+import { PackedEntries } from './entry-codec.js';
 import { ScanError } from './errors.js';
 import {
   CONTROL,
@@ -15,6 +16,7 @@ import {
 } from './scan-protocol.js';
 import { scanThreads } from './scan-threads.js';
 import type { DirectoryChunk, ScanOptions } from './types.js';
+import type { PackedChunk } from './walk.js';
 
 export const DEFAULT_CHUNK_SIZE = 1000;
 /** Chunks the scan thread may have delivered beyond those the consumer has finished with. */
@@ -91,8 +93,7 @@ export class TreeScan implements AsyncIterable<DirectoryChunk> {
             { root: this.root, errno },
           );
         }
-        const { chunk } = message;
-        yield { ...chunk, ...decodeChunk(chunk.entries) };
+        yield withPackedEntries(message.chunk);
         Atomics.add(this.#control, CONTROL.consumed, 1);
         Atomics.notify(this.#control, CONTROL.consumed);
       }
@@ -119,4 +120,28 @@ export class TreeScan implements AsyncIterable<DirectoryChunk> {
       );
     }
   }
+}
+
+/**
+ * A chunk as the scan thread packed it, its entries decoded when first read. A pass reads them
+ * packed (PackedEntries) and decodes only the few it acts on: decoded on arrival, every entry's
+ * BigInts and path were made for a first pass that needs neither, and lived on while the chunk
+ * waited in the pass's read-ahead, for the garbage collector to copy.
+ */
+function withPackedEntries(chunk: PackedChunk): DirectoryChunk {
+  const packed = new PackedEntries(chunk.entries);
+  let entries: ObservedEntry[] | undefined;
+  const { dir, excluded, excludedNames, failures, final, complete } = chunk;
+  return {
+    dir,
+    excluded,
+    excludedNames,
+    failures,
+    final,
+    complete,
+    packed,
+    get entries() {
+      return (entries ??= packed.decodeAll());
+    },
+  };
 }

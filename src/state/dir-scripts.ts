@@ -299,45 +299,66 @@ return held
  * RECORD for entries nobody acts on, as the pass records them itself (operation `none`): an
  * entry is written only while no lock is held on it (no worker is acting on it) and its recorded
  * value is still the one the caller compared with, both checked atomically with the write.
- * KEYS[3..n+2] the entries' lock keys; ARGV[2] = placeholder value, ARGV[3] = n, then n
- * (id, name, value, expected) quadruples, `expected` the packed value the caller read ('' for
- * none), then the chains of PUT_CHAINS. Returns the positions (from 1) of the entries not
- * written: usually none, where a reply of a number per entry cost a twenty-fifth of the script.
- * The entries are distinct paths. Each shard's entries are read by one HMGET and written by one
- * HSET: a call from Lua into Redis costs about half a microsecond before it does any work, and a
- * first pass made three per entry.
+ * The entries are distinct children of one directory. ARGV[2] = placeholder value, ARGV[3] = the
+ * directory's id, ARGV[4] = the lock key of its children without their names, ARGV[5] = n,
+ * ARGV[6] = m, then n (name, value, expected) triples, then m (name, value, expected, lock key)
+ * quadruples (the children whose lock key is not ARGV[4] and the name), `expected` the packed
+ * value the caller read ('' for none), then the directory's chain of PUT_CHAINS. Returns the
+ * positions (from 1) of the entries not written: usually none, where a reply of a number per
+ * entry cost a twenty-fifth of the script. Each shard's entries are read by one HMGET and
+ * written by one HSET: a call from Lua into Redis costs about half a microsecond before it does
+ * any work, and a first pass made three per entry. The lock keys are built here, not sent: a
+ * first pass sends each entry's name and value alone, and sending its id and lock key too made
+ * up most of the bytes the daemon wrote and Redis read.
  */
 export const RECORD_UNLOCKED = new LuaScript(`${PRELUDE}${GROW}${PUT_CHAINS}
 local SLICE = 1000 -- arguments per unpack, well below Lua's limit
-local placeholder, n = ARGV[2], tonumber(ARGV[3])
-local added, refused, writtenDirs = 0, {}, {}
+local placeholder, id, lockStem = ARGV[2], ARGV[3], ARGV[4]
+local composed, explicit = tonumber(ARGV[5]), tonumber(ARGV[6])
+-- Entry i's name, value and expected value are ARGV[at[i]], ARGV[at[i] + 1], ARGV[at[i] + 2].
+local at, locks = {}, {}
+for i = 1, composed do
+  at[i] = 4 + 3 * i
+  locks[i] = lockStem .. ARGV[at[i]]
+end
+local quadruples = 7 + 3 * composed
+for j = 1, explicit do
+  local a = quadruples + 4 * (j - 1)
+  at[composed + j] = a
+  locks[composed + j] = ARGV[a + 3]
+end
+local n = composed + explicit
+local added, refused = 0, {}
 -- Usually no worker holds any of them: one call tells.
 local anyLocked = false
-for from = 3, n + 2, SLICE do
-  if redis.call('EXISTS', unpack(KEYS, from, math.min(from + SLICE - 1, n + 2))) > 0 then
+for from = 1, n, SLICE do
+  if redis.call('EXISTS', unpack(locks, from, math.min(from + SLICE - 1, n))) > 0 then
     anyLocked = true
     break
   end
 end
--- The unlocked entries by directory; room is made for the new ones before any is placed.
-local dirs, order, fresh = {}, {}, {}
+-- The unlocked entries by shard; room is made for the new ones before any is placed.
+local unlocked, fresh = {}, 0
 for i = 1, n do
-  if not anyLocked or redis.call('EXISTS', KEYS[2 + i]) == 0 then
-    local at = 4 * i
-    local id, name = ARGV[at], ARGV[at + 1]
-    local those = dirs[id]
-    if those == nil then
-      those = {}
-      dirs[id] = those
-      order[#order + 1] = id
-    end
-    those[#those + 1] = i
-    if ARGV[at + 3] == '' and #name <= LONG_NAME then fresh[id] = (fresh[id] or 0) + 1 end
+  if not anyLocked or redis.call('EXISTS', locks[i]) == 0 then
+    unlocked[#unlocked + 1] = i
+    if ARGV[at[i] + 2] == '' and #ARGV[at[i]] <= LONG_NAME then fresh = fresh + 1 end
   else
     refused[#refused + 1] = i
   end
 end
-for id, k in pairs(fresh) do grow(id, k) end
+if fresh > 0 then grow(id, fresh) end
+local shards, keys = {}, {}
+for _, i in ipairs(unlocked) do
+  local key = keyFor(id, ARGV[at[i]])
+  local shard = shards[key]
+  if shard == nil then
+    shard = {}
+    shards[key] = shard
+    keys[#keys + 1] = key
+  end
+  shard[#shard + 1] = i
+end
 local function hmget(key, names)
   local values = {}
   for from = 1, #names, SLICE do
@@ -346,51 +367,30 @@ local function hmget(key, names)
   end
   return values
 end
-for _, id in ipairs(order) do
-  local shards, keys = {}, {}
-  for _, i in ipairs(dirs[id]) do
-    local key = keyFor(id, ARGV[4 * i + 1])
-    local shard = shards[key]
-    if shard == nil then
-      shard = {}
-      shards[key] = shard
-      keys[#keys + 1] = key
-    end
-    shard[#shard + 1] = i
+local written = {}
+for _, key in ipairs(keys) do
+  local shard, current, fields = shards[key], {}, {}
+  -- Every shard a first pass fills is empty: reading it anyway was a twelfth of this script.
+  if redis.call('HLEN', key) > 0 then
+    local names = {}
+    for j, i in ipairs(shard) do names[j] = ARGV[at[i]] end
+    current = hmget(key, names)
   end
-  for _, key in ipairs(keys) do
-    local shard, current, due = shards[key], {}, {}
-    local size = redis.call('HLEN', key)
-    -- Every shard a first pass fills is empty: reading it anyway was a twelfth of this script.
-    if size > 0 then
-      local names = {}
-      for j, i in ipairs(shard) do names[j] = ARGV[4 * i + 1] end
-      current = hmget(key, names)
+  for j, i in ipairs(shard) do
+    if (current[j] or '') == ARGV[at[i] + 2] then
+      fields[#fields + 1] = ARGV[at[i]]
+      fields[#fields + 1] = ARGV[at[i] + 1]
+      written[id] = true
+    else
+      refused[#refused + 1] = i
     end
-    for j, i in ipairs(shard) do
-      if (current[j] or '') == ARGV[4 * i + 3] then
-        due[#due + 1] = i
-      else
-        refused[#refused + 1] = i
-      end
-    end
-    shard.due = due
   end
-  for _, key in ipairs(keys) do
-    local fields = {}
-    for _, i in ipairs(shards[key].due) do
-      local at = 4 * i
-      fields[#fields + 1] = ARGV[at + 1]
-      fields[#fields + 1] = ARGV[at + 2]
-      writtenDirs[id] = true
-    end
-    for from = 1, #fields, SLICE do
-      local last = math.min(from + SLICE - 1, #fields)
-      added = added + redis.call('HSET', key, unpack(fields, from, last))
-    end
+  for from = 1, #fields, SLICE do
+    local last = math.min(from + SLICE - 1, #fields)
+    added = added + redis.call('HSET', key, unpack(fields, from, last))
   end
 end
-added = added + putChains(4 * n + 4, writtenDirs, placeholder)
+added = added + putChains(quadruples + 4 * explicit, written, placeholder)
 if added > 0 then redis.call('INCRBY', trackedKey, added) end
 return refused
 `);

@@ -4,7 +4,7 @@
  * whatever the batch size; forgetTree needs one per level of the removed tree.
  */
 import type { RedisClient } from './connection.js';
-import { decodeRelPath, encodeRelPath, joinRelPath } from '../core/entry.js';
+import { childPathPrefix, decodeRelPath, encodeRelPath, joinRelPath } from '../core/entry.js';
 import {
   CHILDREN,
   COUNT_ENTRIES,
@@ -17,8 +17,16 @@ import {
   SHAPE,
   SUBDIRECTORIES,
 } from './dir-scripts.js';
+import { StatePathError } from './errors.js';
 import { GroupCommit } from './group-commit.js';
-import { ancestorAddresses, dirId, entryAddress, entryAddresses, StateKeys } from './keys.js';
+import {
+  ancestorAddresses,
+  dirId,
+  entryAddress,
+  entryAddresses,
+  nameArgument,
+  StateKeys,
+} from './keys.js';
 import type { ScriptKeys } from './lua.js';
 import { packState, unpackState } from './pack.js';
 import { parseChildren, RecordedChildren } from './recorded-children.js';
@@ -39,6 +47,18 @@ const CHILDREN_PER_CALL = 50_000;
 export interface RecordEntry {
   relPath: Uint8Array;
   state: RecordedState;
+}
+
+/** A child of a directory the pass records itself (recordUnlocked). */
+export interface UnlockedEntry {
+  /** Its text path (encodeRelPath): the name of its lock. */
+  readonly path: string;
+  /** Its name in the directory: text when ASCII, as PackedEntries.asciiName gives it, else bytes. */
+  readonly name: string | Uint8Array;
+  /** The state to record, packed (pack.ts). */
+  readonly value: string;
+  /** The packed state the caller compared with; '' for none. */
+  readonly expected: string;
 }
 
 /** An entry recorded only while its lock is held by `owner`. */
@@ -163,27 +183,48 @@ export class FileStateStore {
   }
 
   /**
-   * Records entries (`path`: the text form of `relPath`) that no worker holds the lock of and
-   * whose recorded state is still `expected` (undefined: none), checked atomically with the write
-   * (see RECORD_UNLOCKED); one round trip. Returns, per entry, whether it was written: one that
-   * was not is left to a worker.
+   * Records children of `dir` that no worker holds the lock of and whose recorded state is still
+   * the one the caller compared with, checked atomically with the write (see RECORD_UNLOCKED);
+   * one round trip. Returns, per entry, whether it was written: one that was not is left to a
+   * worker.
    */
-  async recordUnlocked(
-    entries: readonly (RecordEntry & { path: string; expected: RecordedState | undefined })[],
-  ): Promise<boolean[]> {
+  async recordUnlocked(dir: Uint8Array, entries: readonly UnlockedEntry[]): Promise<boolean[]> {
     if (entries.length === 0) return [];
-    const keys: [string, ...string[]] = [...this.#scriptKeys];
-    const args: (string | Buffer | number)[] = [this.#stem, PLACEHOLDER, entries.length];
-    const { addresses, parents } = entryAddresses(entries.map(({ relPath }) => relPath));
-    entries.forEach(({ path, state, expected }, i) => {
-      keys.push(this.#keys.lock(path));
-      const was = expected === undefined ? '' : packState(expected);
-      args.push(...addresses[i]!, packState(state), was);
+    const prefix = childPathPrefix(encodeRelPath(dir));
+    const lockStem = this.#keys.lock('');
+    // Where each entry goes in the call: those whose lock key the script builds, then the rest.
+    const composed: (string | Buffer)[] = [];
+    const explicit: (string | Buffer)[] = [];
+    const order: number[] = [];
+    const last: number[] = [];
+    entries.forEach(({ path, name, value, expected }, i) => {
+      if (!isChildName(name)) {
+        throw new StatePathError(decodeRelPath(path), 'not a name a directory holds');
+      }
+      if (typeof name === 'string' && prefix !== undefined && isPrefixed(path, prefix, name)) {
+        composed.push(name, value, expected);
+        order.push(i);
+      } else {
+        const argument = typeof name === 'string' ? name : nameArgument(name);
+        explicit.push(argument, value, expected, lockStem + path);
+        last.push(i);
+      }
     });
-    args.push(...this.#chainsOf(parents));
-    const refused = (await RECORD_UNLOCKED.run(this.#redis, keys, args)) as number[];
+    const id = dirId(dir);
+    const refused = (await RECORD_UNLOCKED.run(this.#redis, this.#scriptKeys, [
+      this.#stem,
+      PLACEHOLDER,
+      id,
+      lockStem + (prefix ?? ''),
+      order.length,
+      last.length,
+      ...composed,
+      ...explicit,
+      ...this.#chainsOf(dir.length === 0 ? new Map() : new Map([[id, dir]])),
+    ])) as number[];
+    order.push(...last);
     const written = entries.map(() => true);
-    for (const at of refused) written[at - 1] = false;
+    for (const at of refused) written[order[at - 1]!] = false;
     return written;
   }
 
@@ -344,4 +385,16 @@ export class FileStateStore {
     }
     return args;
   }
+}
+
+/** Whether `name` can name a child of a directory: not empty, without a slash. */
+function isChildName(name: string | Uint8Array): boolean {
+  return name.length > 0 && (typeof name === 'string' ? !name.includes('/') : !name.includes(0x2f));
+}
+
+/** Whether `path` is `prefix` followed by `name`, told without joining them. */
+function isPrefixed(path: string, prefix: string, name: string): boolean {
+  return (
+    path.length === prefix.length + name.length && path.startsWith(prefix) && path.endsWith(name)
+  );
 }

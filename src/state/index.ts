@@ -1,5 +1,11 @@
-export { FileStateStore, type DirectoryShape, type RecordEntry } from './file-state-store.js';
+export {
+  FileStateStore,
+  type DirectoryShape,
+  type RecordEntry,
+  type UnlockedEntry,
+} from './file-state-store.js';
 export type { RecordedChildren } from './recorded-children.js';
+export { packFields, packState } from './pack.js';
 export { FailureStore, type FailurePage, type FileFailure } from './failure-store.js';
 export { FileLocks } from './file-locks.js';
 export { FileSettlement, type SettledFile } from './file-settlement.js';

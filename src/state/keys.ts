@@ -214,7 +214,7 @@ export function entryAddresses(relPaths: readonly Uint8Array[]): {
  * copy each argument into a buffer of its own, which cost a first pass's state writes half of
  * their time in the client.
  */
-function nameArgument(name: Uint8Array): string | Buffer {
+export function nameArgument(name: Uint8Array): string | Buffer {
   const bytes = Buffer.from(name.buffer, name.byteOffset, name.byteLength);
   return isAscii(bytes) ? bytes.toString('latin1') : bytes;
 }

@@ -73,11 +73,45 @@ const MAX_64_BIT_DIGITS = 13;
 
 /**
  * Whether `packed` from `from` to `to` is the base-36 text of high * 2^32 + low, a value below
- * 2^63 (high, low unsigned 32-bit). Both sides are split at six digits, the value by long
- * division in 16-bit steps, so every number stays an exact integer below 2^53.
+ * 2^63 (high, low unsigned 32-bit).
  */
 function fieldEquals(packed: string, from: number, to: number, high: number, low: number): boolean {
   if (!asPacked(packed, from, to, MAX_64_BIT_DIGITS) || high >= 0x80000000) return false;
+  const { quotient, rest } = splitSixDigits(high, low);
+  const split = Math.max(from, to - 6);
+  return (
+    parseDigits(packed, split, to) === rest &&
+    (split === from ? quotient === 0 : parseDigits(packed, from, split) === quotient)
+  );
+}
+
+/**
+ * packState(stateOf(entry)) of an observed entry with `fields` (sync/pass-records.ts), made
+ * without a BigInt: a first pass packs every entry it records. Undefined for a negative 64-bit
+ * field (a time before 1970), which the caller packs from the entry.
+ */
+export function packFields(fields: StateFields): string | undefined {
+  const { type, mtimeHigh, inoHigh, ctimeHigh } = fields;
+  if (mtimeHigh >= 0x80000000 || inoHigh >= 0x80000000 || ctimeHigh >= 0x80000000) {
+    return undefined;
+  }
+  const times = `${base36(mtimeHigh, fields.mtimeLow)},${base36(inoHigh, fields.inoLow)}`;
+  if (type === 'dir') return `d0,${times}`;
+  return `f${fields.size.toString(36)},${times},${base36(ctimeHigh, fields.ctimeLow)}`;
+}
+
+/** The base-36 text of high * 2^32 + low, a value below 2^63, as BigInt#toString(36) gives it. */
+function base36(high: number, low: number): string {
+  const { quotient, rest } = splitSixDigits(high, low);
+  if (quotient === 0) return rest.toString(36);
+  return quotient.toString(36) + rest.toString(36).padStart(6, '0');
+}
+
+/**
+ * high * 2^32 + low (below 2^63) split at its last six base-36 digits, by long division in
+ * 16-bit steps, so that every number stays an exact integer below 2^53.
+ */
+function splitSixDigits(high: number, low: number): { quotient: number; rest: number } {
   let rest = high >>> 16;
   const q3 = Math.floor(rest / SIX_DIGITS);
   rest = (rest - q3 * SIX_DIGITS) * 65536 + (high & 0xffff);
@@ -87,12 +121,7 @@ function fieldEquals(packed: string, from: number, to: number, high: number, low
   rest = (rest - q1 * SIX_DIGITS) * 65536 + (low & 0xffff);
   const q0 = Math.floor(rest / SIX_DIGITS);
   rest -= q0 * SIX_DIGITS;
-  const quotient = ((q3 * 65536 + q2) * 65536 + q1) * 65536 + q0;
-  const split = Math.max(from, to - 6);
-  return (
-    parseDigits(packed, split, to) === rest &&
-    (split === from ? quotient === 0 : parseDigits(packed, from, split) === quotient)
-  );
+  return { quotient: ((q3 * 65536 + q2) * 65536 + q1) * 65536 + q0, rest };
 }
 
 /**

@@ -8,11 +8,16 @@
 import type { RecordedState } from '../core/decide.js';
 import type { ObservedEntry } from '../core/entry.js';
 import { OPERATIONS, type Operation } from '../core/job-rules.js';
-import type { FileStateStore, RecordEntry } from '../state/index.js';
+import type { FileStateStore, UnlockedEntry } from '../state/index.js';
+
+/** Whether the pass records the entries it finds new itself: under `none` without a handler. */
+export function recordsNewItself(operation: Operation, handled: boolean): boolean {
+  return operation === OPERATIONS.none && !handled;
+}
 
 /**
- * Whether the pass records an entry that needs work itself: only under `none` without a handler,
- * and only a new entry or a file recorded as a confirmed file. A type swap has a recorded tree to
+ * Whether the pass records an entry that needs work itself: only where it records new ones, and
+ * only a new entry or a file recorded as a confirmed file. A type swap has a recorded tree to
  * forget, and a provisional state an object to account for, which are a worker's.
  */
 export function recordsItself(
@@ -21,7 +26,7 @@ export function recordsItself(
   entry: ObservedEntry,
   recorded: RecordedState | undefined,
 ): boolean {
-  if (operation !== OPERATIONS.none || handled) return false;
+  if (!recordsNewItself(operation, handled)) return false;
   if (recorded === undefined) return true;
   return entry.type === 'file' && recorded.type === 'file' && recorded.provisional !== true;
 }
@@ -33,9 +38,6 @@ export function stateOf(entry: ObservedEntry): RecordedState {
   return { type: 'file', size, mtimeNs, ino, ctimeNs };
 }
 
-/** An entry the pass records itself (text path too), with the state it compared with. */
-export type OwnRecord = RecordEntry & { path: string; expected: RecordedState | undefined };
-
 export interface OwnRecorded {
   /** Text paths recorded: done. */
   written: string[];
@@ -46,23 +48,24 @@ export interface OwnRecorded {
 }
 
 /**
- * Records `own` in one round trip. `heard` learns how many were new and updated, as the
- * workers' outcomes are counted.
+ * Records `own`, children of `dir`, in one round trip. `heard` learns how many were new and
+ * updated, as the workers' outcomes are counted.
  */
 export async function recordOwn(
   states: FileStateStore,
-  own: readonly OwnRecord[],
+  dir: Uint8Array,
+  own: readonly UnlockedEntry[],
   heard?: (outcome: 'new' | 'updated', count: number) => void,
 ): Promise<OwnRecorded> {
   const done: OwnRecorded = { written: [], refused: [], new: 0 };
-  const flags = await states.recordUnlocked(own);
+  const flags = await states.recordUnlocked(dir, own);
   own.forEach(({ path, expected }, i) => {
     if (!flags[i]) {
       done.refused.push(path);
       return;
     }
     done.written.push(path);
-    if (expected === undefined) done.new += 1;
+    if (expected === '') done.new += 1;
   });
   if (done.new > 0) heard?.('new', done.new);
   if (done.written.length > done.new) heard?.('updated', done.written.length - done.new);

@@ -14,18 +14,32 @@ import {
   decideFile,
   type RecordedState,
 } from '../core/decide.js';
-import { decodeRelPath, encodeRelPath, joinRelPath, type ObservedEntry } from '../core/entry.js';
+import {
+  childPathPrefix,
+  decodeRelPath,
+  encodeRelPath,
+  joinRelPath,
+  type ObservedEntry,
+} from '../core/entry.js';
 import { sendsBytes, type CtimeChanges, type Operation } from '../core/job-rules.js';
 import { BATCH_KINDS, batchesFor } from '../queue/payload.js';
 import type { JobQueue } from '../queue/queue.js';
 import type { DirectoryChunk, ScanOptions, SourceStats } from '../sources/index.js';
 import { compileExclusion } from '../sources/exclude.js';
-import type { FailureStore, FileStateStore, JobRecords, RecordedChildren } from '../state/index.js';
+import {
+  packFields,
+  packState,
+  type FailureStore,
+  type FileStateStore,
+  type JobRecords,
+  type RecordedChildren,
+  type UnlockedEntry,
+} from '../state/index.js';
 import type { Counts } from '../core/counters.js';
 import type { DeleteGate, GoneEntry } from './delete-gate.js';
 import { sourcePathOf } from '../sources/observe.js';
 import { withRecorded } from './listing-states.js';
-import { recordOwn, recordsItself, stateOf, type OwnRecord } from './pass-records.js';
+import { recordOwn, recordsItself, recordsNewItself, stateOf } from './pass-records.js';
 import { PassTally } from './pass-tally.js';
 import { InFlight } from './in-flight.js';
 
@@ -185,7 +199,7 @@ export async function scanAndQueue(
     // Files that failed in the scan count as found and finished, like failed actions.
     tally.add(work.counts, work.paths.length + work.counts.failed, work.bytes);
     if (work.own.length > 0 || (hadFailures && work.inSync.length > 0)) {
-      await ownWrites.add(() => settleInSync(ctx, pass, work, hadFailures, tally));
+      await ownWrites.add(() => settleInSync(ctx, pass, chunk.dir, work, hadFailures, tally));
     }
     if (chunk.final) {
       directories += 1;
@@ -236,7 +250,7 @@ interface ComparedChunk {
   bytes: number;
   counts: Counted;
   /** The entries the pass records itself (pass-records.ts), once compared. */
-  own: OwnRecord[];
+  own: UnlockedEntry[];
   /** Text paths of the files found in sync, when failures are to be cleared. */
   inSync: string[];
 }
@@ -248,31 +262,64 @@ interface ComparedChunk {
 async function compareChunk(
   ctx: PassContext,
   chunk: DirectoryChunk,
-  { recorded, seen, excluded }: DirectoryInProgress,
+  { dir, recorded, seen, excluded }: DirectoryInProgress,
   clearFailures: boolean,
 ): Promise<ComparedChunk> {
   const { job } = ctx;
   const work: string[] = [];
   const sizes: number[] = [];
   const inSync: string[] = [];
-  const own: OwnRecord[] = [];
+  const own: UnlockedEntry[] = [];
   let bytes = 0;
   let skipped = 0;
   const { packed } = chunk;
-  for (let i = 0; i < chunk.entries.length; i++) {
-    const entry = chunk.entries[i]!;
-    if (!SYNCABLE.has(entry.type)) continue;
-    const name = packed?.asciiName(i) ?? encodeRelPath(lastElement(entry.relPath));
-    seen.add(name);
-    // Nearly every entry a rescan sees is recorded exactly as observed: in sync, whatever the
-    // operation (classifyChange: unchanged), told without unpacking the recorded state, and for
-    // a scan's entries without packing the observation either.
-    const held = packed !== undefined && recorded.holdsFields(name, packed.fields(i));
-    if (held || recorded.holds(name, stateOf(entry))) {
-      if (clearFailures) inSync.push(encodeRelPath(entry.relPath));
+  const count = packed?.length ?? chunk.entries.length;
+  // Where the pass records new entries itself, it does so from their packed fields alone.
+  const recordsNew = recordsNewItself(job.operation, ctx.operationOf !== undefined);
+  const prefix = packed === undefined ? undefined : childPathPrefix(dir);
+  const links: ObservedEntry[] = [];
+  const unsyncable: ObservedEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    const type = packed?.type(i) ?? chunk.entries[i]!.type;
+    if (!SYNCABLE.has(type)) {
+      const entry = packed?.entry(i) ?? chunk.entries[i]!;
+      (type === 'symlink' ? links : unsyncable).push(entry);
       continue;
     }
+    // Nearly every entry a rescan sees is recorded exactly as observed: in sync, whatever the
+    // operation (classifyChange: unchanged), told without unpacking the recorded state, and for
+    // a scan's entries without decoding the observation either; nearly every entry a first pass
+    // under `none` sees is new, and recorded as packed.
+    const ascii = packed?.asciiName(i);
+    if (ascii !== undefined) {
+      seen.add(ascii);
+      const fields = packed!.fields(i);
+      if (recorded.holdsFields(ascii, fields)) {
+        if (clearFailures) {
+          inSync.push(
+            prefix === undefined ? encodeRelPath(packed!.entry(i).relPath) : prefix + ascii,
+          );
+        }
+        continue;
+      }
+      if (recordsNew && prefix !== undefined && !recorded.has(ascii)) {
+        const path = prefix + ascii;
+        if (watching(ctx, path)) continue;
+        const value = packFields(fields);
+        if (value !== undefined) {
+          own.push({ path, name: ascii, value, expected: '' });
+          continue;
+        }
+      }
+    }
+    const entry = packed?.entry(i) ?? chunk.entries[i]!;
+    const name = ascii ?? encodeRelPath(lastElement(entry.relPath));
+    if (ascii === undefined) seen.add(name);
     const path = encodeRelPath(entry.relPath);
+    if (recorded.holds(name, stateOf(entry))) {
+      if (clearFailures) inSync.push(path);
+      continue;
+    }
     const state = recorded.get(name);
     // Only new entries: a recorded one that keeps changing is the pass's to sync as ever.
     if (state === undefined && watching(ctx, path)) continue;
@@ -285,7 +332,12 @@ async function compareChunk(
     if (operation === 'queue' || needsWork(entry, state, operation, job.ctimeChanges)) {
       const handled = ctx.operationOf !== undefined;
       if (operation !== 'queue' && recordsItself(job.operation, handled, entry, state)) {
-        own.push({ path, relPath: entry.relPath, state: stateOf(entry), expected: state });
+        own.push({
+          path,
+          name: ascii ?? lastElement(entry.relPath),
+          value: packState(stateOf(entry)),
+          expected: recorded.packedOf(name) ?? '',
+        });
         continue;
       }
       work.push(path);
@@ -297,11 +349,7 @@ async function compareChunk(
       inSync.push(path);
     }
   }
-  const links = chunk.entries.filter((entry) => entry.type === 'symlink');
   for (const entry of links) excluded.add(encodeRelPath(lastElement(entry.relPath)));
-  const unsyncable = chunk.entries.filter(
-    (entry) => !SYNCABLE.has(entry.type) && entry.type !== 'symlink',
-  );
   for (const entry of unsyncable) seen.add(encodeRelPath(lastElement(entry.relPath)));
   await Promise.all(
     unsyncable.map((entry) =>
@@ -315,7 +363,7 @@ async function compareChunk(
     ),
   );
   const counts = {
-    seen: chunk.entries.length - links.length,
+    seen: count - links.length,
     excluded: chunk.excluded + links.length,
     failed: chunk.failures.length + unsyncable.length,
     skipped,
@@ -331,11 +379,12 @@ async function compareChunk(
 async function settleInSync(
   ctx: PassContext,
   pass: number,
+  dir: Uint8Array,
   { own, inSync }: ComparedChunk,
   clearFailures: boolean,
   tally: PassTally,
 ): Promise<void> {
-  const { written, refused, new: added } = await recordOwn(ctx.states, own, ctx.recorded);
+  const { written, refused, new: added } = await recordOwn(ctx.states, dir, own, ctx.recorded);
   await ctx.queue.add(
     batchesFor(
       BATCH_KINDS.sync,

@@ -4,7 +4,7 @@ import { lstatSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { decodeChunk } from '../../../src/sources/entry-codec.js';
+import { PackedEntries } from '../../../src/sources/entry-codec.js';
 import { compileExclusion } from '../../../src/sources/exclude.js';
 import { StatHelper } from '../../../src/sources/stat-helper.js';
 import { walkTree, type WalkOptions } from '../../../src/sources/walk.js';
@@ -17,7 +17,7 @@ function walk(root: string, options: WalkOptions) {
     chunks.push({
       ...chunk,
       dir: show(chunk.dir),
-      entries: decodeChunk(chunk.entries).entries.map((entry) => ({
+      entries: new PackedEntries(chunk.entries).decodeAll().map((entry) => ({
         ...entry,
         relPath: show(entry.relPath),
       })),

@@ -1,9 +1,15 @@
+import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Redis } from 'ioredis';
 import { encodeRelPath } from '../../../src/core/entry.js';
-import { FileLocks, FileStateStore, type RecordedState } from '../../../src/state/index.js';
+import {
+  FileLocks,
+  FileStateStore,
+  packState,
+  type RecordedState,
+} from '../../../src/state/index.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { bytes, connect } from './setup.js';
 
@@ -21,6 +27,21 @@ async function assertSharded(s: FileStateStore, path: Uint8Array, shards: number
   assert.ok(shape.shards >= shards, `shards: ${shape.shards}`);
   assert.ok(shape.largestShard <= 100, `largest shard: ${shape.largestShard}`);
   assert.equal(shape.compact, true);
+}
+
+/**
+ * An entry for recordUnlocked at `path` (text, or bytes below a name that is not UTF-8), named
+ * as a pass names it: its ASCII name as text, any other as bytes.
+ */
+function unlocked(path: string | Uint8Array, state: RecordedState, expected?: RecordedState) {
+  const relPath = typeof path === 'string' ? bytes(path) : path;
+  const name = Buffer.from(relPath.subarray(relPath.lastIndexOf(0x2f) + 1));
+  return {
+    path: encodeRelPath(relPath),
+    name: isAscii(name) ? name.toString('latin1') : new Uint8Array(name),
+    value: packState(state),
+    expected: expected === undefined ? '' : packState(expected),
+  };
 }
 
 describe('FileStateStore', () => {
@@ -150,30 +171,66 @@ describe('FileStateStore', () => {
       { relPath: bytes('seen/same'), state: file(1) },
       { relPath: bytes('seen/moved'), state: file(2) },
     ]);
-    // A worker acts on held/x; seen/moved was recorded again after the pass compared it.
-    await locks.tryLock(['held/x'], 10_000, 'worker');
+    // A worker acts on held/x and seen/x; seen/moved was recorded again after the pass compared
+    // it.
+    await locks.tryLock(['held/x', 'seen/x'], 10_000, 'worker');
     await s.record([{ relPath: bytes('seen/moved'), state: file(3) }]);
-    const own = (path: string, state: RecordedState, expected?: RecordedState) => ({
-      relPath: bytes(path),
-      path,
-      state,
-      expected,
-    });
-    const written = await s.recordUnlocked([
-      own('new/a', file(10)),
-      own('held/x', file(11)),
-      own('seen/same', file(12), file(1)),
-      own('seen/moved', file(13), file(2)),
+    assert.deepEqual(await s.recordUnlocked(bytes('new'), [unlocked('new/a', file(10))]), [true]);
+    assert.deepEqual(await s.recordUnlocked(bytes('held'), [unlocked('held/x', file(11))]), [
+      false,
     ]);
-    assert.deepEqual(written, [true, false, true, false]);
+    const written = await s.recordUnlocked(bytes('seen'), [
+      unlocked('seen/same', file(12), file(1)),
+      unlocked('seen/x', file(14)),
+      unlocked('seen/moved', file(13), file(2)),
+    ]);
+    assert.deepEqual(written, [true, false, false]);
     const got = await s.getMany(
-      ['new/a', 'held/x', 'seen/same', 'seen/moved', 'new', 'held'].map(bytes),
+      ['new/a', 'held/x', 'seen/same', 'seen/moved', 'seen/x', 'new', 'held'].map(bytes),
     );
-    assert.deepEqual(got.slice(0, 4), [file(10), undefined, file(12), file(3)]);
-    assert.equal(got[4]?.type, 'dir', 'the ancestor of a written entry');
-    assert.equal(got[5], undefined, 'no ancestor for a refused entry alone');
+    assert.deepEqual(got.slice(0, 5), [file(10), undefined, file(12), file(3), undefined]);
+    assert.equal(got[5]?.type, 'dir', 'the ancestor of a written entry');
+    assert.equal(got[6], undefined, 'no ancestor for a refused entry alone');
     // seen/, seen/same, seen/moved, new/, new/a.
     assert.equal(await s.trackedCount(), 5);
+  });
+
+  it('checks the lock of a pass entry whose path is not text, or whose name is not ASCII', async () => {
+    const s = fresh();
+    const locks = new FileLocks(redis, prefix, 'job');
+    // Below a directory whose name is not UTF-8 every path is tagged (entry.ts), and a name that
+    // is not ASCII travels as bytes: neither lock key is the directory's prefix and the name.
+    const odd = Uint8Array.from([...Buffer.from('odd-'), 0xff]);
+    const inOdd = (name: string) => Uint8Array.from([...odd, 0x2f, ...Buffer.from(name)]);
+    const entries = [
+      unlocked(inOdd('held'), file(1)),
+      unlocked(inOdd('free'), file(2)),
+      unlocked('text/ünï-held', file(3)),
+      unlocked('text/ünï-free', file(4)),
+      unlocked('text/plain-held', file(5)),
+    ];
+    await locks.tryLock([entries[0]!.path, entries[2]!.path, entries[4]!.path], 10_000, 'worker');
+    assert.deepEqual(await s.recordUnlocked(odd, entries.slice(0, 2)), [false, true]);
+    assert.deepEqual(await s.recordUnlocked(bytes('text'), entries.slice(2)), [false, true, false]);
+    const got = await s.getMany([
+      inOdd('held'),
+      inOdd('free'),
+      ...['ünï-held', 'ünï-free', 'plain-held'].map((name) => bytes(`text/${name}`)),
+    ]);
+    assert.deepEqual(got, [undefined, file(2), undefined, file(4), undefined]);
+  });
+
+  it('refuses a pass entry that is not a child of its directory', async () => {
+    const s = fresh();
+    await assert.rejects(
+      s.recordUnlocked(bytes('a'), [{ ...unlocked('a/b/c', file(1)), name: 'b/c' }]),
+      /not a name a directory holds/,
+    );
+    await assert.rejects(
+      s.recordUnlocked(bytes('a'), [{ ...unlocked('a/b', file(1)), name: '' }]),
+      /not a name a directory holds/,
+    );
+    assert.equal(await s.trackedCount(), 0);
   });
 
   it('shards a directory of 1,000 entries, keeping every shard compact', async () => {
@@ -241,21 +298,10 @@ describe('FileStateStore', () => {
     }));
     await s.record(recorded);
     assert.equal((await s.directoryShape(bytes('mixed'))).shards, 1);
-    const own: Parameters<FileStateStore['recordUnlocked']>[0][number][] = Array.from(
-      { length: 700 },
-      (_, i) => {
-        const path = `mixed/new-${i}`;
-        return { relPath: bytes(path), path, state: file(1000 + i), expected: undefined };
-      },
-    );
+    const own = Array.from({ length: 700 }, (_, i) => unlocked(`mixed/new-${i}`, file(1000 + i)));
     // One entry changed since the pass compared it: refused, and kept as it was.
-    own.push({
-      relPath: bytes('mixed/old-5'),
-      path: 'mixed/old-5',
-      state: file(9),
-      expected: file(4),
-    });
-    const written = await s.recordUnlocked(own);
+    own.push(unlocked('mixed/old-5', file(9), file(4)));
+    const written = await s.recordUnlocked(bytes('mixed'), own);
     assert.deepEqual(written, [...own.slice(0, 700).map(() => true), false]);
     await assertSharded(s, bytes('mixed'), 8);
     const children = await s.recordedChildren(bytes('mixed'));
@@ -282,12 +328,8 @@ describe('FileStateStore', () => {
       Array.from({ length: 60 }, (_, i) => ({ relPath: bytes(`lop/old-${i}`), state: file(i) })),
     );
     const written = await s.recordUnlocked(
-      skewed.map((name, i) => ({
-        relPath: bytes(`lop/${name}`),
-        path: `lop/${name}`,
-        state: file(100 + i),
-        expected: undefined,
-      })),
+      bytes('lop'),
+      skewed.map((name, i) => unlocked(`lop/${name}`, file(100 + i))),
     );
     assert.deepEqual(
       written,
@@ -318,11 +360,10 @@ describe('FileStateStore', () => {
     let before = new Map<string, string>();
     let mostMoved = 0;
     for (let at = 0; at < 20_000; at += CHUNK) {
-      const own = Array.from({ length: CHUNK }, (_, i) => {
-        const path = `huge/f${at + i}.dat`;
-        return { relPath: bytes(path), path, state: file(at + i), expected: undefined };
-      });
-      assert.ok((await s.recordUnlocked(own)).every(Boolean));
+      const own = Array.from({ length: CHUNK }, (_, i) =>
+        unlocked(`huge/f${at + i}.dat`, file(at + i)),
+      );
+      assert.ok((await s.recordUnlocked(bytes('huge'), own)).every(Boolean));
       const after = await placement();
       const moved = [...before].filter(([name, key]) => after.get(name) !== key).length;
       mostMoved = Math.max(mostMoved, moved);
@@ -362,10 +403,8 @@ describe('FileStateStore', () => {
     ];
     for (let at = 0; at < names.length; at += 2000) {
       await s.recordUnlocked(
-        names.slice(at, at + 2000).map((name, i) => {
-          const path = `vast/${name}`;
-          return { relPath: bytes(path), path, state: file(at + i), expected: undefined };
-        }),
+        bytes('vast'),
+        names.slice(at, at + 2000).map((name, i) => unlocked(`vast/${name}`, file(at + i))),
       );
     }
     // A directory after it in the same read is read too, from its start.

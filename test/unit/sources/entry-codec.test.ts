@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { encodeRelPath, type EntryType } from '../../../src/core/entry.js';
-import { decodeChunk, EntryWriter } from '../../../src/sources/entry-codec.js';
+import { EntryWriter, PackedEntries } from '../../../src/sources/entry-codec.js';
 import type { StatFacts } from '../../../src/sources/stat-facts.js';
 
 const stats = (n: bigint): StatFacts => ({
@@ -29,12 +29,14 @@ describe('a packed chunk', () => {
       const type: EntryType = i === 1 ? 'dir' : 'file';
       writer.add(stats(BigInt(i + 1)), type, path, i === 5 ? Buffer.from('target') : undefined);
     });
-    return decodeChunk(writer.take());
+    const packed = new PackedEntries(writer.take());
+    return { entries: packed.decodeAll(), packed };
   }
 
   it('names each entry as encodeRelPath names its last element, where the name is ASCII', () => {
     const { entries, packed } = chunk();
     assert.equal(entries.length, paths.length);
+    assert.equal(packed.length, paths.length);
     const names = entries.map((_, i) => packed.asciiName(i));
     assert.deepEqual(names, ['top', 'plain.dat', undefined, undefined, paths[4]!.slice(4), 'x']);
     entries.forEach((entry, i) => {
@@ -49,6 +51,7 @@ describe('a packed chunk', () => {
       const fields = { ...packed.fields(i) };
       const join = (high: number, low: number) => (BigInt(high) << 32n) | BigInt(low);
       assert.equal(fields.type, entry.type);
+      assert.equal(packed.type(i), entry.type);
       assert.equal(fields.size, entry.size);
       assert.equal(join(fields.mtimeHigh, fields.mtimeLow), entry.mtimeNs);
       assert.equal(join(fields.ctimeHigh, fields.ctimeLow), entry.ctimeNs);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RecordedState } from '../../../src/core/decide.js';
 import type { StateFields } from '../../../src/core/entry.js';
-import { packedEquals, packState, unpackState } from '../../../src/state/pack.js';
+import { packedEquals, packFields, packState, unpackState } from '../../../src/state/pack.js';
 
 describe('packed states', () => {
   const states: RecordedState[] = [
@@ -147,12 +147,26 @@ describe('packed states', () => {
       }
     });
 
+    it('packs fields as packState packs the observation, times and inodes of any size', () => {
+      for (const [i, value] of values.entries()) {
+        const other = values[(i * 11 + 5) % values.length]!;
+        for (const state of [
+          { type: 'file', size: i * 7919, mtimeNs: value, ino: other, ctimeNs: value ^ 9n },
+          { type: 'dir', size: 0, mtimeNs: other, ino: value },
+        ] satisfies RecordedState[]) {
+          assert.equal(packFields(fieldsOf(state)), packState(observed(state)));
+        }
+      }
+    });
+
     it('leaves negative times and inodes from 2^63 on to packState', () => {
       for (const state of [
         { type: 'file', size: 1, mtimeNs: -1_000_000_001n, ino: 2n, ctimeNs: 3n },
         { type: 'file', size: 1, mtimeNs: 1n, ino: 2n ** 64n - 1n, ctimeNs: 3n },
+        { type: 'file', size: 1, mtimeNs: 1n, ino: 2n, ctimeNs: -3n },
       ] satisfies RecordedState[]) {
         assert.equal(packedEquals(packState(state), fieldsOf(state)), false);
+        assert.equal(packFields(fieldsOf(state)), undefined);
       }
     });
   });

@@ -300,32 +300,38 @@ return held
  * entry is written only while no lock is held on it (no worker is acting on it) and its recorded
  * value is still the one the caller compared with, both checked atomically with the write.
  * The entries are distinct children of one directory. ARGV[2] = placeholder value, ARGV[3] = the
- * directory's id, ARGV[4] = the lock key of its children without their names, ARGV[5] = n,
- * ARGV[6] = m, then n (name, value, expected) triples, then m (name, value, expected, lock key)
- * quadruples (the children whose lock key is not ARGV[4] and the name), `expected` the packed
- * value the caller read ('' for none), then the directory's chain of PUT_CHAINS. Returns the
- * positions (from 1) of the entries not written: usually none, where a reply of a number per
- * entry cost a twenty-fifth of the script. Each shard's entries are read by one HMGET and
- * written by one HSET: a call from Lua into Redis costs about half a microsecond before it does
- * any work, and a first pass made three per entry. The lock keys are built here, not sent: a
- * first pass sends each entry's name and value alone, and sending its id and lock key too made
- * up most of the bytes the daemon wrote and Redis read.
+ * directory's id, ARGV[4] = the lock key of its children without their names, ARGV[5] = n, then
+ * the names, values and expected values of n entries, each joined by `/` (which neither holds),
+ * then m and m (name, value, expected, lock key) quadruples: the entries whose lock key is not
+ * ARGV[4] and the name, or whose name is not text. `expected` is the packed value the caller
+ * read ('' for none). Then the directory's chain of PUT_CHAINS. Returns the positions (from 1)
+ * of the entries not written: usually none, where a reply of a number per entry cost a
+ * twenty-fifth of the script. Each shard's entries are read by one HMGET and written by one
+ * HSET: a call from Lua into Redis costs about half a microsecond before it does any work, and a
+ * first pass made three per entry. A first pass sends three strings per directory: sending each
+ * entry's id, lock key, name, value and expected value as arguments of their own made the
+ * client's encoding of them most of what a first pass allocated.
  */
 export const RECORD_UNLOCKED = new LuaScript(`${PRELUDE}${GROW}${PUT_CHAINS}
 local SLICE = 1000 -- arguments per unpack, well below Lua's limit
-local placeholder, id, lockStem = ARGV[2], ARGV[3], ARGV[4]
-local composed, explicit = tonumber(ARGV[5]), tonumber(ARGV[6])
--- Entry i's name, value and expected value are ARGV[at[i]], ARGV[at[i] + 1], ARGV[at[i] + 2].
-local at, locks = {}, {}
-for i = 1, composed do
-  at[i] = 4 + 3 * i
-  locks[i] = lockStem .. ARGV[at[i]]
+local placeholder, id, lockStem, composed = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local function split(joined)
+  local parts, from = {}, 1
+  for i = 1, composed - 1 do
+    local slash = string.find(joined, '/', from, true)
+    parts[i] = string.sub(joined, from, slash - 1)
+    from = slash + 1
+  end
+  if composed > 0 then parts[composed] = string.sub(joined, from) end
+  return parts
 end
-local quadruples = 7 + 3 * composed
+local names, values, was = split(ARGV[6]), split(ARGV[7]), split(ARGV[8])
+local locks = {}
+for i = 1, composed do locks[i] = lockStem .. names[i] end
+local explicit = tonumber(ARGV[9])
 for j = 1, explicit do
-  local a = quadruples + 4 * (j - 1)
-  at[composed + j] = a
-  locks[composed + j] = ARGV[a + 3]
+  local at, i = 6 + 4 * j, composed + j
+  names[i], values[i], was[i], locks[i] = ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3]
 end
 local n = composed + explicit
 local added, refused = 0, {}
@@ -342,7 +348,7 @@ local unlocked, fresh = {}, 0
 for i = 1, n do
   if not anyLocked or redis.call('EXISTS', locks[i]) == 0 then
     unlocked[#unlocked + 1] = i
-    if ARGV[at[i] + 2] == '' and #ARGV[at[i]] <= LONG_NAME then fresh = fresh + 1 end
+    if was[i] == '' and #names[i] <= LONG_NAME then fresh = fresh + 1 end
   else
     refused[#refused + 1] = i
   end
@@ -350,7 +356,7 @@ end
 if fresh > 0 then grow(id, fresh) end
 local shards, keys = {}, {}
 for _, i in ipairs(unlocked) do
-  local key = keyFor(id, ARGV[at[i]])
+  local key = keyFor(id, names[i])
   local shard = shards[key]
   if shard == nil then
     shard = {}
@@ -359,27 +365,27 @@ for _, i in ipairs(unlocked) do
   end
   shard[#shard + 1] = i
 end
-local function hmget(key, names)
-  local values = {}
-  for from = 1, #names, SLICE do
-    local part = redis.call('HMGET', key, unpack(names, from, math.min(from + SLICE - 1, #names)))
-    for _, value in ipairs(part) do values[#values + 1] = value end
+local function hmget(key, asked)
+  local got = {}
+  for from = 1, #asked, SLICE do
+    local part = redis.call('HMGET', key, unpack(asked, from, math.min(from + SLICE - 1, #asked)))
+    for _, value in ipairs(part) do got[#got + 1] = value end
   end
-  return values
+  return got
 end
 local written = {}
 for _, key in ipairs(keys) do
   local shard, current, fields = shards[key], {}, {}
   -- Every shard a first pass fills is empty: reading it anyway was a twelfth of this script.
   if redis.call('HLEN', key) > 0 then
-    local names = {}
-    for j, i in ipairs(shard) do names[j] = ARGV[at[i]] end
-    current = hmget(key, names)
+    local asked = {}
+    for j, i in ipairs(shard) do asked[j] = names[i] end
+    current = hmget(key, asked)
   end
   for j, i in ipairs(shard) do
-    if (current[j] or '') == ARGV[at[i] + 2] then
-      fields[#fields + 1] = ARGV[at[i]]
-      fields[#fields + 1] = ARGV[at[i] + 1]
+    if (current[j] or '') == was[i] then
+      fields[#fields + 1] = names[i]
+      fields[#fields + 1] = values[i]
       written[id] = true
     else
       refused[#refused + 1] = i
@@ -390,7 +396,7 @@ for _, key in ipairs(keys) do
     added = added + redis.call('HSET', key, unpack(fields, from, last))
   end
 end
-added = added + putChains(quadruples + 4 * explicit, written, placeholder)
+added = added + putChains(10 + 4 * explicit, written, placeholder)
 if added > 0 then redis.call('INCRBY', trackedKey, added) end
 return refused
 `);

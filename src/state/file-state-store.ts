@@ -193,20 +193,25 @@ export class FileStateStore {
     const prefix = childPathPrefix(encodeRelPath(dir));
     const lockStem = this.#keys.lock('');
     // Where each entry goes in the call: those whose lock key the script builds, then the rest.
-    const composed: (string | Buffer)[] = [];
+    const names: string[] = [];
+    const values: string[] = [];
+    const expected: string[] = [];
     const explicit: (string | Buffer)[] = [];
     const order: number[] = [];
     const last: number[] = [];
-    entries.forEach(({ path, name, value, expected }, i) => {
+    entries.forEach((entry, i) => {
+      const { path, name } = entry;
       if (!isChildName(name)) {
         throw new StatePathError(decodeRelPath(path), 'not a name a directory holds');
       }
       if (typeof name === 'string' && prefix !== undefined && isPrefixed(path, prefix, name)) {
-        composed.push(name, value, expected);
+        names.push(name);
+        values.push(entry.value);
+        expected.push(entry.expected);
         order.push(i);
       } else {
         const argument = typeof name === 'string' ? name : nameArgument(name);
-        explicit.push(argument, value, expected, lockStem + path);
+        explicit.push(argument, entry.value, entry.expected, lockStem + path);
         last.push(i);
       }
     });
@@ -216,9 +221,11 @@ export class FileStateStore {
       PLACEHOLDER,
       id,
       lockStem + (prefix ?? ''),
-      order.length,
+      names.length,
+      names.join('/'),
+      values.join('/'),
+      expected.join('/'),
       last.length,
-      ...composed,
       ...explicit,
       ...this.#chainsOf(dir.length === 0 ? new Map() : new Map([[id, dir]])),
     ])) as number[];

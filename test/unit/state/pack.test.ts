@@ -148,10 +148,17 @@ describe('packed states', () => {
     });
 
     it('packs fields as packState packs the observation, times and inodes of any size', () => {
+      const sizes = [0, 1, 35, 36, 36 ** 6, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1, 123_456_789];
       for (const [i, value] of values.entries()) {
         const other = values[(i * 11 + 5) % values.length]!;
         for (const state of [
-          { type: 'file', size: i * 7919, mtimeNs: value, ino: other, ctimeNs: value ^ 9n },
+          {
+            type: 'file',
+            size: sizes[i % sizes.length]!,
+            mtimeNs: value,
+            ino: other,
+            ctimeNs: value ^ 9n,
+          },
           { type: 'dir', size: 0, mtimeNs: other, ino: value },
         ] satisfies RecordedState[]) {
           assert.equal(packFields(fieldsOf(state)), packState(observed(state)));

@@ -40,7 +40,7 @@ import { benchScale } from './scale.js';
 import { benchScan } from './scan.js';
 import { benchStateMemory } from './state.js';
 import { benchSync } from './sync.js';
-import { generateTree, type GeneratedTree } from './tree.js';
+import { generateTree, settleTree, type GeneratedTree } from './tree.js';
 import { benchWatch } from './watch.js';
 import { benchWatchBurst } from './watch-burst.js';
 
@@ -67,6 +67,7 @@ const adoptRows = async (workDir: string) => {
   const files = env('BENCH_REGISTER_FILES', 30_000);
   say(`adopt: put_sync on a fresh Redis over ${files} files in iRODS, against rescan and register`);
   const tree = generateTree(join(workDir, 'adopt-tree'), files);
+  settleTree(tree);
   return benchAdopt({ tree, workDir, workers: env('BENCH_WORKERS', 16) });
 };
 if (process.env.BENCH_ONLY === 'adopt') {
@@ -133,7 +134,10 @@ const syncTree = (workDir: string) => {
   const started = performance.now();
   const tree = generateTree(join(workDir, 'tree'), treeFiles);
   const seconds = (performance.now() - started) / 1000;
-  say(`generated ${treeFiles} files in ${tree.directories} directories in ${seconds.toFixed(1)} s`);
+  const flushed = settleTree(tree);
+  say(
+    `generated ${treeFiles} files in ${tree.directories} directories in ${seconds.toFixed(1)} s, written back to disk in ${flushed.toFixed(1)} s`,
+  );
   return tree;
 };
 if (process.env.BENCH_ONLY === 'sync') {
@@ -178,9 +182,14 @@ try {
   rows.push(...(await syncRows(tree, workDir)));
 
   say('handler: register with a no-op event handler, against register without (alternating)');
+  const registerTree = generateTree(
+    join(workDir, 'register-tree'),
+    env('BENCH_REGISTER_FILES', 30_000),
+  );
+  settleTree(registerTree);
   rows.push(
     ...(await benchHandlerCost({
-      tree: generateTree(join(workDir, 'register-tree'), env('BENCH_REGISTER_FILES', 30_000)),
+      tree: registerTree,
       workDir,
       workers: env('BENCH_WORKERS', 16),
     })),

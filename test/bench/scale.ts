@@ -41,7 +41,7 @@ import {
 } from './scale-watch.js';
 import { runFind } from './scan.js';
 import { usedMemory } from './state.js';
-import { generateTree, type GeneratedTree } from './tree.js';
+import { generateTree, settleTree, type GeneratedTree } from './tree.js';
 
 export interface ScaleBenchOptions {
   files: number;
@@ -83,6 +83,7 @@ interface Run {
 export async function benchScale(o: ScaleBenchOptions): Promise<ScaleBench> {
   const generating = performance.now();
   const tree = generateTree(join(o.workDir, 'scale-tree'), o.files);
+  settleTree(tree);
   const generated = (performance.now() - generating) / 1000;
   o.say(`scale: ${tree.files} files in ${tree.directories} directories, ${generated.toFixed(0)} s`);
   const emulator = await startEmulator();

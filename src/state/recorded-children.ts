@@ -24,11 +24,6 @@ export class RecordedChildren implements RecordedByName {
     return this.#packed.keys();
   }
 
-  /** Whether `name` is recorded at all. */
-  has(name: string): boolean {
-    return this.#packed.has(name);
-  }
-
   /** The state recorded for `name` as stored (pack.ts), or undefined. */
   packedOf(name: string): string | undefined {
     return this.#packed.get(name);

@@ -277,13 +277,14 @@ async function compareChunk(
   // Where the pass records new entries itself, it does so from their packed fields alone.
   const recordsNew = recordsNewItself(job.operation, ctx.operationOf !== undefined);
   const prefix = packed === undefined ? undefined : childPathPrefix(dir);
+  // An entry decoded only where the comparison needs more than its packed fields.
+  const entryAt = (i: number) => packed?.entry(i) ?? chunk.entries[i]!;
   const links: ObservedEntry[] = [];
   const unsyncable: ObservedEntry[] = [];
   for (let i = 0; i < count; i++) {
     const type = packed?.type(i) ?? chunk.entries[i]!.type;
     if (!SYNCABLE.has(type)) {
-      const entry = packed?.entry(i) ?? chunk.entries[i]!;
-      (type === 'symlink' ? links : unsyncable).push(entry);
+      (type === 'symlink' ? links : unsyncable).push(entryAt(i));
       continue;
     }
     // Nearly every entry a rescan sees is recorded exactly as observed: in sync, whatever the
@@ -296,13 +297,11 @@ async function compareChunk(
       const fields = packed!.fields(i);
       if (recorded.holdsFields(ascii, fields)) {
         if (clearFailures) {
-          inSync.push(
-            prefix === undefined ? encodeRelPath(packed!.entry(i).relPath) : prefix + ascii,
-          );
+          inSync.push(prefix === undefined ? encodeRelPath(entryAt(i).relPath) : prefix + ascii);
         }
         continue;
       }
-      if (recordsNew && prefix !== undefined && !recorded.has(ascii)) {
+      if (recordsNew && prefix !== undefined && recorded.packedOf(ascii) === undefined) {
         const path = prefix + ascii;
         if (watching(ctx, path)) continue;
         const value = packFields(fields);
@@ -312,7 +311,7 @@ async function compareChunk(
         }
       }
     }
-    const entry = packed?.entry(i) ?? chunk.entries[i]!;
+    const entry = entryAt(i);
     const name = ascii ?? encodeRelPath(lastElement(entry.relPath));
     if (ascii === undefined) seen.add(name);
     const path = encodeRelPath(entry.relPath);

@@ -20,13 +20,15 @@
  * deletes nothing), and the entry still gone. What is back on disk is synced instead.
  *
  * Before a file's first upload (or registration) sends anything, a provisional state records
- * that the job may have an object there (src/core/decide.ts). A sync that finds such a file gone
- * deletes that object per the job's delete mode, as a delete batch would: nobody else knows of
- * it, since the file never got further.
+ * that the job may have an object there (src/core/decide.ts); a new file to register has it
+ * written with the batch's others at the start (trackRegistrations). A sync that finds such a
+ * file gone deletes that object per the job's delete mode, as a delete batch would: nobody else
+ * knows of it, since the file never got further.
  */
 import { createHash } from 'node:crypto';
 import { decideFile, type RecordedState } from '../core/decide.js';
 import { decodeRelPath, encodeRelPath, type ObservedEntry } from '../core/entry.js';
+import { registers } from '../core/job-rules.js';
 import { mapRelPath, UnmappablePathError } from '../core/names.js';
 import { handlerFor, type HandlerLookup } from '../handlers/registry.js';
 import type { SiteHandler } from '../handlers/site-handler.js';
@@ -143,12 +145,19 @@ export async function processBatch(deps: BatchDeps, batch: BatchPayload): Promis
     // Asked once: a batch of files all deleted after the listing would ask for each.
     let absent: Promise<string | undefined> | undefined;
     const sourceAbsent = () => (absent ??= sourceAbsentNow(deps));
+    const checks = checkLookup(deps, entries);
+    const tracked =
+      batch.kind === BATCH_KINDS.sync && handler === undefined
+        ? await trackRegistrations(deps, entries, checks)
+        : new Map<string, RecordedState>();
     const workerDeps = {
-      ...workerDepsOf(deps, writes, locks, checkLookup(deps, entries)),
+      ...workerDepsOf(deps, writes, locks, checks, tracked),
       ...handlerDeps(handler, deps.job, deps.client, deps.logger),
     };
     for (const entry of entries) {
       const claim = await locks.claim(entry.text);
+      // A lock lapsed since the start may have let another worker record the file meanwhile.
+      if (claim !== CLAIMS.held) tracked.delete(entry.text);
       if (claim === CLAIMS.lost) {
         busy.push(entry.text);
         continue;
@@ -241,6 +250,64 @@ function checkLookup(
   }
   if (candidates.length === 0) return undefined;
   return new BatchCheckLookup(deps.client, deps.stats, candidates, job.follow_symlinks);
+}
+
+/**
+ * Writes, in one round trip at the start of a registering batch, the provisional states of the
+ * new files its lookup found no object for. Each file would otherwise write its own right before
+ * its registration: one more call per file, which cost a first `register` pass more Redis and
+ * daemon CPU than anything else beyond its two requests per file (README, Benchmarks). Returns
+ * the states written, by text path: `track` writes nothing for a file whose state is still one.
+ *
+ * Early is safe for registrations alone. A file the batch never reaches (a crash, a lost lock)
+ * keeps a provisional state for an object that may not exist; it counts as new on its next try,
+ * and a registering job removes an object only by unregistering it, which it does only when the
+ * object's replicas are the job's own files (core/ownership.ts). An upload's early state would
+ * let a vanished file take along an object someone else put at its path meanwhile, so uploads
+ * keep writing theirs right before they send.
+ */
+async function trackRegistrations(
+  deps: BatchDeps,
+  entries: readonly BatchEntry[],
+  checks: BatchCheckLookup | undefined,
+): Promise<Map<string, RecordedState>> {
+  const tracked = new Map<string, RecordedState>();
+  if (checks === undefined || !registers(deps.job.operation)) return tracked;
+  const early: (RecordEntry & { readonly text: string })[] = [];
+  for (const { text, relPath, recorded, look, checks: adopts } of entries) {
+    // No recorded state and a lookup asked for: an adoption (core/decide.ts).
+    if (!adopts || recorded !== undefined || look === undefined || isStatFailure(look)) continue;
+    let logicalPath: string;
+    try {
+      ({ logicalPath } = mapRelPath(relPath, deps.job.target, sha256Hex));
+    } catch (error) {
+      if (error instanceof UnmappablePathError) continue;
+      throw error;
+    }
+    if (!(await checks.holdsNone(logicalPath))) continue;
+    const { size, mtimeNs, ctimeNs, ino } = entryOf(relPath, look);
+    const state: RecordedState = { type: 'file', size, mtimeNs, ino, ctimeNs, provisional: true };
+    early.push({ text, relPath, state });
+  }
+  if (early.length === 0) return tracked;
+  const held = await deps.states.recordHeld(early, deps.owner);
+  early.forEach(({ text, state }, i) => {
+    if (held[i]) tracked.set(text, state);
+  });
+  return tracked;
+}
+
+/** Whether `state`, a provisional state to write, is the one `early` already wrote. */
+function trackedAlready(early: RecordedState | undefined, state: RecordedState): boolean {
+  return (
+    early !== undefined &&
+    state.provisional === true &&
+    state.type === early.type &&
+    state.size === early.size &&
+    state.mtimeNs === early.mtimeNs &&
+    state.ctimeNs === early.ctimeNs &&
+    state.ino === early.ino
+  );
 }
 
 /** How an entry runs: the batch's worker dependencies and handler, and where its result goes. */
@@ -377,7 +444,8 @@ async function runDelete(
 
 /**
  * The worker pipelines' view of the stores: states gathered for the file's fenced write when it
- * is settled, provisional states written at once (fenced too), forget on delete, the file locks
+ * is settled, provisional states written at once (fenced too) unless the batch wrote them at its
+ * start, forget on delete, the file locks
  * kept from a long step's progress, one catalog lookup for the checks.
  */
 function workerDepsOf(
@@ -385,6 +453,7 @@ function workerDepsOf(
   writes: { readonly states: RecordEntry[] },
   locks: BatchLocks,
   checks: BatchCheckLookup | undefined,
+  tracked: ReadonlyMap<string, RecordedState>,
 ): WorkerDeps {
   return {
     job: deps.job,
@@ -395,6 +464,7 @@ function workerDepsOf(
       return Promise.resolve();
     },
     track: async (relPath, state) => {
+      if (trackedAlready(tracked.get(encodeRelPath(relPath)), state)) return;
       const held = await deps.states.recordHeldSoon({ relPath, state }, deps.owner);
       if (!held) throw new LockLostError(encodeRelPath(relPath));
     },

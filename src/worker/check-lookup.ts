@@ -69,6 +69,14 @@ export class BatchCheckLookup implements CheckLookup {
     return (await this.#client.dataObjects.replicaFacts([logicalPath])).get(logicalPath) ?? [];
   }
 
+  /**
+   * Whether the batch's lookup found no data object at `logicalPath`; false when it does not
+   * know (the lookup failed, or did not cover the path).
+   */
+  async holdsNone(logicalPath: string): Promise<boolean> {
+    return (await this.#replicas)?.get(logicalPath)?.length === 0;
+  }
+
   async sha256(logicalPath: string): Promise<KnownChecksum | undefined> {
     return (await this.#checksums).get(logicalPath);
   }

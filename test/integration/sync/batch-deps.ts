@@ -53,6 +53,14 @@ export function batchDeps({
   };
 }
 
+/** Lua script calls Redis has answered so far (EVALSHA, and EVAL when it lacked a script). */
+export async function scriptCalls(redis: Redis): Promise<number> {
+  const info = await redis.info('commandstats');
+  const calls = (command: string) =>
+    Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+  return calls('evalsha') + calls('eval');
+}
+
 /** The Redis server, connection and stat thread a suite's batch runs share. */
 export interface BatchServices {
   server: TestRedis;

@@ -17,7 +17,7 @@ import { processBatch, type BatchDeps } from '../../../src/worker/batch.js';
 import { useClientFixture } from '../irods/setup.js';
 import { recordingLogger } from '../metrics/fixture.js';
 import { job, sourceDir } from '../worker/fixture.js';
-import { batchDeps, useBatchServices } from './batch-deps.js';
+import { batchDeps, scriptCalls, useBatchServices } from './batch-deps.js';
 
 const FILES = 40;
 
@@ -30,13 +30,6 @@ describe('the provisional states of a registering batch', () => {
     const owner = `run-${randomUUID()}`;
     const prefix = `reg-${randomUUID()}`;
     return batchDeps({ spec, prefix, owner, client: fx.client, services, logger });
-  }
-
-  async function scriptCalls(): Promise<number> {
-    const info = await services.redis.info('commandstats');
-    const calls = (command: string) =>
-      Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(info)?.[1] ?? 0);
-    return calls('evalsha') + calls('eval');
   }
 
   async function newFiles(source: string): Promise<string[]> {
@@ -69,10 +62,10 @@ describe('the provisional states of a registering batch', () => {
     const spec = job(source, { operation: 'register', files_per_task: FILES });
     const paths = await newFiles(source);
 
-    const before = await scriptCalls();
+    const before = await scriptCalls(services.redis);
     const batch = deps(spec);
     const result = await run(batch, spec, paths);
-    const calls = (await scriptCalls()) - before;
+    const calls = (await scriptCalls(services.redis)) - before;
 
     assert.deepEqual(result, { retry: [], busy: [] });
     // One per file before: each registration's provisional state went in a call of its own.

@@ -13,7 +13,7 @@ import { processBatch, type BatchDeps } from '../../../src/worker/batch.js';
 import { useClientFixture } from '../irods/setup.js';
 import { recordingLogger } from '../metrics/fixture.js';
 import { job, sourceDir } from '../worker/fixture.js';
-import { batchDeps, useBatchServices } from './batch-deps.js';
+import { batchDeps, scriptCalls, useBatchServices } from './batch-deps.js';
 
 const FILES = 40;
 
@@ -27,14 +27,6 @@ describe('the settlements of a batch', () => {
     return batchDeps({ spec, prefix, owner, client: fx.client, services, logger });
   }
 
-  /** Lua script calls Redis has answered so far (EVALSHA, and EVAL when it lacked a script). */
-  async function scriptCalls(): Promise<number> {
-    const info = await services.redis.info('commandstats');
-    const calls = (command: string) =>
-      Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(info)?.[1] ?? 0);
-    return calls('evalsha') + calls('eval');
-  }
-
   it('records a batch of files in a few script calls, each file done and let go', async () => {
     const source = await sourceDir(fx);
     const spec = job(source, { operation: 'none', files_per_task: FILES });
@@ -42,7 +34,7 @@ describe('the settlements of a batch', () => {
     const paths = Array.from({ length: FILES }, (_, i) => `f${i}.dat`);
     for (const path of paths) await writeFile(join(source, path), `bytes of ${path}`);
 
-    const before = await scriptCalls();
+    const before = await scriptCalls(services.redis);
     const batch = deps(spec, prefix);
     const result = await processBatch(batch, {
       kind: 'sync',
@@ -51,7 +43,7 @@ describe('the settlements of a batch', () => {
       paths,
       attempt: 1,
     });
-    const calls = (await scriptCalls()) - before;
+    const calls = (await scriptCalls(services.redis)) - before;
 
     assert.deepEqual(result, { retry: [], busy: [] });
     // One per file before: each file's state and lock went in a script call of its own.
